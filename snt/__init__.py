@@ -1,5 +1,25 @@
-"""snt: a workbench for the dynamics of random recurrent networks."""
+"""snt: a workbench for the dynamics of random recurrent networks.
+
+The core is B. Cessac's "simple but non-trivial" model u(t+1) = γu(t) + J f(u(t)) − θ + σB(t) with random
+couplings J (equations in SCIENCE.md, numbered E1..E13 in the docstrings).
+"""
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from . import ensembles, kernels, plot  # noqa: E402
+from .ensembles import Ensemble  # noqa: E402
+from .io import open, save  # noqa: E402,A004
+from .network import Network  # noqa: E402
+from .simulate import simulate  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "Ensemble",
+    "Network",
+    "ensembles",
+    "kernels",
+    "open",
+    "plot",
+    "save",
+    "simulate",
+]

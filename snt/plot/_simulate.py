@@ -1,0 +1,16 @@
+"""Figures of simulate() results."""
+
+from ._common import axes, label
+
+__all__ = ["activity"]
+
+
+def activity(ds, ax=None, trials=None):
+    """m(t) of a ``simulate`` Dataset, one line per trial (all, or the given trial indices)."""
+    ax = axes(ax)
+    m = ds["m"] if trials is None else ds["m"].isel(trial=list(trials))
+    for trial in m.trial.values:
+        ax.plot(m.time, m.sel(trial=trial), lw=0.8, label=f"trial {trial}")
+    ax.set_xlabel(label(ds.time))
+    ax.set_ylabel(label(ds["m"]))
+    return ax
