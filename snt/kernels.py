@@ -166,9 +166,170 @@ def run_chunk(model, state, drive, clock, records):
                     x += stim[s, i]
                 U[b, i] = x
                 R[b, i] = transfer(x, g, code)
-                check += x
-            if not np.isfinite(check):
+                check += x * 0.0  # 0 for finite x, NaN for inf/NaN (no nnan flag, so not folded)
+            if check != 0.0:
                 alive[b] = False
                 diverged_at[b] = t + 1
                 for i in range(N):
                     R[b, i] = 0.0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Tangent dynamics (SCIENCE.md E2, E6): Benettin's maximal exponent and the QR spectrum.
+#
+# The tangent vectors ride in the same matrix product as the state: the rows of ``M`` are f(u_b) for the
+# (padded) trials followed by Λ(u_b) ⊙ v for every tangent vector v, so one gemm ``H = M @ J^T`` per step
+# gives both J f(u) and J Λ v (J is read once per step). In row form the tangent map of E2 is
+# v(t+1) = γ v(t) + J Λ(u(t)) v(t). Noise and thresholds do not enter the tangent map, so the tangent
+# vector is the infinitesimal separation of two replicas that share the noise.
+# ----------------------------------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
+def transfer_and_slope(x, g, code):
+    """(f(x), f'(x)) for one value, sharing the exponential; f' includes the factor g."""
+    if code == TANH:
+        t = 1.0 - 2.0 / (math.exp(2.0 * g * x) + 1.0)
+        return t, g * (1.0 - t * t)
+    y = _SQRT_PI_2 * g * x
+    return math.erf(_SQRT_PI_2 * g * x), g * math.exp(-y * y)
+
+
+@_jit
+def _state_rows(model, U, M, S, H, b, s, noise, has_noise):
+    """New state of trial b from ``H[b]``: writes U[b], f into M[b], f' into S[b]; returns the sum of the
+    new state (non-finite when the trial diverged)."""
+    JT, theta, gamma, sigma, g, code = model
+    check = 0.0
+    for i in range(U.shape[1]):
+        x = gamma * U[b, i] + H[b, i] - theta[i]
+        if has_noise:
+            x += sigma * noise[b, s, i]
+        U[b, i] = x
+        r, d = transfer_and_slope(x, g, code)
+        M[b, i] = r
+        S[b, i] = d
+        check += x
+    return check
+
+
+@_jit
+def tangent_chunk(model, state, noise, logs):
+    """Advance B trials and one tangent vector per trial by ``logs.shape[1]`` steps (Benettin, E6, k = 1).
+
+    Parameters (tuples, to keep the signature short)
+    ----------
+    model : (JT, theta, gamma, sigma, g, code)
+        As in :func:`run_chunk`.
+    state : (U, M, H, V, S, alive)
+        ``U`` (Bp, N) states; ``M`` (2 Bp, N) with ``M[:Bp] = f(U)`` and ``M[Bp + b] = f'(U[b]) * V[b]``;
+        ``H`` (2 Bp, N) work buffer; ``V`` (Bp, N) unit tangent vectors; ``S`` (Bp, N) slopes f'(U);
+        ``alive`` (B,) bool. Updated in place; padded rows stay zero.
+    noise : (B, n, N) standard normal draws, or (B, 0, N) when sigma = 0.
+    logs : (B, n) float64, output
+        ``logs[b, s]`` = ln of the growth of trial b's tangent vector in step s (the vector is then
+        renormalised); NaN once the trial has diverged, -inf if the tangent map annihilated the vector.
+    """
+    U, M, H, V, S, alive = state
+    gamma = model[2]
+    B = alive.shape[0]
+    Bp = U.shape[0]
+    N = U.shape[1]
+    has_noise = noise.shape[1] > 0
+    for s in range(logs.shape[1]):
+        np.dot(M, model[0], H)
+        for b in range(B):
+            if not alive[b]:
+                logs[b, s] = np.nan
+                continue
+            check = _state_rows(model, U, M, S, H, b, s, noise, has_noise)
+            nrm = 0.0
+            for i in range(N):
+                w = gamma * V[b, i] + H[Bp + b, i]
+                V[b, i] = w
+                nrm += w * w
+            if not np.isfinite(check):
+                alive[b] = False
+                logs[b, s] = np.nan
+                for i in range(N):
+                    M[b, i] = 0.0
+                    M[Bp + b, i] = 0.0
+                continue
+            if nrm > 0.0:
+                logs[b, s] = 0.5 * math.log(nrm)
+                scale = 1.0 / math.sqrt(nrm)
+            else:
+                logs[b, s] = -np.inf
+                scale = 0.0
+            for i in range(N):
+                v = V[b, i] * scale
+                V[b, i] = v
+                M[Bp + b, i] = S[b, i] * v
+
+
+@_jit
+def orthonormalise(T, logsum, b):
+    """QR of trial b's k tangent vectors (rows of ``T[b]``, i.e. columns of ``T[b].T``) by LAPACK
+    (geqrf/orgqr); ``T[b]`` becomes the orthonormal Q^T and ``logsum[b, j] += ln |R_jj|``."""
+    Q, R = np.linalg.qr(T[b].T)
+    T[b, :, :] = Q.T
+    for j in range(T.shape[1]):
+        logsum[b, j] += math.log(abs(R[j, j]))
+
+
+@_jit
+def qr_chunk(model, state, noise, schedule, logsum):
+    """Advance B trials and k tangent vectors per trial, re-orthonormalising by QR (E6).
+
+    Parameters
+    ----------
+    model : (JT, theta, gamma, sigma, g, code)
+    state : (U, M, H, T, S, alive)
+        ``U`` (Bp, N); ``T`` (B, k, N) tangent vectors as rows; ``M`` (Bp + B k, N) with ``M[:Bp] = f(U)``
+        and ``M[Bp + b k + j] = f'(U[b]) * T[b, j]``; ``H`` like ``M``; ``S`` (Bp, N) slopes; ``alive`` (B,).
+    noise : (B, n, N) or (B, 0, N)
+        n is the number of steps of the chunk (``schedule[2]`` when there is no noise).
+    schedule : (qr_every, since, nsteps, qr_at_end)
+        QR every ``qr_every`` steps; ``since`` (1,) int64 counts the steps since the last QR (updated);
+        ``qr_at_end`` forces a QR after the last step of the chunk (block boundaries).
+    logsum : (B, k) float64
+        ``ln |R_jj|`` summed over the QRs of the chunk (added in place; NaN once a trial diverged).
+    """
+    U, M, H, T, S, alive = state
+    qr_every, since, nsteps, qr_at_end = schedule
+    gamma = model[2]
+    B = alive.shape[0]
+    Bp = U.shape[0]
+    N = U.shape[1]
+    k = T.shape[1]
+    has_noise = noise.shape[1] > 0
+    for s in range(nsteps):
+        np.dot(M, model[0], H)
+        since[0] += 1
+        do_qr = since[0] >= qr_every or (qr_at_end and s == nsteps - 1)
+        for b in range(B):
+            if not alive[b]:
+                continue
+            check = _state_rows(model, U, M, S, H, b, s, noise, has_noise)
+            if not np.isfinite(check):
+                alive[b] = False
+                for j in range(k):
+                    logsum[b, j] = np.nan
+                for r in range(Bp + b * k, Bp + (b + 1) * k):
+                    for i in range(N):
+                        M[r, i] = 0.0
+                for i in range(N):
+                    M[b, i] = 0.0
+                continue
+            for j in range(k):
+                row = Bp + b * k + j
+                for i in range(N):
+                    T[b, j, i] = gamma * T[b, j, i] + H[row, i]
+            if do_qr:
+                orthonormalise(T, logsum, b)
+            for j in range(k):
+                row = Bp + b * k + j
+                for i in range(N):
+                    M[row, i] = S[b, i] * T[b, j, i]
+        if do_qr:
+            since[0] = 0

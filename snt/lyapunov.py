@@ -1,0 +1,490 @@
+r"""Lyapunov exponents of the SNT map: Benettin's maximal exponent and the QR spectrum (SCIENCE.md E2, E6).
+
+Tangent vectors evolve with the Jacobian of E2 along the trajectory,
+
+.. math:: v(t+1) = DF(u(t))\,v(t) = \gamma v(t) + J\,\Lambda(u(t))\,v(t),\qquad
+          \Lambda = \mathrm{diag}(f'(u_i)),
+
+and :math:`\lambda_i = \lim_{T\to\infty} \frac1T \sum_t \ln |R_{ii}(t)|` from the QR re-orthonormalisations
+(E6). The state and the tangent vectors share one matrix product per step: the rows
+:math:`[f(u_b);\ \Lambda(u_b) v_b]` of all trials are multiplied by :math:`J^T` in one BLAS gemm, so J is
+read once per step for everything. Noise and thresholds do not enter the tangent map: with
+:math:`\sigma > 0` the exponent is that of the random dynamical system (two replicas sharing the noise).
+
+Time line of a run of ``steps`` iterations: ``transient`` steps of the state alone, then
+``tangent_transient`` steps aligning the tangent vector(s) (discarded), then the measured window of
+``steps - transient - tangent_transient`` steps, cut into ``blocks`` blocks whose finite-time exponents give
+the distribution and the error bars. Trial b starts from the same initial state and uses the same noise as
+trial b of :func:`snt.simulate` with the same ``seed``, so its trajectory is the one ``simulate`` returns.
+
+References: G. Benettin, L. Galgani, A. Giorgilli, J.-M. Strelcyn, Meccanica 15, 9 (1980),
+doi:10.1007/BF02128236; R. Engelken, F. Wolf, L. F. Abbott, arXiv:2006.02427 (2020); J. L. Kaplan,
+J. A. Yorke, Lecture Notes in Math. 730, 204 (1979), doi:10.1007/BFb0064319.
+"""
+
+import contextlib
+import numbers
+
+import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401 - load the BLAS numba calls, so threadpoolctl sees it
+import xarray as xr
+from threadpoolctl import threadpool_limits
+
+from . import kernels
+from ._checks import check_int
+from ._seeds import child, describe, trial_seeds
+from .io import provenance
+from .simulate import _CHUNK_ELEMENTS, check_network, initial_states
+
+__all__ = ["max_lyapunov", "lyapunov_spectrum"]
+
+_REFS = ("Benettin, Galgani, Giorgilli, Strelcyn, Meccanica 15, 9 (1980), doi:10.1007/BF02128236; "
+         "Engelken, Wolf, Abbott, arXiv:2006.02427 (2020); Kaplan, Yorke, Lect. Notes Math. 730, 204 (1979)")
+
+
+def _blas(threads):
+    """Limit the BLAS thread pools (numpy's and the one numba's np.dot / np.linalg.qr call) for the run."""
+    if threads is None:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=check_int(threads, "threads", minimum=1), user_api="blas")
+
+
+def _check_common(net, steps, transient, tangent_transient, trials, blocks, progress):
+    check_network(net)
+    steps = check_int(steps, "steps", minimum=1)
+    transient = check_int(transient, "transient", minimum=0)
+    tangent_transient = check_int(tangent_transient, "tangent_transient", minimum=0)
+    trials = check_int(trials, "trials", minimum=1)
+    blocks = check_int(blocks, "blocks", minimum=2)
+    if not isinstance(progress, (bool, numbers.Integral)):
+        raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
+    measured = steps - transient - tangent_transient
+    if measured < blocks:
+        raise ValueError(f"steps = {steps} counts every iteration, transients included: it must be at least "
+                         f"transient + tangent_transient + blocks = {transient} + {tangent_transient} + {blocks} "
+                         f"= {transient + tangent_transient + blocks}; raise steps or lower the transients")
+    return steps, transient, tangent_transient, trials, blocks, measured
+
+
+class _Trajectory:
+    """Buffers and noise streams of B trials whose state rows head the matrix ``M`` of the fused product."""
+
+    def __init__(self, net, trials, tangent_rows, u0, seed):
+        """``tangent_rows``: rows of M after the state rows (None: one per padded trial)."""
+        self.net = net
+        self.B = trials
+        self.N = N = net.N
+        self.root, self.seeds = trial_seeds(seed, trials)
+        self.rngs = [np.random.default_rng(s) for s in self.seeds]
+        U0 = initial_states(net, trials, u0, self.rngs)
+        self.Bp = Bp = 1 if trials == 1 else -(-trials // kernels.LANE_BLOCK) * kernels.LANE_BLOCK
+        self.U = np.zeros((Bp, N))
+        self.U[:trials] = U0
+        self.M = np.zeros((Bp + (Bp if tangent_rows is None else tangent_rows), N))
+        self.M[:trials] = kernels.apply_transfer(U0, net.g, net.transfer_code)
+        self.H = np.zeros_like(self.M)
+        self.S = np.zeros((Bp, N))
+        self.alive = np.ones(trials, dtype=np.bool_)
+        self.diverged_at = np.full(trials, -1, dtype=np.int64)
+        self.model = (np.ascontiguousarray(net.J.T), np.ascontiguousarray(net.theta), net.gamma, net.sigma, net.g,
+                      net.transfer_code)
+        self.chunk = max(1, _CHUNK_ELEMENTS // (trials * N))
+        self.t = 0
+
+    def tangent_start(self, k):
+        """(B, k, N) random orthonormal frames, one per trial, from each trial seed's child 0."""
+        frames = np.empty((self.B, k, self.N))
+        for b, s in enumerate(self.seeds):
+            X = np.random.default_rng(child(s, 0)).standard_normal((k, self.N))
+            frames[b] = np.linalg.qr(X.T)[0].T
+        return frames
+
+    def noise(self, n):
+        if self.net.sigma <= 0:
+            return np.zeros((self.B, 0, self.N))
+        out = np.empty((self.B, n, self.N))
+        for b, rng in enumerate(self.rngs):
+            out[b] = rng.standard_normal((n, self.N))
+        return out
+
+    def pieces(self, n):
+        """Split n steps into chunks of bounded noise memory."""
+        while n > 0:
+            m = min(n, self.chunk)
+            yield m
+            n -= m
+
+    def state_only(self, n, bar):
+        """Advance the state alone (the transient) with the map kernel of ``simulate``."""
+        Bp, B, N = self.Bp, self.B, self.N
+        rec = (np.empty((B, 0, N)), np.empty((B, 0)))
+        for m in self.pieces(n):
+            clock = (np.int64(self.t), np.int64(m), np.int64(0), np.int64(1), np.int64(0))
+            kernels.run_chunk(self.model, (self.U, self.M[:Bp], self.H[:Bp], self.alive, self.diverged_at),
+                              (self.noise(m), np.zeros((0, N))), clock, rec)
+            self.t += m
+            _tick(bar, m)
+
+    def slopes(self):
+        self.S[:self.B] = kernels.apply_slope(self.U[:self.B], self.net.g, self.net.transfer_code)
+        self.S[:self.B][~self.alive] = 0.0
+
+
+def _tick(bar, m):
+    if bar is not None:
+        bar.update(m)
+
+
+def _bar(progress, total, desc):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, unit="step", desc=desc)
+
+
+def _block_edges(measured, blocks):
+    return np.linspace(0, measured, blocks + 1).round().astype(np.int64)
+
+
+def _stderr(values, axis):
+    """Standard error of the mean along ``axis`` over finite entries (NaN when fewer than 2)."""
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values)
+    n = ok.sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, values, 0.0).sum(axis=axis, keepdims=True) / np.expand_dims(n, axis)
+        var = np.where(ok, (values - mean) ** 2, 0.0).sum(axis=axis) / (n - 1)
+        return np.where(n >= 2, np.sqrt(var / n), np.nan)
+
+
+def _coords(traj, extra):
+    coords = {"trial": ("trial", np.arange(traj.B), {"long_name": "trial"}),
+              "neuron": ("neuron", np.arange(traj.N), {"long_name": "neuron index"})}
+    coords.update(extra)
+    return coords
+
+
+def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0=None, blocks=10,
+                 record_every=None, seed=None, progress=False, threads=1):
+    r"""Maximal Lyapunov exponent by Benettin's method, batched over trials (SCIENCE.md E2, E6).
+
+    One tangent vector per trial, renormalised every step, rides in the same gemm as the state:
+    :math:`\lambda_{\max} = \frac1T\sum_{t} \ln \|DF(u(t))\,\hat v(t)\|`.
+
+    Parameters
+    ----------
+    net : Network
+    steps : int
+        Total number of iterations, transients included: ``steps >= transient + tangent_transient + blocks``.
+    transient : int
+        Iterations of the state alone before the tangent vector starts.
+    tangent_transient : int
+        Iterations aligning the tangent vector with the most unstable direction, not averaged.
+    trials : int
+        Independent trials (initial conditions and noise as in :func:`snt.simulate`).
+    u0 : (N,) or (trials, N) array_like, optional
+        Initial state; by default :math:`u_i(0) \sim \mathcal N(0, 1)` from each trial's stream.
+    blocks : int
+        Number of blocks of the measured window (>= 2) for finite-time exponents and error bars.
+    record_every : int, optional
+        Spacing of the running estimate ``lambda_max_t``; default: about 1000 points.
+    seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
+        As in :func:`snt.simulate`; the initial tangent vector of trial b comes from that trial's child 0.
+    progress : bool
+        Show a progress bar (tqdm).
+    threads : int or None
+        BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
+        is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
+        thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``lambda_max`` (trial) in 1/step; ``stderr`` () the standard error of ``lambda_max.mean()``: over
+        trials when trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial) the
+        standard error over the blocks of each trial; ``lambda_block`` (trial, block) finite-time exponents;
+        ``lambda_max_t`` (trial, time) the running estimate (average from the start of the measured window to
+        ``time``); ``u_final`` (trial, neuron); ``diverged`` (trial). Values of diverged trials are NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``steps`` does not leave at least ``blocks`` measured steps, or an argument is out of range.
+
+    Notes
+    -----
+    Cost: the gemm has twice the rows of :func:`snt.simulate`'s; when it is limited by reading J (few
+    trials) a step costs little more than a simulation step.
+
+    Examples
+    --------
+    >>> import snt
+    >>> net = snt.Ensemble(N=100, J=1.0, g=0.5).sample(seed=1)
+    >>> ly = snt.max_lyapunov(net, steps=600, transient=100, trials=2, seed=3)
+    >>> bool(ly.lambda_max.max() < 0)
+    True
+    """
+    steps, transient, tangent_transient, trials, blocks, measured = _check_common(
+        net, steps, transient, tangent_transient, trials, blocks, progress)
+    if record_every is None:
+        record_every = max(1, measured // 1000)
+    record_every = check_int(record_every, "record_every", minimum=1, maximum=measured)
+    traj = _Trajectory(net, trials, None, u0, seed)
+    Bp, B, N = traj.Bp, traj.B, traj.N
+    blas = _blas(threads)
+    bar = _bar(progress, steps, "max_lyapunov")
+    try:
+        blas.__enter__()
+        traj.state_only(transient, bar)
+        V = np.zeros((Bp, N))
+        V[:B] = traj.tangent_start(1)[:, 0, :]
+        traj.slopes()
+        traj.M[Bp:Bp + B] = traj.S[:B] * V[:B]
+        state = (traj.U, traj.M, traj.H, V, traj.S, traj.alive)
+        for m in traj.pieces(tangent_transient):
+            kernels.tangent_chunk(traj.model, state, traj.noise(m), np.empty((B, m)))
+            _tick(bar, m)
+        n_rec = measured // record_every
+        rec_at = record_every * np.arange(1, n_rec + 1)
+        if rec_at.size == 0 or rec_at[-1] != measured:
+            rec_at = np.append(rec_at, measured)
+        running = np.empty((B, rec_at.size))
+        edges = _block_edges(measured, blocks)
+        block_sum = np.zeros((B, blocks))
+        total = np.zeros(B)
+        done = 0
+        for m in traj.pieces(measured):
+            logs = np.empty((B, m))
+            kernels.tangent_chunk(traj.model, state, traj.noise(m), logs)
+            csum = total[:, None] + np.cumsum(logs, axis=1)
+            sel = (rec_at > done) & (rec_at <= done + m)
+            running[:, sel] = csum[:, rec_at[sel] - done - 1] / rec_at[sel]
+            for j in range(blocks):
+                lo, hi = max(edges[j], done), min(edges[j + 1], done + m)
+                if lo < hi:
+                    block_sum[:, j] += logs[:, lo - done:hi - done].sum(axis=1)
+            total = csum[:, -1]
+            done += m
+            _tick(bar, m)
+    finally:
+        blas.__exit__(None, None, None)
+        if bar is not None:
+            bar.close()
+
+    lam = np.where(traj.alive, total / measured, np.nan)
+    lam_block = block_sum / np.diff(edges)[None, :]
+    lam_block[~traj.alive] = np.nan
+    running[~traj.alive] = np.nan
+    se_blocks = _stderr(lam_block, axis=1)
+    if trials >= 2:
+        stderr, how = float(_stderr(lam, axis=0)), "standard deviation over trials / sqrt(trials)"
+    else:
+        stderr, how = float(se_blocks[0]), "standard deviation over blocks / sqrt(blocks) (one trial)"
+    t_meas = transient + tangent_transient
+    data = {
+        "lambda_max": (("trial",), lam, {"long_name": "maximal Lyapunov exponent", "units": "1/step"}),
+        "stderr": ((), stderr, {"long_name": "standard error of the trial-mean maximal exponent",
+                                "units": "1/step", "method": how}),
+        "stderr_blocks": (("trial",), se_blocks,
+                          {"long_name": "standard error over blocks", "units": "1/step",
+                           "method": "standard deviation of the block exponents / sqrt(blocks)"}),
+        "lambda_block": (("trial", "block"), lam_block,
+                         {"long_name": "finite-time maximal exponent per block", "units": "1/step"}),
+        "lambda_max_t": (("trial", "time"), running,
+                         {"long_name": "running estimate of the maximal exponent", "units": "1/step"}),
+        "u_final": (("trial", "neuron"), traj.U[:B].copy(),
+                    {"long_name": f"state at time {steps} (after the last step)", "units": "1"}),
+        "diverged": (("trial",), ~traj.alive, {"long_name": "trial became non-finite"}),
+    }
+    coords = _coords(traj, {
+        "time": ("time", t_meas + rec_at, {"long_name": "end of the averaging window", "units": "step"}),
+        "block": ("block", np.arange(blocks), {"long_name": "block of the measured window"}),
+        "block_start": ("block", t_meas + edges[:-1], {"long_name": "first step of the block", "units": "step"}),
+    })
+    params = {"network": net.params(), "steps": steps, "transient": transient,
+              "tangent_transient": tangent_transient, "measured_steps": measured, "trials": trials,
+              "blocks": blocks, "record_every": record_every, "u0": "N(0,1) per trial" if u0 is None else "given"}
+    attrs = provenance("Maximal Lyapunov exponent of the SNT map",
+                       "SCIENCE.md E2, E6: Benettin, one tangent vector per trial renormalised every step, fused "
+                       "with the state in one gemm per step; replicas share the noise", params,
+                       describe(traj.root), references=_REFS)
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def kaplan_yorke(exponents, n_total):
+    r"""Kaplan--Yorke dimension :math:`D_{KY} = j + \sum_{i\le j}\lambda_i / |\lambda_{j+1}|` (E6), j the
+    largest index with :math:`\sum_{i\le j}\lambda_i \ge 0`, of descending exponents.
+
+    Returns
+    -------
+    (float, bool)
+        The dimension, and whether it is determined: False when all the given k < ``n_total`` partial sums
+        are >= 0 (then k is only a lower bound, returned as the value).
+    """
+    lam = np.asarray(exponents, dtype=float)
+    if np.any(np.isnan(lam)):
+        return float("nan"), False
+    csum = np.cumsum(lam)
+    nonneg = np.nonzero(csum >= 0)[0]
+    if nonneg.size == 0:
+        return 0.0, True
+    j = int(nonneg[-1]) + 1
+    if j == lam.size:
+        return float(j), j == n_total
+    return float(j + csum[j - 1] / abs(lam[j])), True
+
+
+def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100, qr_every=1, trials=1, u0=None,
+                      blocks=10, seed=None, progress=False, threads=1):
+    r"""The k leading Lyapunov exponents by QR re-orthonormalisation (SCIENCE.md E2, E6).
+
+    k tangent vectors per trial evolve with :math:`DF(u(t))` in the same gemm as the state; every
+    ``qr_every`` steps (and at the end of each block) their QR factorisation (LAPACK geqrf/orgqr) gives
+    :math:`\ln|R_{ii}|`, summed into :math:`\lambda_i = \frac1T\sum \ln|R_{ii}|`.
+
+    Parameters
+    ----------
+    net : Network
+    steps : int
+        Total number of iterations, transients included: ``steps >= transient + tangent_transient + blocks``.
+    k : int, optional
+        Number of exponents, ``1 <= k <= N``; default ``min(N, 50)``.
+    transient, tangent_transient : int
+        Iterations of the state alone, then of the tangent frame (not averaged).
+    qr_every : int
+        Steps between QR factorisations, >= 1 (larger is cheaper; too large lets the vectors collapse
+        numerically when the exponents are widely spread: keep :math:`(\lambda_1-\lambda_k)` ``qr_every`` well
+        below ~30).
+    trials : int
+        Independent trials (initial conditions and noise as in :func:`snt.simulate`).
+    u0 : (N,) or (trials, N) array_like, optional
+        Initial state.
+    blocks : int
+        Number of blocks (>= 2) of the measured window, for finite-time exponents and error bars.
+    seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
+        As in :func:`snt.simulate`; the initial frame of trial b comes from that trial's child 0.
+    progress : bool
+        Show a progress bar (tqdm).
+    threads : int or None
+        BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
+        is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
+        thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``exponents`` (exponent) mean over trials, in descending order; ``stderr`` (exponent) over trials when
+        trials >= 2, else over blocks; ``exponents_trial`` (trial, exponent); ``exponents_block``
+        (trial, block, exponent) finite-time exponents (same ordering); ``kaplan_yorke_dimension`` () and
+        ``kaplan_yorke_complete`` () (False: k too small, the value is a lower bound); ``entropy`` () the sum of
+        the positive exponents (Pesin) and ``entropy_complete`` () (False when the k-th exponent is still
+        positive); ``u_final`` (trial, neuron); ``diverged`` (trial).
+
+    Raises
+    ------
+    ValueError
+        If ``k > N``, ``qr_every < 1``, ``steps`` too short for the transients and blocks, or any other
+        argument out of range.
+
+    Notes
+    -----
+    The ordering is by the mean over trials; the per-trial and per-block exponents follow it. With k = N,
+    :math:`\sum_i\lambda_i = \langle \ln|\det DF(u(t))|\rangle_t` over the measured window.
+
+    Examples
+    --------
+    >>> import snt
+    >>> net = snt.Ensemble(N=60, J=1.0, g=2.0).sample(seed=1)
+    >>> sp = snt.lyapunov_spectrum(net, steps=700, k=10, transient=100, seed=3)
+    >>> bool(sp.exponents[0] > 0 > sp.exponents[-1])
+    True
+    """
+    steps, transient, tangent_transient, trials, blocks, measured = _check_common(
+        net, steps, transient, tangent_transient, trials, blocks, progress)
+    N = net.N
+    if k is None:
+        k = min(N, 50)
+    k = check_int(k, "k", minimum=1, maximum=N)
+    qr_every = check_int(qr_every, "qr_every", minimum=1)
+    traj = _Trajectory(net, trials, trials * k, u0, seed)
+    Bp, B = traj.Bp, traj.B
+    blas = _blas(threads)
+    bar = _bar(progress, steps, "lyapunov_spectrum")
+    edges = _block_edges(measured, blocks)
+    block_sum = np.zeros((B, blocks, k))
+    try:
+        blas.__enter__()
+        traj.state_only(transient, bar)
+        T = traj.tangent_start(k)
+        traj.slopes()
+        traj.M[Bp:] = (traj.S[:B, None, :] * T).reshape(B * k, N)
+        state = (traj.U, traj.M, traj.H, T, traj.S, traj.alive)
+        since = np.zeros(1, dtype=np.int64)
+
+        def run(n, logsum):
+            pieces = list(traj.pieces(n))
+            for i, m in enumerate(pieces):
+                noise = traj.noise(m)
+                schedule = (np.int64(qr_every), since, np.int64(m), i == len(pieces) - 1)
+                kernels.qr_chunk(traj.model, state, noise, schedule, logsum)
+                _tick(bar, m)
+
+        if tangent_transient:
+            run(tangent_transient, np.zeros((B, k)))
+        for j in range(blocks):
+            logsum = np.zeros((B, k))
+            run(int(edges[j + 1] - edges[j]), logsum)
+            block_sum[:, j, :] = logsum
+    finally:
+        blas.__exit__(None, None, None)
+        if bar is not None:
+            bar.close()
+
+    block_sum[~traj.alive] = np.nan
+    lam_trial = block_sum.sum(axis=1) / measured
+    lam_block = block_sum / np.diff(edges)[None, :, None]
+    with np.errstate(invalid="ignore"):
+        mean = np.nanmean(lam_trial, axis=0) if traj.alive.any() else np.full(k, np.nan)
+    order = np.argsort(-np.where(np.isnan(mean), -np.inf, mean), kind="stable")
+    mean, lam_trial, lam_block = mean[order], lam_trial[:, order], lam_block[:, :, order]
+    if trials >= 2:
+        stderr, how = _stderr(lam_trial, axis=0), "standard deviation over trials / sqrt(trials)"
+    else:
+        stderr, how = _stderr(lam_block[0], axis=0), "standard deviation over blocks / sqrt(blocks) (one trial)"
+    d_ky, ky_complete = kaplan_yorke(mean, N)
+    entropy = float(np.sum(mean[mean > 0])) if np.all(np.isfinite(mean) | (mean == -np.inf)) else np.nan
+    entropy_complete = bool(k == N or mean[-1] <= 0)
+    t_meas = transient + tangent_transient
+    unit = {"units": "1/step"}
+    data = {
+        "exponents": (("exponent",), mean, {"long_name": "Lyapunov exponent", **unit}),
+        "stderr": (("exponent",), stderr, {"long_name": "standard error of the Lyapunov exponent", **unit,
+                                           "method": how}),
+        "exponents_trial": (("trial", "exponent"), lam_trial, {"long_name": "Lyapunov exponent per trial",
+                                                                **unit}),
+        "exponents_block": (("trial", "block", "exponent"), lam_block,
+                            {"long_name": "finite-time Lyapunov exponent per block", **unit}),
+        "kaplan_yorke_dimension": ((), d_ky, {"long_name": "Kaplan-Yorke dimension", "units": "1"}),
+        "kaplan_yorke_complete": ((), ky_complete,
+                                  {"long_name": "Kaplan-Yorke dimension determined (False: k too small, value is "
+                                                "a lower bound)"}),
+        "entropy": ((), entropy, {"long_name": "sum of the positive exponents (Pesin entropy)", **unit}),
+        "entropy_complete": ((), entropy_complete,
+                             {"long_name": "all positive exponents computed (False: k too small, lower bound)"}),
+        "u_final": (("trial", "neuron"), traj.U[:B].copy(),
+                    {"long_name": f"state at time {steps} (after the last step)", "units": "1"}),
+        "diverged": (("trial",), ~traj.alive, {"long_name": "trial became non-finite"}),
+    }
+    coords = _coords(traj, {
+        "exponent": ("exponent", np.arange(1, k + 1), {"long_name": "exponent index"}),
+        "block": ("block", np.arange(blocks), {"long_name": "block of the measured window"}),
+        "block_start": ("block", t_meas + edges[:-1], {"long_name": "first step of the block", "units": "step"}),
+    })
+    params = {"network": net.params(), "steps": steps, "k": k, "transient": transient,
+              "tangent_transient": tangent_transient, "measured_steps": measured, "qr_every": qr_every,
+              "trials": trials, "blocks": blocks, "u0": "N(0,1) per trial" if u0 is None else "given"}
+    attrs = provenance("Lyapunov spectrum of the SNT map",
+                       "SCIENCE.md E2, E6: QR re-orthonormalisation (LAPACK) of k tangent vectors fused with "
+                       "the state in one gemm per step; replicas share the noise", params, describe(traj.root),
+                       references=_REFS)
+    return xr.Dataset(data, coords=coords, attrs=attrs)
