@@ -11,15 +11,26 @@ from .ensembles import Ensemble  # noqa: E402
 from .io import open, save  # noqa: E402,A004
 from .network import Network  # noqa: E402
 from .simulate import simulate  # noqa: E402
+from . import lyapunov, stability  # noqa: E402
+from .lyapunov import lyapunov_spectrum, max_lyapunov  # noqa: E402
+from .stability import contraction_gain, coupling_spectrum, fixed_points, jacobian  # noqa: E402
 
 __all__ = [
     "__version__",
     "Ensemble",
     "Network",
+    "contraction_gain",
+    "coupling_spectrum",
     "ensembles",
+    "fixed_points",
+    "jacobian",
     "kernels",
+    "lyapunov",
+    "lyapunov_spectrum",
+    "max_lyapunov",
     "open",
     "plot",
     "save",
     "simulate",
+    "stability",
 ]
