@@ -5,7 +5,7 @@ r"""Random coupling ensembles (SCIENCE.md §1) and their spectral laws (E4).
 
 * :func:`iid` -- :math:`J_{ij} \sim \mathcal N(\bar J/N, J^2/N)`: eigenvalues fill the disc of radius J,
   plus one outlier near :math:`\bar J` when :math:`|\bar J| > J`.
-* :func:`populations` -- blocks :math:`J_{ij} \sim \mathcal N(\bar J_{ab}/N_b, J_{ab}^2/N_b)`;
+* :func:`populations` -- blocks :math:`J_{ij} \sim \mathcal N(\bar J_{ab}/N, J_{ab}^2/N)`;
   radius² = top eigenvalue of :math:`M_{ab} = \alpha_b J_{ab}^2`.
 * :func:`correlated` -- :math:`\mathrm{corr}(J_{ij}, J_{ji}) = \eta`: ellipse with semi-axes
   :math:`J(1+\eta)`, :math:`J(1-\eta)`.
@@ -44,8 +44,8 @@ def iid(N, J=1.0, Jbar=0.0, seed=None):
 
 
 def populations(sizes, J, Jbar=0.0, seed=None):
-    r"""Block couplings for P populations: :math:`J_{ij} \sim \mathcal N(\bar J_{ab}/N_b, J_{ab}^2/N_b)`
-    for i in population a and j in population b.
+    r"""Block couplings for P populations: :math:`J_{ij} \sim \mathcal N(\bar J_{ab}/N, J_{ab}^2/N)`
+    for i in population a and j in population b (N the total size).
 
     Parameters
     ----------
@@ -60,8 +60,11 @@ def populations(sizes, J, Jbar=0.0, seed=None):
 
     Notes
     -----
-    The bulk radius is :math:`\sqrt{\rho(M)}`, :math:`M_{ab} = \alpha_b J_{ab}^2`,
-    :math:`\alpha_b = N_b/N` (E4); see :func:`population_radius`.
+    Both scales are divided by the total N, so that population b contributes :math:`\alpha_b \bar J_{ab}`
+    to the mean input and :math:`\alpha_b J_{ab}^2` to its variance (:math:`\alpha_b = N_b/N`): the
+    convention of the multi-population mean-field theory (Kadmon & Sompolinsky 2015), under which the bulk
+    radius is :math:`\sqrt{\rho(M)}`, :math:`M_{ab} = \alpha_b J_{ab}^2` (E4); see :func:`population_radius`.
+    With one population this is :func:`iid`.
     """
     sizes = [check_int(s, f"sizes[{k}]", minimum=1) for k, s in enumerate(sizes)]
     P = len(sizes)
@@ -79,7 +82,7 @@ def populations(sizes, J, Jbar=0.0, seed=None):
         for b in range(P):
             rows = slice(edges[a], edges[a + 1])
             cols = slice(edges[b], edges[b + 1])
-            out[rows, cols] = out[rows, cols] * (Jm[a, b] / np.sqrt(sizes[b])) + Jbarm[a, b] / sizes[b]
+            out[rows, cols] = out[rows, cols] * (Jm[a, b] / np.sqrt(N)) + Jbarm[a, b] / N
     return out
 
 
@@ -140,9 +143,11 @@ def dale(N, frac_exc=0.8, J=1.0, seed=None):
     r"""Couplings obeying Dale's law: every column is excitatory (>= 0) or inhibitory (<= 0).
 
     The first ``round(frac_exc N)`` neurons are excitatory. Magnitudes are half-normal,
-    :math:`|J_{ij}| = w_{E,I} |z_{ij}|`, with :math:`f w_E = (1-f) w_I` (input balanced in the mean, so the
-    rank-one mean part has eigenvalue 0) and :math:`(1 - 2/\pi)(f w_E^2 + (1-f) w_I^2) = J^2/N`, which puts
-    the bulk radius at J (Rajan & Abbott 2006, PRL 97, 188104).
+    :math:`|J_{ij}| = w_{E,I} |z_{ij}|`, with :math:`f w_E = (1-f) w_I` (input balanced in the mean) and
+    :math:`(1 - 2/\pi)(f w_E^2 + (1-f) w_I^2) = J^2/N`, which puts the bulk radius at J. Each row's
+    inhibitory weights are then rescaled (by 1 + O(N^-1/2)) so that every row sums to zero exactly: without
+    this per-row balance the fluctuating mean part pushes eigenvalues out of the disc (Rajan & Abbott 2006,
+    PRL 97, 188104).
     """
     N = check_int(N, "N", minimum=2)
     f = check_float(frac_exc, "frac_exc", minimum=0.0, maximum=1.0, strict_min=True, strict_max=True)
@@ -151,13 +156,16 @@ def dale(N, frac_exc=0.8, J=1.0, seed=None):
     if n_exc in (0, N):
         raise ValueError(f"frac_exc={f} leaves no {'excitatory' if n_exc == 0 else 'inhibitory'} neuron at N={N}")
     f = n_exc / N
-    # w_I = f w_E / (1 - f); variance condition fixes w_E.
+    # w_I = f w_E / (1 - f); the variance condition fixes w_E.
     ratio = f / (1.0 - f)
     w_exc = J / np.sqrt(N * (1.0 - 2.0 / np.pi) * (f + (1.0 - f) * ratio**2))
     w_inh = ratio * w_exc
     mag = np.abs(_rng(seed).standard_normal((N, N)))
-    sign = np.where(np.arange(N) < n_exc, w_exc, -w_inh)
-    return mag * sign[None, :]
+    out = mag * np.where(np.arange(N) < n_exc, w_exc, -w_inh)[None, :]
+    exc = out[:, :n_exc].sum(axis=1)
+    inh = -out[:, n_exc:].sum(axis=1)
+    out[:, n_exc:] *= (exc / inh)[:, None]
+    return out
 
 
 @dataclass(frozen=True)

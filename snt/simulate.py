@@ -11,13 +11,14 @@ import xarray as xr
 from . import kernels
 from ._checks import check_array, check_int
 from ._seeds import describe, trial_seeds
+from ._threads import blas_threads
 from .io import provenance
 from .network import Network
 
 RECORDABLE = ("u", "m")
 
 #: Largest noise buffer (elements) drawn at once; the run is cut into time chunks of this size.
-_CHUNK_ELEMENTS = 1 << 22
+_CHUNK_ELEMENTS = 1 << 20
 
 
 def check_network(net, name="net"):
@@ -215,6 +216,7 @@ def _run(net, U0, rngs, stim, total, rec_grid, records, status, progress):
     alive, diverged_at = status
     chunk = max(1, min(total, _CHUNK_ELEMENTS // (trials * N)))
     has_noise = net.sigma > 0
+    noise_buffer = np.empty((trials, chunk if has_noise else 0, N))
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -223,16 +225,14 @@ def _run(net, U0, rngs, stim, total, rec_grid, records, status, progress):
         t0 = 0
         while t0 < total:
             n = min(chunk, total - t0)
-            if has_noise:
-                noise = np.empty((trials, n, N))
-                for b, rng in enumerate(rngs):
-                    noise[b] = rng.standard_normal((n, N))
-            else:
-                noise = np.zeros((trials, 0, N))
+            noise = noise_buffer if (n == chunk or not has_noise) else np.empty((trials, n, N))
+            for b, rng in enumerate(rngs if has_noise else ()):
+                rng.standard_normal(out=noise[b])
             drive = (noise, stim.chunk(t0, n))
             clock = (np.int64(t0), np.int64(n), np.int64(rec_grid[0]), np.int64(rec_grid[1]),
                      np.int64(rec_grid[2]))
-            kernels.run_chunk(model, (U, R, H, alive, diverged_at), drive, clock, records)
+            with blas_threads(N):
+                kernels.run_chunk(model, (U, R, H, alive, diverged_at), drive, clock, records)
             t0 += n
             if bar is not None:
                 bar.update(n)
