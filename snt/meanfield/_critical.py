@@ -1,0 +1,187 @@
+"""Critical gain (E10 / λ_MF = 0), critical noise (λ_MF = 0) and parameter scans (SCIENCE.md §4)."""
+
+import numpy as np
+import scipy.optimize
+import xarray as xr
+
+from .._checks import check_float
+from ..io import provenance
+from ._gauss import HALF_WIDTH, MAX_STEP, moments
+from ._model import model_of
+from ._solve import anderson
+from ._theory import REFERENCES, _grid, _solve, stationary
+
+
+def _static_solution(model, z, w, tol=1e-13):
+    """Fixed-point solution (σ = 0): (1-γ) m = Σ αJ̄ <f> − θ̄, (1-γ)² v = Σ αJ² <f²> + σ_θ² (SCIENCE.md §4),
+    continued from its J = 0 value m = −θ̄/(1-γ), v = σ_θ²/(1-γ)²."""
+    P = model.P
+    a = 1.0 - model.gamma
+
+    def G(x):
+        mom = moments(np.ascontiguousarray(x[:P]), np.ascontiguousarray(np.maximum(x[P:], 0.0)), model.g,
+                      model.code, z, w)
+        return np.concatenate([(model.mean @ mom[0] - model.theta) / a,
+                               (model.var @ mom[1] + model.theta_var) / a ** 2])
+    x = np.concatenate([-model.theta / a, model.theta_var / a ** 2])
+    for _ in range(20):
+        x = G(x)
+    x, res, _ = anderson(G, x, tol, 2000)
+    mom = moments(np.ascontiguousarray(x[:P]), np.ascontiguousarray(np.maximum(x[P:], 0.0)), model.g, model.code,
+                  z, w)
+    return x[:P], x[P:], mom, res
+
+
+def _e10(model, z, w):
+    """sqrt(ρ(α_b J_ab² <f'²>_b)) − (1 − γ) on the fixed-point solution (E10)."""
+    _, _, mom, _ = _static_solution(model, z, w)
+    M = model.var * mom[3][None, :]
+    return float(np.sqrt(np.max(np.abs(np.linalg.eigvals(M))))) - (1.0 - model.gamma)
+
+
+def _lam(ens, z, w, tol=1e-11):
+    model = model_of(ens)
+    return _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w)["lambda"]
+
+
+def _first_root(fun, lo, factor, limit, xtol):
+    """Smallest x > lo (geometric scan by ``factor`` up to ``limit``) where fun changes sign from < 0 to >= 0,
+    refined by brentq. Returns nan when there is none."""
+    x0, f0 = lo, fun(lo)
+    if f0 >= 0:
+        return lo
+    x = x0
+    while x < limit:
+        x1 = min(x * factor, limit)
+        f1 = fun(x1)
+        if f1 >= 0:
+            return scipy.optimize.brentq(fun, x, x1, xtol=xtol, rtol=1e-15, maxiter=200)
+        x = x1
+    return float("nan")
+
+
+def critical_gain(ens, *, g_max=1e3, step=MAX_STEP, half_width=HALF_WIDTH):
+    r"""Critical gain g_c of the ensemble's other parameters (SCIENCE.md E10, E11).
+
+    Parameters
+    ----------
+    ens : snt.Ensemble or snt.meanfield.Populations
+        Everything but ``g`` is used.
+    g_max : float
+        Largest gain searched, ``g_max > 0``.
+    step, half_width : float
+        Trapezoid grid of the Gaussian integrals.
+
+    Returns
+    -------
+    float
+        σ = 0: the smallest g where the fixed-point solution loses stability,
+        :math:`\rho(\alpha_b J_{ab}^2\langle f'^2\rangle_b) = (1-\gamma)^2` (E10; for θ = J̄ = 0 this is
+        :math:`g_c J = 1 - \gamma`). σ > 0: the smallest g where λ_MF = 0 (E11). NaN if none below g_max.
+
+    Notes
+    -----
+    The mean mode can lose stability first when :math:`|\gamma + \bar J\langle f'\rangle| \ge 1` (E10);
+    that is not what is returned here. For σ > 0 and γ > 0 every evaluation is a full stationary solution
+    (about a second), so this takes tens of seconds.
+
+    References
+    ----------
+    .. [1] B. Cessac, J. Phys. I France 5, 409 (1995).
+    .. [2] L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69, 3717 (1992).
+
+    Examples
+    --------
+    >>> import snt
+    >>> round(snt.meanfield.critical_gain(snt.Ensemble(J=1.0, gamma=0.5)), 6)
+    0.5
+    """
+    model_of(ens)
+    g_max = check_float(g_max, "g_max", minimum=0.0, strict_min=True)
+    z, w = _grid(step, half_width)
+    g_static = _first_root(lambda g: _e10(model_of(ens.replace(g=g, sigma=0.0)), z, w), 1e-3, 1.2, g_max, 1e-14)
+    if ens.sigma == 0.0 or not np.isfinite(g_static):
+        return float(g_static)
+    return float(_first_root(lambda g: _lam(ens.replace(g=g), z, w), g_static, 1.2, g_max, 1e-10))
+
+
+def critical_noise(ens, *, sigma_max=1e2, step=MAX_STEP, half_width=HALF_WIDTH):
+    r"""Critical noise σ_c where the mean-field Lyapunov exponent crosses 0 (SCIENCE.md E11).
+
+    Noise lowers λ_MF through v* only (Molgedey, Schuchhardt & Schuster 1992). For γ > 0 σ_c differs from
+    the local criterion :math:`J^2\langle f'^2\rangle = (1-\gamma)^2`.
+
+    Parameters
+    ----------
+    ens : snt.Ensemble or snt.meanfield.Populations
+        Everything but ``sigma`` is used.
+    sigma_max : float
+        Largest noise searched.
+    step, half_width : float
+        Trapezoid grid of the Gaussian integrals.
+
+    Returns
+    -------
+    float
+        σ_c; 0.0 when λ_MF <= 0 already at σ = 0; NaN if λ_MF > 0 up to ``sigma_max``.
+
+    References
+    ----------
+    .. [1] L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69, 3717 (1992).
+
+    Examples
+    --------
+    >>> import snt
+    >>> sc = snt.meanfield.critical_noise(snt.Ensemble(J=1.0, g=2.0))
+    >>> 0.5 < sc < 2.0
+    True
+    """
+    model_of(ens)
+    sigma_max = check_float(sigma_max, "sigma_max", minimum=0.0, strict_min=True)
+    z, w = _grid(step, half_width)
+
+    def minus_lam(s):
+        return -_lam(ens.replace(sigma=s), z, w)
+    if minus_lam(0.0) >= 0:
+        return 0.0
+    return float(_first_root(minus_lam, 1e-2, 1.5, sigma_max, 1e-12))
+
+
+def scan(ens, name, values, **options):
+    """The stationary state (:func:`stationary`) along one parameter of the ensemble.
+
+    Parameters
+    ----------
+    ens : snt.Ensemble or snt.meanfield.Populations
+    name : str
+        A scalar field of ``ens`` (e.g. ``"g"``, ``"sigma"``, ``"gamma"``, ``"theta_std"``).
+    values : sequence of float
+    **options
+        Passed to :func:`stationary` (``lags``, ``tol``, ...).
+
+    Returns
+    -------
+    xarray.Dataset
+        The variables of :func:`stationary` with a leading dim ``name``.
+
+    Examples
+    --------
+    >>> import snt
+    >>> ds = snt.meanfield.scan(snt.Ensemble(J=1.0), "g", [0.5, 2.0], lags=4)
+    >>> [str(r) for r in ds.regime.values]
+    ['fixed point', 'chaotic']
+    """
+    model_of(ens)
+    if not isinstance(name, str) or not hasattr(ens, name) or name in ("N", "transfer", "fractions"):
+        raise ValueError(f"name must be a scalar parameter of the ensemble such as 'g' or 'sigma', got {name!r}")
+    values = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"values must be a non-empty 1-D sequence of finite numbers, got {values!r}")
+    parts = [stationary(ens.replace(**{name: float(x)}), **options) for x in values]
+    ds = xr.concat(parts, dim=name, combine_attrs="drop")
+    ds = ds.assign_coords({name: (name, values, {"long_name": name, "units": "1"})})
+    ds.attrs = provenance(f"Dynamic mean-field stationary state along {name}", parts[0].attrs["method"],
+                          {"base": parts[0].attrs["parameters"], "name": name, "values": values.tolist()},
+                          references=REFERENCES)
+    ds.attrs["converged"] = np.array([p.attrs["converged"] for p in parts], dtype=np.int64)
+    return ds

@@ -1,0 +1,314 @@
+"""Public mean-field functions: evolve, stationary, critical_gain, critical_noise, scan (SCIENCE.md §4)."""
+
+import math
+
+import numpy as np
+import scipy.optimize
+import xarray as xr
+
+from .._checks import check_float, check_int
+from ..io import provenance
+from ._gauss import HALF_WIDTH, MAX_STEP, grid, moments, pair_row
+from ._march import march
+from ._model import model_of
+from ._solve import anderson, lyapunov, refine_banded, slope_correlation, solve_banded, solve_gamma0
+
+REFERENCES = ("L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69, 3717 (1992); "
+              "O. Moynot, M. Samuelides, Probab. Theory Relat. Fields 123, 41 (2002); "
+              "B. Cessac, J. Phys. I France 5, 409 (1995); "
+              "J. Kadmon, H. Sompolinsky, Phys. Rev. X 5, 041030 (2015)")
+
+UNITS = {"units": "1"}
+
+
+def _grid(step, half_width):
+    step = check_float(step, "step", minimum=0.0, maximum=MAX_STEP, strict_min=True)
+    half_width = check_float(half_width, "half_width", minimum=6.0, maximum=12.0)
+    return grid(step, half_width)
+
+
+def _band_for(gamma, tol):
+    """Band W with gamma^W <= tol (0 for gamma = 0)."""
+    if gamma == 0.0:
+        return 0
+    return int(math.ceil(math.log(tol) / math.log(gamma)))
+
+
+def _pop_coords(model):
+    return {"population": ("population", np.arange(model.P), {"long_name": "population"})}
+
+
+def _squeeze(ds, model):
+    return ds.isel(population=0, drop=True) if model.params["kind"] == "Ensemble" else ds
+
+
+def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=MAX_STEP, half_width=HALF_WIDTH):
+    r"""Transient of the dynamic mean-field equations from u(0) ~ N(m0, v0) (SCIENCE.md E7--E9).
+
+    Parameters
+    ----------
+    ens : snt.Ensemble or snt.meanfield.Populations
+    steps : int
+        Number of steps, ``steps >= 1``; times 0..steps are returned.
+    m0, v0 : float
+        Mean and variance of the initial state (the same in every population), ``v0 >= 0``.
+    band : int, optional
+        Band W of the two-time march: Δ(t, s) is computed from (E9) for |t - s| <= W; beyond it the input
+        covariance K is held at its value at lag W (error ~ γ^(W-k) at lag k, see Notes). Default:
+        ``steps`` (exact) when ``steps <= 64``, else ``max(32, W_10)`` with γ^(W_10) <= 1e-10.
+    step, half_width : float
+        Trapezoid grid of the Gaussian integrals, ``0 < step <= 0.05``, ``6 <= half_width <= 12``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``m`` (time) mean of u (E7), ``M`` (time) mean activity <f(u)>, ``v`` (time) = Δ(t, t) and
+        ``correlation`` (time, time2) = Δ(t, s), the covariance of u(t) and u(s); a ``population`` dim for
+        :class:`Populations`.
+
+    Notes
+    -----
+    .. math:: m(t+1) = \gamma m(t) + \bar J\int Dh\, f(m(t) + \sqrt{\Delta(t,t)}h) - \bar\theta \quad (E7)
+
+    .. math:: \Delta(t+1,s+1) = \gamma\Delta(t,s+1) + \gamma\Delta(t+1,s) - \gamma^2\Delta(t,s)
+              + J^2 C(t,s) + \sigma_\theta^2 + \sigma^2\delta_{ts} \quad (E8, E9)
+
+    with :math:`\Delta(t+1, 0) = \gamma\Delta(t, 0)`. C(t, s) is a 2-D Gaussian integral (trapezoid rule),
+    computed for a whole row of s at once. Cost: about ``steps * W`` 2-D integrals (~0.2 ms each, tanh).
+    For γ = 0 the entries inside the band are exact; entries beyond the band are then K(t, t-W).
+
+    References
+    ----------
+    .. [1] B. Cessac, J. Phys. I France 5, 409 (1995).
+    .. [2] O. Moynot, M. Samuelides, Probab. Theory Relat. Fields 123, 41 (2002).
+
+    Examples
+    --------
+    >>> import snt
+    >>> tr = snt.meanfield.evolve(snt.Ensemble(J=1.0, g=2.0), steps=20)
+    >>> round(float(tr.v[-1]), 4)
+    0.5304
+    """
+    model = model_of(ens)
+    steps = check_int(steps, "steps", minimum=1)
+    m0 = check_float(m0, "m0")
+    v0 = check_float(v0, "v0", minimum=0.0)
+    if band is None:
+        band = steps if steps <= 64 else min(steps, max(32, _band_for(model.gamma, 1e-10)))
+    W = check_int(band, "band", minimum=1)
+    W = min(W, steps)
+    z, w = _grid(step, half_width)
+    out = march(model, steps, m0, v0, W, z, w, full=True)
+    time = np.arange(steps + 1)
+    coords = {"time": ("time", time, {"long_name": "time", "units": "step"}),
+              "time2": ("time2", time, {"long_name": "time s", "units": "step"}), **_pop_coords(model)}
+    data = {
+        "m": (("population", "time"), out["m"].T, {"long_name": "mean of u (E7)", **UNITS}),
+        "M": (("population", "time"), out["M"].T, {"long_name": "mean activity <f(u)>", **UNITS}),
+        "v": (("population", "time"), out["v"].T, {"long_name": "variance of u, Delta(t,t)", **UNITS}),
+        "correlation": (("population", "time", "time2"), out["Delta"],
+                        {"long_name": "covariance Delta(t,s) of u(t) and u(s) (E9)", **UNITS}),
+    }
+    exact = W >= steps or model.gamma == 0.0
+    params = {"model": model.params, "steps": steps, "m0": m0, "v0": v0, "band": W, "grid_step": float(z[1] - z[0]),
+              "half_width": float(z[-1])}
+    attrs = provenance("Dynamic mean-field transient", "SCIENCE.md E7-E9: two-time march, trapezoid Gaussian "
+                       "integrals", params, references=REFERENCES,
+                       comment=("band covers all lags: exact up to quadrature" if W >= steps else
+                                f"band W={W}: lags <= W " + ("exact (gamma = 0)" if exact else
+                                f"with error ~ gamma^(W-k) = {model.gamma}^({W}-k) at lag k") +
+                                "; beyond W the input covariance K is held at its lag-W value"))
+    attrs["band"] = W
+    return _squeeze(xr.Dataset(data, coords=coords, attrs=attrs), model)
+
+
+def _q_inf(model, m, v, q0, z, w, tol):
+    """Long-lag covariance: the fixed point q = (Σ_b α_b J_ab² C_b(v, q) + σ_θ²) / (1-γ)², from q0."""
+    P = model.P
+
+    def G(q):
+        C = np.array([pair_row(m[b], v[b], m[b:b + 1], v[b:b + 1], q[b:b + 1], model.g, model.code, z, w,
+                               False)[0, 0] for b in range(P)])
+        return (model.var @ C + model.theta_var) / (1.0 - model.gamma) ** 2
+    q, _, _ = anderson(G, np.asarray(q0, dtype=float), tol, 500)
+    return q
+
+
+def _solve(model, lags, tol, band, max_steps, m0, v0, z, w):
+    """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`)."""
+    if model.gamma == 0.0:
+        sol = solve_gamma0(model, lags, z, w, tol, max_steps, m0, v0)
+        W = lags
+    else:
+        W = band if band is not None else max(lags, _band_for(model.gamma, tol)) + 8
+        # converge coarsely first, widen the band if needed, then converge to tol on the final band
+        sol = solve_banded(model, W, z, w, max(tol, 1e-7) if band is None else tol, max_steps, m0, v0)
+    for _ in range(4):
+        D = sol["Delta"]
+        m, v = sol["m"], D[:, 0]
+        q_inf = _q_inf(model, m, v, D[:, -1], z, w, tol)
+        if model.gamma == 0.0 or band is not None:
+            break
+        # band error at lag `lags` (module _march): gamma^(W-lags) |K(W) - K_inf| / (1-gamma)
+        Kw = (model.var @ _row_C(model, m, v, D[:, -1], z, w) + model.theta_var)
+        d_K = float(np.max(np.abs(Kw - (1.0 - model.gamma) ** 2 * q_inf)))
+        err = model.gamma ** (W - lags) * d_K / (1.0 - model.gamma)
+        if err <= tol:
+            if sol["change"] > tol:
+                sol = refine_banded(model, W, z, w, tol, max_steps, m, D, sol)
+                continue
+            break
+        extra = int(np.ceil(np.log(err / tol) / np.log(1.0 / model.gamma))) + 2
+        W += extra
+        D0 = np.concatenate([D, np.repeat(D[:, -1:], extra, axis=1)], axis=1)
+        sol = refine_banded(model, W, z, w, tol, max_steps, m, D0, sol)
+    D = sol["Delta"]
+    m = sol["m"]
+    # Q(τ), C(τ): only up to the lag where Δ stops changing (then constant).
+    diff = np.max(np.abs(np.diff(D, axis=1)), axis=0) if D.shape[1] > 1 else np.zeros(0)
+    changing = np.nonzero(diff > 1e-3 * tol)[0]
+    upto = min(D.shape[1] - 1, (changing[-1] + 2) if changing.size else 1)
+    Qp, Cp = slope_correlation(model, m, D[:, :upto + 1], z, w)
+    Q = np.concatenate([Qp, np.repeat(Qp[:, -1:], D.shape[1] - upto - 1, axis=1)], axis=1)
+    C = np.concatenate([Cp, np.repeat(Cp[:, -1:], D.shape[1] - upto - 1, axis=1)], axis=1)
+    v = D[:, 0]
+    static = model.sigma2 == 0.0 and bool(np.all(np.abs(D - v[:, None]) <= 1e3 * tol * np.maximum(1.0, v)[:, None]))
+    # extend Q with its last value for the eigenproblem (lags beyond the band are decorrelated)
+    L_eig = max(4 * D.shape[1], 400)
+    Qe = np.concatenate([Q, np.repeat(Q[:, -1:], L_eig - Q.shape[1] + 1, axis=1)], axis=1)
+    lam, info = lyapunov(model, Qe, static)
+    mom = moments(np.ascontiguousarray(m), np.ascontiguousarray(v), model.g, model.code, z, w)
+    if not sol["converged"]:
+        regime = "not converged"
+    elif lam > 0:
+        regime = "chaotic"
+    elif static:
+        regime = "fixed point"
+    else:
+        regime = "noise-driven"
+    K = model.var @ C + model.theta_var[:, None]
+    err = 0.0
+    if model.gamma > 0:
+        err = float(np.max(np.abs(K[:, -1] - (1.0 - model.gamma) ** 2 * q_inf))) / (1.0 - model.gamma)
+    return {**sol, "Q": Q, "C": C, "lambda": lam, "lambda_info": info, "static": static, "regime": regime,
+            "M": mom[0], "fprime2": mom[3], "W": W, "edge_error": err, "q_inf": q_inf}
+
+
+def _row_C(model, m, v, c, z, w):
+    return np.array([pair_row(m[b], v[b], m[b:b + 1], v[b:b + 1], c[b:b + 1], model.g, model.code, z, w,
+                              False)[0, 0] for b in range(model.P)])
+
+
+def _lags_default(lags):
+    return 30 if lags is None else check_int(lags, "lags", minimum=1)
+
+
+def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, v0=1.0, step=MAX_STEP,
+               half_width=HALF_WIDTH):
+    r"""Stationary state of the dynamic mean-field equations and the mean-field Lyapunov exponent.
+
+    Parameters
+    ----------
+    ens : snt.Ensemble or snt.meanfield.Populations
+    lags : int, optional
+        Largest lag τ of the returned correlation Δ(τ) (default 30).
+    tol : float
+        Convergence tolerance: the march stops when m and Δ change by less than ``tol`` in a step,
+        ``0 < tol < 1e-3``.
+    band : int, optional
+        Band W of the two-time march for γ > 0 (default ``max(lags, W_tol) + 8`` with γ^(W_tol) <= tol).
+    max_steps : int
+        Largest number of march steps and accelerated iterations.
+    m0, v0 : float
+        Initial condition of the march (the stationary state reached is the one it selects).
+    step, half_width : float
+        Trapezoid grid of the Gaussian integrals, ``0 < step <= 0.05``, ``6 <= half_width <= 12``.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``m`` mean of u, ``M`` mean activity <f>, ``v`` = Δ(0), ``q_inf`` = Δ(τ -> ∞), ``lambda_max``
+        (E11), ``regime`` ("chaotic", "fixed point", "noise-driven" or "not converged"),
+        ``correlation`` (lag) Δ(τ), ``activity_correlation`` (lag) C(τ) = E f(u(t)) f(u(t-τ)),
+        ``slope_correlation`` (lag) Q(τ) = E f'(u(t)) f'(u(t-τ)); a ``population`` dim for
+        :class:`Populations` (``lambda_max`` and ``regime`` have none). Attrs: ``converged``,
+        ``final_change``, ``tolerance``, ``band``, ``band_error`` and the λ method.
+
+    Notes
+    -----
+    γ = 0: the one-time recursions m(t+1) = J̄<f> − θ̄, v(t+1) = J²<f²> + σ_θ² + σ² are marched to
+    convergence (then Anderson-accelerated), and Δ(τ+1) = J² C(τ) + σ_θ² for τ >= 0 (E9);
+    λ_MF = ½ ln(J² <f'(u)²>) (E11).
+
+    γ > 0: (E9) has no closed one-time recursion. It is marched with a band W (error ~ γ^W) until it
+    settles near the attractor (this selects the stable solution), then the time-translation invariant step
+    is iterated with Anderson acceleration to ``tol``. λ_MF solves (E11): the top eigenvalue of
+
+    .. math:: A(\lambda) = \gamma e^{\lambda}(S_+ + S_-) + \mathrm{diag}(J^2 Q(\tau) - \gamma^2),
+              \quad \tau \in [-L, L],
+
+    equals :math:`e^{2\lambda}`. For the fixed-point solution (σ = 0, Δ(τ) = v) the exact
+    :math:`e^{\lambda} = \gamma + J\sqrt{\langle f'^2\rangle}` is used. For populations J² Q is the matrix
+    :math:`\alpha_b J_{ab}^2 Q_b(\tau)` and the growth rate its Perron root (Kadmon & Sompolinsky 2015).
+
+    References
+    ----------
+    .. [1] L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69, 3717 (1992).
+    .. [2] B. Cessac, J. Phys. I France 5, 409 (1995).
+    .. [3] O. Moynot, M. Samuelides, Probab. Theory Relat. Fields 123, 41 (2002).
+    .. [4] J. Kadmon, H. Sompolinsky, Phys. Rev. X 5, 041030 (2015).
+
+    Examples
+    --------
+    >>> import snt
+    >>> st = snt.meanfield.stationary(snt.Ensemble(J=1.0, g=2.0))
+    >>> round(float(st.v), 4), round(float(st.lambda_max), 4)
+    (0.5304, 0.1547)
+    """
+    model = model_of(ens)
+    lags = _lags_default(lags)
+    tol = check_float(tol, "tol", minimum=0.0, maximum=1e-3, strict_min=True, strict_max=True)
+    if band is not None:
+        band = check_int(band, "band", minimum=max(lags, 2))
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    m0 = check_float(m0, "m0")
+    v0 = check_float(v0, "v0", minimum=0.0)
+    z, w = _grid(step, half_width)
+    r = _solve(model, lags, tol, band, max_steps, m0, v0, z, w)
+    return _stationary_dataset(model, r, lags, tol, z)
+
+
+def _stationary_dataset(model, r, lags, tol, z):
+    lag = np.arange(lags + 1)
+    coords = {"lag": ("lag", lag, {"long_name": "lag", "units": "step"}), **_pop_coords(model)}
+    pl = ("population", "lag")
+    D = r["Delta"][:, :lags + 1]
+    data = {
+        "m": (("population",), r["m"], {"long_name": "mean of u, m* (E7)", **UNITS}),
+        "M": (("population",), r["M"], {"long_name": "mean activity <f(u)>", **UNITS}),
+        "v": (("population",), r["v"], {"long_name": "variance of u, v* = Delta(0)", **UNITS}),
+        "q_inf": (("population",), r["q_inf"], {"long_name": "long-lag covariance q_inf", **UNITS}),
+        "lambda_max": ((), r["lambda"], {"long_name": "mean-field maximal Lyapunov exponent (E11)",
+                                         "units": "1/step"}),
+        "regime": ((), r["regime"], {"long_name": "kind of stationary solution"}),
+        "correlation": (pl, D, {"long_name": "covariance Delta(tau) of u", **UNITS}),
+        "activity_correlation": (pl, r["C"][:, :lags + 1], {"long_name": "C(tau) = E f(u(t)) f(u(t-tau))",
+                                                             **UNITS}),
+        "slope_correlation": (pl, r["Q"][:, :lags + 1], {"long_name": "Q(tau) = E f'(u(t)) f'(u(t-tau))",
+                                                         **UNITS}),
+    }
+    params = {"model": model.params, "lags": lags, "tol": tol, "band": r["W"], "grid_step": float(z[1] - z[0]),
+              "half_width": float(z[-1])}
+    method = f"SCIENCE.md E7-E11: {r['method']}; {r['lambda_info']['lambda_method']}"
+    attrs = provenance("Dynamic mean-field stationary state", method, params, references=REFERENCES,
+                       comment="Exact as N -> infinity for iid Gaussian couplings; near the onset of chaos "
+                               "finite networks do not follow it (SCIENCE.md §4).")
+    band_error = 0.0 if model.gamma == 0 else r["edge_error"] * model.gamma ** (r["W"] - lags)
+    # q_inf solves the long-lag fixed point; its own convergence is to tol
+    attrs.update({"converged": int(r["converged"]), "final_change": float(r["change"]), "tolerance": tol,
+                  "steps": int(r["steps"]), "band": int(r["W"]),
+                  "band_error": float(band_error),
+                  "band_error_note": "bound gamma^(W-lags) * |K(W)-K_inf|/(1-gamma) on Delta(lags) from "
+                                     "holding K constant beyond the band (0: exact for gamma = 0)",
+                  "eigenvector_edge_weight": float(r["lambda_info"].get("eigenvector_edge_weight", 0.0))})
+    return _squeeze(xr.Dataset(data, coords=coords, attrs=attrs), model)
