@@ -98,7 +98,7 @@ def map_step(J, theta, gamma, g, code, u, drive):
 def _product(R, JT, H, nrows):
     """H[:nrows] = R[:nrows] @ JT; one trial uses gemv, a batch one gemm on the padded rows."""
     if nrows == 1:
-        H[0, :] = np.dot(R[0], JT)
+        np.dot(R[0], JT, H[0])
     else:
         np.dot(R, JT, H)
 
