@@ -12,6 +12,7 @@ from .io import open, save  # noqa: E402,A004
 from .network import Network  # noqa: E402
 from .simulate import simulate  # noqa: E402
 from . import lyapunov, stability  # noqa: E402
+from . import meanfield  # noqa: E402
 from .lyapunov import lyapunov_spectrum, max_lyapunov  # noqa: E402
 from .stability import contraction_gain, coupling_spectrum, fixed_points, jacobian  # noqa: E402
 
@@ -28,6 +29,7 @@ __all__ = [
     "lyapunov",
     "lyapunov_spectrum",
     "max_lyapunov",
+    "meanfield",
     "open",
     "plot",
     "save",

@@ -125,13 +125,12 @@ class Populations:
         return out
 
     def sample(self, seed=None):
-        """Draw one network: couplings from :func:`snt.ensembles.populations` (seed child 0) rescaled to
-        the 1/N convention above, thresholds per population (child 1)."""
+        """Draw one network: couplings from :func:`snt.ensembles.populations` (seed child 0), thresholds
+        per population (child 1). Sizes are :meth:`sizes`, so the realised fractions are N_a/N."""
         root = as_seed_sequence(seed)
         sizes = self.sizes()
-        ratio = sizes / sizes.sum()
-        # ensembles.populations draws N(Jbar'_ab / N_b, J'_ab^2 / N_b): J' = J sqrt(N_b/N), Jbar' = Jbar N_b/N.
-        Jm = populations(sizes, self.J * np.sqrt(ratio)[None, :], self.Jbar * ratio[None, :], seed=child(root, 0))
+        # snt.ensembles.populations uses the same 1/N convention as the theory.
+        Jm = populations(sizes, self.J, self.Jbar, seed=child(root, 0))
         rng = np.random.default_rng(child(root, 1))
         theta = np.concatenate([mu + sd * rng.standard_normal(n)
                                 for mu, sd, n in zip(self.theta_mean, self.theta_std, sizes)])
