@@ -1,0 +1,26 @@
+"""Planted-attractor classifiers: dynamical systems whose coupling A = Φ Λ Φ⁻¹ keeps the class patterns
+as exact fixed points, trained with exact discrete-adjoint gradients.
+
+Models: SA-nODE/EODECA double well, Wilson–Cowan metapopulation, CVFR (deterministic and stochastic) and
+the SNT map itself. See :class:`AttractorClassifier`.
+"""
+
+from .base import Params as Params
+from .base import PlantedModel as PlantedModel
+from .cvfr import CVFR as CVFR
+from .data import load_dataset as load_dataset
+from .double_well import DoubleWell as DoubleWell
+from .estimator import MODELS as MODELS
+from .estimator import AttractorClassifier as AttractorClassifier
+from .estimator import make_model as make_model
+from .objective import Objective as Objective
+from .robustness import random_pixel_attack as random_pixel_attack
+from .robustness import robustness as robustness
+from .snt_map import SNTMap as SNTMap
+from .spectral import SpectralCoupling as SpectralCoupling
+from .spectral import orthogonality_penalty as orthogonality_penalty
+from .wilson_cowan import WilsonCowan as WilsonCowan
+
+__all__ = ["AttractorClassifier", "CVFR", "DoubleWell", "MODELS", "Objective", "Params", "PlantedModel",
+           "SNTMap", "SpectralCoupling", "WilsonCowan", "load_dataset", "make_model", "orthogonality_penalty",
+           "random_pixel_attack", "robustness"]

@@ -1,0 +1,267 @@
+r"""Common machinery of the planted-attractor models.
+
+Every model integrates an initial condition (the item) with explicit Euler (or iterates a map) for ``steps``
+steps, compares the final state with the planted pattern of the item's class (mean squared error, as in the
+papers' Keras ``mse``) and back-propagates through the steps by the discrete adjoint
+
+.. math::
+
+    p_T = \partial L/\partial s_T, \qquad
+    p_t = (\partial s_{t+1}/\partial s_t)^\top p_{t+1}, \qquad
+    \frac{\partial L}{\partial \theta} = \sum_t (\partial s_{t+1}/\partial\theta)^\top p_{t+1}.
+
+The coupling enters every step linearly, so :math:`G = \partial L/\partial A = \sum_t c\,\hat P_{t+1}^\top Y_t`
+is one matrix product per step for the whole mini-batch (items are rows), mapped to the spectral parameters
+once per mini-batch with :meth:`SpectralCoupling.backward`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .spectral import SpectralCoupling, orthogonal_columns
+
+__all__ = ["Params", "PlantedModel", "Trajectory", "block_patterns"]
+
+
+class Trajectory(list):
+    """List of states ``[s_0, ..., s_T]`` with ``aux``: per-step quantities kept for the backward pass."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.aux = []
+
+
+@dataclass
+class Params:
+    """Trained parameters of a planted-attractor model (float64).
+
+    Attributes
+    ----------
+    phi_tr : (N, N-K) float64
+        Trained eigenvectors.
+    lam_tr : (N-K,) float64
+        Trained eigenvalues.
+    gamma : float
+        Trained dynamical scalar (ignored by models with ``trains_gamma = False``).
+    """
+
+    phi_tr: np.ndarray
+    lam_tr: np.ndarray
+    gamma: float
+
+    def copy(self):
+        return Params(self.phi_tr.copy(), self.lam_tr.copy(), float(self.gamma))
+
+
+def block_patterns(n_nodes, n_classes, block, low, high):
+    """Class patterns with a block of ``block`` "low" nodes per class and "high" elsewhere.
+
+    Pattern ``k`` is ``low`` on nodes ``[k*block, (k+1)*block)`` and ``high`` on all others.
+
+    Returns
+    -------
+    (n_classes, n_nodes) float64
+    """
+    p = np.full((n_classes, n_nodes), float(high))
+    for k in range(n_classes):
+        p[k, k * block:(k + 1) * block] = low
+    return p
+
+
+def _check_int(value, name, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    return int(value)
+
+
+class PlantedModel:
+    r"""Base class: a dynamical system with :math:`K` planted fixed points and a spectral coupling.
+
+    Subclasses define the local dynamics, the planted patterns, the forward pass and its adjoint.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Number of nodes :math:`N` (inputs with fewer features are zero-padded).
+    n_classes : int
+        Number of classes :math:`K`, ``2 <= K < N``.
+    dtype : {numpy.float64, numpy.float32}
+        Floating type of the trajectories (parameters and :math:`A` are built in float64).
+    """
+
+    name = "base"
+    #: True for maps (stability = spectral radius < 1), False for ODEs (max Re eig < 0)
+    discrete = False
+    trains_gamma = True
+    gamma_init = 0.0
+    gamma_bounds = (-np.inf, np.inf)
+    default_dt = 0.1
+    default_steps = 25
+    orth_gain = 1.15
+    orth_factor = 0.01
+    n_state_blocks = 1
+
+    def __init__(self, n_nodes, n_classes, dtype=np.float64):
+        self.n_nodes = _check_int(n_nodes, "n_nodes", 3)
+        self.n_classes = _check_int(n_classes, "n_classes", 2)
+        if self.n_classes >= self.n_nodes:
+            raise ValueError(f"n_classes must be < n_nodes={self.n_nodes}, got {self.n_classes}")
+        dt = np.dtype(dtype)
+        if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.dtype = dt.type
+        self.patterns = self._patterns()              # (K, N) target of the loss, state space
+        q, _ = np.linalg.qr(self._fixed_span().T)     # span of the planted directions
+        self.phi_fix = q                              # (N, K)
+
+    # ------------------------------------------------------------------ to be defined by subclasses
+    def _patterns(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fixed_span(self):
+        """(K, N) vectors whose span must be an eigenspace with eigenvalue ``lam_fix``."""
+        return self.patterns
+
+    def lam_fix(self, gamma):
+        """Planted eigenvalue (may depend on the trained scalar)."""
+        return 0.0
+
+    def dlam_fix_dgamma(self, gamma):
+        return 0.0
+
+    def lam_bounds(self):
+        """Box constraint on every trained eigenvalue (used by L-BFGS-B and projected Adam)."""
+        return (-np.inf, np.inf)
+
+    def lam_init(self, rng, m):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def initial_state(self, X):
+        """Initial condition from inputs ``X`` of shape (B, N)."""
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def output(self, s):
+        """The part of the state compared with the patterns."""
+        return s
+
+    def output_adjoint(self, s, p_out):
+        """Pull back ``dL/d output`` to ``dL/d state``."""
+        return p_out
+
+    def targets(self):
+        """(K, n_out) targets of the loss in output space."""
+        return self.patterns
+
+    def attractor_states(self, gamma):
+        """(K, S) full planted fixed points."""
+        return self.patterns.copy()
+
+    # ------------------------------------------------------------------ parameters
+    def init_params(self, rng):
+        """Initial trained parameters: ``orth_gain`` x orthonormal :math:`\\Phi_{tr}`, model-specific λ."""
+        m = self.n_nodes - self.n_classes
+        phi = orthogonal_columns(self.n_nodes, m, self.orth_gain, rng)
+        lo, hi = self.lam_bounds()
+        lam = np.clip(self.lam_init(rng, m), lo, hi)
+        return Params(phi, lam, float(self.gamma_init))
+
+    def coupling(self, params):
+        return SpectralCoupling(params.phi_tr, params.lam_tr, self.phi_fix, self.lam_fix(params.gamma))
+
+    # ------------------------------------------------------------------ dynamics (subclasses)
+    def forward(self, A, gamma, s0, steps, dt, noise=None):  # pragma: no cover - abstract
+        """Return the list of states ``[s_0, ..., s_T]``."""
+        raise NotImplementedError
+
+    def backward(self, A, gamma, traj, p_T, dt, noise=None):  # pragma: no cover - abstract
+        """Return ``(G, dL/dgamma, dL/ds_0)`` from the stored trajectory and ``p_T = dL/ds_T``."""
+        raise NotImplementedError
+
+    def drift(self, s, A, gamma):  # pragma: no cover - abstract
+        """Right-hand side (ODE) or ``F(s) - s`` (map): zero exactly at a fixed point."""
+        raise NotImplementedError
+
+    def jacobian(self, s, A, gamma):  # pragma: no cover - abstract
+        """Jacobian of the ODE right-hand side, or of the map, at one state ``s``."""
+        raise NotImplementedError
+
+    def distances(self, out):
+        """(B, K) squared distances of the outputs to the targets (nearest-attractor readout)."""
+        t = self.targets()
+        d = (out * out).sum(1)[:, None] - 2.0 * (out @ t.T) + (t * t).sum(1)[None, :]
+        return np.maximum(d, 0.0)
+
+    # ------------------------------------------------------------------ loss and gradient
+    def loss_grad(self, params, X, Y, steps, dt, coupling=None, noise=None, scale=None):
+        r"""Mean squared error of the final outputs and its exact gradient.
+
+        .. math:: L = \frac{1}{B\,n_\mathrm{out}} \sum_{b,i} (o_{b,i}(T) - \xi^{y_b}_i)^2
+
+        Parameters
+        ----------
+        params : Params
+        X : (B, N) array
+            Inputs (already padded to ``n_nodes``).
+        Y : (B,) int
+            Class indices.
+        steps : int
+        dt : float
+        coupling : SpectralCoupling, optional
+            Reused when given (the gradient with respect to ``A`` is returned in any case).
+        noise : object, optional
+            Frozen noise for stochastic models (common random numbers).
+        scale : float, optional
+            Multiplies the loss; default ``1/(B n_out)`` (use ``1/(B_total n_out)`` for chunks).
+
+        Returns
+        -------
+        loss : float
+        G : (N, N) float64
+            Gradient with respect to ``A``.
+        d_gamma : float
+            Gradient with respect to the trained scalar (through the dynamics only).
+        """
+        if coupling is None:
+            coupling = self.coupling(params)
+        A = coupling.A.astype(self.dtype)
+        s0 = self.initial_state(X)
+        traj = self.forward(A, params.gamma, s0, steps, dt, noise)
+        out = self.output(traj[-1])
+        t = self.targets().astype(self.dtype)[Y]
+        diff = out - t
+        if scale is None:
+            scale = 1.0 / diff.size
+        loss = float(scale * np.einsum("ij,ij->", diff, diff, dtype=np.float64))
+        p_out = (2.0 * scale) * diff
+        p_T = self.output_adjoint(traj[-1], p_out.astype(self.dtype))
+        G, d_gamma, _ = self.backward(A, params.gamma, traj, p_T, dt, noise)
+        return loss, G.astype(np.float64), float(d_gamma)
+
+    def predict_outputs(self, params, X, steps, dt, coupling=None, noise=None):
+        if coupling is None:
+            coupling = self.coupling(params)
+        A = coupling.A.astype(self.dtype)
+        traj = self.forward(A, params.gamma, self.initial_state(X), steps, dt, noise, keep=False)
+        return self.output(traj[-1])
+
+    # ------------------------------------------------------------------ planted fixed points
+    def residuals(self, params):
+        """max-norm of the drift at each planted fixed point, (K,) float64, computed in float64."""
+        c = self.coupling(params)
+        s = self.attractor_states(params.gamma)
+        return np.array([np.abs(self.drift(s[k], c.A, params.gamma)).max() for k in range(len(s))])
+
+    def growth_rates(self, params, coupling=None):
+        """Per attractor: max Re eig of the Jacobian (ODE) or log spectral radius (map); < 0 is stable."""
+        c = coupling if coupling is not None else self.coupling(params)
+        s = self.attractor_states(params.gamma)
+        out = np.empty(len(s))
+        for k in range(len(s)):
+            ev = np.linalg.eigvals(self.jacobian(s[k], c.A, params.gamma))
+            out[k] = np.log(np.abs(ev).max()) if self.discrete else ev.real.max()
+        return out

@@ -1,0 +1,227 @@
+r"""CVFR firing-rate classifier, deterministic and stochastic (Euler–Maruyama, noise vanishing at attractors).
+
+.. math::
+
+    x_{n+1} = x_n + \Delta t\,[-x_n + \beta W r(x_n)] + \sqrt{\Delta t}\,\sigma \tanh(P(x_n))\,\eta_n ,
+    \qquad r(x) = \frac{x^2}{\gamma_r + x^2},\quad \beta = \frac{1}{\sqrt N},\quad \gamma_r = \frac{1}{8N},
+
+with :math:`\eta_n \sim \mathcal N(0, I_N)` and the damping factor
+
+.. math:: P(x) = \prod_{k=1}^K \Bigl[\tfrac1N \lVert x - x^{*k}\rVert^2\Bigr]^{1/K},
+
+the geometric mean over classes of the mean-square distance to each attractor, evaluated in log space
+(:math:`\log P = \frac1K\sum_k \log(m_k + \epsilon)` in float64, :math:`\epsilon = 10^{-300}`). :math:`P(x^{*k}) = 0`, so the
+noise vanishes at every planted attractor. :math:`\sigma = 0` is the deterministic model.
+
+Planted patterns (rate space): :math:`r^k_i = 0` on block :math:`[kb, (k+1)b)`, :math:`b = \lfloor N/K\rfloor`,
+and :math:`r_p` elsewhere; :math:`W r^k = r^k` (eigenvalue 1 on :math:`\mathrm{span}\{r^k\}`). Then
+:math:`x^{*k} = \beta r^k` is a fixed point iff :math:`x_p = \beta r(x_p)`, i.e.
+:math:`x_p^2 - \beta x_p + \gamma_r = 0`; the larger root is :math:`x_p = \beta(1 + 1/\sqrt2)/2` and
+:math:`r_p = (1 + 1/\sqrt2)/2` (and :math:`r(0) = 0` makes the zero nodes consistent). The Jacobian
+:math:`J = -I + \beta W\,\mathrm{diag}(r'(x^*))` has :math:`\beta r'(x_p) = 1 - 1/\sqrt2`; stability is not
+guaranteed by the parametrisation and is checked (and, if needed, restored) after training.
+
+Loss: mean squared error between :math:`r(x(T))` and :math:`r^{y}`. Readout: nearest attractor in rate space.
+The gradient of the stochastic model is pathwise with the noise frozen (common random numbers); it
+includes the path through :math:`\tanh P(x)`.
+
+References
+----------
+.. [1] L. Chicchi, D. Fanelli, D. Febbe, L. Buffoni, F. Di Patti, L. Giambagli, R. Marino, "Deterministic
+       versus stochastic dynamical classifiers: opposing random adversarial attacks with noise",
+       Mach. Learn.: Sci. Technol. (2025), arXiv:2409.13470.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .base import PlantedModel, Trajectory, _check_int
+
+__all__ = ["CVFR"]
+
+_FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
+_EPS = 1e-300
+
+
+@njit(cache=True, fastmath=_FM)
+def _rates(x, gr, out):
+    b, n = x.shape
+    for i in range(b):
+        for j in range(n):
+            v = x[i, j] * x[i, j]
+            out[i, j] = v / (gr + v)
+
+
+@njit(cache=True, fastmath=_FM)
+def _step(x, wr, amp, eta, dt, beta, out):
+    """out = x + dt(-x + beta wr) + amp[i] eta."""
+    b, n = x.shape
+    for i in range(b):
+        a = amp[i]
+        for j in range(n):
+            out[i, j] = x[i, j] + dt * (-x[i, j] + beta * wr[i, j]) + a * eta[i, j]
+
+
+@njit(cache=True, fastmath=_FM)
+def _step_det(x, wr, dt, beta, out):
+    b, n = x.shape
+    for i in range(b):
+        for j in range(n):
+            out[i, j] = x[i, j] + dt * (-x[i, j] + beta * wr[i, j])
+
+
+@njit(cache=True, fastmath=_FM)
+def _adjoint(x, p, pw, gr, dt, beta, out):
+    """out = p + dt(-p + beta r'(x) * pw) (deterministic part of the adjoint)."""
+    b, n = x.shape
+    for i in range(b):
+        for j in range(n):
+            v = x[i, j]
+            den = gr + v * v
+            dr = 2.0 * v * gr / (den * den)
+            out[i, j] = p[i, j] + dt * (-p[i, j] + beta * dr * pw[i, j])
+
+
+class CVFR(PlantedModel):
+    """CVFR classifier (see the module docstring for the equations).
+
+    Parameters
+    ----------
+    n_nodes, n_classes : int
+    dtype : {numpy.float64, numpy.float32}
+    sigma : float
+        Noise amplitude (0 = deterministic; the stochastic model of the paper uses 0.1).
+    """
+
+    name = "cvfr"
+    trains_gamma = False
+    gamma_init = 0.0
+    default_dt = 0.03
+    default_steps = 300
+    orth_gain = 1.3
+    orth_factor = 0.004
+
+    def __init__(self, n_nodes, n_classes, dtype=np.float64, sigma=0.0):
+        if not (np.isfinite(sigma) and sigma >= 0):
+            raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
+        self.sigma = float(sigma)
+        n = _check_int(n_nodes, "n_nodes", 3)
+        self.beta = 1.0 / np.sqrt(n)
+        self.gamma_r = 1.0 / (8.0 * n)
+        self.r_p = (1.0 + 1.0 / np.sqrt(2.0)) / 2.0
+        self.x_p = self.beta * self.r_p
+        super().__init__(n_nodes, n_classes, dtype)
+        self.rate_patterns = self._rate_patterns()
+        self.name = "cvfr-stochastic" if self.sigma > 0 else "cvfr"
+
+    def _rate_patterns(self):
+        block = self.n_nodes // self.n_classes
+        p = np.full((self.n_classes, self.n_nodes), self.r_p)
+        for k in range(self.n_classes):
+            p[k, k * block:(k + 1) * block] = 0.0
+        return p
+
+    def _patterns(self):
+        return self.beta * self._rate_patterns()
+
+    def _fixed_span(self):
+        return self._rate_patterns()
+
+    def targets(self):
+        return self.rate_patterns
+
+    def lam_fix(self, gamma):
+        return 1.0
+
+    def lam_init(self, rng, m):
+        return rng.uniform(-0.4, 0.4, m)
+
+    def rates(self, x):
+        return x * x / (self.gamma_r + x * x)
+
+    def output(self, s):
+        out = np.empty_like(s)
+        _rates(s, s.dtype.type(self.gamma_r), out)
+        return out
+
+    def output_adjoint(self, s, p_out):
+        den = self.gamma_r + s * s
+        return (2.0 * self.gamma_r) * s / (den * den) * p_out
+
+    # ---------------------------------------------------------------- noise
+    def _noise(self, key, t, shape):
+        if key is None or self.sigma == 0.0:
+            return None
+        rng = np.random.default_rng((*np.atleast_1d(key).tolist(), t))
+        return rng.standard_normal(shape).astype(self.dtype)  # same draws in float32 and float64
+
+    def _damping(self, x):
+        """log P(x) per row and the mean-square distances m_k (B, K)."""
+        # direct differences (not |x|^2 - 2 x.x* + |x*|^2, whose rounding would leave P ~ 1e-6 at x*)
+        x = x.astype(np.float64)
+        m = np.empty((len(x), self.n_classes))
+        for k, xs in enumerate(self.patterns):
+            diff = x - xs
+            m[:, k] = np.einsum("ij,ij->i", diff, diff) / self.n_nodes
+        logp = np.log(m + _EPS).mean(1)
+        return logp, m
+
+    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True):
+        d = self.dtype
+        Wt = np.ascontiguousarray(A.T)
+        x = s0
+        traj = Trajectory([x])
+        r = np.empty_like(x)
+        for t in range(steps):
+            _rates(x, d(self.gamma_r), r)
+            wr = r @ Wt
+            eta = self._noise(noise, t, x.shape)
+            nxt = np.empty_like(x)
+            if eta is None:
+                _step_det(x, wr, d(dt), d(self.beta), nxt)
+            else:
+                logp, _ = self._damping(x)
+                amp = (np.sqrt(dt) * self.sigma * np.tanh(np.exp(logp))).astype(d)
+                _step(x, wr, amp, eta, d(dt), d(self.beta), nxt)
+            x = nxt
+            if keep:
+                traj.append(x)
+        if not keep:
+            traj.append(x)
+        return traj
+
+    def backward(self, A, gamma, traj, p_T, dt, noise=None):
+        d = self.dtype
+        G = np.zeros(A.shape, dtype=d)
+        p = p_T
+        r = np.empty_like(p)
+        c = d(dt * self.beta)
+        for t in range(len(traj) - 2, -1, -1):
+            x = traj[t]
+            _rates(x, d(self.gamma_r), r)
+            G += c * (p.T @ r)
+            pw = p @ A
+            pn = np.empty_like(p)
+            _adjoint(x, p, pw, d(self.gamma_r), d(dt), d(self.beta), pn)
+            eta = self._noise(noise, t, x.shape)
+            if eta is not None:
+                logp, m = self._damping(x)
+                P = np.exp(logp)
+                th = np.tanh(P)
+                # dP/dx = P (1/K) sum_k 2 (x - x*k) / (N (m_k + eps))
+                w = P[:, None] / (m + _EPS) / self.n_classes          # (B, K), float64
+                grad_p = (2.0 / self.n_nodes) * (x * w.sum(1)[:, None] - w @ self.patterns)
+                coef = np.sqrt(dt) * self.sigma * (1.0 - th * th) * (eta * p).sum(1)
+                pn += (coef[:, None] * grad_p).astype(d)
+            p = pn
+        return G, 0.0, p
+
+    def drift(self, s, A, gamma):
+        return -s + self.beta * (A @ self.rates(s))
+
+    def jacobian(self, s, A, gamma):
+        den = self.gamma_r + s * s
+        dr = 2.0 * self.gamma_r * s / (den * den)
+        return -np.eye(self.n_nodes) + self.beta * A * dr[None, :]

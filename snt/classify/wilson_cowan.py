@@ -1,0 +1,244 @@
+r"""Wilson–Cowan metapopulation classifier: an excitatory and an inhibitory population per node.
+
+.. math::
+
+    s_E &= w_{EE}x - w_{EI}y + h_E + \Gamma A x, \qquad s_I = w_{IE}x - w_{II}y + h_I, \qquad \Gamma = 1/\sqrt N,\\
+    \dot x &= -\alpha_E x + (1-x)\,f_E(s_E), \qquad
+    \dot y = \tfrac{1}{\gamma}\bigl[-\alpha_I y + (1-y)\,f_I(s_I)\bigr],\\
+    f_E(s) &= 0.25\tanh(3.7 s) + 0.65, \qquad f_I(s) = 0.5\tanh(s) + 0.5,
+
+with :math:`w_{EE}=7.2, w_{EI}=2, w_{IE}=0, w_{II}=1, \alpha_E=1.5, \alpha_I=0.4, h_E=-1.2, h_I=0.1`,
+integrated with explicit Euler (both updates use the old :math:`x, y`). The item is the initial
+condition of both populations, :math:`x(0)=y(0)=` pixels; :math:`\gamma` (initially 0.25) is trained.
+
+Planted patterns. Since :math:`w_{IE}=0` the inhibitory equation decouples; its zero is
+:math:`y^* \approx 0.45256`. With :math:`A x = 0` an excitatory node has two stable zeros
+:math:`x_\mathrm{low} \approx 0.21359` and :math:`x_\mathrm{high} \approx 0.37327` (both computed here by
+root finding). Pattern :math:`\xi^k` is :math:`x_\mathrm{low}` on block :math:`k` (:math:`\lfloor N/(K+2)\rfloor`
+nodes) and :math:`x_\mathrm{high}` elsewhere; :math:`A\xi^k = 0` (eigenvalue 0 on the planted span), so
+:math:`(\xi^k, y^*\mathbf 1)` is an exact fixed point for any trained parameters. The Jacobian is block
+upper-triangular (:math:`w_{IE}=0`), :math:`J_{xx} = \mathrm{diag}(a_i) + \mathrm{diag}(g_i)\,\Gamma A`, and
+stability is checked numerically; :math:`\lambda_{tr} \le 200` as in the original (a box bound here).
+
+Readout: :math:`d_k = \lVert\xi^k - x(T)\rVert^2/(\lVert\xi^k\rVert\,\lVert x(T)\rVert)`, class
+:math:`\arg\min_k d_k`, probabilities :math:`p_k \propto 1/d_k`.
+
+References
+----------
+.. [1] R. Marino, L. Buffoni, L. Chicchi, F. Di Patti, D. Febbe, L. Giambagli, D. Fanelli, "Learning in
+       Wilson-Cowan model for metapopulation", Neural Computation 37(4), 701 (2025), arXiv:2406.16453.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.optimize
+from numba import njit
+
+from .base import PlantedModel, Trajectory, block_patterns
+
+__all__ = ["WilsonCowan", "WC_CONSTANTS"]
+
+_FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+#: constants of the original code (w_EE, w_EI, w_IE, w_II, alpha_E, alpha_I, h_E, h_I, gate amplitudes,
+#: offsets and slopes)
+WC_CONSTANTS = dict(w_ee=7.2, w_ei=2.0, w_ie=0.0, w_ii=1.0, alpha_e=1.5, alpha_i=0.4, h_e=-1.2, h_i=0.1,
+                    amp_e=0.25, off_e=0.65, slope_e=3.7, amp_i=0.5, off_i=0.5, slope_i=1.0)
+
+
+def _fe(s, c=WC_CONSTANTS):
+    return c["amp_e"] * np.tanh(c["slope_e"] * s) + c["off_e"]
+
+
+def _fi(s, c=WC_CONSTANTS):
+    return c["amp_i"] * np.tanh(c["slope_i"] * s) + c["off_i"]
+
+
+def _dfe(s, c=WC_CONSTANTS):
+    return c["amp_e"] * c["slope_e"] * (1.0 - np.tanh(c["slope_e"] * s) ** 2)
+
+
+def _dfi(s, c=WC_CONSTANTS):
+    return c["amp_i"] * c["slope_i"] * (1.0 - np.tanh(c["slope_i"] * s) ** 2)
+
+
+def local_fixed_points():
+    """Zeros of the uncoupled node: ``(x_low, x_unstable, x_high, y_star)`` by bracketing root finding."""
+    c = WC_CONSTANTS
+    # w_IE = 0: y does not depend on x
+    y_star = scipy.optimize.brentq(lambda y: -c["alpha_i"] * y + (1 - y) * _fi(-c["w_ii"] * y + c["h_i"]),
+                                   0.0, 1.0, xtol=1e-15, rtol=1e-15)
+
+    def fx(x):
+        return -c["alpha_e"] * x + (1 - x) * _fe(c["w_ee"] * x - c["w_ei"] * y_star + c["h_e"])
+
+    grid = np.linspace(0.0, 1.0, 2001)
+    v = fx(grid)
+    roots = [scipy.optimize.brentq(fx, grid[i], grid[i + 1], xtol=1e-15, rtol=1e-15)
+             for i in np.flatnonzero(np.sign(v[:-1]) * np.sign(v[1:]) < 0)]
+    if len(roots) != 3:  # pragma: no cover - constants are fixed
+        raise RuntimeError(f"expected three excitatory zeros, found {roots}")
+    return roots[0], roots[1], roots[2], y_star
+
+
+@njit(cache=True, fastmath=_FM)
+def _step(x, y, u, dt, dtg, gam_coup, k, out_x, out_y):
+    """k = (w_ee, w_ei, w_ie, w_ii, alpha_e, alpha_i, h_e, h_i, amp_e, off_e, slope_e, amp_i, off_i, slope_i)."""
+    b, n = x.shape
+    for i in range(b):
+        for j in range(n):
+            xv = x[i, j]
+            yv = y[i, j]
+            se = k[0] * xv - k[1] * yv + k[6] + gam_coup * u[i, j]
+            si = k[2] * xv - k[3] * yv + k[7]
+            fe = k[8] * np.tanh(k[10] * se) + k[9]
+            fi = k[11] * np.tanh(k[13] * si) + k[12]
+            out_x[i, j] = xv + dt * (-k[4] * xv + (1.0 - xv) * fe)
+            out_y[i, j] = yv + dtg * (-k[5] * yv + (1.0 - yv) * fi)
+
+
+@njit(cache=True, fastmath=_FM)
+def _adjoint(x, y, u, px, py, dt, dtg, gam_coup, k, q1, bx, by):
+    """q1 = adjoint of s_E; bx, by = local parts of p_x, p_y; returns sum p_y * (dy'/dgamma) * gamma^2 / dt."""
+    b, n = x.shape
+    acc = 0.0
+    for i in range(b):
+        for j in range(n):
+            xv = x[i, j]
+            yv = y[i, j]
+            se = k[0] * xv - k[1] * yv + k[6] + gam_coup * u[i, j]
+            si = k[2] * xv - k[3] * yv + k[7]
+            te = np.tanh(k[10] * se)
+            ti = np.tanh(k[13] * si)
+            fe = k[8] * te + k[9]
+            fi = k[11] * ti + k[12]
+            dfe = k[8] * k[10] * (1.0 - te * te)
+            dfi = k[11] * k[13] * (1.0 - ti * ti)
+            a1 = px[i, j] * dt * (1.0 - xv) * dfe
+            a2 = py[i, j] * dtg * (1.0 - yv) * dfi
+            q1[i, j] = a1
+            bx[i, j] = px[i, j] * (1.0 - dt * k[4] - dt * fe) + k[0] * a1 + k[2] * a2
+            by[i, j] = py[i, j] * (1.0 - dtg * (k[5] + fi)) - k[1] * a1 - k[3] * a2
+            acc += py[i, j] * (-k[5] * yv + (1.0 - yv) * fi)
+    return acc
+
+
+class WilsonCowan(PlantedModel):
+    """Wilson–Cowan metapopulation classifier (see the module docstring for the equations).
+
+    The state of a batch is stored as one (B, 2N) array ``[x | y]``.
+
+    Parameters
+    ----------
+    n_nodes, n_classes : int
+    dtype : {numpy.float64, numpy.float32}
+    """
+
+    name = "wilson-cowan"
+    gamma_init = 0.25
+    gamma_bounds = (0.05, 5.0)
+    default_dt = 0.1
+    default_steps = 25
+    orth_gain = 1.15
+    orth_factor = 0.01
+    n_state_blocks = 2
+
+    def __init__(self, n_nodes, n_classes, dtype=np.float64):
+        self.x_low, self.x_mid, self.x_high, self.y_star = local_fixed_points()
+        super().__init__(n_nodes, n_classes, dtype)
+        self.gam_coup = 1.0 / np.sqrt(self.n_nodes)
+        self._k = np.array([WC_CONSTANTS[n] for n in ("w_ee", "w_ei", "w_ie", "w_ii", "alpha_e", "alpha_i",
+                                                        "h_e", "h_i", "amp_e", "off_e", "slope_e", "amp_i",
+                                                        "off_i", "slope_i")])
+
+    def _patterns(self):
+        block = self.n_nodes // (self.n_classes + 2)
+        if block < 1:
+            raise ValueError(f"n_nodes={self.n_nodes} too small for n_classes={self.n_classes}")
+        return block_patterns(self.n_nodes, self.n_classes, block, self.x_low, self.x_high)
+
+    def lam_bounds(self):
+        return (-1e6, 200.0)
+
+    def lam_init(self, rng, m):
+        return rng.normal(-28.0, 1.0, m)
+
+    def initial_state(self, X):
+        X = np.asarray(X, dtype=self.dtype)
+        return np.ascontiguousarray(np.concatenate([X, X], axis=1))
+
+    def output(self, s):
+        return s[:, : self.n_nodes]
+
+    def output_adjoint(self, s, p_out):
+        return np.concatenate([p_out, np.zeros_like(p_out)], axis=1)
+
+    def attractor_states(self, gamma):
+        y = np.full((self.n_classes, self.n_nodes), self.y_star)
+        return np.concatenate([self.patterns, y], axis=1)
+
+    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True):
+        d, n = self.dtype, self.n_nodes
+        k = self._k.astype(d)
+        At = np.ascontiguousarray(A.T)
+        s = s0
+        traj = Trajectory([s])
+        for _ in range(steps):
+            x, y = s[:, :n], s[:, n:]
+            u = x @ At
+            nxt = np.empty_like(s)
+            _step(x, y, u, d(dt), d(dt / gamma), d(self.gam_coup), k, nxt[:, :n], nxt[:, n:])
+            s = nxt
+            if keep:
+                traj.append(s)
+                traj.aux.append(u)
+        if not keep:
+            traj.append(s)
+        return traj
+
+    def backward(self, A, gamma, traj, p_T, dt, noise=None):
+        d, n = self.dtype, self.n_nodes
+        k = self._k.astype(d)
+        G = np.zeros(A.shape, dtype=d)
+        dg = 0.0
+        p = p_T
+        for t in range(len(traj) - 2, -1, -1):
+            s = traj[t]
+            x, y = s[:, :n], s[:, n:]
+            u = traj.aux[t]
+            q1 = np.empty_like(x)
+            pn = np.empty_like(p)
+            dg += _adjoint(x, y, u, p[:, :n], p[:, n:], d(dt), d(dt / gamma), d(self.gam_coup), k,
+                           q1, pn[:, :n], pn[:, n:])
+            G += d(self.gam_coup) * (q1.T @ x)
+            pn[:, :n] += d(self.gam_coup) * (q1 @ A)
+            p = pn
+        return G, -dt / gamma**2 * dg, p
+
+    def drift(self, s, A, gamma):
+        c, n = WC_CONSTANTS, self.n_nodes
+        x, y = s[:n], s[n:]
+        se = c["w_ee"] * x - c["w_ei"] * y + c["h_e"] + self.gam_coup * (A @ x)
+        si = c["w_ie"] * x - c["w_ii"] * y + c["h_i"]
+        return np.concatenate([-c["alpha_e"] * x + (1 - x) * _fe(se),
+                               (-c["alpha_i"] * y + (1 - y) * _fi(si)) / gamma])
+
+    def jacobian(self, s, A, gamma):
+        c, n = WC_CONSTANTS, self.n_nodes
+        x, y = s[:n], s[n:]
+        se = c["w_ee"] * x - c["w_ei"] * y + c["h_e"] + self.gam_coup * (A @ x)
+        si = c["w_ie"] * x - c["w_ii"] * y + c["h_i"]
+        ge, gi = (1 - x) * _dfe(se), (1 - y) * _dfi(si)
+        J = np.zeros((2 * n, 2 * n))
+        J[:n, :n] = np.diag(-c["alpha_e"] - _fe(se) + ge * c["w_ee"]) + ge[:, None] * self.gam_coup * A
+        J[:n, n:] = np.diag(-ge * c["w_ei"])
+        J[n:, :n] = np.diag(gi * c["w_ie"] / gamma)
+        J[n:, n:] = np.diag((-c["alpha_i"] - _fi(si) - gi * c["w_ii"]) / gamma)
+        return J
+
+    def distances(self, out):
+        t = self.targets()
+        d2 = super().distances(out)
+        norm = np.sqrt((out * out).sum(1))[:, None] * np.sqrt((t * t).sum(1))[None, :]
+        return d2 / np.maximum(norm, 1e-300)

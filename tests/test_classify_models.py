@@ -1,0 +1,220 @@
+"""Planted-attractor models: exact gradients, planted fixed points, stability, plain-numpy references."""
+
+import numpy as np
+import pytest
+
+from snt.classify import CVFR, DoubleWell, SNTMap, WilsonCowan
+from snt.classify.objective import Objective, pack, unpack
+from snt.classify.wilson_cowan import local_fixed_points
+
+MODELS = {
+    "sa-node": (lambda dt=np.float64: DoubleWell(20, 3, dtype=dt), 6, 0.1, None, 1.0),
+    "wilson-cowan": (lambda dt=np.float64: WilsonCowan(20, 3, dtype=dt), 6, 0.1, None, 1.0),
+    "cvfr": (lambda dt=np.float64: CVFR(20, 3, dtype=dt), 10, 0.03, None, 0.3),
+    "cvfr-stochastic": (lambda dt=np.float64: CVFR(20, 3, dtype=dt, sigma=0.1), 10, 0.03, 11, 0.3),
+    "snt-map": (lambda dt=np.float64: SNTMap(20, 3, dtype=dt), 6, 1.0, None, 1.0),
+}
+
+
+def _random_params(model, rng, lam_scale):
+    p = model.init_params(rng)
+    lo, hi = model.lam_bounds()
+    p.lam_tr = np.clip(rng.normal(0.0, lam_scale, p.lam_tr.shape), lo, hi)
+    # move away from exact orthogonality: |cos| = 0 is the kink of the penalty
+    p.phi_tr = p.phi_tr + 0.3 * rng.standard_normal(p.phi_tr.shape) / np.sqrt(model.n_nodes)
+    if model.trains_gamma:
+        p.gamma = float(np.clip(p.gamma * 1.3, *model.gamma_bounds))
+    return p
+
+
+def richardson(f, h=1e-5):
+    c = lambda h: (f(h) - f(-h)) / (2 * h)  # noqa: E731
+    return (4 * c(h / 2) - c(h)) / 3
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_gradient_matches_central_differences(name):
+    make, steps, dt, noise, lam_scale = MODELS[name]
+    model = make()
+    rng = np.random.default_rng(0)
+    p = _random_params(model, rng, lam_scale)
+    X = rng.random((7, model.n_nodes))
+    Y = rng.integers(0, model.n_classes, 7)
+    obj = Objective(model, X, Y, steps, dt, chunk=3, noise_seed=noise)   # 3 chunks: accumulation tested
+    theta = pack(model, p)
+    _, g = obj(theta)
+    n, m = model.n_nodes, model.n_nodes - model.n_classes
+    blocks = {"phi": slice(0, n * m), "lambda": slice(n * m, n * m + m)}
+    if model.trains_gamma:
+        blocks["gamma"] = slice(n * m + m, None)
+    for block, sl in blocks.items():
+        d = np.zeros_like(theta)
+        d[sl] = rng.standard_normal(d[sl].shape)
+        fd = richardson(lambda h: obj(theta + h * d)[0])
+        rel = abs(g @ d - fd) / abs(fd)
+        assert rel < 1e-6, f"{name} {block}: analytic {g @ d} vs finite differences {fd} (rel {rel:.2e})"
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_patterns_are_fixed_points_and_batches_are_independent(name):
+    make, steps, dt, noise, lam_scale = MODELS[name]
+    model = make()
+    rng = np.random.default_rng(1)
+    p = _random_params(model, rng, lam_scale)
+    assert model.residuals(p).max() < 1e-10
+    # iterating from a planted pattern stays there (any parameters)
+    s0 = model.attractor_states(p.gamma)
+    c = model.coupling(p)
+    traj = model.forward(c.A, p.gamma, s0, 50, dt, noise=(3,) if noise else None)
+    np.testing.assert_allclose(traj[-1], s0, atol=1e-10)
+    # a batch of items evolves like the items one by one (rows are independent; deterministic models)
+    if noise is None:
+        X = model.initial_state(rng.random((4, model.n_nodes)))
+        whole = model.forward(c.A, p.gamma, X, steps, dt)[-1]
+        single = np.concatenate([model.forward(c.A, p.gamma, X[i:i + 1], steps, dt)[-1] for i in range(4)])
+        np.testing.assert_allclose(whole, single, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_float32_follows_float64(name):
+    make, steps, dt, noise, lam_scale = MODELS[name]
+    m64, m32 = make(np.float64), make(np.float32)
+    rng = np.random.default_rng(2)
+    p = _random_params(m64, rng, lam_scale)
+    X = rng.random((5, m64.n_nodes))
+    Y = rng.integers(0, 3, 5)
+    l64, G64, g64 = m64.loss_grad(p, X, Y, steps, dt, noise=(1,) if noise else None)
+    l32, G32, g32 = m32.loss_grad(p, X, Y, steps, dt, noise=(1,) if noise else None)
+    assert l32 == pytest.approx(l64, rel=1e-4)
+    np.testing.assert_allclose(G32, G64, rtol=2e-3, atol=2e-4 * np.abs(G64).max())
+
+
+def _euler_reference(name, model, A, gamma, x, dt, steps):
+    """Plain-numpy loops over items of the published update rules."""
+    out = []
+    for item in x:
+        v = item.copy()
+        for _ in range(steps):
+            if name == "sa-node":
+                a = model.a
+                v = np.clip(v + dt * (4 * abs(gamma) * (a * a * v - v**3) + A @ v / np.sqrt(len(v))),
+                            -10 * a, 10 * a)
+            elif name == "wilson-cowan":
+                n = model.n_nodes
+                xe, yi = v[:n], v[n:]
+                se = 7.2 * xe - 2.0 * yi - 1.2 + A @ xe / np.sqrt(n)
+                si = 0.0 * xe - 1.0 * yi + 0.1
+                fe = 0.25 * np.tanh(3.7 * se) + 0.65
+                fi = 0.5 * np.tanh(si) + 0.5
+                v = np.concatenate([xe + dt * (-1.5 * xe + (1 - xe) * fe),
+                                    yi + dt / gamma * (-0.4 * yi + (1 - yi) * fi)])
+            elif name == "cvfr":
+                n = len(v)
+                r = v**2 / (1 / (8 * n) + v**2)
+                v = v + dt * (-v + A @ r / np.sqrt(n))
+            elif name == "snt-map":
+                v = gamma * v + A @ np.tanh(v)
+        out.append(v)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", ["sa-node", "wilson-cowan", "cvfr", "snt-map"])
+def test_forward_matches_numpy_reference(name):
+    make, steps, dt, noise, lam_scale = MODELS[name]
+    model = make()
+    rng = np.random.default_rng(4)
+    p = _random_params(model, rng, lam_scale)
+    A = model.coupling(p).A
+    X = model.initial_state(rng.random((3, model.n_nodes)) * 2.0)
+    got = model.forward(A, p.gamma, X, steps, dt)[-1]
+    np.testing.assert_allclose(got, _euler_reference(name, model, A, p.gamma, X, dt, steps), rtol=1e-12,
+                               atol=1e-13)
+
+
+def test_stochastic_noise_vanishes_at_attractors_and_is_reproducible():
+    model = CVFR(20, 3, sigma=0.5)
+    rng = np.random.default_rng(5)
+    p = _random_params(model, rng, 0.3)
+    logp, _ = model._damping(model.attractor_states(0.0))
+    assert np.all(np.exp(logp) < 1e-12)
+    A = model.coupling(p).A
+    X = rng.random((4, 20))
+    a = model.forward(A, 0.0, X, 20, 0.03, noise=(9,))[-1]
+    b = model.forward(A, 0.0, X, 20, 0.03, noise=(9,))[-1]
+    c = model.forward(A, 0.0, X, 20, 0.03, noise=(10,))[-1]
+    d = model.forward(A, 0.0, X, 20, 0.03, noise=None)[-1]
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 1e-3 and np.abs(a - d).max() > 1e-3
+
+
+def test_wilson_cowan_constants():
+    x_low, x_mid, x_high, y_star = local_fixed_points()
+    assert x_low == pytest.approx(0.2135903412, abs=1e-9)
+    assert x_mid == pytest.approx(0.2839601532, abs=1e-9)
+    assert x_high == pytest.approx(0.3732689846, abs=1e-9)
+    assert y_star == pytest.approx(0.4525624508, abs=1e-9)
+    # at initialisation the attractors are stable (digest: max Re eig J_xx = -1.59 for N = 784)
+    m = WilsonCowan(60, 4)
+    p = m.init_params(np.random.default_rng(0))
+    assert m.growth_rates(p).max() < 0
+
+
+def test_cvfr_closed_forms():
+    m = CVFR(784, 10)
+    assert m.x_p == pytest.approx(0.030484, abs=1e-6)
+    assert m.r_p == pytest.approx(0.853553, abs=1e-6)
+    assert m.beta * (2 * m.gamma_r * m.x_p / (m.gamma_r + m.x_p**2) ** 2) == pytest.approx(1 - 2**-0.5, rel=1e-12)
+
+
+def test_double_well_stability_closed_form():
+    m = DoubleWell(30, 4)
+    rng = np.random.default_rng(6)
+    p = m.init_params(rng)
+    p.lam_tr = rng.uniform(-3, m.lam_bounds()[1], p.lam_tr.shape)
+    p.gamma = 0.7
+    expected = -8 * p.gamma * m.a**2 + m.beta * max(p.lam_tr.max(), 0.0)
+    assert m.growth_rates(p).max() == pytest.approx(expected, abs=1e-8)
+    # the box bound keeps every admissible gamma stable
+    p.lam_tr[:] = m.lam_bounds()[1]
+    p.gamma = m.gamma_bounds[0]
+    assert m.growth_rates(p).max() < 0
+
+
+def test_snt_map_self_consistency_and_stability_box():
+    m = SNTMap(24, 3, b=0.8, g=1.5)
+    rng = np.random.default_rng(7)
+    p = m.init_params(rng)
+    for gamma in (0.0, 0.3, 0.9):
+        p.gamma = gamma
+        assert m.residuals(p).max() < 1e-10
+        # log spectral radius = log max |gamma + c lambda| over trained and planted eigenvalues
+        c = 1.5 / np.cosh(1.5 * 0.8) ** 2
+        lam = np.r_[p.lam_tr, m.lam_fix(gamma)]
+        assert m.growth_rates(p).max() == pytest.approx(np.log(np.abs(gamma + c * lam).max()), abs=1e-8)
+    lo, hi = m.lam_bounds()
+    p.lam_tr[:] = hi
+    p.gamma = m.gamma_bounds[1]
+    assert m.growth_rates(p).max() < 0
+    p.lam_tr[:] = lo
+    p.gamma = m.gamma_bounds[0]
+    assert m.growth_rates(p).max() < 0
+
+
+def test_pack_unpack_roundtrip():
+    m = WilsonCowan(12, 3)
+    p = m.init_params(np.random.default_rng(0))
+    q = unpack(m, pack(m, p))
+    np.testing.assert_array_equal(q.phi_tr, p.phi_tr)
+    np.testing.assert_array_equal(q.lam_tr, p.lam_tr)
+    assert q.gamma == p.gamma
+
+
+def test_model_argument_errors():
+    with pytest.raises(ValueError, match="n_classes"):
+        DoubleWell(5, 5)
+    with pytest.raises(TypeError, match="n_nodes"):
+        WilsonCowan(10.5, 3)
+    with pytest.raises(ValueError, match="dtype"):
+        CVFR(10, 3, dtype=np.int32)
+    with pytest.raises(ValueError, match="sigma"):
+        CVFR(10, 3, sigma=-1.0)
