@@ -324,3 +324,26 @@ def test_torus_window_above_first_bifurcation():
     assert float(sim.m.std()) > 1e-3
     chaos = snt.max_lyapunov(net.replace(g=1.4 * g_star), 8000, **kw)
     assert float(chaos.lambda_max[0]) > 0.03
+
+
+def test_figures_and_cli(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    from snt.cli import main
+    net = small_net(N=30, g=2.0, gamma=0.0)
+    ly = snt.max_lyapunov(net, 400, transient=50, trials=2, seed=1)
+    ax = snt.plot.max_lyapunov(ly, theory=LAMBDA_DMFT)
+    assert len(ax.lines) == 2 + 3                       # two trials, mean, theory, zero line
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), ly.lambda_max_t[0])
+    sp = snt.lyapunov_spectrum(net, 400, k=30, transient=50, seed=1)
+    ax = snt.plot.lyapunov_spectrum(sp)
+    assert ax.get_ylabel() == "Lyapunov exponent [1/step]"
+    spec = snt.coupling_spectrum(net)
+    ax = snt.plot.coupling_spectrum(spec, gain=2.0)
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), spec.eigenvalue.values[~spec.outside.values].real)
+    out = tmp_path / "ly.nc"
+    assert main(["lyapunov", "--N", "40", "--steps", "400", "--transient", "50", "--k", "5", "-q",
+                 "-o", str(out)]) == 0
+    ds = snt.open(out)
+    assert ds.sizes["exponent"] == 5 and ds.attrs["title"] == "Lyapunov spectrum of the SNT map"
+    assert main(["lyapunov", "--N", "10", "--k", "11", "-q", "-o", str(out)]) == 2   # k > N: clear error
