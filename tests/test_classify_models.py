@@ -66,7 +66,9 @@ def test_patterns_are_fixed_points_and_batches_are_independent(name):
     s0 = model.attractor_states(p.gamma)
     c = model.coupling(p)
     traj = model.forward(c.A, p.gamma, s0, 50, dt, noise=(3,) if noise else None)
-    np.testing.assert_allclose(traj[-1], s0, atol=1e-10)
+    # with noise sigma tanh(P), P ~ |x - x*|^(2/K) is not Lipschitz at x*: rounding-level departures are
+    # amplified to a small but finite hovering distance (the deterministic part is exact)
+    np.testing.assert_allclose(traj[-1], s0, atol=1e-5 if noise else 1e-10)
     # a batch of items evolves like the items one by one (rows are independent; deterministic models)
     if noise is None:
         X = model.initial_state(rng.random((4, model.n_nodes)))

@@ -11,7 +11,10 @@ with :math:`\eta_n \sim \mathcal N(0, I_N)` and the damping factor
 
 the geometric mean over classes of the mean-square distance to each attractor, evaluated in log space
 (:math:`\log P = \frac1K\sum_k \log(m_k + \epsilon)` in float64, :math:`\epsilon = 10^{-300}`). :math:`P(x^{*k}) = 0`, so the
-noise vanishes at every planted attractor. :math:`\sigma = 0` is the deterministic model.
+noise vanishes at every planted attractor. Near :math:`x^{*k}`, :math:`P \propto \lVert x - x^{*k}\rVert^{2/K}`
+is not Lipschitz, so a rounding-level departure is amplified and the stochastic state hovers within a small
+distance (about :math:`10^{-7}` for the test parameters) of the attractor. :math:`\sigma = 0` is the
+deterministic model.
 
 Planted patterns (rate space): :math:`r^k_i = 0` on block :math:`[kb, (k+1)b)`, :math:`b = \lfloor N/K\rfloor`,
 and :math:`r_p` elsewhere; :math:`W r^k = r^k` (eigenvalue 1 on :math:`\mathrm{span}\{r^k\}`). Then

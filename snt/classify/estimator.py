@@ -302,13 +302,13 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                progress, checkpoint, checkpoint_every, resume, rng, chunk):
         lower, upper = bounds(self.model_)
         return train(self.model_, pack(self.model_, params), Xp, y, steps=self.steps_, dt=self.dt_,
-                           optimizer=optimizer, maxiter=maxiter, batch_size=batch_size, lr=lr,
-                           lower=lower, upper=upper, val_fn=val_fn, patience=self.patience,
-                           val_every=val_every, callback=callback,
-                           progress=self.verbose if progress is None else progress,
-                           checkpoint=None if checkpoint is None else str(checkpoint),
-                           checkpoint_every=checkpoint_every, resume=resume, rng=rng, chunk=chunk,
-                           stochastic=getattr(self.model_, "sigma", 0.0) > 0,
+                     optimizer=optimizer, maxiter=maxiter, batch_size=batch_size, lr=lr,
+                     lower=lower, upper=upper, val_fn=val_fn, patience=self.patience,
+                     val_every=val_every, callback=callback,
+                     progress=self.verbose if progress is None else progress,
+                     checkpoint=None if checkpoint is None else str(checkpoint),
+                     checkpoint_every=checkpoint_every, resume=resume, rng=rng, chunk=chunk,
+                     stochastic=getattr(self.model_, "sigma", 0.0) > 0,
                      lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False))
 
     def _finish(self):
@@ -375,14 +375,16 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         r"""Inverse-distance probabilities :math:`p_k = d_k^{-1}/\sum_j d_j^{-1}` (the Wilson–Cowan readout)."""
-        d = self.model_.distances(self._outputs(self._check_X(X), self.params_))
+        Xp = self._check_X(X)
+        d = self.model_.distances(self._outputs(Xp, self.params_))
         w = 1.0 / np.maximum(d, 1e-300)
         w = np.where(np.isfinite(w), w, 1e300)
         return w / w.sum(1, keepdims=True)
 
     def decision_function(self, X):
-        """Negative distance of the final state to each attractor, (n_items, K)."""
-        return -self.model_.distances(self._outputs(self._check_X(X), self.params_))
+        """Log of :meth:`predict_proba`, (n_items, K); for K = 2 the log-odds of class 1, (n_items,)."""
+        lp = np.log(self.predict_proba(X))
+        return lp[:, 1] - lp[:, 0] if lp.shape[1] == 2 else lp
 
     # ------------------------------------------------------------------ analysis
     def trajectories(self, X, steps=None):

@@ -1,0 +1,193 @@
+"""AttractorClassifier: real training on digits, scikit-learn contract, monitoring, persistence, errors."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from snt.classify import AttractorClassifier, load_dataset, random_pixel_attack, robustness
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+@pytest.fixture(scope="module")
+def trained(digits):
+    """SA-nODE trained for real on the digits training set (Adam, a few seconds)."""
+    X, y, Xt, yt = digits
+    clf = AttractorClassifier(model="sa-node", steps=30, n_nodes=64, optimizer="adam", maxiter=20,
+                              batch_size=50, lr=1e-2, lr_decay=0.93, seed=0)
+    return clf.fit(X, y)
+
+
+def test_digits_training_reaches_real_accuracy(trained, digits):
+    X, y, Xt, yt = digits
+    # chance is 0.10; a nearest-centroid baseline on these pixels scores about 0.90
+    assert trained.score(Xt, yt) >= 0.88
+    r = trained.result_
+    assert r.nit == 20 and r.nfev == 20 * 29 and r.success
+    assert r.history["loss"][-1] < r.history["loss"][0]
+    # planted patterns are still exact fixed points and every attractor is stable
+    st = trained.stability()
+    assert float(st.residual.max()) < 1e-10
+    assert bool(st.stable.all())
+    # eigenvalues: trained ones inside the stability box, planted ones exactly 0
+    lam = trained.eigenvalues_
+    assert np.all(lam[-10:] == 0.0)
+    assert lam.max() <= trained.model_.lam_bounds()[1] + 1e-12
+
+
+def test_predict_proba_and_trajectories(trained, digits):
+    _, _, Xt, yt = digits
+    P = trained.predict_proba(Xt[:30])
+    np.testing.assert_allclose(P.sum(1), 1.0)
+    np.testing.assert_array_equal(P.argmax(1), trained.predict(Xt[:30]))
+    ds = trained.trajectories(Xt[:5])
+    assert ds.state.dims == ("item", "time", "node")
+    assert ds.sizes["time"] == trained.eval_steps_ + 1
+    np.testing.assert_allclose(ds.state.isel(time=0).values, Xt[:5])
+    np.testing.assert_array_equal(ds.prediction.values, trained.predict(Xt[:5]))
+    # the distance to the predicted attractor shrinks along the flow
+    d = ds.distance.values[np.arange(5), :, ds.prediction.values]
+    assert np.all(d[:, -1] < d[:, 0])
+    assert trained.attractors_.shape == (10, 64)
+
+
+def test_dataset_roundtrip(trained, digits, tmp_path):
+    _, _, Xt, _ = digits
+    ds = trained.to_dataset()
+    path = tmp_path / "m.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    again = AttractorClassifier.from_dataset(xr.open_dataset(path, engine="h5netcdf").load())
+    np.testing.assert_array_equal(again.predict(Xt), trained.predict(Xt))
+    assert json.loads(ds.attrs["snt_params"])["model"] == "sa-node"
+
+
+def test_lbfgs_improves_and_respects_bounds(digits):
+    X, y, Xt, yt = digits
+    clf = AttractorClassifier(model="snt-map", steps=10, n_nodes=64, maxiter=15, seed=1)
+    clf.fit(X[:300], y[:300])
+    h = clf.result_.history["loss"]
+    assert h[-1] < 0.7 * h[0]
+    lo, hi = clf.model_.lam_bounds()
+    assert np.all(clf.params_.lam_tr >= lo - 1e-12) and np.all(clf.params_.lam_tr <= hi + 1e-12)
+    g_lo, g_hi = clf.model_.gamma_bounds
+    assert g_lo <= clf.params_.gamma <= g_hi
+    assert clf.stability().stable.all()
+    assert clf.result_.max_residual < 1e-10
+
+
+def test_checkpoint_resume_reproduces_uninterrupted_run(digits, tmp_path):
+    X, y, _, _ = digits
+    kw = dict(model="sa-node", steps=8, n_nodes=64, optimizer="adam", batch_size=100, lr=1e-2, seed=3)
+    full = AttractorClassifier(maxiter=4, **kw).fit(X[:400], y[:400])
+    ck = tmp_path / "ck.npz"
+
+    def stop_after_two(r):
+        if r.nit == 2:
+            raise StopIteration
+
+    part = AttractorClassifier(maxiter=4, **kw).fit(X[:400], y[:400], checkpoint=ck, callback=stop_after_two)
+    assert part.result_.nit == 2 and "callback" in part.result_.message
+    resumed = AttractorClassifier(maxiter=4, **kw).fit(X[:400], y[:400], checkpoint=ck)
+    assert resumed.result_.nit == 4
+    np.testing.assert_allclose(resumed.params_.phi_tr, full.params_.phi_tr, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(resumed.result_.history["loss"], full.result_.history["loss"], rtol=1e-10)
+
+
+def test_validation_early_stopping(digits):
+    X, y, _, _ = digits
+    seen = []
+    clf = AttractorClassifier(model="sa-node", steps=5, n_nodes=64, optimizer="adam", maxiter=50,
+                              batch_size=200, lr=1e-6, validation=0.2, patience=2, seed=0)
+    clf.fit(X[:300], y[:300], callback=lambda r: seen.append(r.val_accuracy))
+    # with a negligible learning rate the validation accuracy cannot keep improving
+    assert clf.result_.nit < 50 and "early stopping" in clf.result_.message
+    assert np.all(np.isfinite(seen))
+    assert clf.result_.best_val_accuracy == pytest.approx(max(seen))
+
+
+def test_sklearn_composition(digits):
+    X, y, _, _ = digits
+    base = AttractorClassifier(model="sa-node", steps=20, n_nodes=64, optimizer="adam", maxiter=8,
+                               batch_size=50, lr=2e-2, seed=0)
+    c = clone(base)
+    assert c.get_params() == base.get_params()
+    pipe = Pipeline([("scale", MinMaxScaler()), ("clf", base)])
+    scores = cross_val_score(pipe, X[:600], y[:600], cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0.6)   # chance: 0.1
+
+
+def test_bad_input_errors(trained, digits):
+    X, y, Xt, _ = digits
+    Xn = X[:50].copy()
+    Xn[3, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        AttractorClassifier(maxiter=1).fit(Xn, y[:50])
+    with pytest.raises(ValueError, match="63 features.*expecting 64"):
+        trained.predict(Xt[:, :63])
+    with pytest.raises(ValueError, match="model must be one of .*'hopfield'"):
+        AttractorClassifier(model="hopfield").fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match=r"labels 0..K-1.*\[1, 2, 3"):
+        AttractorClassifier(maxiter=1).fit(X[:60], np.tile([1, 2, 3], 20))
+    with pytest.raises(ValueError, match="integer class labels"):
+        AttractorClassifier(maxiter=1).fit(X[:60], np.tile([0.0, 1.5], 30))
+    with pytest.raises(ValueError, match="optimizer must be"):
+        AttractorClassifier(optimizer="sgd").fit(X[:60], y[:60])
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        AttractorClassifier(steps=0).fit(X[:60], y[:60])
+    with pytest.raises(ValueError, match="readout='strict'"):
+        AttractorClassifier(model="wilson-cowan", readout="strict").fit(X[:60], y[:60])
+
+
+def test_strict_readout_rejects_unconverged(digits):
+    X, y, Xt, yt = digits
+    clf = AttractorClassifier(model="sa-node", steps=3, n_nodes=64, readout="strict", maxiter=2,
+                              optimizer="adam", seed=0).fit(X[:200], y[:200])
+    pred = clf.predict(Xt)
+    # after 3 steps almost nothing has reached a pattern's sign configuration
+    assert np.mean(pred == -1) > 0.5
+    # and whatever is accepted matches its pattern's signs on every node
+    out = clf._outputs(clf._pad(Xt), clf.params_)
+    for i in np.flatnonzero(pred >= 0):
+        assert np.all(np.sign(out[i]) == np.sign(clf.model_.patterns[pred[i]]))
+
+
+def test_robustness_dataset(trained, digits):
+    _, _, Xt, yt = digits
+    r = robustness(trained, Xt, yt, fractions=[0.0, 0.3, 1.0], repeats=2, seed=4)
+    assert r.accuracy.dims == ("fraction", "repeat")
+    assert float(r.accuracy_mean.sel(fraction=0.0)) == pytest.approx(trained.score(Xt, yt))
+    assert float(r.accuracy_mean.sel(fraction=1.0)) < 0.3     # every pixel random: near chance
+    rng = np.random.default_rng(0)
+    A = random_pixel_attack(Xt[:20], 0.25, rng)
+    assert np.all((A != Xt[:20]).sum(1) <= 16) and np.mean((A != Xt[:20]).sum(1)) > 12
+    again = robustness(trained, Xt, yt, fractions=[0.0, 0.3, 1.0], repeats=2, seed=4)
+    xr.testing.assert_identical(r, again)
+
+
+# scikit-learn's own checks. Labels must be 0..K-1 (a documented requirement), so the checks that feed
+# string or shifted labels are expected to fail with our ValueError.
+_EXPECTED = {
+    "check_classifiers_classes": "labels must be integers 0..K-1",
+    "check_classifiers_regression_target": "labels must be integers",
+    "check_estimators_dtypes": "labels from X columns are not 0..K-1",
+    "check_dtype_object": "labels must be integers 0..K-1",
+    "check_classifiers_train": "labels of the check are not 0..K-1",
+    "check_classifier_data_not_an_array": "labels of the check are not 0..K-1",
+    "check_fit2d_1feature": "labels of the check ([1, 2]) are not 0..K-1",
+}
+
+
+@parametrize_with_checks([AttractorClassifier(model="sa-node", steps=3, maxiter=2, optimizer="adam", seed=0)],
+                         expected_failed_checks=lambda est: _EXPECTED)
+def test_sklearn_check_estimator(estimator, check):
+    check(estimator)
