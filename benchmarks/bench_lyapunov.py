@@ -1,0 +1,171 @@
+"""Speed of the Lyapunov exponents (SCIENCE.md E6): the cost of max_lyapunov relative to simulate, spectrum
+timings, and peers from PyPI computing the same quantity.
+
+1. max_lyapunov / simulate for the same (N, steps, trials), sigma = 0, tangent active on every step, with
+   both run under the same BLAS thread limit (1 thread, then the library default): the ratio is printed.
+2. lyapunov_spectrum at N = 1000 for k = 100, 200, 1000 (ms per step), and the effect of qr_every.
+3. Peers, each on one trajectory of the same network (tanh, gamma = 0, J = 1, g = 2), time and value:
+   nolds.lyap_r (Rosenstein, from one neuron's time series), lyapynov.mLCE / LCE and pynamicalsys
+   (Benettin/QR with a user Jacobian). Peers that are not installed are skipped.
+
+    python benchmarks/bench_lyapunov.py [--quick]
+"""
+
+import argparse
+import importlib.util
+import pathlib
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import snt
+
+
+def timed(fn, repeats=1):
+    best, out = np.inf, None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def ratio_table(shapes, repeats):
+    print("1. max_lyapunov / simulate (same N, steps, trials; sigma = 0; tangent on every step)")
+    print(f"{'N':>6} {'trials':>6} {'steps':>6} {'threads':>8} {'simulate s':>11} {'max_lyap s':>11} {'ratio':>6}")
+    for N, trials, steps in shapes:
+        net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
+        snt.max_lyapunov(net, 20, tangent_transient=0, trials=trials, blocks=2, seed=1)   # compile / load cache
+        snt.simulate(net, 20, trials=trials, record=("m",), seed=1)
+        for threads in (1, None):
+            limit = threadpool_limits(limits=threads, user_api="blas") if threads else None
+            try:
+                t_sim, _ = timed(lambda: snt.simulate(net, steps, trials=trials, record=("m",), seed=1), repeats)
+                t_ly, _ = timed(lambda: snt.max_lyapunov(net, steps, tangent_transient=0, trials=trials, seed=1,
+                                                         threads=threads), repeats)
+            finally:
+                if limit is not None:
+                    limit.restore_original_limits()
+            print(f"{N:>6} {trials:>6} {steps:>6} {str(threads or 'default'):>8} {t_sim:>11.3f} {t_ly:>11.3f} "
+                  f"{t_ly / t_sim:>6.2f}")
+
+
+def spectrum_table(N, ks, quick):
+    print(f"\n2. lyapunov_spectrum, N = {N} (1 trial, 1 BLAS thread unless noted)")
+    print(f"{'k':>6} {'qr_every':>8} {'threads':>8} {'steps':>6} {'ms/step':>8} {'lambda_1':>9} {'D_KY':>8}")
+    net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
+    runs = [(k, 1, 1) for k in ks] + [(100, 5, 1), (100, 20, 1), (ks[-1], 10, 1), (ks[-1], 10, None)]
+    for k, qr_every, threads in runs:
+        steps = max(20, int((40 if quick else 200) * 100 / k))
+        steps = max(steps, 2 * qr_every + 4)
+        t, sp = timed(lambda: snt.lyapunov_spectrum(net, steps, k=k, transient=0, tangent_transient=0,
+                                                    qr_every=qr_every, blocks=2, seed=1, threads=threads))
+        print(f"{k:>6} {qr_every:>8} {str(threads or 'default'):>8} {steps:>6} {1e3 * t / steps:>8.2f} "
+              f"{float(sp.exponents[0]):>9.4f} {float(sp.kaplan_yorke_dimension):>8.1f}")
+
+
+def _load_nolds():
+    """nolds 0.6.3's package __init__ fails on Python 3.11 (importlib.resources on a module); its
+    ``measures`` module is self-contained, so load that file directly."""
+    spec = importlib.util.find_spec("nolds")
+    if spec is None:
+        return None
+    try:
+        import nolds
+        return nolds
+    except Exception:  # noqa: BLE001 - the broken import above
+        path = pathlib.Path(spec.submodule_search_locations[0]) / "measures.py"
+        mspec = importlib.util.spec_from_file_location("nolds_measures", path)
+        module = importlib.util.module_from_spec(mspec)
+        mspec.loader.exec_module(module)
+        return module
+
+
+def peers(N, steps, transient, quick):
+    print(f"\n3. peers: N = {N}, tanh, gamma = 0, J = 1, g = 2, {steps} measured steps after {transient}")
+    net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
+    J, g = np.ascontiguousarray(net.J), net.g
+    u0 = np.random.default_rng(0).standard_normal(N)
+    print(f"{'method':<44} {'time s':>8} {'lambda_max':>11}")
+    snt.max_lyapunov(net, 30, tangent_transient=0, blocks=2, seed=1)
+    t, ly = timed(lambda: snt.max_lyapunov(net, transient + steps, transient=transient, tangent_transient=0,
+                                           u0=u0, seed=1))
+    print(f"{'snt.max_lyapunov (1 trial)':<44} {t:>8.2f} {float(ly.lambda_max[0]):>11.4f}")
+    k = 20
+    t, sp = timed(lambda: snt.lyapunov_spectrum(net, transient + steps, k=k, transient=transient,
+                                                tangent_transient=0, u0=u0, seed=1))
+    print(f"{f'snt.lyapunov_spectrum (k = {k})':<44} {t:>8.2f} {float(sp.exponents[0]):>11.4f}")
+
+    nolds = _load_nolds()
+    if nolds is None:
+        print("nolds: not installed (pip install nolds), skipped")
+    else:
+        sim = snt.simulate(net, steps, transient=transient, u0=u0, record=("u",), seed=1)
+        series = sim.u[0, :, 0].values
+        n_series = min(steps, 2000 if quick else 5000)
+        t, lam = timed(lambda: nolds.lyap_r(series[:n_series], emb_dim=10, min_tsep=50))
+        print(f"{f'nolds.lyap_r (neuron 0, {n_series} samples)':<44} {t:>8.2f} {lam:>11.4f}")
+
+    if importlib.util.find_spec("lyapynov") is None:
+        print("lyapynov: not installed, skipped")
+    else:
+        import lyapynov
+
+        def f(x, t):
+            return J @ np.tanh(g * x)
+
+        def jac(x, t):
+            return J * (g / np.cosh(g * x) ** 2)[None, :]
+
+        n = min(steps, 1000 if quick else 3000)
+        t, (lam, _) = timed(lambda: lyapynov.mLCE(lyapynov.DiscreteDS(u0.copy(), 0, f, jac), transient, n, True))
+        print(f"{f'lyapynov.mLCE ({n} steps)':<44} {t:>8.2f} {lam:>11.4f}")
+        n2 = min(n, 300)
+        t, lam = timed(lambda: lyapynov.LCE(lyapynov.DiscreteDS(u0.copy(), 0, f, jac), k, transient, n2, False))
+        print(f"{f'lyapynov.LCE (k = {k}, {n2} steps)':<44} {t:>8.2f} {lam[0]:>11.4f}")
+
+    if importlib.util.find_spec("pynamicalsys") is None:
+        print("pynamicalsys: not installed, skipped")
+    else:
+        from numba import njit
+        from pynamicalsys import DiscreteDynamicalSystem
+
+        @njit
+        def mapping(u, parameters):
+            return J @ np.tanh(parameters[0] * u)
+
+        @njit
+        def jacobian(u, parameters, *args):
+            d = parameters[0] / np.cosh(parameters[0] * u) ** 2
+            return J * d[None, :]
+
+        system = DiscreteDynamicalSystem(mapping=mapping, jacobian=jacobian, system_dimension=N,
+                                         number_of_parameters=1)
+        system.lyapunov(u0, 20, parameters=[g], num_exponents=1, transient_time=5)      # compile
+        system.lyapunov(u0, 20, parameters=[g], num_exponents=k, transient_time=5, method="QR_HH")
+        t, lam = timed(lambda: system.lyapunov(u0, transient + steps, parameters=[g], num_exponents=1,
+                                               transient_time=transient))
+        print(f"{'pynamicalsys.lyapunov (k = 1)':<44} {t:>8.2f} {float(np.ravel(lam)[0]):>11.4f}")
+        t, lam = timed(lambda: system.lyapunov(u0, transient + steps, parameters=[g], num_exponents=k,
+                                               transient_time=transient, method="QR_HH"))
+        print(f"{f'pynamicalsys.lyapunov (k = {k}, QR_HH)':<44} {t:>8.2f} {float(np.ravel(lam)[0]):>11.4f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs")
+    args = parser.parse_args()
+    if args.quick:
+        ratio_table([(200, 4, 2000), (1000, 4, 500)], 1)
+        spectrum_table(1000, (100, 200), True)
+        peers(200, 2000, 500, True)
+    else:
+        ratio_table([(200, 4, 5000), (500, 4, 3000), (1000, 1, 2000), (1000, 4, 2000), (1000, 16, 1000),
+                     (2000, 4, 500)], 2)
+        spectrum_table(1000, (100, 200, 1000), False)
+        peers(1000, 5000, 1000, False)
+
+
+if __name__ == "__main__":
+    main()
