@@ -15,15 +15,21 @@ from . import lyapunov, stability  # noqa: E402
 from . import meanfield  # noqa: E402
 from .lyapunov import lyapunov_spectrum, max_lyapunov  # noqa: E402
 from .stability import contraction_gain, coupling_spectrum, fixed_points, jacobian  # noqa: E402
+from . import bifurcation, studies  # noqa: E402
+from .bifurcation import first_bifurcation, gain_sweep  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
 __all__ = [
     "__version__",
     "Ensemble",
     "Network",
+    "bifurcation",
     "contraction_gain",
     "coupling_spectrum",
     "ensembles",
+    "first_bifurcation",
     "fixed_points",
+    "gain_sweep",
     "jacobian",
     "kernels",
     "lyapunov",
@@ -35,4 +41,6 @@ __all__ = [
     "save",
     "simulate",
     "stability",
+    "studies",
+    "sweep",
 ]

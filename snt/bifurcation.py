@@ -1,0 +1,423 @@
+r"""The route to chaos as the gain g grows: orbit diagrams, regimes, fixed-point continuation and the first
+bifurcation (SCIENCE.md E5, E6).
+
+At the origin (θ = 0, σ = 0, odd f) the Jacobian is :math:`DF(0) = \gamma I + gJ`, so the origin loses
+stability at the smallest g with :math:`|\gamma + g\mu_k| = 1` over the eigenvalues :math:`\mu_k` of J: a
+pitchfork (:math:`\mu` real > 0, eigenvalue +1), a flip (:math:`\mu` real < 0, eigenvalue −1) or a
+Neimark–Sacker bifurcation (complex pair), which opens the route fixed point → invariant circle (quasi-
+periodic) → torus → chaos of finite networks (Doyon, Cessac, Quoy & Samuelides 1993; Cessac & Sepulchre 2006).
+Elsewhere the fixed point is followed in g by Newton continuation from :math:`u^*(0) = -\theta/(1-\gamma)`.
+
+References: B. Doyon, B. Cessac, M. Quoy, M. Samuelides, Int. J. Bifurc. Chaos 3, 279 (1993),
+doi:10.1142/S0218127493000222; B. Cessac, J.-A. Sepulchre, Chaos 16, 013104 (2006), doi:10.1063/1.2126813.
+"""
+
+import numpy as np
+import scipy.optimize
+import scipy.signal
+import xarray as xr
+
+from ._checks import check_float, check_int
+from ._seeds import as_seed_sequence, describe
+from .io import provenance
+from .lyapunov import max_lyapunov
+from .simulate import check_network, simulate
+from .stability import _first_crossing, jacobian
+from .sweep import sweep
+
+__all__ = ["REGIMES", "orbit_point", "gain_sweep", "first_bifurcation", "fixed_point_continuation", "spectra",
+           "count_frequencies"]
+
+#: Regime labels, in the order of the route to chaos.
+REGIMES = ("fixed point", "periodic", "quasi-periodic", "chaotic", "diverged")
+
+_REFS = ("Doyon, Cessac, Quoy, Samuelides, Int. J. Bifurc. Chaos 3, 279 (1993); "
+         "Cessac, Sepulchre, Chaos 16, 013104 (2006), doi:10.1063/1.2126813")
+
+
+def count_frequencies(m, *, nperseg=1024, prominence=1e-3, order=4):
+    """Spectral peaks of a time series and how many of them are incommensurate.
+
+    The Welch spectrum of ``m`` (mean removed) is searched for peaks higher than ``prominence`` times the
+    largest one. Peaks are taken by decreasing power; a peak joins the basis of independent frequencies
+    unless it is, within two frequency bins, an integer combination :math:`|\\sum_i n_i f_i|` (folded into
+    [0, 1/2], :math:`|n_i| \\le` ``order``) of the basis so far (harmonics, combination tones, aliases).
+
+    Returns
+    -------
+    (n_peaks, n_frequencies, frequencies, power)
+        Counts, the basis frequencies (cycles/step) and the spectrum's largest peak power.
+    """
+    m = np.asarray(m, dtype=float)
+    x = m - m.mean()
+    if x.size < 16 or not np.any(np.abs(x) > 1e-12 * (1 + np.abs(m).max())):
+        return 0, 0, np.zeros(0), 0.0
+    nper = min(nperseg, x.size)
+    freq, power = scipy.signal.welch(x, nperseg=nper, detrend=False)
+    peaks, _ = scipy.signal.find_peaks(power, prominence=prominence * power.max())
+    peaks = peaks[np.argsort(-power[peaks])]
+    df = 2.0 * (freq[1] - freq[0])
+    basis = []
+    for p in peaks:
+        f = freq[p]
+        if f <= df / 2:
+            continue
+        if basis and _is_combination(f, basis, order, df):
+            continue
+        basis.append(f)
+        if len(basis) >= 4:
+            break
+    return int(peaks.size), len(basis), np.array(basis), float(power.max())
+
+
+def _is_combination(f, basis, order, tol):
+    grids = np.meshgrid(*[np.arange(-order, order + 1)] * len(basis), indexing="ij")
+    combo = np.abs(sum(n * b for n, b in zip(grids, basis))).ravel()
+    folded = np.abs(combo - np.round(combo))  # aliasing folds frequencies into [0, 1/2]
+    return bool(np.any(np.abs(folded - f) <= tol))
+
+
+def _period(m, tol, period_max):
+    """Smallest p <= period_max with |m(t) - m(t - p)| <= tol over the window, else 0."""
+    for p in range(1, min(period_max, m.size // 4) + 1):
+        if np.max(np.abs(m[p:] - m[:-p])) <= tol:
+            return p
+    return 0
+
+
+def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1, tangent_transient=None,
+                period_max=64, period_tol=1e-9, lambda_tol=1e-3):
+    r"""The dynamics of one network at its gain: an orbit sample of m(t), the maximal Lyapunov exponent, the
+    number of spectral peaks and the regime. The unit of work of :func:`gain_sweep` and of sweeps over g.
+
+    Parameters
+    ----------
+    net : Network
+    seed : int, SeedSequence or None
+        Trial b starts from the same state in the simulation and in the Lyapunov run.
+    steps, transient : int
+        Recorded steps after a transient.
+    samples : int
+        Number of m(t) values kept for the orbit diagram (the last ``samples`` steps).
+    trials : int
+        Trials of the Lyapunov estimate (error bar over trials when >= 2, over blocks otherwise).
+    tangent_transient : int, optional
+        Alignment steps of the tangent vector, taken from the end of ``transient`` (default min(200, transient)).
+    period_max, period_tol : int, float
+        Periods up to ``period_max`` are detected when m(t) repeats to ``period_tol`` (times 1 + max|m|).
+    lambda_tol : float
+        :math:`|\lambda| \le` ``lambda_tol`` counts as zero.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``m_orbit`` (sample), ``lambda_max`` (), ``lambda_stderr`` (), ``period`` () (0: none found),
+        ``n_peaks`` (), ``n_frequencies`` () (incommensurate peaks, :func:`count_frequencies`),
+        ``regime`` () one of :data:`REGIMES`, ``m_mean`` (), ``m_std`` ().
+
+    Notes
+    -----
+    Regimes (σ = 0): "diverged" if the state overflowed; "fixed point" if m(t) is constant; "periodic" if
+    a period <= ``period_max`` is found, or if λ < −``lambda_tol`` (an attracting cycle of longer period);
+    "chaotic" if λ > ``lambda_tol``; else "quasi-periodic" (λ ≈ 0 without a period: an invariant circle or
+    torus). With σ > 0 the labels follow λ only: "fixed point" for λ < 0 (noise around a stable state),
+    "chaotic" for λ > 0.
+    """
+    check_network(net)
+    steps = check_int(steps, "steps", minimum=16)
+    transient = check_int(transient, "transient", minimum=0)
+    samples = check_int(samples, "samples", minimum=1, maximum=steps)
+    trials = check_int(trials, "trials", minimum=1)
+    if tangent_transient is None:
+        tangent_transient = min(200, transient)
+    tangent_transient = check_int(tangent_transient, "tangent_transient", minimum=0, maximum=transient)
+    period_max = check_int(period_max, "period_max", minimum=1)
+    period_tol = check_float(period_tol, "period_tol", minimum=0.0)
+    lambda_tol = check_float(lambda_tol, "lambda_tol", minimum=0.0)
+    root = as_seed_sequence(seed)
+    sim = simulate(net, steps, trials=1, transient=transient, record="m", seed=root)
+    m = sim.m.values[0]
+    ly = max_lyapunov(net, transient + steps, transient=transient - tangent_transient,
+                      tangent_transient=tangent_transient, trials=trials, seed=root)
+    lam = float(ly.lambda_max.mean())
+    stderr = float(ly.stderr)
+    diverged = bool(sim.diverged.any()) or bool(ly.diverged.any())
+    n_peaks, n_freq, _, _ = count_frequencies(m) if not diverged else (0, 0, None, 0.0)
+    period = 0 if diverged else _period(m, period_tol * (1 + np.abs(m).max()), period_max)
+    regime = _classify(diverged, period, lam, lambda_tol, net.sigma > 0, m, period_tol)
+    data = {
+        "m_orbit": (("sample",), m[-samples:], {"long_name": "m(t) on the attractor", "units": "1"}),
+        "lambda_max": ((), lam, {"long_name": "maximal Lyapunov exponent", "units": "1/step"}),
+        "lambda_stderr": ((), stderr, {"long_name": "standard error of lambda_max", "units": "1/step"}),
+        "period": ((), np.int64(period), {"long_name": "period of m(t) (0: none up to period_max)",
+                                          "units": "step"}),
+        "n_peaks": ((), np.int64(n_peaks), {"long_name": "peaks in the Welch spectrum of m(t)"}),
+        "n_frequencies": ((), np.int64(n_freq), {"long_name": "incommensurate spectral peaks of m(t)"}),
+        "regime": ((), regime, {"long_name": "dynamical regime", "flag_meanings": " | ".join(REGIMES)}),
+        "m_mean": ((), float(np.mean(m)), {"long_name": "time average of m", "units": "1"}),
+        "m_std": ((), float(np.std(m)), {"long_name": "temporal standard deviation of m", "units": "1"}),
+    }
+    params = {"network": net.params(), "steps": steps, "transient": transient, "samples": samples,
+              "trials": trials, "period_max": period_max, "period_tol": period_tol, "lambda_tol": lambda_tol}
+    attrs = provenance("Orbit, Lyapunov exponent and regime at one gain", "SCIENCE.md E1, E5, E6", params,
+                       describe(root), references=_REFS)
+    return xr.Dataset(data, coords={"sample": ("sample", np.arange(samples), {"long_name": "orbit sample"})},
+                      attrs=attrs)
+
+
+def _classify(diverged, period, lam, lambda_tol, noisy, m, period_tol):
+    if diverged:
+        return "diverged"
+    if noisy:
+        return "chaotic" if lam > lambda_tol else "fixed point"
+    if period == 1:
+        return "fixed point"
+    if period > 1:
+        return "periodic"
+    if lam > lambda_tol:
+        return "chaotic"
+    if lam < -lambda_tol:
+        return "periodic" if np.std(m) > period_tol else "fixed point"
+    return "quasi-periodic"
+
+
+def _orbit_study(net, seed, **options):
+    return orbit_point(net, seed, **options)
+
+
+def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1, seed=None, client="serial",
+               progress=False, **options):
+    r"""Orbit diagram, Lyapunov exponent and regime of one network over a range of gains.
+
+    The same couplings, thresholds and initial condition are used at every gain (common random numbers),
+    so the result is the bifurcation diagram of one network, as in the lecture's figures.
+
+    Parameters
+    ----------
+    net : Network
+    gains : 1-D array_like
+        Distinct gains g >= 0.
+    steps, transient, samples, trials : int
+        As in :func:`orbit_point`.
+    seed : int, SeedSequence or None
+    client : "serial", None, str or distributed.Client
+        Where to run (see :func:`snt.sweep`); "serial" (default) runs here, None starts a local cluster.
+    progress : bool
+    **options
+        Further options of :func:`orbit_point` (``period_max``, ``lambda_tol``, ...).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``m_orbit`` (g, sample), ``lambda_max`` (g), ``lambda_stderr`` (g), ``regime`` (g), ``period`` (g),
+        ``n_peaks`` (g), ``n_frequencies`` (g), ``m_mean`` (g), ``m_std`` (g).
+
+    Examples
+    --------
+    >>> import numpy as np, snt
+    >>> net = snt.Ensemble(N=40, J=1.0).sample(seed=1)
+    >>> bif = snt.gain_sweep(net, np.array([0.3, 2.5]), steps=400, transient=300, seed=1)
+    >>> list(bif.regime.values)
+    ['fixed point', 'chaotic']
+    """
+    check_network(net)
+    gains = np.asarray(gains, dtype=float)
+    if gains.ndim != 1 or gains.size == 0 or np.any(~np.isfinite(gains)) or np.any(gains < 0):
+        raise ValueError(f"gains must be a non-empty 1-D array of finite values >= 0, got {gains!r}")
+    kwargs = {"steps": steps, "transient": transient, "samples": samples, "trials": trials, **options}
+    return sweep(_orbit_study, {"g": gains}, base=net, seed=seed, client=client, progress=progress,
+                 study_kwargs=kwargs, common_random_numbers=True)
+
+
+def _newton(net, u, tol=1e-11):
+    """Fixed point of the noiseless map near u (None if Newton fails)."""
+    eye = np.eye(net.N)
+
+    def G(x):
+        return (net.gamma - 1.0) * x + net.J @ net.f(x) - net.theta
+
+    sol = scipy.optimize.root(G, u, jac=lambda x: jacobian(net, x) - eye, method="hybr", options={"xtol": 1e-13})
+    x = sol.x
+    if not np.all(np.isfinite(x)) or np.max(np.abs(G(x))) > tol:
+        return None
+    return x
+
+
+def _leading(ev, k):
+    order = np.lexsort((-ev.imag, -np.abs(ev)))
+    return ev[order[:k]]
+
+
+def fixed_point_continuation(net, gains, *, modes=6):
+    r"""Follow the fixed point of the noiseless map in g from :math:`u^*(0) = -\theta/(1-\gamma)` by Newton
+    continuation, with the leading eigenvalues of :math:`DF(u^*)` (E2).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``u_star`` (g, neuron) (NaN after the branch is lost), ``modulus`` and ``angle`` (g, mode) of the
+        ``modes`` leading eigenvalues, ``spectral_radius`` (g), ``found`` (g).
+    """
+    check_network(net)
+    gains = np.asarray(gains, dtype=float)
+    if gains.ndim != 1 or gains.size == 0 or np.any(np.diff(gains) <= 0) or gains[0] < 0:
+        raise ValueError("gains must be increasing values >= 0")
+    modes = check_int(modes, "modes", minimum=1, maximum=net.N)
+    net0 = net.replace(sigma=0.0)
+    u = -net0.theta / (1.0 - net0.gamma)
+    U = np.full((gains.size, net.N), np.nan)
+    ev = np.full((gains.size, modes), np.nan + 0j)
+    found = np.zeros(gains.size, dtype=bool)
+    for i, g in enumerate(gains):
+        ng = net0.replace(g=float(g))
+        x = _newton(ng, u)
+        if x is None:
+            break
+        u = x
+        U[i], found[i] = x, True
+        ev[i] = _leading(np.linalg.eigvals(jacobian(ng, x)), modes)
+    data = {
+        "u_star": (("g", "neuron"), U, {"long_name": "fixed point u*", "units": "1"}),
+        "modulus": (("g", "mode"), np.abs(ev), {"long_name": "|eigenvalue| of DF(u*)", "units": "1"}),
+        "angle": (("g", "mode"), np.angle(ev), {"long_name": "argument of the eigenvalue", "units": "rad"}),
+        "spectral_radius": (("g",), np.abs(ev[:, 0]), {"long_name": "spectral radius of DF(u*)", "units": "1"}),
+        "found": (("g",), found, {"long_name": "Newton converged on the branch"}),
+    }
+    coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
+              "mode": ("mode", np.arange(modes), {"long_name": "eigenvalue rank"}),
+              "neuron": ("neuron", np.arange(net.N), {"long_name": "neuron index"})}
+    attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: Newton continuation",
+                       {"network": net.params(), "modes": modes}, {"seed_entropy": "none (deterministic)",
+                                                                   "seed_spawn_key": ""}, references=_REFS)
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _bifurcation_type(mu):
+    angle = abs(np.angle(mu))
+    if angle < 1e-6:
+        return "pitchfork"
+    if abs(angle - np.pi) < 1e-6:
+        return "flip"
+    return "Neimark-Sacker"
+
+
+def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
+    r"""The gain at which the fixed point first loses stability, and the type of the bifurcation (E5).
+
+    Parameters
+    ----------
+    net : Network
+        Its own g is ignored; sigma is set to 0.
+    method : {"auto", "origin", "continuation"}
+        "origin" uses E5 with the eigenvalues of J (requires θ = 0); "continuation" follows the fixed point
+        from g = 0 and locates :math:`\rho(DF(u^*)) = 1` by Brent's method; "auto" picks "origin" when θ = 0.
+    g_max : float, optional
+        Largest gain searched by continuation (default 4 (1 − γ)/ρ(J)).
+    points : int
+        Continuation grid size before the root is refined.
+    modes : int
+        Leading eigenvalues returned along the path.
+
+    Returns
+    -------
+    xarray.Dataset
+        Scalars ``g_critical``, ``mu_modulus``/``mu_angle`` (the critical eigenvalue of DF at
+        ``g_critical``: :math:`\gamma + g_c\mu` at the origin), ``kind`` ("pitchfork", "flip", "Neimark-Sacker", or
+        "none found"); along ``g`` the leading ``modulus``/``angle`` (g, mode) of DF at the fixed point.
+
+    Notes
+    -----
+    Pitchfork: the critical eigenvalue of DF is +1 (for odd f at the origin; a saddle-node without that
+    symmetry); flip: −1; Neimark–Sacker: a complex pair :math:`e^{\pm i\omega}`, after which a finite
+    network shows an invariant circle (quasi-periodic m(t), λ = 0).
+    """
+    check_network(net)
+    if method not in ("auto", "origin", "continuation"):
+        raise ValueError(f"method must be 'auto', 'origin' or 'continuation', got {method!r}")
+    points = check_int(points, "points", minimum=4)
+    net0 = net.replace(sigma=0.0)
+    at_origin = bool(np.all(net0.theta == 0.0))
+    if method == "auto":
+        method = "origin" if at_origin else "continuation"
+    if method == "origin" and not at_origin:
+        raise ValueError("method='origin' needs theta = 0 (the origin must be a fixed point); use 'continuation'")
+    mu_J = np.linalg.eigvals(net0.J)
+    rho_J = float(np.max(np.abs(mu_J))) if net0.N else 0.0
+    if g_max is None:
+        g_max = 4.0 * (1.0 - net0.gamma) / max(rho_J, 1e-12)
+    g_max = check_float(g_max, "g_max", minimum=0.0, strict_min=True)
+    gains = np.linspace(0.0, g_max, points)
+    if method == "origin":
+        # DF(0) = gamma I + g J: eigenvalues gamma + g mu, modulus along the grid in closed form.
+        g_c, mu = _first_crossing(mu_J, net0.gamma)
+        crit = net0.gamma + g_c * mu if np.isfinite(g_c) else complex(np.nan, np.nan)
+        kind = "none found" if not np.isfinite(g_c) else _bifurcation_type(crit)
+        lead = np.array([_leading(net0.gamma + g * mu_J, modes) for g in gains])
+    else:
+        path = fixed_point_continuation(net0, gains, modes=modes)
+        rho = path.spectral_radius.values
+        lead = path.modulus.values * np.exp(1j * path.angle.values)
+        above = np.nonzero(rho >= 1.0)[0]
+        if above.size == 0 or above[0] == 0:
+            g_c, crit, kind = np.inf, complex(np.nan, np.nan), "none found"
+        else:
+            i = above[0]
+            lo, hi = gains[i - 1], gains[i]
+            u_lo = path.u_star.values[i - 1]
+
+            def excess(g):
+                ng = net0.replace(g=float(g))
+                x = _newton(ng, u_lo)
+                if x is None:
+                    return 1.0
+                return float(np.max(np.abs(np.linalg.eigvals(jacobian(ng, x))))) - 1.0
+
+            g_c = scipy.optimize.brentq(excess, lo, hi, xtol=1e-12)
+            ng = net0.replace(g=g_c)
+            x = _newton(ng, u_lo)
+            crit = _leading(np.linalg.eigvals(jacobian(ng, x)), 1)[0]
+            kind = _bifurcation_type(crit)
+    data = {
+        "g_critical": ((), float(g_c), {"long_name": "gain of the first bifurcation", "units": "1"}),
+        "mu_modulus": ((), float(abs(crit)), {"long_name": "modulus of the critical eigenvalue", "units": "1"}),
+        "mu_angle": ((), float(np.angle(crit)), {"long_name": "argument of the critical eigenvalue",
+                                                  "units": "rad"}),
+        "kind": ((), kind, {"long_name": "bifurcation type"}),
+        "modulus": (("g", "mode"), np.abs(lead), {"long_name": "|eigenvalue| of DF at the fixed point",
+                                                   "units": "1"}),
+        "angle": (("g", "mode"), np.angle(lead), {"long_name": "argument of the eigenvalue", "units": "rad"}),
+    }
+    coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
+              "mode": ("mode", np.arange(lead.shape[1]), {"long_name": "eigenvalue rank"})}
+    attrs = provenance("First bifurcation of the fixed point", f"SCIENCE.md E5 ({method})",
+                       {"network": net.params(), "method": method, "g_max": g_max, "points": points},
+                       {"seed_entropy": "none (deterministic)", "seed_spawn_key": ""}, references=_REFS)
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+
+def spectra(net, gains, *, steps=4096, transient=2000, seed=None, nperseg=1024):
+    """Welch power spectra of m(t) at a few gains (quasi-periodic peaks vs broadband chaos).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``power`` (g, frequency) in 1/(cycle/step), ``frequency`` in cycles per step.
+    """
+    check_network(net)
+    gains = np.atleast_1d(np.asarray(gains, dtype=float))
+    root = as_seed_sequence(seed)
+    nper = min(check_int(nperseg, "nperseg", minimum=16), steps)
+    rows = []
+    for g in gains:
+        m = simulate(net.replace(g=float(g)), steps, transient=transient, record="m", seed=root).m.values[0]
+        freq, power = scipy.signal.welch(m - m.mean(), nperseg=nper, detrend=False)
+        rows.append(power)
+    data = {"power": (("g", "frequency"), np.array(rows), {"long_name": "power spectral density of m",
+                                                          "units": "1/(cycle/step)"})}
+    coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
+              "frequency": ("frequency", freq, {"long_name": "frequency", "units": "cycle/step"})}
+    attrs = provenance("Power spectra of m(t) at chosen gains", "Welch (scipy.signal.welch)",
+                       {"network": net.params(), "steps": steps, "transient": transient, "nperseg": nper},
+                       describe(root), references=_REFS)
+    return xr.Dataset(data, coords=coords, attrs=attrs)

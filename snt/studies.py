@@ -1,0 +1,230 @@
+"""Named studies for sweeps, TOML sweep configurations, and the default study.
+
+A configuration file (TOML) describes one sweep::
+
+    study = "orbit"              # one of STUDIES: orbit, lyapunov, meanfield
+    seed = 7
+    common_random_numbers = true # the same seed at every grid point
+    network_seed = 1             # optional: sample one network and sweep it (else each point samples)
+
+    [base]                       # snt.Ensemble parameters
+    N = 500
+    J = 1.0
+
+    [grid]                       # a list, or {start, stop, num} for a linspace
+    g = {start = 0.2, stop = 3.0, num = 57}
+    gamma = [0.0, 0.5]
+
+    [options]                    # keyword arguments of the study
+    steps = 3000
+    transient = 2000
+
+The default study (``snt sweep`` without a configuration) is the gain sweep of one N = 500 network for
+γ ∈ {0, 0.5}: orbit diagram, λ_max from simulation next to the mean-field λ_MF, regimes, the first
+bifurcation, and its figures written as PNG files.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from . import meanfield
+from ._seeds import as_seed_sequence, child
+from .bifurcation import first_bifurcation, orbit_point, spectra
+from .ensembles import Ensemble
+from .lyapunov import max_lyapunov
+from .sweep import as_network, sweep
+
+__all__ = ["STUDIES", "load_config", "run_config", "default_study"]
+
+
+def lyapunov_study(obj, seed, *, steps=3000, transient=1000, trials=2, **options):
+    """λ_max of the point's network: mean over trials and its standard error."""
+    ly = max_lyapunov(as_network(obj, seed), steps, transient=transient, trials=trials, seed=child(seed, 1),
+                      **options)
+    return xr.Dataset({"lambda_max": ((), float(ly.lambda_max.mean()), dict(ly.lambda_max.attrs)),
+                       "lambda_stderr": ((), float(ly.stderr), {"long_name": "standard error", "units": "1/step"})},
+                      attrs={k: ly.attrs[k] for k in ("title", "method", "references") if k in ly.attrs})
+
+
+def orbit_study(obj, seed, **options):
+    """:func:`snt.bifurcation.orbit_point` on the point's network."""
+    return orbit_point(as_network(obj, seed), child(seed, 1), **options)
+
+
+def meanfield_study(obj, seed, **options):
+    """The stationary mean-field state of the point's ensemble (no simulation; the seed is unused)."""
+    if not isinstance(obj, Ensemble):
+        raise TypeError("the meanfield study needs an Ensemble base (theory speaks of ensembles, not of one J)")
+    st = meanfield.stationary(obj, **options)
+    keep = [k for k in ("m", "v", "lambda_max", "q_inf") if k in st]
+    return st[keep].drop_vars([c for c in st[keep].coords])
+
+
+STUDIES = {"orbit": orbit_study, "lyapunov": lyapunov_study, "meanfield": meanfield_study}
+
+
+def _grid_values(spec, name):
+    if isinstance(spec, dict):
+        missing = {"start", "stop", "num"} - set(spec)
+        if missing:
+            raise ValueError(f"grid.{name}: a range needs start, stop and num; missing {sorted(missing)}")
+        return np.linspace(float(spec["start"]), float(spec["stop"]), int(spec["num"]))
+    if isinstance(spec, (list, tuple)):
+        return np.asarray(spec, dtype=float)
+    raise ValueError(f"grid.{name} must be a list or {{start, stop, num}}, got {spec!r}")
+
+
+def load_config(path):
+    """Read and check a TOML sweep configuration; returns a dict with study, base, grid, options, seeds."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no configuration file {path}")
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    known = {"study", "seed", "common_random_numbers", "network_seed", "base", "grid", "options"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {sorted(unknown)}; allowed {sorted(known)}")
+    study = raw.get("study", "orbit")
+    if study not in STUDIES:
+        raise ValueError(f"{path}: study must be one of {sorted(STUDIES)}, got {study!r}")
+    if "grid" not in raw or not raw["grid"]:
+        raise ValueError(f"{path}: a [grid] table with at least one parameter is required")
+    return {
+        "study": study,
+        "seed": raw.get("seed", 0),
+        "common_random_numbers": bool(raw.get("common_random_numbers", False)),
+        "network_seed": raw.get("network_seed"),
+        "base": Ensemble(**raw.get("base", {})),
+        "grid": {k: _grid_values(v, k) for k, v in raw["grid"].items()},
+        "options": dict(raw.get("options", {})),
+    }
+
+
+def run_config(config, store, *, client=None, n_workers=None, progress=True, overwrite=False):
+    """Run a loaded configuration as a sweep stored in ``store`` (.zarr); returns the Dataset."""
+    base = config["base"]
+    if config["network_seed"] is not None:
+        base = base.sample(seed=config["network_seed"])
+    return sweep(STUDIES[config["study"]], config["grid"], base=base, seed=config["seed"], store=store,
+                 client=client, n_workers=n_workers, progress=progress, study_kwargs=config["options"],
+                 common_random_numbers=config["common_random_numbers"], overwrite=overwrite)
+
+
+DEFAULT = {"N": 500, "J": 1.0, "network_seed": 1, "seed": 7, "gains": (0.2, 3.0, 57), "gammas": (0.0, 0.5),
+           "steps": 3000, "transient": 2000, "samples": 200}
+
+
+def default_study(store="snt-default.zarr", *, client=None, n_workers=None, progress=True, quick=False,
+                  overwrite=False):
+    """The gain sweep of one N = 500 network for γ ∈ {0, 0.5}, with theory, first bifurcation and figures.
+
+    Writes the sweep to ``store`` (resumable), adds the mean-field λ_MF(g, γ), v*(g, γ) and the first
+    bifurcation per γ, and saves PNG figures in ``<store stem>-figures/``. ``quick=True`` uses N = 100 and a
+    coarse grid (a smoke run of the whole pipeline).
+
+    Returns
+    -------
+    (xarray.Dataset, list of figure paths)
+    """
+    cfg = dict(DEFAULT)
+    if quick:
+        cfg.update(N=100, gains=(0.2, 3.0, 15), steps=800, transient=600, samples=100)
+    start = time.perf_counter()
+    ens = Ensemble(N=cfg["N"], J=cfg["J"])
+    net = ens.sample(seed=cfg["network_seed"])
+    gains = np.linspace(*cfg["gains"][:2], cfg["gains"][2])
+    options = {"steps": cfg["steps"], "transient": cfg["transient"], "samples": cfg["samples"]}
+    ds = sweep(_default_point, {"g": gains, "gamma": list(cfg["gammas"])}, base=net, seed=cfg["seed"],
+               store=store, client=client, n_workers=n_workers, progress=progress, study_kwargs=options,
+               common_random_numbers=True, overwrite=overwrite)
+    lam_mf = np.empty((gains.size, len(cfg["gammas"])))
+    v_mf = np.empty_like(lam_mf)
+    fbs = []
+    for j, gamma in enumerate(cfg["gammas"]):
+        for i, g in enumerate(gains):
+            st = meanfield.stationary(ens.replace(g=float(g), gamma=float(gamma)))
+            lam_mf[i, j] = float(st.lambda_max)
+            v_mf[i, j] = float(st.v)
+        fbs.append(first_bifurcation(net.replace(gamma=float(gamma)), g_max=float(gains[-1])))
+    extra = xr.Dataset({
+        "lambda_mf": (("g", "gamma"), lam_mf, {"long_name": "mean-field Lyapunov exponent λ_MF (E11)",
+                                               "units": "1/step"}),
+        "v_mf": (("g", "gamma"), v_mf, {"long_name": "mean-field variance v* (E7-E9)", "units": "1"}),
+        "g_critical": (("gamma",), [float(fb.g_critical) for fb in fbs],
+                       {"long_name": "first bifurcation of the fixed point (E5)", "units": "1"}),
+        "bifurcation_kind": (("gamma",), np.array([str(fb.kind.values) for fb in fbs]),
+                             {"long_name": "type of the first bifurcation"}),
+    }, coords={"g": ds.g, "gamma": ds.gamma}, attrs=ds.attrs)
+    extra.to_zarr(store, mode="a", consolidated=False)
+    ds = ds.assign({k: extra[k] for k in extra.data_vars})
+    ds.attrs["default_study"] = json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()})
+    figures = _default_figures(ds, fbs, net, cfg, Path(store))
+    ds.attrs["elapsed_seconds"] = round(time.perf_counter() - start, 1)
+    return ds, figures
+
+
+def _default_point(net, seed, **options):
+    return orbit_point(net, seed, **options)
+
+
+def _default_figures(ds, fbs, net, cfg, store):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plot
+
+    folder = store.with_name(store.stem + "-figures")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for j, gamma in enumerate(ds.gamma.values):
+        part = ds.isel(gamma=j)
+        fig = plot.orbit_diagram(part, theory=part.lambda_mf, g_critical=float(part.g_critical))
+        fig.suptitle(f"N = {cfg['N']}, γ = {gamma:g}: orbit diagram of m(t) and λ_max (λ_MF in red)")
+        paths.append(folder / f"orbit_gamma{gamma:g}.png")
+        fig.savefig(paths[-1], dpi=120)
+        plt.close(fig)
+        fig, ax = plt.subplots()
+        plot.continuation(fbs[j], ax=ax)
+        ax.set_title(f"leading eigenvalues of DF at the fixed point, γ = {gamma:g}")
+        paths.append(folder / f"continuation_gamma{gamma:g}.png")
+        fig.savefig(paths[-1], dpi=120)
+        plt.close(fig)
+        g_c = float(part.g_critical)
+        chosen = [g for g in (1.05 * g_c, 1.25 * g_c, 2.0 * g_c) if np.isfinite(g)]
+        if chosen:
+            sp = spectra(net.replace(gamma=float(gamma)), chosen, steps=4096, transient=cfg["transient"],
+                         seed=child(as_seed_sequence(cfg["seed"]), 1))
+            fig, ax = plt.subplots()
+            plot.power_spectra(sp, ax=ax)
+            ax.set_title(f"power spectra of m(t), γ = {gamma:g}")
+            paths.append(folder / f"spectra_gamma{gamma:g}.png")
+            fig.savefig(paths[-1], dpi=120)
+            plt.close(fig)
+    return paths
+
+
+def summary(ds):
+    """One line per γ: first bifurcation, regimes along g, largest λ_max vs λ_MF."""
+    lines = []
+    for j, gamma in enumerate(ds.gamma.values):
+        part = ds.isel(gamma=j)
+        regimes = part.regime.values
+        order = []
+        for r in regimes:
+            if not order or order[-1] != r:
+                order.append(str(r))
+        lines.append(f"gamma={gamma:g}: first bifurcation {part.bifurcation_kind.values.item()} at "
+                     f"g={float(part.g_critical):.4f}; route {' -> '.join(order)}; at g={float(part.g[-1]):g} "
+                     f"lambda_sim={float(part.lambda_max[-1]):.4f} lambda_MF={float(part.lambda_mf[-1]):.4f}")
+    return "\n".join(lines)
+

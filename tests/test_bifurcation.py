@@ -1,0 +1,125 @@
+"""The first bifurcation (E5), the route to chaos over g, regimes and spectral peak counting."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import snt
+from snt.bifurcation import count_frequencies, first_bifurcation, fixed_point_continuation, gain_sweep, orbit_point
+
+
+def _rho(J, gamma, g):
+    return np.max(np.abs(np.linalg.eigvals(gamma * np.eye(len(J)) + g * J)))
+
+
+@settings(max_examples=30)
+@given(N=st.integers(2, 12), gamma=st.floats(0.0, 0.9), seed=st.integers(0, 2**31),
+       eta=st.sampled_from([-0.6, 0.0, 0.6]))
+def test_origin_formula_matches_brute_force(N, gamma, seed, eta):
+    # rho(gamma I + g J) = max_k |gamma + g mu_k| is convex in g and < 1 at g = 0: one root, found by brentq on
+    # numerically computed spectral radii, independently of the closed form of E5.
+    J = snt.ensembles.correlated(N, 1.0, eta, seed=seed)
+    net = snt.Network(J, gamma=gamma)
+    fb = first_bifurcation(net)
+    hi = 2.0
+    while _rho(J, gamma, hi) < 1:
+        hi *= 2
+    g_c = scipy.optimize.brentq(lambda g: _rho(J, gamma, g) - 1.0, 0.0, hi, xtol=1e-14)
+    assert abs(float(fb.g_critical) - g_c) <= 1e-9 * max(1.0, g_c)
+    crit = np.linalg.eigvals(gamma * np.eye(N) + g_c * J)
+    crit = crit[np.argmax(np.abs(crit))]
+    want = "pitchfork" if abs(crit.imag) < 1e-9 and crit.real > 0 else (
+        "flip" if abs(crit.imag) < 1e-9 else "Neimark-Sacker")
+    assert str(fb.kind.values) == want
+    assert abs(float(fb.mu_modulus) - 1.0) < 1e-9
+
+
+@pytest.mark.parametrize("seed", [3, 4, 8])
+def test_continuation_agrees_with_the_origin_formula(seed):
+    net = snt.Ensemble(N=30, J=1.0, gamma=0.3).sample(seed=seed)
+    a = first_bifurcation(net, method="origin")
+    b = first_bifurcation(net, method="continuation")
+    assert abs(float(a.g_critical) - float(b.g_critical)) < 1e-8
+    assert str(a.kind.values) == str(b.kind.values)
+
+
+def test_continuation_with_thresholds_follows_a_moving_fixed_point():
+    # theta != 0: the fixed point moves with g; at g_c the leading eigenvalue of DF(u*) has modulus 1.
+    net = snt.Ensemble(N=30, J=1.0, gamma=0.2, theta_std=0.3).sample(seed=5)
+    fb = first_bifurcation(net)
+    assert "continuation" in fb.attrs["method"]
+    g_c = float(fb.g_critical)
+    assert np.isfinite(g_c) and abs(float(fb.mu_modulus) - 1.0) < 1e-8
+    path = fixed_point_continuation(net, np.concatenate([np.linspace(0, 0.99 * g_c, 50), [1.01 * g_c]]))
+    # snt.fixed_points (an independent Newton solve and eigen-decomposition) confirms both ends
+    below = snt.fixed_points(net.replace(g=0.99 * g_c), starts=path.u_star.values[-2:-1])
+    above = snt.fixed_points(net.replace(g=1.01 * g_c), starts=path.u_star.values[-1:])
+    assert bool(below.stable[0]) and not bool(above.stable[0])
+    assert 0.99 < float(below.spectral_radius[0]) < 1 < float(above.spectral_radius[0]) < 1.01
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_simulated_network_leaves_the_origin_just_above_g_c(seed):
+    net = snt.Ensemble(N=40, J=1.0, gamma=0.2).sample(seed=seed)
+    g_c = float(first_bifurcation(net).g_critical)
+    u0 = 1e-4 * np.random.default_rng(seed).standard_normal(40)
+    size = {}
+    for factor in (0.97, 1.03):
+        ds = snt.simulate(net.replace(g=factor * g_c), 1500, u0=u0, record="u", seed=0)
+        size[factor] = np.linalg.norm(ds.u.values[0, -1])
+    assert size[0.97] < 1e-3 * np.linalg.norm(u0)  # contracts at rate ~|gamma + 0.97 g_c mu| < 1
+    assert size[1.03] > 10 * np.linalg.norm(u0)  # grows away from the origin
+
+
+def test_route_fixed_point_quasi_periodic_chaos():
+    # N = 40, seed 4: the critical eigenvalue is a complex pair (Neimark-Sacker), then an invariant circle
+    # (lambda = 0, several spectral peaks) and chaos (lambda > 0) as g grows.
+    net = snt.Ensemble(N=40, J=1.0).sample(seed=4)
+    fb = first_bifurcation(net)
+    assert str(fb.kind.values) == "Neimark-Sacker"
+    g_c = float(fb.g_critical)
+    gains = g_c * np.array([0.9, 0.97, 1.03, 1.1, 1.2, 1.5, 2.0, 2.5])
+    bif = gain_sweep(net, gains, steps=3000, transient=3000, seed=1)
+    regimes = [str(r) for r in bif.regime.values]
+    assert regimes == ["fixed point"] * 2 + ["quasi-periodic"] * 4 + ["chaotic"] * 2
+    qp = bif.regime == "quasi-periodic"
+    assert np.all(np.abs(bif.lambda_max.where(qp, drop=True)) < 1e-3)
+    assert np.all(bif.n_peaks.where(qp, drop=True) >= 2)
+    assert np.all(bif.lambda_max.values[-2:] > 0.05)
+    assert np.all(bif.lambda_max.values[:2] < -0.01)
+    assert bif.m_orbit.dims == ("g", "sample")
+
+
+def test_orbit_point_fixed_point_value_is_ln_rho():
+    # At a stable fixed point lambda_max = ln rho(DF(u*)) (E2): check the estimate against it.
+    net = snt.Ensemble(N=40, J=1.0, theta_mean=0.2, theta_std=0.3).sample(seed=2).replace(g=0.6)
+    ds = orbit_point(net, 3, steps=800, transient=400)
+    fp = snt.fixed_points(net, starts=3, seed=0)
+    assert str(ds.regime.values) == "fixed point" and int(ds.period) == 1
+    assert abs(float(ds.lambda_max) - float(fp.log_spectral_radius[0])) < 1e-3
+
+
+def test_count_frequencies_on_known_signals():
+    t = np.arange(8192)
+    f1, f2 = 0.0731, 0.0731 * (np.sqrt(5) - 1)  # incommensurate
+    one = np.sin(2 * np.pi * f1 * t) + 0.3 * np.sin(2 * np.pi * 2 * f1 * t) + 0.1 * np.sin(2 * np.pi * 3 * f1 * t)
+    two = one + 0.5 * np.sin(2 * np.pi * f2 * t) + 0.2 * np.sin(2 * np.pi * (f1 + f2) * t)
+    n_peaks, n_freq, freqs, _ = count_frequencies(one)
+    assert n_peaks == 3 and n_freq == 1 and abs(freqs[0] - f1) < 2e-3
+    n_peaks, n_freq, freqs, _ = count_frequencies(two)
+    assert n_peaks == 5 and n_freq == 2
+    assert count_frequencies(np.full(1000, 0.3))[:2] == (0, 0)
+
+
+@pytest.mark.parametrize("call,exc,words", [
+    (lambda: gain_sweep(snt.Network(np.eye(2)), []), ValueError, "gains"),
+    (lambda: gain_sweep(snt.Network(np.eye(2)), [-1.0]), ValueError, "gains"),
+    (lambda: first_bifurcation(snt.Network(np.eye(2)), method="newton"), ValueError, "method"),
+    (lambda: first_bifurcation(snt.Network(np.eye(2), theta=0.1), method="origin"), ValueError, "theta = 0"),
+    (lambda: orbit_point(snt.Network(np.eye(2)), 0, steps=100, samples=200), ValueError, "samples"),
+])
+def test_bad_input(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
