@@ -129,9 +129,12 @@ def load_dataset(name, root=None):
                                               stratify=d.target)
         return Xtr, ytr, Xte, yte
     d = _find(name, root)
+    # small label files first: a corrupt one is reported before the large images are read
+    labels = {p: _read_idx(d / f"{p}-labels-idx1-ubyte.gz", name).astype(np.int64) for p in ("train", "t10k")}
     out = []
     for prefix in ("train", "t10k"):
         img = _read_idx(d / f"{prefix}-images-idx3-ubyte.gz", name)
-        lab = _read_idx(d / f"{prefix}-labels-idx1-ubyte.gz", name)
-        out += [img.reshape(len(img), -1).astype(np.float64) / 255.0, lab.astype(np.int64)]
+        if len(img) != len(labels[prefix]):
+            raise ValueError(f"{d}: {len(img)} {prefix} images but {len(labels[prefix])} labels")
+        out += [img.reshape(len(img), -1).astype(np.float64) / 255.0, labels[prefix]]
     return tuple(out)
