@@ -6,10 +6,10 @@ import xarray as xr
 
 from .._checks import check_float
 from ..io import provenance
-from ._gauss import HALF_WIDTH, MAX_STEP, moments
+from ._gauss import HALF_WIDTH, moments
 from ._model import model_of
 from ._solve import anderson
-from ._theory import REFERENCES, _grid, _solve, stationary
+from ._theory import REFERENCES, _grid, _refined, _solve, stationary
 
 
 def _static_solution(model, z, w, tol=1e-13):
@@ -32,16 +32,19 @@ def _static_solution(model, z, w, tol=1e-13):
     return x[:P], x[P:], mom, res
 
 
-def _e10(model, z, w):
+def _e10(model, z, w, auto):
     """sqrt(ρ(α_b J_ab² <f'²>_b)) − (1 − γ) on the fixed-point solution (E10)."""
-    _, _, mom, _ = _static_solution(model, z, w)
+    _, v, mom, _ = _static_solution(model, z, w)
+    finer = _refined(model, np.max(v), z, auto)
+    if finer is not None:
+        _, _, mom, _ = _static_solution(model, *finer)
     M = model.var * mom[3][None, :]
     return float(np.sqrt(np.max(np.abs(np.linalg.eigvals(M))))) - (1.0 - model.gamma)
 
 
-def _lam(ens, z, w, tol=1e-11):
+def _lam(ens, z, w, auto, tol=1e-11):
     model = model_of(ens)
-    return _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w)["lambda"]
+    return _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)["lambda"]
 
 
 def _first_root(fun, lo, factor, limit, xtol):
@@ -60,7 +63,7 @@ def _first_root(fun, lo, factor, limit, xtol):
     return float("nan")
 
 
-def critical_gain(ens, *, g_max=1e3, step=MAX_STEP, half_width=HALF_WIDTH):
+def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
     r"""Critical gain g_c of the ensemble's other parameters (SCIENCE.md E10, E11).
 
     Parameters
@@ -70,7 +73,7 @@ def critical_gain(ens, *, g_max=1e3, step=MAX_STEP, half_width=HALF_WIDTH):
     g_max : float
         Largest gain searched, ``g_max > 0``.
     step, half_width : float
-        Trapezoid grid of the Gaussian integrals.
+        Trapezoid grid of the Gaussian integrals (as in :func:`stationary`).
 
     Returns
     -------
@@ -98,14 +101,14 @@ def critical_gain(ens, *, g_max=1e3, step=MAX_STEP, half_width=HALF_WIDTH):
     """
     model_of(ens)
     g_max = check_float(g_max, "g_max", minimum=0.0, strict_min=True)
-    z, w = _grid(step, half_width)
-    g_static = _first_root(lambda g: _e10(model_of(ens.replace(g=g, sigma=0.0)), z, w), 1e-3, 1.2, g_max, 1e-14)
+    z, w, auto = _grid(step, half_width)
+    g_static = _first_root(lambda g: _e10(model_of(ens.replace(g=g, sigma=0.0)), z, w, auto), 1e-3, 1.2, g_max, 1e-14)
     if ens.sigma == 0.0 or not np.isfinite(g_static):
         return float(g_static)
-    return float(_first_root(lambda g: _lam(ens.replace(g=g), z, w), g_static, 1.2, g_max, 1e-10))
+    return float(_first_root(lambda g: _lam(ens.replace(g=g), z, w, auto), g_static, 1.2, g_max, 1e-10))
 
 
-def critical_noise(ens, *, sigma_max=1e2, step=MAX_STEP, half_width=HALF_WIDTH):
+def critical_noise(ens, *, sigma_max=1e2, step=None, half_width=HALF_WIDTH):
     r"""Critical noise σ_c where the mean-field Lyapunov exponent crosses 0 (SCIENCE.md E11).
 
     Noise lowers λ_MF through v* only (Molgedey, Schuchhardt & Schuster 1992). For γ > 0 σ_c differs from
@@ -118,7 +121,7 @@ def critical_noise(ens, *, sigma_max=1e2, step=MAX_STEP, half_width=HALF_WIDTH):
     sigma_max : float
         Largest noise searched.
     step, half_width : float
-        Trapezoid grid of the Gaussian integrals.
+        Trapezoid grid of the Gaussian integrals (as in :func:`stationary`).
 
     Returns
     -------
@@ -138,10 +141,10 @@ def critical_noise(ens, *, sigma_max=1e2, step=MAX_STEP, half_width=HALF_WIDTH):
     """
     model_of(ens)
     sigma_max = check_float(sigma_max, "sigma_max", minimum=0.0, strict_min=True)
-    z, w = _grid(step, half_width)
+    z, w, auto = _grid(step, half_width)
 
     def minus_lam(s):
-        return -_lam(ens.replace(sigma=s), z, w)
+        return -_lam(ens.replace(sigma=s), z, w, auto)
     if minus_lam(0.0) >= 0:
         return 0.0
     return float(_first_root(minus_lam, 1e-2, 1.5, sigma_max, 1e-12))

@@ -50,7 +50,7 @@ def row_kernel(model, t, m_hist, v_hist, band, L, z, w, slope=False):
 
 
 def advance(model, t, band, K, L, W):
-    """One step of (E9): the band of row t+1 from the band of row t and K(t, t-k), k = 0..L.
+    r"""One step of (E9): the band of row t+1 from the band of row t and K(t, t-k), k = 0..L.
 
     Returns the new band and ``Y`` (P, L+1) with ``Y[:, k] = Y(t, t-k)``. ``t = inf`` is the stationary
     state (the march has run for ever, so :math:`\gamma^{t-W} = 0`).

@@ -1,7 +1,8 @@
 r"""Stationary solutions of the mean-field equations and the mean-field Lyapunov exponent (E7--E11).
 
-* :func:`solve_gamma0` -- γ = 0: the one-time recursions for (m, v) marched to convergence, then the lag
-  recursion :math:`\Delta(\tau+1) = \sum_b \alpha_b J_{ab}^2 C_b(\tau) + \sigma_\theta^2` (τ >= 0).
+* :func:`solve_gamma0` -- γ = 0: the one-time recursions for (m, v) marched to convergence; every lag
+  τ >= 1 then has the same covariance q, the stable fixed point of
+  :math:`q = \sum_b \alpha_b J_{ab}^2 C_b(v, q) + \sigma_\theta^2` marched from q = 0.
 * :func:`solve_banded` -- γ > 0: (E9) marched with a band W until it settles near the attractor, then
   Anderson-accelerated iteration of the same step under time-translation invariance.
 * :func:`lyapunov` -- (E11): the top eigenvalue of the (block) tridiagonal kernel equals
@@ -73,17 +74,21 @@ def solve_gamma0(model, lags, z, w, tol, max_steps, m0, v0):
     if change >= tol:
         x, change, iters = anderson(G, x, tol, max_steps)
     m, v = x[:P], x[P:]
+    # Stationary (E9) at γ = 0: Δ(t+1, s+1) = K(t, s) links a lag to the same lag one step earlier, so every
+    # lag τ >= 1 converges to the same q, the fixed point of q -> Σ_b αJ² C_b(v, q) + σ_θ² reached from
+    # Δ(τ, 0) = 0 (the march's initial condition).
+    q = np.zeros(P)
+    for _ in range(max_steps):
+        C = np.array([pair_row(m[b], v[b], m[b:b + 1], v[b:b + 1], q[b:b + 1], model.g, model.code, z, w,
+                               False)[0, 0] for b in range(P)])
+        nq = model.var @ C + model.theta_var
+        done = np.max(np.abs(nq - q)) < tol * 1e-2
+        q = nq
+        if done:
+            break
     Delta = np.empty((P, lags + 1))
     Delta[:, 0] = v
-    for tau in range(lags):
-        C = np.empty(P)
-        for b in range(P):
-            C[b] = pair_row(m[b], v[b], m[b:b + 1], v[b:b + 1], Delta[b, tau:tau + 1], model.g, model.code,
-                            z, w, False)[0, 0]
-        Delta[:, tau + 1] = model.var @ C + model.theta_var
-        if tau >= 1 and np.max(np.abs(Delta[:, tau + 1] - Delta[:, tau])) < tol * 1e-2:
-            Delta[:, tau + 2:] = Delta[:, tau + 1:tau + 2]
-            break
+    Delta[:, 1:] = q[:, None]
     return {"m": m, "v": v, "Delta": Delta, "change": change, "steps": marched + iters,
             "converged": bool(change < tol), "method": "one-time recursion (gamma = 0), Anderson-accelerated"}
 

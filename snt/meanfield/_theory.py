@@ -8,7 +8,7 @@ import xarray as xr
 
 from .._checks import check_float, check_int
 from ..io import provenance
-from ._gauss import HALF_WIDTH, MAX_STEP, grid, moments, pair_row
+from ._gauss import HALF_WIDTH, MAX_STEP, auto_step, grid, moments, pair_row
 from ._march import march
 from ._model import model_of
 from ._solve import anderson, lyapunov, refine_banded, slope_correlation, solve_banded, solve_gamma0
@@ -20,11 +20,27 @@ REFERENCES = ("L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69,
 
 UNITS = {"units": "1"}
 
+#: Largest input-covariance change |K(W) - K_inf|/(1-γ) left beyond the band of the stationary march.
+BAND_TOL = 1e-8
+
 
 def _grid(step, half_width):
-    step = check_float(step, "step", minimum=0.0, maximum=MAX_STEP, strict_min=True)
+    """The quadrature grid; ``step=None`` starts from 0.05 and lets the solvers refine it (auto)."""
+    auto = step is None
+    step = MAX_STEP if auto else check_float(step, "step", minimum=0.0, maximum=MAX_STEP, strict_min=True)
     half_width = check_float(half_width, "half_width", minimum=6.0, maximum=12.0)
-    return grid(step, half_width)
+    z, w = grid(step, half_width)
+    return z, w, auto
+
+
+def _refined(model, v_max, z, auto):
+    """A finer grid when ``auto`` and the poles of tanh come too close for the current step (else None)."""
+    if not auto:
+        return None
+    need = auto_step(model.g, float(v_max), model.code, float(z[1] - z[0]))
+    if need < float(z[1] - z[0]) * 0.999:
+        return grid(need, float(z[-1]))
+    return None
 
 
 def _band_for(gamma, tol):
@@ -42,7 +58,7 @@ def _squeeze(ds, model):
     return ds.isel(population=0, drop=True) if model.params["kind"] == "Ensemble" else ds
 
 
-def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=MAX_STEP, half_width=HALF_WIDTH):
+def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_WIDTH):
     r"""Transient of the dynamic mean-field equations from u(0) ~ N(m0, v0) (SCIENCE.md E7--E9).
 
     Parameters
@@ -56,8 +72,11 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=MAX_STEP, half_width=H
         Band W of the two-time march: Δ(t, s) is computed from (E9) for |t - s| <= W; beyond it the input
         covariance K is held at its value at lag W (error ~ γ^(W-k) at lag k, see Notes). Default:
         ``steps`` (exact) when ``steps <= 64``, else ``max(32, W_10)`` with γ^(W_10) <= 1e-10.
-    step, half_width : float
-        Trapezoid grid of the Gaussian integrals, ``0 < step <= 0.05``, ``6 <= half_width <= 12``.
+    step : float, optional
+        Trapezoid grid step of the Gaussian integrals, ``0 < step <= 0.05``. Default (None): 0.05, refined to
+        :math:`\pi^2/(35 g\sqrt{v})` when the poles of tanh come close to the real axis (large g√v).
+    half_width : float
+        The grid covers |h| <= half_width, ``6 <= half_width <= 12`` (default 9).
 
     Returns
     -------
@@ -97,8 +116,12 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=MAX_STEP, half_width=H
         band = steps if steps <= 64 else min(steps, max(32, _band_for(model.gamma, 1e-10)))
     W = check_int(band, "band", minimum=1)
     W = min(W, steps)
-    z, w = _grid(step, half_width)
+    z, w, auto = _grid(step, half_width)
     out = march(model, steps, m0, v0, W, z, w, full=True)
+    finer = _refined(model, np.max(out["v"]), z, auto)
+    if finer is not None:
+        z, w = finer
+        out = march(model, steps, m0, v0, W, z, w, full=True)
     time = np.arange(steps + 1)
     coords = {"time": ("time", time, {"long_name": "time", "units": "step"}),
               "time2": ("time2", time, {"long_name": "time s", "units": "step"}), **_pop_coords(model)}
@@ -134,8 +157,17 @@ def _q_inf(model, m, v, q0, z, w, tol):
     return q
 
 
-def _solve(model, lags, tol, band, max_steps, m0, v0, z, w):
-    """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`)."""
+def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
+    """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`); with ``auto`` the
+    quadrature step is refined for the variance found (:func:`~snt.meanfield._gauss.auto_step`)."""
+    r = _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w)
+    finer = _refined(model, np.max(r["v"]), z, auto)
+    if finer is not None:
+        r = _solve_on(model, lags, tol, band, max_steps, m0, v0, *finer)
+    return r
+
+
+def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
     if model.gamma == 0.0:
         sol = solve_gamma0(model, lags, z, w, tol, max_steps, m0, v0)
         W = lags
@@ -149,16 +181,25 @@ def _solve(model, lags, tol, band, max_steps, m0, v0, z, w):
         q_inf = _q_inf(model, m, v, D[:, -1], z, w, tol)
         if model.gamma == 0.0 or band is not None:
             break
-        # band error at lag `lags` (module _march): gamma^(W-lags) |K(W) - K_inf| / (1-gamma)
-        Kw = (model.var @ _row_C(model, m, v, D[:, -1], z, w) + model.theta_var)
-        d_K = float(np.max(np.abs(Kw - (1.0 - model.gamma) ** 2 * q_inf)))
-        err = model.gamma ** (W - lags) * d_K / (1.0 - model.gamma)
-        if err <= tol:
+        # Beyond the band K is held at K(W); the error this feeds back is set by d_K = |K(W) - K_inf| (it
+        # spreads inwards with the slowest of γ and the decay of the correlation, not with γ alone), so the
+        # band is widened until d_K/(1-γ) <= max(tol, BAND_TOL).
+        K_inf = (1.0 - model.gamma) ** 2 * q_inf
+        Kw = model.var @ _row_C(model, m, v, D[:, -1], z, w) + model.theta_var
+        d_K = float(np.max(np.abs(Kw - K_inf)))
+        err = d_K / (1.0 - model.gamma)
+        target = max(tol, BAND_TOL)
+        if err <= target:
             if sol["change"] > tol:
                 sol = refine_banded(model, W, z, w, tol, max_steps, m, D, sol)
                 continue
             break
-        extra = int(np.ceil(np.log(err / tol) / np.log(1.0 / model.gamma))) + 2
+        # decay per lag, read in the middle of the band (the band's end is distorted by the truncation)
+        h = W // 2
+        num = float(np.max(np.abs(D[:, h] - q_inf)))
+        den = float(np.max(np.abs(D[:, h - 1] - q_inf)))
+        r = min(max(num / den if den > 0 else model.gamma, model.gamma), 0.99)
+        extra = int(np.ceil(np.log(err / target) / np.log(1.0 / r))) + 2
         W += extra
         D0 = np.concatenate([D, np.repeat(D[:, -1:], extra, axis=1)], axis=1)
         sol = refine_banded(model, W, z, w, tol, max_steps, m, D0, sol)
@@ -191,7 +232,7 @@ def _solve(model, lags, tol, band, max_steps, m0, v0, z, w):
     if model.gamma > 0:
         err = float(np.max(np.abs(K[:, -1] - (1.0 - model.gamma) ** 2 * q_inf))) / (1.0 - model.gamma)
     return {**sol, "Q": Q, "C": C, "lambda": lam, "lambda_info": info, "static": static, "regime": regime,
-            "M": mom[0], "fprime2": mom[3], "W": W, "edge_error": err, "q_inf": q_inf}
+            "M": mom[0], "fprime2": mom[3], "W": W, "edge_error": err, "q_inf": q_inf, "grid": (z, w)}
 
 
 def _row_C(model, m, v, c, z, w):
@@ -203,7 +244,7 @@ def _lags_default(lags):
     return 30 if lags is None else check_int(lags, "lags", minimum=1)
 
 
-def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, v0=1.0, step=MAX_STEP,
+def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, v0=1.0, step=None,
                half_width=HALF_WIDTH):
     r"""Stationary state of the dynamic mean-field equations and the mean-field Lyapunov exponent.
 
@@ -216,13 +257,19 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
         Convergence tolerance: the march stops when m and Δ change by less than ``tol`` in a step,
         ``0 < tol < 1e-3``.
     band : int, optional
-        Band W of the two-time march for γ > 0 (default ``max(lags, W_tol) + 8`` with γ^(W_tol) <= tol).
+        Band W of the two-time march for γ > 0. Default: start from ``max(lags, W_tol) + 8`` with
+        γ^(W_tol) <= tol and widen until the input covariance beyond the band is flat,
+        |K(W) - K_∞|/(1-γ) <= max(tol, 1e-8). The truncation error decays like r^W with r the larger of γ and
+        the decay of the correlation per lag (not γ^W alone when correlations decay slowly).
     max_steps : int
         Largest number of march steps and accelerated iterations.
     m0, v0 : float
         Initial condition of the march (the stationary state reached is the one it selects).
-    step, half_width : float
-        Trapezoid grid of the Gaussian integrals, ``0 < step <= 0.05``, ``6 <= half_width <= 12``.
+    step : float, optional
+        Trapezoid grid step of the Gaussian integrals, ``0 < step <= 0.05``. Default (None): 0.05, refined to
+        :math:`\pi^2/(35 g\sqrt{v})` when the poles of tanh come close to the real axis (large g√v).
+    half_width : float
+        The grid covers |h| <= half_width, ``6 <= half_width <= 12`` (default 9).
 
     Returns
     -------
@@ -237,7 +284,9 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     Notes
     -----
     γ = 0: the one-time recursions m(t+1) = J̄<f> − θ̄, v(t+1) = J²<f²> + σ_θ² + σ² are marched to
-    convergence (then Anderson-accelerated), and Δ(τ+1) = J² C(τ) + σ_θ² for τ >= 0 (E9);
+    convergence (then Anderson-accelerated). (E9) then reads Δ(t+1, s+1) = J² C(t, s) + σ_θ²: a lag is fed
+    by the same lag one step earlier, so Δ(τ) = q for all τ >= 1, the stable fixed point of
+    q = J² C(v, q) + σ_θ² (C at covariance q) marched from q = 0 (q = 0 in chaos with m* = 0);
     λ_MF = ½ ln(J² <f'(u)²>) (E11).
 
     γ > 0: (E9) has no closed one-time recursion. It is marched with a band W (error ~ γ^W) until it
@@ -273,9 +322,9 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     m0 = check_float(m0, "m0")
     v0 = check_float(v0, "v0", minimum=0.0)
-    z, w = _grid(step, half_width)
-    r = _solve(model, lags, tol, band, max_steps, m0, v0, z, w)
-    return _stationary_dataset(model, r, lags, tol, z)
+    z, w, auto = _grid(step, half_width)
+    r = _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto)
+    return _stationary_dataset(model, r, lags, tol, r["grid"][0])
 
 
 def _stationary_dataset(model, r, lags, tol, z):
@@ -303,12 +352,12 @@ def _stationary_dataset(model, r, lags, tol, z):
     attrs = provenance("Dynamic mean-field stationary state", method, params, references=REFERENCES,
                        comment="Exact as N -> infinity for iid Gaussian couplings; near the onset of chaos "
                                "finite networks do not follow it (SCIENCE.md §4).")
-    band_error = 0.0 if model.gamma == 0 else r["edge_error"] * model.gamma ** (r["W"] - lags)
-    # q_inf solves the long-lag fixed point; its own convergence is to tol
+    band_error = 0.0 if model.gamma == 0 else r["edge_error"]
     attrs.update({"converged": int(r["converged"]), "final_change": float(r["change"]), "tolerance": tol,
                   "steps": int(r["steps"]), "band": int(r["W"]),
                   "band_error": float(band_error),
-                  "band_error_note": "bound gamma^(W-lags) * |K(W)-K_inf|/(1-gamma) on Delta(lags) from "
-                                     "holding K constant beyond the band (0: exact for gamma = 0)",
+                  "band_error_note": "|K(W)-K_inf|/(1-gamma): the input covariance neglected beyond the band; "
+                                     "the error of Delta near the diagonal is smaller by about "
+                                     "max(gamma, correlation decay per lag)^(W-lag) (0: exact for gamma = 0)",
                   "eigenvector_edge_weight": float(r["lambda_info"].get("eigenvector_edge_weight", 0.0))})
     return _squeeze(xr.Dataset(data, coords=coords, attrs=attrs), model)
