@@ -22,15 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from snt.classify import AttractorClassifier, load_dataset, make_model
 from snt.classify.objective import Objective, pack
+from snt.classify.presets import DIGITS
 
-# settings used for the digits results (tests/test_classify_slow.py uses the same)
-DIGITS = {
-    "sa-node": dict(steps=30, n_nodes=128, optimizer="adam", maxiter=40, batch_size=32, lr=3e-3),
-    "wilson-cowan": dict(n_nodes=128, optimizer="adam", maxiter=40, batch_size=32, lr=3e-2),
-    "cvfr": dict(n_nodes=64, optimizer="adam", maxiter=12, batch_size=32, lr=5e-3),
-    "cvfr-stochastic": dict(n_nodes=64, optimizer="adam", maxiter=12, batch_size=32, lr=5e-3),
-    "snt-map": dict(n_nodes=128, optimizer="adam", maxiter=40, batch_size=32, lr=1e-2, lr_decay=0.93),
-}
 
 
 def epoch_vs_blas(name, N, B_total, batch, dtype, steps=None, repeats=1):

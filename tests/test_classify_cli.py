@@ -1,0 +1,41 @@
+"""`snt classify train` / `snt classify eval` through the argparse registration."""
+
+import argparse
+import json
+
+import pytest
+
+from snt.classify import cli
+
+
+def _run(argv, capsys):
+    parser = argparse.ArgumentParser(prog="snt")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli.register(sub)
+    args = parser.parse_args(argv)
+    status = args.func(args)
+    return status, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_train_then_eval_roundtrip(tmp_path, capsys):
+    out = tmp_path / "model.nc"
+    status, rep = _run(["classify", "train", "--model", "sa-node", "--dataset", "digits", "-o", str(out),
+                        "--maxiter", "6", "--n-nodes", "64", "--steps", "20", "--lr", "0.02", "--batch-size", "50",
+                        "--dtype", "float64", "-q"], capsys)
+    assert status == 0 and out.exists()
+    assert rep["model"] == "sa-node" and rep["test_accuracy"] > 0.5      # chance: 0.1
+    status, ev = _run(["classify", "eval", str(out), "--attack", "0", "0.5", "--repeats", "2"], capsys)
+    assert status == 0
+    assert ev["test_accuracy"] == rep["test_accuracy"]           # the saved model predicts the same
+    assert ev["attack"]["0"][0] == rep["test_accuracy"]
+    assert ev["attack"]["0.5"][0] < ev["attack"]["0"][0]
+    assert ev["max_growth_rate"] < 0
+
+
+def test_eval_rejects_other_files(tmp_path, capsys):
+    import xarray as xr
+
+    p = tmp_path / "other.nc"
+    xr.Dataset({"a": ("x", [1.0])}).to_netcdf(p, engine="h5netcdf")
+    with pytest.raises(ValueError, match="model_file"):
+        _run(["classify", "eval", str(p)], capsys)
