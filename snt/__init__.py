@@ -18,6 +18,8 @@ from .stability import contraction_gain, coupling_spectrum, fixed_points, jacobi
 from . import bifurcation, studies  # noqa: E402
 from .bifurcation import first_bifurcation, gain_sweep  # noqa: E402
 from .sweep import sweep  # noqa: E402
+from . import response  # noqa: E402
+from .response import power_spectrum  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -38,6 +40,8 @@ __all__ = [
     "meanfield",
     "open",
     "plot",
+    "power_spectrum",
+    "response",
     "save",
     "simulate",
     "stability",
