@@ -229,6 +229,11 @@ def tangent_chunk(model, state, noise, logs):
     logs : (B, n) float64, output
         ``logs[b, s]`` = ln of the growth of trial b's tangent vector in step s (the vector is then
         renormalised); NaN once the trial has diverged, -inf if the tangent map annihilated the vector.
+
+    The product is one gemm over the 2 Bp rows. A single trial (Bp = 1) uses two gemv, like the
+    single-trial :func:`run_chunk`, so its state is bit-identical to ``simulate``'s too; J is then read
+    twice per step (a two-row gemm would pack J on every call, which is slower still), so one trial costs
+    about twice a simulation step while a batch costs little more than one.
     """
     U, M, H, V, S, alive = state
     gamma = model[2]
@@ -237,7 +242,11 @@ def tangent_chunk(model, state, noise, logs):
     N = U.shape[1]
     has_noise = noise.shape[1] > 0
     for s in range(logs.shape[1]):
-        np.dot(M, model[0], H)
+        if Bp == 1:
+            H[0, :] = np.dot(M[0], model[0])
+            H[1, :] = np.dot(M[1], model[0])
+        else:
+            np.dot(M, model[0], H)
         for b in range(B):
             if not alive[b]:
                 logs[b, s] = np.nan

@@ -22,7 +22,6 @@ doi:10.1007/BF02128236; R. Engelken, F. Wolf, L. F. Abbott, arXiv:2006.02427 (20
 J. A. Yorke, Lecture Notes in Math. 730, 204 (1979), doi:10.1007/BFb0064319.
 """
 
-import contextlib
 import numbers
 
 import numpy as np
@@ -42,15 +41,23 @@ _REFS = ("Benettin, Galgani, Giorgilli, Strelcyn, Meccanica 15, 9 (1980), doi:10
          "Engelken, Wolf, Abbott, arXiv:2006.02427 (2020); Kaplan, Yorke, Lect. Notes Math. 730, 204 (1979)")
 
 
+class _NoLimit:
+    def restore_original_limits(self):
+        pass
+
+
 def _blas(threads):
-    """Limit the BLAS thread pools (numpy's and the one numba's np.dot / np.linalg.qr call) for the run."""
+    """Limit the BLAS thread pools (numpy's and the one numba's np.dot / np.linalg.qr call) from now until
+    ``restore_original_limits()``; ``None``: no change."""
     if threads is None:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=check_int(threads, "threads", minimum=1), user_api="blas")
+        return _NoLimit()
+    return threadpool_limits(limits=threads, user_api="blas")
 
 
-def _check_common(net, steps, transient, tangent_transient, trials, blocks, progress):
+def _check_common(net, steps, transient, tangent_transient, trials, blocks, progress, threads):
     check_network(net)
+    if threads is not None:
+        check_int(threads, "threads", minimum=1)
     steps = check_int(steps, "steps", minimum=1)
     transient = check_int(transient, "transient", minimum=0)
     tangent_transient = check_int(tangent_transient, "tangent_transient", minimum=0)
@@ -213,8 +220,10 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
 
     Notes
     -----
-    Cost: the gemm has twice the rows of :func:`snt.simulate`'s; when it is limited by reading J (few
-    trials) a step costs little more than a simulation step.
+    Cost: the gemm has twice the rows of :func:`snt.simulate`'s. While reading J limits the step (a few
+    trials up to N ~ 1000) a batched step costs little more than a simulation step (measured 1.1--1.25x,
+    ``benchmarks/bench_lyapunov.py``); a single trial uses two gemv (J read twice, about 2x); with many
+    trials the flops double.
 
     Examples
     --------
@@ -225,16 +234,15 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     True
     """
     steps, transient, tangent_transient, trials, blocks, measured = _check_common(
-        net, steps, transient, tangent_transient, trials, blocks, progress)
+        net, steps, transient, tangent_transient, trials, blocks, progress, threads)
     if record_every is None:
         record_every = max(1, measured // 1000)
     record_every = check_int(record_every, "record_every", minimum=1, maximum=measured)
     traj = _Trajectory(net, trials, None, u0, seed)
     Bp, B, N = traj.Bp, traj.B, traj.N
-    blas = _blas(threads)
     bar = _bar(progress, steps, "max_lyapunov")
+    blas = _blas(threads)
     try:
-        blas.__enter__()
         traj.state_only(transient, bar)
         V = np.zeros((Bp, N))
         V[:B] = traj.tangent_start(1)[:, 0, :]
@@ -267,7 +275,7 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
             done += m
             _tick(bar, m)
     finally:
-        blas.__exit__(None, None, None)
+        blas.restore_original_limits()
         if bar is not None:
             bar.close()
 
@@ -400,7 +408,7 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
     True
     """
     steps, transient, tangent_transient, trials, blocks, measured = _check_common(
-        net, steps, transient, tangent_transient, trials, blocks, progress)
+        net, steps, transient, tangent_transient, trials, blocks, progress, threads)
     N = net.N
     if k is None:
         k = min(N, 50)
@@ -408,12 +416,11 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
     qr_every = check_int(qr_every, "qr_every", minimum=1)
     traj = _Trajectory(net, trials, trials * k, u0, seed)
     Bp, B = traj.Bp, traj.B
-    blas = _blas(threads)
-    bar = _bar(progress, steps, "lyapunov_spectrum")
     edges = _block_edges(measured, blocks)
     block_sum = np.zeros((B, blocks, k))
+    bar = _bar(progress, steps, "lyapunov_spectrum")
+    blas = _blas(threads)
     try:
-        blas.__enter__()
         traj.state_only(transient, bar)
         T = traj.tangent_start(k)
         traj.slopes()
@@ -436,7 +443,7 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
             run(int(edges[j + 1] - edges[j]), logsum)
             block_sum[:, j, :] = logsum
     finally:
-        blas.__exit__(None, None, None)
+        blas.restore_original_limits()
         if bar is not None:
             bar.close()
 
@@ -452,7 +459,7 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
     else:
         stderr, how = _stderr(lam_block[0], axis=0), "standard deviation over blocks / sqrt(blocks) (one trial)"
     d_ky, ky_complete = kaplan_yorke(mean, N)
-    entropy = float(np.sum(mean[mean > 0])) if np.all(np.isfinite(mean) | (mean == -np.inf)) else np.nan
+    entropy = np.nan if np.any(np.isnan(mean)) else float(np.sum(mean[mean > 0]))
     entropy_complete = bool(k == N or mean[-1] <= 0)
     t_meas = transient + tangent_transient
     unit = {"units": "1/step"}

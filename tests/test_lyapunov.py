@@ -65,13 +65,14 @@ def test_spectrum_matches_reference_and_qr_schedule():
 
 def test_trajectory_is_the_one_simulate_produces():
     net = small_net(N=30, sigma=0.2)
-    for trials in (2, 5):
+    for trials in (1, 2, 5):
         sim = snt.simulate(net, 150, transient=50, trials=trials, seed=8, record=("m",))
         ly = snt.max_lyapunov(net, 200, transient=50, trials=trials, tangent_transient=20, seed=8)
         sp = snt.lyapunov_spectrum(net, 200, k=4, transient=50, trials=trials, tangent_transient=20, seed=8)
         # Same draws, same map kernel and the same padded gemm rows: bit-identical states (kernels.LANE_BLOCK).
         np.testing.assert_array_equal(ly.u_final.values, sim.u_final.values)
-        np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
+        if trials > 1:   # one trial: the spectrum's k + 1 rows go through gemm, simulate uses gemv
+            np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
 
 
 def test_spectrum_k1_equals_max_lyapunov():
@@ -114,9 +115,9 @@ def test_property_sum_equals_log_det(N, g, gamma, seed):
     np.testing.assert_allclose(sp.exponents_trial.sum("exponent").values, ref, rtol=1e-6, atol=1e-10)
 
 
-@given(N=st.integers(1, 8), k=st.integers(1, 8), g=st.floats(0.1, 3.0), seed=st.integers(0, 2**16))
-def test_property_exponents_descending(N, k, g, seed):
-    assume(k <= N)
+@given(N=st.integers(1, 8), data=st.data(), g=st.floats(0.1, 3.0), seed=st.integers(0, 2**16))
+def test_property_exponents_descending(N, data, g, seed):
+    k = data.draw(st.integers(1, N), label="k")
     net = snt.Ensemble(N=N, J=1.0, g=g).sample(seed=seed)
     sp = snt.lyapunov_spectrum(net, 60, k=k, transient=10, tangent_transient=5, blocks=2, seed=seed)
     lam = sp.exponents.values
