@@ -382,7 +382,8 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
     -------
     xarray.Dataset
         ``exponents`` (exponent) mean over trials, in descending order; ``stderr`` (exponent) over trials when
-        trials >= 2, else over blocks; ``exponents_trial`` (trial, exponent); ``exponents_block``
+        trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial, exponent) over the
+        blocks of each trial; ``exponents_trial`` (trial, exponent); ``exponents_block``
         (trial, block, exponent) finite-time exponents (same ordering); ``kaplan_yorke_dimension`` () and
         ``kaplan_yorke_complete`` () (False: k too small, the value is a lower bound); ``entropy`` () the sum of
         the positive exponents (Pesin) and ``entropy_complete`` () (False when the k-th exponent is still
@@ -467,6 +468,9 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         "exponents": (("exponent",), mean, {"long_name": "Lyapunov exponent", **unit}),
         "stderr": (("exponent",), stderr, {"long_name": "standard error of the Lyapunov exponent", **unit,
                                            "method": how}),
+        "stderr_blocks": (("trial", "exponent"), _stderr(lam_block, axis=1),
+                          {"long_name": "standard error over blocks", **unit,
+                           "method": "standard deviation of the block exponents / sqrt(blocks)"}),
         "exponents_trial": (("trial", "exponent"), lam_trial, {"long_name": "Lyapunov exponent per trial",
                                                                 **unit}),
         "exponents_block": (("trial", "block", "exponent"), lam_block,

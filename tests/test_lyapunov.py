@@ -140,8 +140,10 @@ def test_property_relabelling_invariance(N, g, seed):
     # frame-independent up to the alignment transient. Rounding differs (permuted sums) and chaos may
     # amplify it by at most exp(lambda_1 * steps): skip the rare draws where that could exceed 1e-6.
     lam1 = float(a.exponents[0])
-    assume(lam1 * steps < np.log(1e-6 / 1e-14))
-    assert float(a.exponents.sum()) == pytest.approx(float(b.exponents.sum()), abs=1e-8)
+    assume(lam1 * steps < np.log(1e-7 / 1e-14))
+    # trajectories then agree to 1e-7; ln|det DF| is Lipschitz in u with constant ~ N g^2, so the sums agree
+    # to ~1e-6 at worst (and to 1e-12 typically); a wrong permutation changes them at O(1).
+    assert float(a.exponents.sum()) == pytest.approx(float(b.exponents.sum()), abs=1e-6)
     # Same trajectory up to relabelling:
     np.testing.assert_allclose(b.u_final[0].values, a.u_final[0].values[perm], atol=1e-6)
 
@@ -250,6 +252,8 @@ def test_kaplan_yorke_and_entropy():
     sp = snt.lyapunov_spectrum(net, 800, k=30, transient=100, seed=1)
     lam = sp.exponents.values
     assert float(sp.entropy) == pytest.approx(lam[lam > 0].sum())
+    np.testing.assert_allclose(sp.stderr, sp.exponents_block[0].std("block", ddof=1) / np.sqrt(10), rtol=1e-12)
+    np.testing.assert_allclose(sp.stderr_blocks[0], sp.stderr, rtol=1e-12)
     d, complete = kaplan_yorke(lam, 30)
     assert float(sp.kaplan_yorke_dimension) == pytest.approx(d) and bool(sp.kaplan_yorke_complete) == complete
     j = int(np.floor(d))
