@@ -10,8 +10,6 @@ import argparse
 import json
 import time
 
-import numpy as np
-
 from snt.classify import AttractorClassifier, load_dataset, robustness
 from snt.classify.presets import DIGITS
 

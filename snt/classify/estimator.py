@@ -16,6 +16,7 @@ import contextlib
 import numpy as np
 import xarray as xr
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
@@ -179,6 +180,9 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         return name
 
     def _check_y(self, y, n_classes=None):
+        kind = type_of_target(y, input_name="y", raise_unknown=True)
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(f"Unknown label type: {kind!r}; y must hold integer class labels 0..K-1")
         y = np.asarray(y)
         if y.dtype.kind == "f":
             if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
@@ -270,7 +274,6 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         rng = np.random.default_rng(self.seed)
         params = self.model_.init_params(rng)
         Xp = self._pad(X)
-        val_fn = None
         if validation > 0:
             order = rng.permutation(len(Xp))
             n_val = max(1, int(round(validation * len(Xp))))
@@ -281,6 +284,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
             def val_fn(theta):
                 p = unpack(self.model_, theta, params.gamma)
                 return float(np.mean(self._predict_index(Xv, p) == yv))
+        else:
+            val_fn = None
 
         t0 = time.perf_counter()
         with self._threads():

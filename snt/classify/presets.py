@@ -8,7 +8,7 @@ and training stalls at chance.
 
 DIGITS = {
     "sa-node": dict(steps=30, n_nodes=128, optimizer="adam", maxiter=60, batch_size=32, lr=3e-3),
-    "snt-map": dict(n_nodes=128, optimizer="adam", maxiter=60, batch_size=32, lr=5e-3),
+    "snt-map": dict(n_nodes=128, optimizer="adam", maxiter=40, batch_size=32, lr=1e-2, lr_decay=0.93),
     "cvfr": dict(steps=60, n_nodes=64, optimizer="adam", maxiter=40, batch_size=32, lr=5e-3),
     "cvfr-stochastic": dict(steps=60, n_nodes=64, optimizer="adam", maxiter=40, batch_size=32, lr=5e-3),
     "wilson-cowan": dict(n_nodes=128, optimizer="adam", maxiter=60, batch_size=32, lr=0.1, lr_decay=0.95),
