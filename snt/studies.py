@@ -146,24 +146,13 @@ def default_study(store="snt-default.zarr", *, client=None, n_workers=None, prog
     ds = sweep(_default_point, {"g": gains, "gamma": list(cfg["gammas"])}, base=net, seed=cfg["seed"],
                store=store, client=client, n_workers=n_workers, progress=progress, study_kwargs=options,
                common_random_numbers=True, overwrite=overwrite)
-    lam_mf = np.empty((gains.size, len(cfg["gammas"])))
-    v_mf = np.empty_like(lam_mf)
-    fbs = []
-    for j, gamma in enumerate(cfg["gammas"]):
-        for i, g in enumerate(gains):
-            st = meanfield.stationary(ens.replace(g=float(g), gamma=float(gamma)))
-            lam_mf[i, j] = float(st.lambda_max)
-            v_mf[i, j] = float(st.v)
-        fbs.append(first_bifurcation(net.replace(gamma=float(gamma)), g_max=float(gains[-1])))
+    fbs = [first_bifurcation(net.replace(gamma=float(gamma)), g_max=float(gains[-1])) for gamma in cfg["gammas"]]
     extra = xr.Dataset({
-        "lambda_mf": (("g", "gamma"), lam_mf, {"long_name": "mean-field Lyapunov exponent λ_MF (E11)",
-                                               "units": "1/step"}),
-        "v_mf": (("g", "gamma"), v_mf, {"long_name": "mean-field variance v* (E7-E9)", "units": "1"}),
         "g_critical": (("gamma",), [float(fb.g_critical) for fb in fbs],
                        {"long_name": "first bifurcation of the fixed point (E5)", "units": "1"}),
         "bifurcation_kind": (("gamma",), np.array([str(fb.kind.values) for fb in fbs]),
                              {"long_name": "type of the first bifurcation"}),
-    }, coords={"g": ds.g, "gamma": ds.gamma}, attrs=ds.attrs)
+    }, coords={"gamma": ds.gamma}, attrs=ds.attrs)
     extra.to_zarr(store, mode="a", consolidated=False)
     ds = ds.assign({k: extra[k] for k in extra.data_vars})
     ds.attrs["default_study"] = json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()})
@@ -173,7 +162,14 @@ def default_study(store="snt-default.zarr", *, client=None, n_workers=None, prog
 
 
 def _default_point(net, seed, **options):
-    return orbit_point(net, seed, **options)
+    """Simulation (orbit, λ_max, regime) and the mean-field λ_MF, v* of the network's ensemble at (g, γ)."""
+    ds = orbit_point(net, seed, **options)
+    ens = Ensemble(**net.origin["ensemble"]).replace(g=net.g, gamma=net.gamma, sigma=net.sigma)
+    st = meanfield.stationary(ens)
+    ds["lambda_mf"] = ((), float(st.lambda_max), {"long_name": "mean-field Lyapunov exponent λ_MF (E11)",
+                                                  "units": "1/step"})
+    ds["v_mf"] = ((), float(st.v), {"long_name": "mean-field variance v* (E7-E9)", "units": "1"})
+    return ds
 
 
 def _default_figures(ds, fbs, net, cfg, store):

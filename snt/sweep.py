@@ -21,6 +21,7 @@ replaced by dask and its point runs again; writes are idempotent, so nothing is 
 import hashlib
 import itertools
 import json
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -191,7 +192,8 @@ def _client(client, n_workers):
 
     if client is None:
         workers = n_workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
         return Client(cluster), True
     if isinstance(client, str):
         return Client(client), True
