@@ -68,6 +68,26 @@ def _step(x, wr, amp, eta, dt, beta, out):
 
 
 @njit(cache=True, fastmath=_FM)
+def _damping_kernel(x, xs, m, logp):
+    """m[i, k] = mean_j (x[i, j] - xs[k, j])^2 (direct differences, float64); logp = mean_k log(m + eps).
+
+    Direct differences, not |x|^2 - 2 x.x* + |x*|^2, whose rounding would leave P ~ 1e-6 at x*.
+    """
+    b, n = x.shape
+    kk = xs.shape[0]
+    for i in range(b):
+        acc = 0.0
+        for k in range(kk):
+            s = 0.0
+            for j in range(n):
+                dv = np.float64(x[i, j]) - xs[k, j]
+                s += dv * dv
+            m[i, k] = s / n
+            acc += np.log(s / n + 1e-300)
+        logp[i] = acc / kk
+
+
+@njit(cache=True, fastmath=_FM)
 def _step_det(x, wr, dt, beta, out):
     b, n = x.shape
     for i in range(b):
@@ -154,40 +174,39 @@ class CVFR(PlantedModel):
         return (2.0 * self.gamma_r) * s / (den * den) * p_out
 
     # ---------------------------------------------------------------- noise
-    def _noise(self, key, t, shape):
+    def _noise_rng(self, key):
         if key is None or self.sigma == 0.0:
             return None
-        rng = np.random.default_rng((*np.atleast_1d(key).tolist(), t))
-        return rng.standard_normal(shape).astype(self.dtype)  # same draws in float32 and float64
+        return np.random.default_rng(np.atleast_1d(key).tolist())
 
     def _damping(self, x):
-        """log P(x) per row and the mean-square distances m_k (B, K)."""
-        # direct differences (not |x|^2 - 2 x.x* + |x*|^2, whose rounding would leave P ~ 1e-6 at x*)
-        x = x.astype(np.float64)
+        """log P(x) per row (B,) and the mean-square distances m_k (B, K), in float64."""
         m = np.empty((len(x), self.n_classes))
-        for k, xs in enumerate(self.patterns):
-            diff = x - xs
-            m[:, k] = np.einsum("ij,ij->i", diff, diff) / self.n_nodes
-        logp = np.log(m + _EPS).mean(1)
+        logp = np.empty(len(x))
+        _damping_kernel(x, self.patterns, m, logp)
         return logp, m
 
     def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True):
+        """Euler–Maruyama; the noise of step t is the t-th draw of ``default_rng(noise)`` (kept for the adjoint)."""
         d = self.dtype
         Wt = np.ascontiguousarray(A.T)
         x = s0
         traj = Trajectory([x])
         r = np.empty_like(x)
-        for t in range(steps):
+        rng = self._noise_rng(noise)
+        for _ in range(steps):
             _rates(x, d(self.gamma_r), r)
             wr = r @ Wt
-            eta = self._noise(noise, t, x.shape)
             nxt = np.empty_like(x)
-            if eta is None:
+            if rng is None:
                 _step_det(x, wr, d(dt), d(self.beta), nxt)
             else:
-                logp, _ = self._damping(x)
+                eta = rng.standard_normal(x.shape).astype(d)   # same draws in float32 and float64
+                logp, m = self._damping(x)
                 amp = (np.sqrt(dt) * self.sigma * np.tanh(np.exp(logp))).astype(d)
                 _step(x, wr, amp, eta, d(dt), d(self.beta), nxt)
+                if keep:
+                    traj.aux.append((eta, logp, m))
             x = nxt
             if keep:
                 traj.append(x)
@@ -201,6 +220,7 @@ class CVFR(PlantedModel):
         p = p_T
         r = np.empty_like(p)
         c = d(dt * self.beta)
+        stochastic = len(traj.aux) > 0
         for t in range(len(traj) - 2, -1, -1):
             x = traj[t]
             _rates(x, d(self.gamma_r), r)
@@ -208,15 +228,14 @@ class CVFR(PlantedModel):
             pw = p @ A
             pn = np.empty_like(p)
             _adjoint(x, p, pw, d(self.gamma_r), d(dt), d(self.beta), pn)
-            eta = self._noise(noise, t, x.shape)
-            if eta is not None:
-                logp, m = self._damping(x)
+            if stochastic:
+                eta, logp, m = traj.aux[t]
                 P = np.exp(logp)
                 th = np.tanh(P)
                 # dP/dx = P (1/K) sum_k 2 (x - x*k) / (N (m_k + eps))
                 w = P[:, None] / (m + _EPS) / self.n_classes          # (B, K), float64
                 grad_p = (2.0 / self.n_nodes) * (x * w.sum(1)[:, None] - w @ self.patterns)
-                coef = np.sqrt(dt) * self.sigma * (1.0 - th * th) * (eta * p).sum(1)
+                coef = np.sqrt(dt) * self.sigma * (1.0 - th * th) * np.einsum("ij,ij->i", eta, p)
                 pn += (coef[:, None] * grad_p).astype(d)
             p = pn
         return G, 0.0, p

@@ -138,6 +138,27 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Planted patterns (in the space compared by the loss: x for Wilson–Cowan, rates for CVFR).
     eigenvalues_ : (N,) float64
         Spectrum of :math:`A` (trained then planted eigenvalues).
+
+    Notes
+    -----
+    Labels must be the integers 0..K-1 (class k is planted pattern k); encode other labels first.
+    Stability: for the double well and the SNT map the eigenvalue boxes make every attractor stable for
+    every admissible γ; for Wilson–Cowan and CVFR :meth:`stability` is checked after training and, with
+    ``enforce_stability``, restored by shrinking :math:`\lambda_{tr}`.
+
+    References
+    ----------
+    .. [1] arXiv:2311.10387, arXiv:2312.14681 (SA-nODE/EODECA); arXiv:2406.16453 (Wilson–Cowan);
+           arXiv:2409.13470 (CVFR).
+
+    Examples
+    --------
+    >>> from snt.classify import AttractorClassifier, load_dataset
+    >>> X, y, Xt, yt = load_dataset("digits")
+    >>> clf = AttractorClassifier(model="sa-node", steps=20, n_nodes=64, optimizer="adam", maxiter=5,
+    ...                           batch_size=50, lr=2e-2, seed=0).fit(X, y)
+    >>> clf.score(Xt, yt) > 0.5
+    True
     """
 
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
