@@ -71,7 +71,7 @@ def main():
         for name in DIGITS:
             for N, total, batch, dt in shapes:
                 steps = 35 if (N == 784 and name == "wilson-cowan") else None
-                te, tb = epoch_vs_blas(name, N, total, batch, dt, steps=steps)
+                te, tb = epoch_vs_blas(name, N, total, batch, dt, steps=steps, repeats=3)
                 print(f"{name:>16} {N:>5} {total:>6} {batch:>5} {np.dtype(dt).name:>8} {te:9.2f} {tb:8.2f} "
                       f"{te / tb:6.1f}", flush=True)
         if a.quick:
