@@ -145,7 +145,7 @@ def meanfield_prediction(net, lags):
         ``source`` (where the ensemble parameters came from).
     """
     ens, source = _ensemble_of(net)
-    m, v, fp, regime = _stationary_slope(ens)
+    m, v, fp, regime = _stationary_slope(ens.replace(N=1))   # the mean-field state does not depend on N
     a = net.gamma + ens.Jbar * fp
     lags = np.asarray(lags, dtype=float)
     return {"a": a, "mean_slope": fp, "m": m, "v": v, "R_mean": a ** (lags - 1), "R_diag": net.gamma ** (lags - 1),
@@ -877,7 +877,7 @@ def resonances(chi, spectrum, *, prominence=0.05, tolerance=None):
     return ds
 
 
-def resonant_network(N=200, *, oscillators=10, omega0=2.0, radius=0.95, g=2.0, gamma=0.0, seed=None):
+def resonant_network(N=120, *, oscillators=20, omega0=2.0, radius=0.93, g=2.0, gamma=0.3, seed=None):
     r"""A network with stable resonances: a chaotic iid bulk plus ``oscillators`` two-neuron blocks whose
     Jacobian at rest has eigenvalues :math:`r e^{\pm i\omega_0}` and which receive no input.
 
