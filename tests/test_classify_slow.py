@@ -19,10 +19,10 @@ pytestmark = pytest.mark.slow
 
 MEASURED = {   # test accuracy with SETTINGS on a loaded 2-core machine (see analysis/classify_digits.py)
     "sa-node": 0.953,
-    "snt-map": None,
-    "cvfr": None,
-    "cvfr-stochastic": None,
-    "wilson-cowan": None,
+    "snt-map": 0.925,
+    "cvfr": 0.897,
+    "cvfr-stochastic": 0.903,
+    "wilson-cowan": 0.872,
 }
 
 
@@ -44,8 +44,8 @@ def test_digits_every_model(name, digits):
     clf = AttractorClassifier(model=name, seed=0, **SETTINGS[name]).fit(X, y)
     assert clf.result_.max_residual < 1e-10
     assert clf.stability().stable.all()
-    assert clf.result_.train_time < 180
     assert clf.score(Xt, yt) >= 0.97
+    assert clf.result_.train_time < 180
 
 
 def test_stochastic_cvfr_degrades_more_slowly(digits):
