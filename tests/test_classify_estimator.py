@@ -85,6 +85,21 @@ def test_lbfgs_improves_and_respects_bounds(digits):
     assert clf.result_.max_residual < 1e-10
 
 
+def test_stability_is_restored_when_lost(digits):
+    X, y, _, _ = digits
+    clf = AttractorClassifier(model="wilson-cowan", n_nodes=64, maxiter=1, optimizer="adam", seed=0)
+    clf.fit(X[:200], y[:200])
+    # push the trained eigenvalues far beyond the box: the attractors lose stability
+    clf.params_.lam_tr = np.abs(clf.params_.lam_tr) * 400.0
+    assert clf.stability().growth_rate.max() > 0
+    lam = clf.params_.lam_tr.copy()
+    shrink = clf._enforce_stability()
+    assert 0.0 < shrink < 1.0
+    np.testing.assert_allclose(clf.params_.lam_tr, shrink * lam)
+    st = clf.stability()
+    assert bool(st.stable.all()) and float(st.residual.max()) < 1e-10
+
+
 def test_checkpoint_resume_reproduces_uninterrupted_run(digits, tmp_path):
     X, y, _, _ = digits
     kw = dict(model="sa-node", steps=8, n_nodes=64, optimizer="adam", batch_size=100, lr=1e-2, seed=3)

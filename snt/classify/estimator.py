@@ -14,6 +14,7 @@ import warnings
 import contextlib
 
 import numpy as np
+import scipy.optimize
 import xarray as xr
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import type_of_target
@@ -510,7 +511,6 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         clf.eval_steps_ = int(ds.attrs["eval_steps"])
         clf.params_ = Params(np.asarray(ds["phi_tr"].values, float), np.asarray(ds["lam_tr"].values, float),
                              float(ds["gamma"].values))
-        import scipy.optimize
         clf.result_ = scipy.optimize.OptimizeResult(
             x=pack(clf.model_, clf.params_), fun=float(ds["loss"].values[-1]) if ds.sizes["iteration"] else np.nan,
             nit=int(ds.attrs["nit"]), nfev=0, success=True, message=str(ds.attrs["message"]),
