@@ -304,7 +304,7 @@ class _Run:
 
 
 def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=2000, transient=500, eps=1e-4,
-           probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, progress=False):
+           probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False):
     r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
 
     .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0{+}1))\big)_{ij}\Big]
@@ -357,6 +357,9 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     max_separation : float
         Largest acceptable :math:`\max_i |u^{\rm replica}_i - u_i|` of the perturbation method before a
         warning, > 0.
+    theory : bool
+        Add the mean-field predictions (solves :func:`snt.meanfield.stationary` for the network's ensemble,
+        cached per parameter set; about a second, more for gamma > 0).
     progress : bool
         Show a progress bar.
 
@@ -365,7 +368,8 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     xarray.Dataset
         ``R`` (lag, neuron, source) with ``stderr``; ``R_mean`` (lag) with ``R_mean_stderr``; ``R_diag`` (lag)
         with ``R_diag_stderr``; block estimates ``R_block``, ``R_mean_block``, ``R_diag_block`` (block, ...);
-        mean-field ``R_mean_theory`` and ``R_diag_theory`` (lag) with ``a`` and ``mean_slope`` ();
+        with ``theory=True`` the mean-field ``R_mean_theory`` and ``R_diag_theory`` (lag) with ``a`` and
+        ``mean_slope`` ();
         ``separation`` (lag) for the perturbation method and ``growth`` (lag), the largest
         :math:`\|v(\tau)\|/\|v(1)\|`, for the Jacobian method; ``u_final`` (trial, neuron). With several
         methods, an ``estimator`` dimension leads every estimate.
@@ -433,7 +437,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     finally:
         if bar is not None:
             bar.close()
-    ds = _kernel_dataset(net, run, U, methods, multi, traj)
+    ds = _kernel_dataset(net, run, U, methods, multi, traj, bool(theory))
     params = {"network": net.params(), "horizon": horizon, "sources": src.tolist(), "method": list(methods),
               "trials": trials, "steps": steps, "measured_steps": windows * horizon, "transient": transient,
               "eps": eps, "probes": probes, "blocks": blocks, "max_separation": max_separation,
@@ -450,7 +454,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     return ds
 
 
-def _kernel_dataset(net, run, U, methods, multi, traj):
+def _kernel_dataset(net, run, U, methods, multi, traj, theory):
     H, S, G = run.H, run.S, run.blocks
     lags = np.arange(1, H + 1)
     one = {"units": "1"}
@@ -488,12 +492,13 @@ def _kernel_dataset(net, run, U, methods, multi, traj):
                              "comment": "NaN when probes = 0 (jacobian, perturbation)"})
     put("R_diag_stderr", ("lag",), {"long_name": "standard error of R_diag", **one})
     put("R_diag_block", ("block", "lag"), {"long_name": "R_diag per block", **one})
-    mf = meanfield_prediction(net, lags)
-    data["R_mean_theory"] = (("lag",), mf["R_mean"], {"long_name": "mean-field a^(tau-1), a = gamma + Jbar <f'>",
-                                                      **one, "ensemble": mf["source"], "regime": mf["regime"]})
-    data["R_diag_theory"] = (("lag",), mf["R_diag"], {"long_name": "mean-field gamma^(tau-1)", **one})
-    data["a"] = ((), mf["a"], {"long_name": "mean-field mean-mode multiplier a = gamma + Jbar <f'>", **one})
-    data["mean_slope"] = ((), mf["mean_slope"], {"long_name": "<f'(u)>, u ~ N(m*, v*)", **one})
+    if theory:
+        mf = meanfield_prediction(net, lags)
+        data["R_mean_theory"] = (("lag",), mf["R_mean"], {"long_name": "mean-field a^(tau-1), a = gamma + Jbar <f'>",
+                                                          **one, "ensemble": mf["source"], "regime": mf["regime"]})
+        data["R_diag_theory"] = (("lag",), mf["R_diag"], {"long_name": "mean-field gamma^(tau-1)", **one})
+        data["a"] = ((), mf["a"], {"long_name": "mean-field mean-mode multiplier a = gamma + Jbar <f'>", **one})
+        data["mean_slope"] = ((), mf["mean_slope"], {"long_name": "<f'(u)>, u ~ N(m*, v*)", **one})
     if "perturbation" in methods:
         data["separation"] = (("lag",), run.separation,
                               {"long_name": "largest |u_replica - u| of the perturbation method", **one})

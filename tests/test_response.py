@@ -29,7 +29,7 @@ def fixed_point():
 def fp_kernel(fixed_point):
     net, u, _ = fixed_point
     return response.kernel(net, 60, sources=[0, 3], method=("jacobian", "perturbation"), trials=2, steps=120,
-                           transient=0, u0=u, seed=1, blocks=2, probes=2, eps=1e-6)
+                           transient=0, u0=u, seed=1, blocks=2, probes=2, eps=1e-6, theory=False)
 
 
 def test_fixed_point_kernel_is_matrix_power(fixed_point, fp_kernel):
@@ -136,9 +136,9 @@ def test_three_estimators_agree_N1000():
 def test_same_seed_same_result_and_method_subsets():
     net = snt.Ensemble(N=50, **CHAOTIC).sample(seed=1)
     R = response.kernel(net, 5, sources=[0, 1, 2], method=("jacobian", "perturbation"), trials=3, steps=100,
-                        transient=10, seed=3, probes=2, blocks=2)
+                        transient=10, seed=3, probes=2, blocks=2, theory=False)
     R1 = response.kernel(net, 5, sources=[0, 1, 2], method="perturbation", trials=3, steps=100, transient=10,
-                         seed=3, probes=2, blocks=2)
+                         seed=3, probes=2, blocks=2, theory=False)
     # the reference trajectory does not depend on which estimators ride along
     np.testing.assert_array_equal(R1.R.values, R.R.sel(estimator="perturbation").values)
     np.testing.assert_array_equal(R1.u_final.values, R.u_final.values)
@@ -183,7 +183,7 @@ def test_forcing_matches_kernel_with_noise():
     net = snt.Ensemble(N=100, J=1.0, Jbar=0.3, g=0.2, gamma=0.5, sigma=0.3).sample(seed=2)
     w = np.array([0.0, 0.4, 1.0, 2.0, 3.0])
     R = response.kernel(net, 40, sources=[5], method="jacobian", trials=4, steps=800, transient=100, seed=4,
-                        probes=0)
+                        probes=0, theory=False)
     ck = response.susceptibility_from_kernel(R, w)
     cf = response.susceptibility(net, w, eps=1e-4, source=5, trials=4, steps=800, transient=100, settle=50,
                                  seed=5)
@@ -215,7 +215,7 @@ def test_power_spectrum_white_noise_and_shapes():
 
 def test_stable_resonance_example():
     net = response.resonant_network(seed=1)
-    R = response.kernel(net, 30, sources=[0], trials=8, steps=900, transient=300, seed=2, probes=0)
+    R = response.kernel(net, 30, sources=[0], trials=8, steps=900, transient=300, seed=2, probes=0, theory=False)
     chi = response.susceptibility_from_kernel(R)
     S = snt.power_spectrum(snt.simulate(net, 2048, trials=4, transient=300, record="m", seed=3), nperseg=128)
     res = response.resonances(chi, S, prominence=0.2)
@@ -262,5 +262,26 @@ def test_perturbation_warns_when_not_linear():
     net = snt.Ensemble(N=100, J=1.0, g=3.0).sample(seed=1)
     with pytest.warns(UserWarning, match="max_separation"):
         R = response.kernel(net, 20, method="perturbation", trials=2, steps=200, transient=50, eps=0.05,
-                            blocks=2, seed=1)
+                            blocks=2, seed=1, theory=False)
     assert R.attrs["perturbation_linear"] == 0
+
+
+def test_cli_and_figures(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    from snt.cli import main
+    out = tmp_path / "resp.nc"
+    rc = main(["response", "--N", "30", "--Jbar", "0.3", "--g", "1.5", "--gamma", "0.5", "--sigma", "0.2",
+               "--method", "noise", "jacobian", "--horizon", "3", "--steps", "60", "--trials", "2",
+               "--transient", "10", "--blocks", "2", "-q", "-o", str(out)])
+    assert rc == 0
+    R = snt.open(out)
+    assert R.R.dims == ("estimator", "lag", "neuron", "source") and list(R.estimator.values) == ["noise", "jacobian"]
+    assert main(["response", "--N", "30", "--sigma", "0", "--method", "noise", "-o", str(out)]) == 2
+    ax = snt.plot.response_kernel(R)
+    theory_line = [ln for ln in ax.get_lines() if ln.get_label() == "mean field"][0]
+    np.testing.assert_allclose(theory_line.get_ydata(), R.R_mean_theory.values)
+    chi = response.susceptibility_from_kernel(R.sel(estimator="jacobian"), np.linspace(0, np.pi, 5))
+    a_amp, a_phase, twin = snt.plot.susceptibility(chi)
+    np.testing.assert_allclose(a_amp.get_lines()[0].get_ydata(), np.abs(chi.chi_mean.values))
+    assert twin is None

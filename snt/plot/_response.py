@@ -19,8 +19,8 @@ def response_kernel(ds, ax=None, which="R_mean"):
         yk = y.isel(estimator=k) if "estimator" in y.dims else y
         ek = err.isel(estimator=k) if "estimator" in err.dims else err
         ax.errorbar(lag + 0.08 * (k - (len(names) - 1) / 2), yk, yerr=ek, fmt="o", ms=3, capsize=2, label=str(name))
-    theory = ds[which + "_theory"]
-    ax.plot(lag, theory, "k-", lw=1.2, label="mean field")
+    if which + "_theory" in ds:
+        ax.plot(lag, ds[which + "_theory"], "k-", lw=1.2, label="mean field")
     ax.axhline(0.0, color="0.7", lw=0.8)
     ax.set_xlabel(label(ds.lag))
     ax.set_ylabel(label(y))
