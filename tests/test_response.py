@@ -285,3 +285,19 @@ def test_cli_and_figures(tmp_path):
     a_amp, a_phase, twin = snt.plot.susceptibility(chi)
     np.testing.assert_allclose(a_amp.get_lines()[0].get_ydata(), np.abs(chi.chi_mean.values))
     assert twin is None
+
+
+def test_effective_connectivity_in_chaos_is_J_times_mean_slope(chaotic_small):
+    net, R = chaotic_small
+    # R(2) = E[DF(u(t0+1))] = gamma I + J E[Lambda]: every sample has column j proportional to J_.j, so the
+    # Jacobian estimate is proportional to J exactly (rounding only), with slope <f'(u_j)> in (0, g].
+    W = response.effective_connectivity(R.sel(estimator="jacobian"), lag=1, net=net)
+    np.testing.assert_allclose(W.correlation.values, 1.0, atol=1e-12)
+    np.testing.assert_allclose(W.W.values, W.J.values * W.slope.values[None, :], atol=1e-14)
+    assert np.all((W.slope > 0) & (W.slope <= net.g))
+    # the Novikov estimate scatters around it within its error bars
+    Wn = response.effective_connectivity(R.sel(estimator="noise"), lag=1, net=net)
+    z = ((Wn.W - W.W) / Wn.W_stderr).values
+    assert 0.7 < z.std() < 1.3
+    with pytest.raises(ValueError, match="select one first"):
+        response.effective_connectivity(R, lag=1)
