@@ -30,8 +30,11 @@ def main():
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
     a = ap.parse_args()
     X, y, Xt, yt = load_dataset(a.dataset)
+    if a.n_train is not None:
+        X, y = X[: a.n_train], y[: a.n_train]
     clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
                               optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
                               lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed)
