@@ -85,6 +85,14 @@ def test_lbfgs_improves_and_respects_bounds(digits):
     assert clf.result_.max_residual < 1e-10
 
 
+def test_lbfgs_growing_batches(digits):
+    X, y, _, _ = digits
+    clf = AttractorClassifier(model="sa-node", steps=8, n_nodes=64, maxiter=9, batch_size=100, seed=0)
+    clf.fit(X[:400], y[:400])
+    assert "stages of [100, 200, 400] items" in clf.result_.message
+    assert clf.result_.nit == 9 and list(clf.result_.history["nit"]) == list(range(1, 10))
+
+
 def test_stability_is_restored_when_lost(digits):
     X, y, _, _ = digits
     clf = AttractorClassifier(model="wilson-cowan", n_nodes=64, maxiter=1, optimizer="adam", seed=0)
