@@ -3,12 +3,21 @@
 import numpy as np
 import pytest
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 import snt
 from snt import ensembles
 
 from .reference_lyapunov import jacobian as jacobian_reference
 from .reference_lyapunov import step
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """Eigenvalues and SVDs of matrices with N <= 800: one BLAS thread is as fast, and on a busy 2-core
+    machine a two-thread LAPACK call is several times slower."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.mark.parametrize("transfer", ["tanh", "erf"])
