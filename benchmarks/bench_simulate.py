@@ -13,7 +13,7 @@ import argparse
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import snt
 
@@ -62,24 +62,29 @@ def plain_numpy(net, B, steps):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="BLAS thread counts to compare")
     args = parser.parse_args(argv)
     repeats = 2 if args.quick else 3
     print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('version')} x{i['num_threads']}" for i in threadpool_info()))
     print(f"{'N':>5} {'B':>3} {'sigma':>5} | {'simulate':>10} {'bare BLAS':>10} {'numpy E1':>10}  neuron-steps/s"
           f" | {'sim/BLAS':>8} {'sim/numpy':>9}")
-    for N, B, steps in SHAPES:
-        if args.quick:
-            steps = max(20, steps // 4)
-        net = snt.Ensemble(N=N, J=1.0, g=2.0, gamma=0.5).sample(seed=1)
-        snt.simulate(net, 5, trials=B, record="m", seed=0)  # compile
-        blas = best_of(bare_blas(net.J, B, steps), repeats)
-        numpy_time = best_of(plain_numpy(net, B, steps), repeats)
-        for sigma in (0.0, 0.1):
-            noisy = net.replace(sigma=sigma)
-            sim = best_of(lambda: snt.simulate(noisy, steps, trials=B, record="m", seed=0), repeats)
-            rate = N * B * steps
-            print(f"{N:>5} {B:>3} {sigma:>5} | {rate / sim:>10.3g} {rate / blas:>10.3g} {rate / numpy_time:>10.3g}"
-                  f"                 | {blas / sim:>8.2f} {numpy_time / sim:>9.2f}")
+    for threads in args.threads:
+        print(f"-- BLAS threads: {threads} (all three columns)")
+        for N, B, steps in SHAPES:
+            if args.quick:
+                steps = max(20, steps // 4)
+            net = snt.Ensemble(N=N, J=1.0, g=2.0, gamma=0.5).sample(seed=1)
+            snt.simulate(net, 5, trials=B, record="m", seed=0)  # compile
+            with threadpool_limits(threads, user_api="blas"):
+                blas = best_of(bare_blas(net.J, B, steps), repeats)
+                numpy_time = best_of(plain_numpy(net, B, steps), repeats)
+            for sigma in (0.0, 0.1):
+                noisy = net.replace(sigma=sigma)
+                sim = best_of(lambda: snt.simulate(noisy, steps, trials=B, record="m", seed=0, threads=threads),
+                              repeats)
+                rate = N * B * steps
+                print(f"{N:>5} {B:>3} {sigma:>5} | {rate / sim:>10.3g} {rate / blas:>10.3g} "
+                      f"{rate / numpy_time:>10.3g}                 | {blas / sim:>8.2f} {numpy_time / sim:>9.2f}")
 
 
 if __name__ == "__main__":

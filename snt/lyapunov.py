@@ -25,12 +25,11 @@ J. A. Yorke, Lecture Notes in Math. 730, 204 (1979), doi:10.1007/BFb0064319.
 import numbers
 
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401 - load the BLAS numba calls, so threadpoolctl sees it
 import xarray as xr
-from threadpoolctl import ThreadpoolController
 
 from . import kernels
 from ._checks import check_int
+from ._threads import blas_limit as _blas
 from ._seeds import child, describe, trial_seeds
 from .io import provenance
 from .simulate import _CHUNK_ELEMENTS, check_network, initial_states
@@ -39,25 +38,6 @@ __all__ = ["max_lyapunov", "lyapunov_spectrum"]
 
 _REFS = ("Benettin, Galgani, Giorgilli, Strelcyn, Meccanica 15, 9 (1980), doi:10.1007/BF02128236; "
          "Engelken, Wolf, Abbott, arXiv:2006.02427 (2020); Kaplan, Yorke, Lect. Notes Math. 730, 204 (1979)")
-
-
-class _NoLimit:
-    def restore_original_limits(self):
-        pass
-
-
-_CONTROLLER = []
-
-
-def _blas(threads):
-    """Limit the BLAS thread pools (numpy's and the one numba's np.dot / np.linalg.qr call) from now until
-    ``restore_original_limits()``; ``None``: no change. The libraries are scanned once (both are loaded
-    when this module is imported), which makes a limit cost microseconds instead of milliseconds."""
-    if threads is None:
-        return _NoLimit()
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=threads, user_api="blas")
 
 
 def _check_common(net, steps, transient, tangent_transient, trials, blocks, progress, threads):

@@ -11,7 +11,7 @@ import xarray as xr
 from . import kernels
 from ._checks import check_array, check_int
 from ._seeds import describe, trial_seeds
-from ._threads import blas_threads
+from ._threads import blas_limit, check_threads
 from .io import provenance
 from .network import Network
 
@@ -100,7 +100,7 @@ def _check_record(record):
 
 
 def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, record_every=1, record=("u", "m"),
-             seed=None, progress=False):
+             seed=None, progress=False, threads=1):
     r"""Iterate the SNT map for ``trials`` independent trials and record u(t) and m(t).
 
     Parameters
@@ -127,6 +127,8 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
         explicitly (e.g. ``root.spawn(8)[4:]`` reproduces trials 4..7 of a run with ``seed=root``).
     progress : bool
         Show a progress bar (tqdm).
+    threads : int or None
+        BLAS threads during the run (default 1, see ``snt._threads``); None leaves the pools as they are.
 
     Returns
     -------
@@ -160,6 +162,7 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
     transient = check_int(transient, "transient", minimum=0)
     record_every = check_int(record_every, "record_every", minimum=1)
     record = _check_record(record)
+    threads = check_threads(threads)
     if not isinstance(progress, (bool, numbers.Integral)):
         raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
     N = net.N
@@ -174,8 +177,12 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
     rec_m = np.empty((trials, n_rec if "m" in record else 0))
     alive = np.ones(trials, dtype=np.bool_)
     diverged_at = np.full(trials, -1, dtype=np.int64)
-    U = _run(net, U0, rngs, stim, total, (transient, record_every, n_rec), (rec_u, rec_m), (alive, diverged_at),
-             progress)
+    limit = blas_limit(threads)
+    try:
+        U = _run(net, U0, rngs, stim, total, (transient, record_every, n_rec), (rec_u, rec_m),
+                 (alive, diverged_at), progress)
+    finally:
+        limit.restore_original_limits()
 
     times = transient + record_every * np.arange(n_rec)
     coords = {
@@ -231,8 +238,7 @@ def _run(net, U0, rngs, stim, total, rec_grid, records, status, progress):
             drive = (noise, stim.chunk(t0, n))
             clock = (np.int64(t0), np.int64(n), np.int64(rec_grid[0]), np.int64(rec_grid[1]),
                      np.int64(rec_grid[2]))
-            with blas_threads(N):
-                kernels.run_chunk(model, (U, R, H, alive, diverged_at), drive, clock, records)
+            kernels.run_chunk(model, (U, R, H, alive, diverged_at), drive, clock, records)
             t0 += n
             if bar is not None:
                 bar.update(n)
