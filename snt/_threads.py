@@ -40,8 +40,3 @@ def blas_limit(threads):
         _CONTROLLER.append(ThreadpoolController())
     return _CONTROLLER[0].limit(limits=threads, user_api="blas")
 
-
-def blas_threads(N):
-    """Context manager with one BLAS thread, the default of the analyses (``N`` is accepted for callers
-    that pass the network size; the policy no longer depends on it)."""
-    return blas_limit(1)

@@ -41,7 +41,7 @@ import xarray as xr
 from . import kernels
 from ._checks import check_array, check_choice, check_float, check_int
 from ._seeds import child, describe
-from ._threads import blas_threads
+from ._threads import blas_limit, check_threads
 from .io import provenance
 from .lyapunov import _Trajectory
 from .network import Network
@@ -304,7 +304,8 @@ class _Run:
 
 
 def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=2000, transient=500, eps=1e-4,
-           probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False):
+           probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False,
+           threads=1):
     r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
 
     .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0{+}1))\big)_{ij}\Big]
@@ -362,6 +363,8 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
         cached per parameter set; about a second, more for gamma > 0).
     progress : bool
         Show a progress bar.
+    threads : int or None
+        BLAS threads during the run (default 1, see ``snt._threads``); None leaves the pools as they are.
 
     Returns
     -------
@@ -418,6 +421,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     probes = check_int(probes, "probes", minimum=0)
     blocks = check_int(blocks, "blocks", minimum=2)
     max_separation = check_float(max_separation, "max_separation", minimum=0.0, strict_min=True)
+    threads = check_threads(threads)
     windows = steps // horizon
     if windows < blocks:
         raise ValueError(f"steps = {steps} must be at least blocks * horizon = {blocks} * {horizon} = "
@@ -428,7 +432,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
         from tqdm.auto import tqdm
         bar = tqdm(total=transient + windows * horizon, unit="step", desc="response.kernel")
     try:
-        with blas_threads(N):
+        with blas_limit(threads):
             traj.state_only(transient, bar)
             if not traj.alive.all():
                 raise RuntimeError("response.kernel: a trial diverged during the transient; lower g or sigma")
@@ -545,7 +549,8 @@ def _pattern(source, N):
 
 
 def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, transient=500, settle=100,
-                   blocks=10, u0=None, seed=None, progress=False):
+                   blocks=10, u0=None, seed=None, progress=False,
+                   threads=1):
     r"""Susceptibility :math:`\chi(\omega)` measured with a weak periodic stimulus (E13).
 
     For each ω two replicas of every trial, driven by :math:`\xi(t) = \varepsilon\cos(\omega t)\,e` and
@@ -582,6 +587,9 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
         As in :func:`snt.simulate`.
     progress : bool
+        Show a progress bar.
+    threads : int or None
+        BLAS threads during the run (default 1, see ``snt._threads``); None leaves the pools as they are.
 
     Returns
     -------
@@ -618,6 +626,7 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     steps = check_int(steps, "steps", minimum=blocks)
     transient = check_int(transient, "transient", minimum=0)
     settle = check_int(settle, "settle", minimum=0)
+    threads = check_threads(threads)
     N = net.N
     e, src_label = _pattern(source, N)
     traj = _Trajectory(net, trials, 0, u0, seed)
@@ -630,7 +639,7 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     count = np.zeros(blocks)
     sep = 0.0
     try:
-        with blas_threads(N):
+        with blas_limit(threads):
             traj.state_only(transient, bar)
             if not traj.alive.all():
                 raise RuntimeError("response.susceptibility: a trial diverged during the transient")

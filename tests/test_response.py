@@ -254,6 +254,10 @@ def test_bad_input():
         response.kernel(net, 5, method="perturbation", eps=0.0)
     with pytest.raises(ValueError, match=r"omegas must lie in \[0, pi\]"):
         response.susceptibility(net, [4.0])
+    with pytest.raises(ValueError, match="threads must be >= 1, got 0"):
+        response.kernel(net, 5, threads=0)
+    with pytest.raises(ValueError, match="threads must be >= 1, got 0"):
+        response.susceptibility(net, [1.0], threads=0)
     with pytest.raises(ValueError, match="variable 'x' is not in the Dataset"):
         snt.power_spectrum(snt.simulate(net, 10, seed=1), "x")
 
