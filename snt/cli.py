@@ -43,13 +43,25 @@ def ensemble_from(args):
                     theta_mean=args.theta_mean, theta_std=args.theta_std, transfer=args.transfer)
 
 
+def add_threads_option(parser):
+    """``--threads`` (BLAS threads of the run; 0 leaves the pools as they are)."""
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default 1, fastest when the cores are shared; 0: leave as is)")
+
+
+def threads_from(args):
+    """The ``threads`` argument of the analyses from ``--threads``."""
+    return None if args.threads == 0 else args.threads
+
+
 def _simulate(args):
     from .io import save
     from .simulate import simulate
     net = ensemble_from(args).sample(seed=args.network_seed)
     start = time.perf_counter()
     ds = simulate(net, args.steps, trials=args.trials, transient=args.transient, record_every=args.record_every,
-                  record=tuple(args.record), seed=args.seed, progress=not args.quiet)
+                  record=tuple(args.record), seed=args.seed, progress=not args.quiet,
+                  threads=threads_from(args))
     elapsed = time.perf_counter() - start
     save(ds, args.output)
     m = ds["m"] if "m" in ds else None
@@ -77,6 +89,7 @@ def build_parser():
     p.add_argument("--record-every", type=int, default=1, help="keep every k-th state (default 1)")
     p.add_argument("--record", nargs="+", choices=["u", "m"], default=["u", "m"], help="what to keep")
     p.add_argument("--seed", type=int, default=2, help="seed of initial conditions and noise (default 2)")
+    add_threads_option(p)
     p.add_argument("-o", "--output", default="snt-simulate.nc", help="output file, .nc or .zarr")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_simulate)

@@ -12,7 +12,7 @@ EXAMPLES = """examples:
 
 def register(subparsers):
     """Add the ``lyapunov`` subcommand."""
-    from ..cli import add_ensemble_options
+    from ..cli import add_ensemble_options, add_threads_option
     p = subparsers.add_parser("lyapunov", help="Lyapunov exponents: maximal (Benettin) or spectrum (--k, QR)",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_ensemble_options(p, N=1000, g=2.0)
@@ -27,7 +27,7 @@ def register(subparsers):
     p.add_argument("--trials", type=int, default=None,
                    help="independent trials (default 4 for the maximal exponent, 1 for a spectrum)")
     p.add_argument("--blocks", type=int, default=10, help="blocks for finite-time exponents (default 10)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1; 0: leave as is)")
+    add_threads_option(p)
     p.add_argument("--seed", type=int, default=2, help="seed of initial conditions and noise (default 2)")
     p.add_argument("-o", "--output", default="snt-lyapunov.nc", help="output file, .nc or .zarr")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -35,11 +35,11 @@ def register(subparsers):
 
 
 def _run(args):
-    from ..cli import ensemble_from
+    from ..cli import ensemble_from, threads_from
     from ..io import save
     from ..lyapunov import lyapunov_spectrum, max_lyapunov
     net = ensemble_from(args).sample(seed=args.network_seed)
-    threads = None if args.threads == 0 else args.threads
+    threads = threads_from(args)
     common = dict(transient=args.transient, tangent_transient=args.tangent_transient, blocks=args.blocks,
                   seed=args.seed, progress=not args.quiet, threads=threads)
     start = time.perf_counter()

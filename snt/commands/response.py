@@ -12,7 +12,7 @@ EXAMPLES = """examples:
 
 def register(subparsers):
     """Add the ``response`` subcommand."""
-    from ..cli import add_ensemble_options
+    from ..cli import add_ensemble_options, add_threads_option
     p = subparsers.add_parser("response", help="linear response kernel R(tau) (Jacobian, perturbation, noise)",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_ensemble_options(p, N=1000, g=1.5, gamma=0.5, sigma=0.2)
@@ -27,13 +27,14 @@ def register(subparsers):
     p.add_argument("--probes", type=int, default=4, help="random probes for Tr R / N (default 4)")
     p.add_argument("--blocks", type=int, default=20, help="blocks for the error bars (default 20)")
     p.add_argument("--seed", type=int, default=2, help="seed of initial conditions and noise (default 2)")
+    add_threads_option(p)
     p.add_argument("-o", "--output", default="snt-response.nc", help="output file, .nc or .zarr")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
 
 def _run(args):
-    from ..cli import ensemble_from
+    from ..cli import ensemble_from, threads_from
     from ..io import save
     from ..response import kernel
     net = ensemble_from(args).sample(seed=args.network_seed)
@@ -41,7 +42,7 @@ def _run(args):
     start = time.perf_counter()
     ds = kernel(net, args.horizon, sources=args.sources, method=method, trials=args.trials, steps=args.steps,
                 transient=args.transient, eps=args.eps, probes=args.probes, blocks=args.blocks, seed=args.seed,
-                progress=not args.quiet)
+                progress=not args.quiet, threads=threads_from(args))
     save(ds, args.output)
     Rm = ds.R_mean if "estimator" not in ds.dims else ds.R_mean.isel(estimator=0)
     lag = min(3, args.horizon)
