@@ -220,3 +220,40 @@ def test_model_argument_errors():
         CVFR(10, 3, dtype=np.int32)
     with pytest.raises(ValueError, match="sigma"):
         CVFR(10, 3, sigma=-1.0)
+
+
+def test_float32_tanh_approximation():
+    from snt.classify._fastmath import tanh, tanh_f32  # noqa: F401
+    x = np.concatenate([np.linspace(-12, 12, 400001), [0.0, 1e-30, -1e-20, 9.0, -9.0, 50.0, -1e30]])
+    x32 = x.astype(np.float32)
+    got = tanh(x32)
+    assert got.dtype == np.float32
+    ref = np.tanh(x32.astype(np.float64))
+    err = np.abs(got - ref)
+    assert err.max() < 4e-7
+    # relative accuracy near 0 (tanh x ~ x) and exact saturation
+    small = np.abs(ref) < 1e-3
+    assert np.max(err[small] / np.maximum(np.abs(ref[small]), 1e-45)) < 1e-6
+    assert np.all(np.abs(got) <= 1.0)
+    assert tanh(np.float32(100.0)) == 1.0 and tanh(np.float32(-100.0)) == -1.0
+    # float64 stays numpy's
+    np.testing.assert_array_equal(tanh(x), np.tanh(x))
+
+
+@pytest.mark.parametrize("name", ["sa-node", "wilson-cowan"])
+def test_forward_owns_its_arrays_and_workspace_is_not_pickled(name):
+    import pickle
+    make, steps, dt, noise, lam_scale = MODELS[name]
+    model = make()
+    rng = np.random.default_rng(5)
+    p = _random_params(model, rng, lam_scale)
+    X = rng.random((4, model.n_nodes))
+    Y = rng.integers(0, model.n_classes, 4)
+    l1, G1, g1 = model.loss_grad(p, X, Y, steps, dt)
+    first = model.forward(model.coupling(p).A, p.gamma, model.initial_state(X), steps, dt)
+    keep = first[-1].copy()
+    l2, G2, g2 = model.loss_grad(p, X[::-1].copy(), Y[::-1].copy(), steps, dt)   # reuses the workspace
+    np.testing.assert_array_equal(first[-1], keep)
+    assert l1 == pytest.approx(l2, rel=1e-12) and g1 == pytest.approx(g2, rel=1e-10)
+    np.testing.assert_allclose(G1, G2, rtol=1e-10, atol=1e-14)
+    assert "_ws" in model.__dict__ and "_ws" not in pickle.loads(pickle.dumps(model)).__dict__

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .base import PlantedModel, block_patterns
+from .base import PlantedModel, Trajectory, block_patterns
 
 __all__ = ["DoubleWell"]
 
@@ -54,16 +54,20 @@ def _step(x, u, g4, a2, dt, beta, lim, out):
 
 
 @njit(cache=True, fastmath=_FM)
-def _adjoint(x, xn, pn, g4, a2, dt, lim, q, p):
-    """q = mask * p_{t+1}; p = q + dt * g4 (a^2 - 3x^2) q; returns sum 4(a^2 x - x^3) q."""
+def _adjoint(x, xn, pb, r, g4, a2, dt, c, lim, q, p):
+    """Adjoint of one step; the adjoint of the next state is ``pb + r`` (local + coupling part).
+
+    q = c * mask * p_{t+1} (c = dt beta), p = local part mask * p_{t+1} (1 + dt g4 (a^2 - 3x^2)) (the coupling
+    part is q A); returns sum 4(a^2 x - x^3) mask * p_{t+1}."""
     b, n = x.shape
     acc = 0.0
     for i in range(b):
+        xr, xnr, pbr, rr, qr, pr = x[i], xn[i], pb[i], r[i], q[i], p[i]
         for j in range(n):
-            qq = pn[i, j] if abs(xn[i, j]) < lim else 0.0
-            v = x[i, j]
-            q[i, j] = qq
-            p[i, j] = qq + dt * g4 * (a2 - 3.0 * v * v) * qq
+            qq = pbr[j] + rr[j] if abs(xnr[j]) < lim else 0.0
+            v = xr[j]
+            qr[j] = c * qq
+            pr[j] = qq + dt * g4 * (a2 - 3.0 * v * v) * qq
             acc += 4.0 * (a2 * v - v * v * v) * qq
     return acc
 
@@ -80,6 +84,7 @@ class DoubleWell(PlantedModel):
     """
 
     name = "sa-node"
+    uses_workspace = True
     gamma_init = 0.4
     gamma_bounds = (0.1, 10.0)
     default_dt = 0.1
@@ -107,38 +112,56 @@ class DoubleWell(PlantedModel):
     def lam_init(self, rng, m):
         return rng.normal(-5.0, 1.0, m)
 
-    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True):
+    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=False):
+        """States ``[x_0, ..., x_T]`` (views of one (T+1, B, N) array); ``work``: use the cached buffers."""
         d = self.dtype
         g4, a2 = d(4.0 * abs(gamma)), d(self.a**2)
         dt_, beta, lim = d(dt), d(self.beta), d(self.lim)
-        At = np.ascontiguousarray(A.T)
-        x = s0
-        traj = [x]
-        for _ in range(steps):
-            u = x @ At
-            nxt = np.empty_like(x)
-            _step(x, u, g4, a2, dt_, beta, lim, nxt)
-            x = nxt
-            if keep:
-                traj.append(x)
-        if not keep:
-            traj.append(x)
+        A = np.asarray(A, dtype=d)
+        s0 = np.ascontiguousarray(s0, dtype=d)
+        B, n = s0.shape
+        u = np.empty((B, n), dtype=d)
+        if keep:
+            S = self.workspace("S", (steps + 1, B, n)) if work else np.empty((steps + 1, B, n), dtype=d)
+        else:
+            S = np.empty((2, B, n), dtype=d)
+        S[0] = s0
+        for t in range(steps):
+            cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
+            np.matmul(S[cur], A.T, out=u)
+            _step(S[cur], u, g4, a2, dt_, beta, lim, S[nxt])
+        if keep:
+            traj = Trajectory(list(S))
+            traj.states = S
+        else:
+            traj = Trajectory([S[steps % 2]])
         return traj
 
     def backward(self, A, gamma, traj, p_T, dt, noise=None):
         d = self.dtype
         g4, a2, dt_, lim = d(4.0 * abs(gamma)), d(self.a**2), d(dt), d(self.lim)
         c = d(dt * self.beta)
-        G = np.zeros(A.shape, dtype=d)
+        A = np.asarray(A, dtype=d)
+        S = traj.states if hasattr(traj, "states") else np.stack(traj)
+        steps, B, n = S.shape[0] - 1, S.shape[1], S.shape[2]
+        G = np.zeros((n, n), dtype=d)
         dg = 0.0
-        p = p_T
-        q = np.empty_like(p)
-        for t in range(len(traj) - 2, -1, -1):
-            x = traj[t]
-            pb = np.empty_like(p)
-            dg += _adjoint(x, traj[t + 1], p, g4, a2, dt_, lim, q, pb)
-            G += c * (q.T @ x)
-            p = pb + c * (q @ A)
+        p = np.array(p_T, dtype=d, order="C")
+        pn = self.workspace("pn", p.shape)
+        r = self.workspace("r", (B, n))
+        r[:] = 0.0
+        # G = sum_t c q_t^T x_t, accumulated as one product per block of steps (about 2048 rows)
+        block = max(1, min(steps, -(-2048 // B)))
+        Q = self.workspace("Q", (block, B, n))
+        for hi in range(steps, 0, -block):
+            lo = max(0, hi - block)
+            for t in range(hi - 1, lo - 1, -1):
+                q = Q[t - lo]
+                dg += _adjoint(S[t], S[t + 1], p, r, g4, a2, dt_, c, lim, q, pn)
+                np.matmul(q, A, out=r)
+                p, pn = pn, p
+            G += Q[: hi - lo].reshape(-1, n).T @ S[lo:hi].reshape(-1, n)
+        p = p + r
         return G, dt * np.sign(gamma) * dg, p
 
     def drift(self, s, A, gamma):

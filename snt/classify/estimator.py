@@ -313,6 +313,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         with self._threads():
             theta, res = self._train(params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every,
                                      callback, progress, checkpoint, checkpoint_every, resume, rng, chunk)
+        self.model_.clear_workspace()
         self.params_ = unpack(self.model_, theta, params.gamma)
         res.train_time = time.perf_counter() - t0
         with self._threads():

@@ -81,7 +81,8 @@ class Objective:
     def __call__(self, theta):
         model = self.model
         params = unpack(model, theta)
-        coupling = model.coupling(params)
+        # the O(N^3) spectral work in the precision of the trajectories (float32 models: float32)
+        coupling = model.coupling(params, dtype=model.dtype)
         B = len(self.X)
         n_out = model.targets().shape[1]
         scale = 1.0 / (B * n_out)
@@ -99,7 +100,7 @@ class Objective:
         d_phi, d_lam, d_fix = coupling.backward(G)
         dg += d_fix * model.dlam_fix_dgamma(params.gamma)
         if self.regularize:
-            r, dr = orthogonality_penalty(params.phi_tr, model.orth_factor)
+            r, dr = orthogonality_penalty(params.phi_tr.astype(model.dtype, copy=False), model.orth_factor)
             loss += r
             d_phi = d_phi + dr
         self.nfev += 1

@@ -35,6 +35,7 @@ import numpy as np
 import scipy.optimize
 from numba import njit
 
+from ._fastmath import tanh
 from .base import PlantedModel, Trajectory, block_patterns
 
 __all__ = ["WilsonCowan", "WC_CONSTANTS"]
@@ -82,45 +83,55 @@ def local_fixed_points():
     return roots[0], roots[1], roots[2], y_star
 
 
-@njit(cache=True, fastmath=_FM)
-def _step(x, y, u, dt, dtg, gam_coup, k, out_x, out_y):
-    """k = (w_ee, w_ei, w_ie, w_ii, alpha_e, alpha_i, h_e, h_i, amp_e, off_e, slope_e, amp_i, off_i, slope_i)."""
-    b, n = x.shape
+@njit(cache=True, fastmath=_FM, error_model="numpy")
+def _step(s, u, dt, dtg, gam_coup, k, out, te, ti):
+    """One Euler step of the batch ``s = [x | y]`` (B, 2N) with ``u = x A^T``; also stores
+    ``te = tanh(slope_e s_E)`` and ``ti = tanh(slope_i s_I)`` for the adjoint.
+
+    k = (w_ee, w_ei, w_ie, w_ii, alpha_e, alpha_i, h_e, h_i, amp_e, off_e, slope_e, amp_i, off_i, slope_i)."""
+    b, n = u.shape
     for i in range(b):
+        sr, ur, orow, ter, tir = s[i], u[i], out[i], te[i], ti[i]
         for j in range(n):
-            xv = x[i, j]
-            yv = y[i, j]
-            se = k[0] * xv - k[1] * yv + k[6] + gam_coup * u[i, j]
+            xv = sr[j]
+            yv = sr[n + j]
+            se = k[0] * xv - k[1] * yv + k[6] + gam_coup * ur[j]
             si = k[2] * xv - k[3] * yv + k[7]
-            fe = k[8] * np.tanh(k[10] * se) + k[9]
-            fi = k[11] * np.tanh(k[13] * si) + k[12]
-            out_x[i, j] = xv + dt * (-k[4] * xv + (1.0 - xv) * fe)
-            out_y[i, j] = yv + dtg * (-k[5] * yv + (1.0 - yv) * fi)
+            tE = tanh(k[10] * se)
+            tI = tanh(k[13] * si)
+            ter[j] = tE
+            tir[j] = tI
+            orow[j] = xv + dt * (-k[4] * xv + (1.0 - xv) * (k[8] * tE + k[9]))
+            orow[n + j] = yv + dtg * (-k[5] * yv + (1.0 - yv) * (k[11] * tI + k[12]))
 
 
-@njit(cache=True, fastmath=_FM)
-def _adjoint(x, y, u, px, py, dt, dtg, gam_coup, k, q1, bx, by):
-    """q1 = adjoint of s_E; bx, by = local parts of p_x, p_y; returns sum p_y * (dy'/dgamma) * gamma^2 / dt."""
-    b, n = x.shape
+@njit(cache=True, fastmath=_FM, error_model="numpy")
+def _adjoint(s, te, ti, p, r, dt, dtg, gam_coup, k, q1, pn):
+    """Adjoint of one step.
+
+    ``p = [p_x | p_y]`` is the local part of the adjoint of the next state and ``r`` its coupling part
+    (the full ``p_x`` is ``p[:, :N] + r``). Writes ``q1 = Gamma * dL/ds_E`` and the local part of the new
+    adjoint ``pn = [b_x | b_y]`` (the coupling part is ``q1 A``); returns
+    ``sum p_y * (-alpha_i y + (1 - y) f_I)``, from which dL/dgamma follows."""
+    b, n = te.shape
     acc = 0.0
     for i in range(b):
+        sr, ter, tir, pr, rr, qr, pnr = s[i], te[i], ti[i], p[i], r[i], q1[i], pn[i]
         for j in range(n):
-            xv = x[i, j]
-            yv = y[i, j]
-            se = k[0] * xv - k[1] * yv + k[6] + gam_coup * u[i, j]
-            si = k[2] * xv - k[3] * yv + k[7]
-            te = np.tanh(k[10] * se)
-            ti = np.tanh(k[13] * si)
-            fe = k[8] * te + k[9]
-            fi = k[11] * ti + k[12]
-            dfe = k[8] * k[10] * (1.0 - te * te)
-            dfi = k[11] * k[13] * (1.0 - ti * ti)
-            a1 = px[i, j] * dt * (1.0 - xv) * dfe
-            a2 = py[i, j] * dtg * (1.0 - yv) * dfi
-            q1[i, j] = a1
-            bx[i, j] = px[i, j] * (1.0 - dt * k[4] - dt * fe) + k[0] * a1 + k[2] * a2
-            by[i, j] = py[i, j] * (1.0 - dtg * (k[5] + fi)) - k[1] * a1 - k[3] * a2
-            acc += py[i, j] * (-k[5] * yv + (1.0 - yv) * fi)
+            xv = sr[j]
+            yv = sr[n + j]
+            px = pr[j] + rr[j]
+            py = pr[n + j]
+            tE = ter[j]
+            tI = tir[j]
+            fe = k[8] * tE + k[9]
+            fi = k[11] * tI + k[12]
+            a1 = px * dt * (1.0 - xv) * (k[8] * k[10] * (1.0 - tE * tE))
+            a2 = py * dtg * (1.0 - yv) * (k[11] * k[13] * (1.0 - tI * tI))
+            qr[j] = gam_coup * a1
+            pnr[j] = px * (1.0 - dt * k[4] - dt * fe) + k[0] * a1 + k[2] * a2
+            pnr[n + j] = py * (1.0 - dtg * (k[5] + fi)) - k[1] * a1 - k[3] * a2
+            acc += py * (-k[5] * yv + (1.0 - yv) * fi)
     return acc
 
 
@@ -136,6 +147,7 @@ class WilsonCowan(PlantedModel):
     """
 
     name = "wilson-cowan"
+    uses_workspace = True
     gamma_init = 0.25
     gamma_bounds = (0.05, 5.0)
     default_dt = 0.1
@@ -178,42 +190,64 @@ class WilsonCowan(PlantedModel):
         y = np.full((self.n_classes, self.n_nodes), self.y_star)
         return np.concatenate([self.patterns, y], axis=1)
 
-    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True):
+    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=False):
+        """States ``[s_0, ..., s_T]`` (views of one (T+1, B, 2N) array); ``work``: use the cached buffers."""
         d, n = self.dtype, self.n_nodes
         k = self._k.astype(d)
-        At = np.ascontiguousarray(A.T)
-        s = s0
-        traj = Trajectory([s])
-        for _ in range(steps):
-            x, y = s[:, :n], s[:, n:]
-            u = x @ At
-            nxt = np.empty_like(s)
-            _step(x, y, u, d(dt), d(dt / gamma), d(self.gam_coup), k, nxt[:, :n], nxt[:, n:])
-            s = nxt
-            if keep:
-                traj.append(s)
-                traj.aux.append(u)
-        if not keep:
-            traj.append(s)
+        A = np.asarray(A, dtype=d)
+        s0 = np.ascontiguousarray(s0, dtype=d)
+        B = s0.shape[0]
+        u = np.empty((B, n), dtype=d)
+        alloc = (lambda name, shape: self.workspace(name, shape)) if work else \
+            (lambda name, shape: np.empty(shape, dtype=d))
+        if keep:
+            # states, tanh(slope_e s_E), tanh(slope_i s_I) of every step, kept for the adjoint
+            S = alloc("S", (steps + 1, B, 2 * n))
+            TE = alloc("TE", (steps, B, n))
+            TI = alloc("TI", (steps, B, n))
+        else:
+            S = np.empty((2, B, 2 * n), dtype=d)
+            TE = TI = np.empty((1, B, n), dtype=d)
+        S[0] = s0
+        dt_, dtg, gc = d(dt), d(dt / gamma), d(self.gam_coup)
+        for t in range(steps):
+            cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
+            np.matmul(S[cur][:, :n], A.T, out=u)
+            aux = t if keep else 0
+            _step(S[cur], u, dt_, dtg, gc, k, S[nxt], TE[aux], TI[aux])
+        if keep:
+            traj = Trajectory(list(S))
+            traj.states, traj.te, traj.ti = S, TE, TI
+        else:
+            traj = Trajectory([S[steps % 2]])
         return traj
 
     def backward(self, A, gamma, traj, p_T, dt, noise=None):
         d, n = self.dtype, self.n_nodes
         k = self._k.astype(d)
-        G = np.zeros(A.shape, dtype=d)
+        A = np.asarray(A, dtype=d)
+        S, TE, TI = traj.states, traj.te, traj.ti
+        steps, B = TE.shape[0], TE.shape[1]
+        dt_, dtg, gc = d(dt), d(dt / gamma), d(self.gam_coup)
+        G = np.zeros((n, n), dtype=d)
         dg = 0.0
-        p = p_T
-        for t in range(len(traj) - 2, -1, -1):
-            s = traj[t]
-            x, y = s[:, :n], s[:, n:]
-            u = traj.aux[t]
-            q1 = np.empty_like(x)
-            pn = np.empty_like(p)
-            dg += _adjoint(x, y, u, p[:, :n], p[:, n:], d(dt), d(dt / gamma), d(self.gam_coup), k,
-                           q1, pn[:, :n], pn[:, n:])
-            G += d(self.gam_coup) * (q1.T @ x)
-            pn[:, :n] += d(self.gam_coup) * (q1 @ A)
-            p = pn
+        p = np.array(p_T, dtype=d, order="C")
+        pn = self.workspace("pn", p.shape)
+        r = self.workspace("r", (B, n))
+        r[:] = 0.0
+        # G = sum_t q1_t^T x_t, accumulated as one product per block of steps (about 2048 rows)
+        block = max(1, min(steps, -(-2048 // B)))
+        Q = self.workspace("Q", (block, B, n))
+        for hi in range(steps, 0, -block):
+            lo = max(0, hi - block)
+            for t in range(hi - 1, lo - 1, -1):
+                q1 = Q[t - lo]
+                dg += _adjoint(S[t], TE[t], TI[t], p, r, dt_, dtg, gc, k, q1, pn)
+                np.matmul(q1, A, out=r)
+                p, pn = pn, p
+            G += Q[: hi - lo].reshape(-1, n).T @ S[lo:hi, :, :n].reshape(-1, n)
+        p = p.copy()                 # may be a workspace buffer
+        p[:, :n] += r
         return G, -dt / gamma**2 * dg, p
 
     def drift(self, s, A, gamma):
