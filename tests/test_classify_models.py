@@ -257,3 +257,36 @@ def test_forward_owns_its_arrays_and_workspace_is_not_pickled(name):
     assert l1 == pytest.approx(l2, rel=1e-12) and g1 == pytest.approx(g2, rel=1e-10)
     np.testing.assert_allclose(G1, G2, rtol=1e-10, atol=1e-14)
     assert "_ws" in model.__dict__ and "_ws" not in pickle.loads(pickle.dumps(model)).__dict__
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_complement_init_gives_a_normal_coupling(name):
+    """init="complement": Φ_tr orthogonal to the planted span, so A is symmetric and ||A|| = max|λ|."""
+    model = MODELS[name][0]()
+    p = model.init_params(np.random.default_rng(2), init="complement")
+    g = model.orth_gain
+    np.testing.assert_allclose(model.phi_fix.T @ p.phi_tr, 0.0, atol=1e-12)
+    np.testing.assert_allclose(p.phi_tr.T @ p.phi_tr, g * g * np.eye(p.phi_tr.shape[1]), atol=1e-12)
+    c = model.coupling(p)
+    np.testing.assert_allclose(c.A, c.A.T, atol=1e-12)
+    assert np.linalg.norm(c.A, 2) == pytest.approx(np.abs(c.lam).max(), rel=1e-10)
+    assert c.condition == pytest.approx(max(g, 1 / g), rel=1e-10)
+    assert model.residuals(p).max() < 1e-10
+    with pytest.raises(ValueError, match="init must be"):
+        model.init_params(np.random.default_rng(2), init="identity")
+
+
+def test_complement_init_keeps_the_snt_map_out_of_saturation():
+    """The papers' initialiser overlaps the planted span: A is far from normal and the map saturates."""
+    model = SNTMap(128, 10)
+    rng = np.random.default_rng(0)
+    X = np.zeros((50, 128))
+    X[:, :64] = rng.random((50, 64)) * (rng.random((50, 64)) < 0.5)      # digit-like: half the pixels dark
+    first = {}
+    for init in ("orthogonal", "complement"):
+        p = model.init_params(np.random.default_rng(0), init=init)
+        c = model.coupling(p)
+        first[init] = (np.linalg.norm(c.A, 2) / np.abs(c.lam).max(),
+                       np.abs(model.forward(c.A, p.gamma, X, 1)[-1]).max())
+    assert first["orthogonal"][0] > 10 and first["orthogonal"][1] > 3       # tanh'(3) < 0.01
+    assert first["complement"][0] == pytest.approx(1.0, rel=1e-10) and first["complement"][1] < 2

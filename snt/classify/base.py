@@ -186,10 +186,28 @@ class PlantedModel:
         return self.patterns.copy()
 
     # ------------------------------------------------------------------ parameters
-    def init_params(self, rng):
-        """Initial trained parameters: ``orth_gain`` x orthonormal :math:`\\Phi_{tr}`, model-specific λ."""
+    def init_params(self, rng, init="orthogonal"):
+        r"""Initial trained parameters: ``orth_gain`` x orthonormal :math:`\Phi_{tr}`, model-specific λ.
+
+        ``init="orthogonal"`` (the papers' Keras ``Orthogonal`` initialiser) draws the columns of
+        :math:`\Phi_{tr}` independently of the planted span. They then overlap with it, so
+        :math:`[\Phi_{tr} \mid \Phi_{fix}]` is ill conditioned (condition number growing like
+        :math:`\sqrt{NK}`, about 50 at N = 128, K = 10) and :math:`A` strongly non-normal:
+        :math:`\lVert A\rVert_2` can exceed :math:`\max|\lambda|` twenty-fold, which saturates the transfer
+        function of the SNT map on the first steps (and with it the adjoint). ``init="complement"`` draws
+        them (Haar) inside the orthogonal complement of the planted span: :math:`\Phi` has orthogonal
+        columns and :math:`A` is symmetric at initialisation, with :math:`\lVert A\rVert_2 = \max|\lambda|`.
+        """
         m = self.n_nodes - self.n_classes
-        phi = orthogonal_columns(self.n_nodes, m, self.orth_gain, rng)
+        if init == "orthogonal":
+            phi = orthogonal_columns(self.n_nodes, m, self.orth_gain, rng)
+        elif init == "complement":
+            z = rng.standard_normal((self.n_nodes, m))
+            z -= self.phi_fix @ (self.phi_fix.T @ z)
+            q, r = np.linalg.qr(z)
+            phi = self.orth_gain * (q * np.sign(np.diag(r)))
+        else:
+            raise ValueError(f"init must be 'orthogonal' or 'complement', got {init!r}")
         lo, hi = self.lam_bounds()
         lam = np.clip(self.lam_init(rng, m), lo, hi)
         return Params(phi, lam, float(self.gamma_init))

@@ -115,6 +115,11 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         items are predicted as -1).
     sigma : float, optional
         Noise amplitude of the CVFR models (default 0 / 0.1).
+    init : {"orthogonal", "complement"}
+        Initial trained eigenvectors: random orthonormal columns drawn independently of the planted
+        patterns (the papers' Keras initialiser), or drawn inside the orthogonal complement of the planted
+        span, which makes :math:`A` symmetric with :math:`\lVert A\rVert_2 = \max|\lambda|` at the start
+        (see :meth:`PlantedModel.init_params`).
     enforce_stability : bool
         After training, if an attractor is unstable, shrink :math:`\lambda_{tr}` towards 0 (bisection on a
         common factor) until all are stable.
@@ -164,8 +169,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
-                 lr_decay=1.0, readout="nearest", sigma=None, enforce_stability=True, n_threads=None, seed=None,
-                 verbose=False):
+                 lr_decay=1.0, readout="nearest", sigma=None, init="orthogonal", enforce_stability=True,
+                 n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
         self.dt = dt
@@ -181,6 +186,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.lr_decay = lr_decay
         self.readout = readout
         self.sigma = sigma
+        self.init = init
         self.enforce_stability = enforce_stability
         self.n_threads = n_threads
         self.seed = seed
@@ -191,6 +197,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         name = _model_name(self.model)
         if self.dtype not in ("float64", "float32", np.float64, np.float32):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
+        if self.init not in ("orthogonal", "complement"):
+            raise ValueError(f"init must be 'orthogonal' or 'complement', got {self.init!r}")
         if self.readout not in ("nearest", "strict"):
             raise ValueError(f"readout must be 'nearest' or 'strict', got {self.readout!r}")
         if self.readout == "strict" and name not in ("sa-node", "snt-map"):
@@ -294,7 +302,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.dt_ = self.dt if self.dt is not None else self.model_.default_dt
         self.eval_steps_ = self.eval_steps if self.eval_steps is not None else self.steps_
         rng = np.random.default_rng(self.seed)
-        params = self.model_.init_params(rng)
+        params = self.model_.init_params(rng, init=self.init)
         Xp = self._pad(X)
         if validation > 0:
             order = rng.permutation(len(Xp))
