@@ -290,3 +290,26 @@ def test_complement_init_keeps_the_snt_map_out_of_saturation():
                        np.abs(model.forward(c.A, p.gamma, X, 1)[-1]).max())
     assert first["orthogonal"][0] > 10 and first["orthogonal"][1] > 3       # tanh'(3) < 0.01
     assert first["complement"][0] == pytest.approx(1.0, rel=1e-10) and first["complement"][1] < 2
+
+
+def test_wilson_cowan_gamma_box_keeps_the_euler_update_of_y_monotone():
+    from snt.classify.objective import bounds
+    m = WilsonCowan(20, 3)
+    dt = m.default_dt
+    g_lo, g_hi = m.gamma_box(dt)
+    assert bounds(m, dt)[0][-1] == g_lo and bounds(m, dt)[1][-1] == g_hi
+    y0 = np.linspace(0.0, 1.0, 20)[None, :]            # pixels, mostly 0 in Fashion-MNIST
+    A = np.zeros((20, 20))
+
+    def y_path(gamma):
+        traj = m.forward(A, gamma, m.initial_state(y0), 100, dt)
+        return np.array([s[0, 20:] for s in traj])
+
+    for gamma in (g_lo, 0.25, g_hi):
+        y = y_path(gamma)
+        dev = np.abs(y - m.y_star)
+        assert np.all((y >= 0) & (y <= 1))
+        assert np.all(np.diff(dev, axis=0) <= 1e-15), gamma      # no overshoot of y*
+    # the former bound 0.05 let y(0) = 0 jump to 1.1 and oscillate around y*
+    y = y_path(0.05)
+    assert y.max() > 1.0 and np.any(np.diff(np.abs(y - m.y_star), axis=0) > 0)

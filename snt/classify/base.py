@@ -158,6 +158,10 @@ class PlantedModel:
     def dlam_fix_dgamma(self, gamma):
         return 0.0
 
+    def gamma_box(self, dt=None):
+        """Box of the trained scalar for Euler steps of size ``dt`` (default: ``gamma_bounds``)."""
+        return self.gamma_bounds
+
     def lam_bounds(self):
         """Box constraint on every trained eigenvalue (used by L-BFGS-B and projected Adam)."""
         return (-np.inf, np.inf)

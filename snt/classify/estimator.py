@@ -336,7 +336,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every, callback,
                progress, checkpoint, checkpoint_every, resume, rng, chunk):
-        lower, upper = bounds(self.model_)
+        lower, upper = bounds(self.model_, self.dt_)
         return train(self.model_, pack(self.model_, params), Xp, y, steps=self.steps_, dt=self.dt_,
                      optimizer=optimizer, maxiter=maxiter, batch_size=batch_size, lr=lr,
                      lower=lower, upper=upper, val_fn=val_fn, patience=self.patience,

@@ -38,16 +38,18 @@ def unpack(model, theta, gamma_default=None):
     return Params(phi.copy(), lam.copy(), gamma)
 
 
-def bounds(model):
-    """(lower, upper) arrays for L-BFGS-B: λ box from the model's stability bound, γ box, Φ free."""
+def bounds(model, dt=None):
+    """(lower, upper) arrays for L-BFGS-B: λ box from the model's stability bound, γ box (which may depend on
+    the Euler step ``dt``, see ``model.gamma_box``), Φ free."""
     n, k = model.n_nodes, model.n_classes
     m = n - k
     lam_lo, lam_hi = model.lam_bounds()
     lo = [np.full(n * m, -np.inf), np.full(m, lam_lo)]
     hi = [np.full(n * m, np.inf), np.full(m, lam_hi)]
     if model.trains_gamma:
-        lo.append([model.gamma_bounds[0]])
-        hi.append([model.gamma_bounds[1]])
+        g_lo, g_hi = model.gamma_box(dt)
+        lo.append([g_lo])
+        hi.append([g_hi])
     return np.concatenate(lo), np.concatenate(hi)
 
 

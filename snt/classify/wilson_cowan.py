@@ -170,6 +170,27 @@ class WilsonCowan(PlantedModel):
             raise ValueError(f"n_nodes={self.n_nodes} too small for n_classes={self.n_classes}")
         return block_patterns(self.n_nodes, self.n_classes, block, self.x_low, self.x_high)
 
+    def y_rate_max(self):
+        r"""Largest relaxation rate of the inhibitory equation over :math:`y \in [0, 1]`, times γ:
+        :math:`\max_y\,[\alpha_I + f_I(s_I) + (1-y) f_I'(s_I) w_{II}]` with :math:`s_I = h_I - w_{II} y`
+        (:math:`w_{IE} = 0`); 1.445, at :math:`y = 0`."""
+        c = WC_CONSTANTS
+        y = np.linspace(0.0, 1.0, 10001)
+        s = c["w_ie"] * 0.0 - c["w_ii"] * y + c["h_i"]
+        return float(np.max(c["alpha_i"] + _fi(s) + (1.0 - y) * _dfi(s) * c["w_ii"]))
+
+    def gamma_box(self, dt=None):
+        r"""γ box for Euler steps ``dt``: :math:`\gamma \ge \Delta t\,r_\max` (:meth:`y_rate_max`).
+
+        The Euler update of y multiplies a deviation by :math:`1 - (\Delta t/\gamma) r`; below this bound it
+        overshoots (oscillates) for y near 0, and for :math:`\gamma < \Delta t\,r_\max/2` it diverges
+        (the pixels, hence y(0), are mostly 0). The original code leaves γ unconstrained; with Adam at
+        lr 0.1 it is moved by ~0.1 per step and reaches that regime within a few steps.
+        """
+        dt = self.default_dt if dt is None else float(dt)
+        lo, hi = self.gamma_bounds
+        return (max(lo, dt * self.y_rate_max()), hi)
+
     def lam_bounds(self):
         return (-1e6, 200.0)
 
