@@ -1,7 +1,8 @@
 """Train a planted-attractor classifier on Fashion-MNIST (or MNIST) and log the test accuracy per epoch.
 
 Usage: python analysis/classify_fashion.py MODEL EPOCHS [--dataset fashion-mnist] [--lr LR] [--steps T]
-       [--checkpoint FILE] [--out results.json]
+       [--checkpoint FILE] [--out results.json] [--init complement]
+An interrupted run continues from ``--checkpoint`` when started again with the same arguments.
 The data are read by ``load_dataset`` (``$SNT_DATA``). Timings depend on the machine's load.
 """
 
@@ -30,6 +31,8 @@ def main():
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", default="orthogonal", choices=["orthogonal", "complement"],
+                    help="trained eigenvectors: the papers' initialiser or orthogonal to the planted span")
     ap.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
     a = ap.parse_args()
     X, y, Xt, yt = load_dataset(a.dataset)
@@ -37,7 +40,7 @@ def main():
         X, y = X[: a.n_train], y[: a.n_train]
     clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
                               optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
-                              lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed)
+                              lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed, init=a.init)
     log = []
     t0 = time.perf_counter()
 
