@@ -39,3 +39,15 @@ def test_eval_rejects_other_files(tmp_path, capsys):
     xr.Dataset({"a": ("x", [1.0])}).to_netcdf(p, engine="h5netcdf")
     with pytest.raises(ValueError, match="model_file"):
         _run(["classify", "eval", str(p)], capsys)
+
+
+def test_train_passes_input_scale_and_eigenvalue_rate(tmp_path, capsys):
+    out = tmp_path / "model.nc"
+    status, rep = _run(["classify", "train", "--model", "cvfr", "--dataset", "digits", "-o", str(out),
+                        "--maxiter", "1", "--n-nodes", "64", "--steps", "5", "--batch-size", "200",
+                        "--input-scale", "0.1", "--lr-eigenvalues", "0.05", "--n-train", "400", "-q"], capsys)
+    assert status == 0
+    params = json.loads(cli._open(out).attrs["snt_params"])
+    assert params["input_scale"] == 0.1 and params["lr_eigenvalues"] == 0.05
+    status, ev = _run(["classify", "eval", str(out)], capsys)
+    assert ev["test_accuracy"] == rep["test_accuracy"]      # the reloaded model scales its inputs too

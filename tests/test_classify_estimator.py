@@ -211,3 +211,67 @@ _EXPECTED = {
                          expected_failed_checks=lambda est: _EXPECTED)
 def test_sklearn_check_estimator(estimator, check):
     check(estimator)
+
+
+def _theta0(clf):
+    from snt.classify.objective import pack
+
+    return pack(clf.model_, clf.model_.init_params(np.random.default_rng(clf.seed), init=clf.init))
+
+
+@pytest.mark.parametrize("factor", [1.0, 10.0])
+def test_lr_eigenvalues_scales_the_adam_eigenvalue_step(digits, factor):
+    X, y, _, _ = digits
+    kw = dict(model="wilson-cowan", steps=5, n_nodes=64, optimizer="adam", maxiter=1, batch_size=100, lr=0.1,
+              enforce_stability=False, seed=0)
+    base = AttractorClassifier(**kw).fit(X[:100], y[:100])           # one Adam step
+    fast = AttractorClassifier(lr_eigenvalues=0.1 * factor, **kw).fit(X[:100], y[:100])
+    p0 = base.model_.init_params(np.random.default_rng(0))
+    d_base = base.params_.lam_tr - p0.lam_tr
+    d_fast = fast.params_.lam_tr - p0.lam_tr
+    assert np.all(np.abs(d_base) > 1e-3)                   # the first Adam step moves every eigenvalue ~lr
+    np.testing.assert_allclose(d_fast, factor * d_base, rtol=1e-9)
+    # the eigenvectors and gamma keep the common rate
+    np.testing.assert_array_equal(fast.params_.phi_tr, base.params_.phi_tr)
+    assert fast.params_.gamma == base.params_.gamma
+
+
+def test_lr_eigenvalues_preconditions_lbfgs(digits):
+    from snt.classify.objective import Objective
+
+    X, y, _, _ = digits
+    rho = 10.0
+    first = []
+    clf = AttractorClassifier(model="cvfr", steps=10, n_nodes=64, maxiter=2, lr=5e-3, lr_eigenvalues=rho * 5e-3,
+                              enforce_stability=False, seed=0)
+    clf.fit(X[:100], y[:100], callback=lambda r: first.append(r.x.copy()) if not first else None)
+    theta0 = _theta0(clf)
+    _, g = Objective(clf.model_, X[:100], y[:100], 10, clf.dt_)(theta0)
+    m = clf.model_.n_nodes - clf.model_.n_classes
+    scale = np.ones_like(g)
+    scale[-m:] = rho                     # CVFR: theta = (Phi_tr, lambda_tr), no gamma
+    step = first[0] - theta0
+    d = -scale * g
+    t = step @ d / (d @ d)
+    # the first quasi-Newton step is along -rho * g (not along -g)
+    assert t > 0
+    np.testing.assert_allclose(step, t * d, rtol=0, atol=1e-8 * np.abs(step).max())
+    assert np.linalg.norm(step - (step @ g / (g @ g)) * g) > 0.1 * np.linalg.norm(step)
+
+
+def test_input_scale_scales_the_initial_condition(digits):
+    X, y, Xt, _ = digits
+    kw = dict(model="cvfr", steps=10, n_nodes=70, optimizer="adam", maxiter=2, batch_size=100, seed=0)
+    scaled = AttractorClassifier(input_scale=0.1, **kw).fit(X[:200], y[:200])
+    ref = AttractorClassifier(**kw).fit(0.1 * X[:200], y[:200])       # the papers' contract on scaled pixels
+    np.testing.assert_array_equal(scaled.params_.phi_tr, ref.params_.phi_tr)
+    np.testing.assert_array_equal(scaled.predict(Xt[:50]), ref.predict(0.1 * Xt[:50]))
+    s0 = scaled.trajectories(Xt[:5], steps=1).state.isel(time=0).values
+    np.testing.assert_allclose(s0[:, :64], 0.1 * Xt[:5])
+    np.testing.assert_array_equal(s0[:, 64:], 0.0)                    # zero padding is not scaled away
+    assert not np.array_equal(scaled.params_.phi_tr,
+                              AttractorClassifier(**kw).fit(X[:200], y[:200]).params_.phi_tr)
+    with pytest.raises(ValueError, match="input_scale"):
+        AttractorClassifier(input_scale=0.0, **kw).fit(X[:200], y[:200])
+    with pytest.raises(ValueError, match="lr_eigenvalues"):
+        AttractorClassifier(lr_eigenvalues=-1.0, **kw).fit(X[:200], y[:200])

@@ -35,6 +35,10 @@ def register(subparsers):
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--lr", type=float, default=None)
     t.add_argument("--lr-decay", type=float, default=1.0)
+    t.add_argument("--lr-eigenvalues", type=float, default=None,
+                   help="Adam learning rate of the trained eigenvalues (default: --lr)")
+    t.add_argument("--input-scale", type=float, default=1.0,
+                   help="initial condition = input-scale x pixels (default 1, the papers' contract)")
     t.add_argument("--steps", type=int, default=None)
     t.add_argument("--eval-steps", type=int, default=None)
     t.add_argument("--dt", type=float, default=None)
@@ -90,7 +94,8 @@ def train_command(args):
     clf = AttractorClassifier(model=args.model, steps=args.steps, dt=args.dt, eval_steps=args.eval_steps,
                               n_nodes=args.n_nodes, dtype=args.dtype, optimizer=args.optimizer,
                               maxiter=args.maxiter, batch_size=args.batch_size, validation=args.validation,
-                              patience=args.patience, lr=args.lr, lr_decay=args.lr_decay, seed=args.seed,
+                              patience=args.patience, lr=args.lr, lr_decay=args.lr_decay,
+                              lr_eigenvalues=args.lr_eigenvalues, input_scale=args.input_scale, seed=args.seed,
                               verbose=not args.quiet)
     t0 = time.perf_counter()
     clf.fit(X, y, checkpoint=args.checkpoint)

@@ -1,7 +1,7 @@
 r"""scikit-learn estimator around the planted-attractor models.
 
-An item :math:`x \in \mathbb R^F` (pixels in [0, 1]) is zero-padded to the :math:`N` nodes, used as the
-initial condition, integrated for ``steps`` steps of size ``dt``; the class is that of the nearest planted
+An item :math:`x \in \mathbb R^F` (pixels in [0, 1]) is multiplied by ``input_scale`` (default 1),
+zero-padded to the :math:`N` nodes, used as the initial condition, integrated for ``steps`` steps of size ``dt``; the class is that of the nearest planted
 attractor (or, with ``readout="strict"``, the one whose sign pattern is matched on every node).
 """
 
@@ -94,6 +94,12 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Steps used by predict (the papers evaluate with longer horizons); default ``steps``.
     n_nodes : int, optional
         Number of nodes; default ``max(n_features, 2(K+2))``. Inputs are zero-padded.
+    input_scale : float
+        The initial condition is ``input_scale`` times the item (then zero-padded); 1 is the papers'
+        contract x(0) = pixels. Useful when the attractors live on a different scale from the inputs:
+        the CVFR attractor level is :math:`x_p = \beta r_p \approx 0.85/\sqrt N` while pixels reach 1, so with
+        scale 1 the first steps map any item to a nearly binary rate pattern. Applied in ``fit``,
+        ``predict``, ``trajectories`` and therefore to attacked items as well.
     dtype : {"float64", "float32"}
         Floating type of the trajectories.
     optimizer : {"lbfgs", "adam"}
@@ -110,6 +116,13 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2).
     lr_decay : float
         Factor applied to the Adam learning rate after every epoch (1 = constant, as in the papers).
+    lr_eigenvalues : float, optional
+        Adam learning rate of the trained eigenvalues :math:`\lambda_{tr}` (default ``lr``, the papers'
+        single rate; the eigenvectors and γ keep ``lr``, and ``lr_decay`` applies to both). The eigenvalues
+        can need steps orders of magnitude larger than the eigenvector entries (Wilson–Cowan: λ of order
+        10-100, Φ entries of order :math:`1/\sqrt N`). With L-BFGS the ratio ``lr_eigenvalues / lr`` preconditions
+        the eigenvalues instead (variable scaling by its square root: the first quasi-Newton step along
+        them is that factor larger, as for gradient descent with the two rates).
     readout : {"nearest", "strict"}
         Nearest attractor, or strict sign match on every node (double well and SNT map only; rejected
         items are predicted as -1).
@@ -169,7 +182,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
-                 lr_decay=1.0, readout="nearest", sigma=None, init="orthogonal", enforce_stability=True,
+                 lr_decay=1.0, lr_eigenvalues=None, input_scale=1.0, readout="nearest", sigma=None, init="orthogonal", enforce_stability=True,
                  n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
@@ -184,6 +197,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.lr = lr
         self.lr_decay = lr_decay
+        self.lr_eigenvalues = lr_eigenvalues
+        self.input_scale = input_scale
         self.readout = readout
         self.sigma = sigma
         self.init = init
@@ -207,6 +222,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         _check_positive(self.eval_steps, "eval_steps", integer=True)
         _check_positive(self.dt, "dt")
         _check_positive(self.n_nodes, "n_nodes", integer=True)
+        _check_positive(self.lr_eigenvalues, "lr_eigenvalues")
+        _check_positive(self.input_scale, "input_scale", allow_none=False)
         return name
 
     def _check_y(self, y, n_classes=None):
@@ -238,12 +255,14 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         return threadpool_limits(limits=n, user_api="blas") if n is not None else contextlib.nullcontext()
 
     def _pad(self, X):
+        """Initial conditions of the items: ``input_scale * X`` zero-padded to the nodes."""
         X = np.asarray(X, dtype=np.float64)
+        scale = float(self.input_scale)
         n = self.model_.n_nodes
         if X.shape[1] == n:
-            return X
+            return X * scale if scale != 1.0 else X
         out = np.zeros((X.shape[0], n))
-        out[:, : X.shape[1]] = X
+        out[:, : X.shape[1]] = X * scale if scale != 1.0 else X
         return out
 
     # ------------------------------------------------------------------ fit
@@ -337,6 +356,11 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     def _train(self, params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every, callback,
                progress, checkpoint, checkpoint_every, resume, rng, chunk):
         lower, upper = bounds(self.model_, self.dt_)
+        lr_scale = None
+        if self.lr_eigenvalues is not None and float(self.lr_eigenvalues) != lr:
+            n, k = self.model_.n_nodes, self.model_.n_classes
+            lr_scale = np.ones(len(lower))
+            lr_scale[n * (n - k): n * (n - k) + (n - k)] = float(self.lr_eigenvalues) / lr
         return train(self.model_, pack(self.model_, params), Xp, y, steps=self.steps_, dt=self.dt_,
                      optimizer=optimizer, maxiter=maxiter, batch_size=batch_size, lr=lr,
                      lower=lower, upper=upper, val_fn=val_fn, patience=self.patience,
@@ -345,7 +369,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      checkpoint=None if checkpoint is None else str(checkpoint),
                      checkpoint_every=checkpoint_every, resume=resume, rng=rng, chunk=chunk,
                      stochastic=getattr(self.model_, "sigma", 0.0) > 0,
-                     lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False))
+                     lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
+                     lr_scale=lr_scale)
 
     def _finish(self):
         c = self.model_.coupling(self.params_)

@@ -11,6 +11,12 @@ Both minimise the loss of :class:`~snt.classify.objective.Objective` with its ex
   Adam (:math:`\beta_1=0.9, \beta_2=0.999, \epsilon=10^{-7}`, bias correction in the step size), followed by a
   projection of λ and γ onto their boxes (the box replaces the original clipping inside the forward pass).
   ``lr_decay`` multiplies the learning rate after every epoch (1 = the papers' constant rate).
+* ``lr_scale`` (both): a per-parameter learning-rate factor :math:`\rho` (default 1). Adam uses the rate
+  :math:`\eta \rho_i` for parameter :math:`i` (e.g. a larger rate for the eigenvalues than for the
+  eigenvector entries). L-BFGS-B optimises the rescaled variables :math:`z_i = \theta_i/\sqrt{\rho_i}` (bounds
+  and gradient mapped accordingly), i.e. it starts from the diagonal inverse-Hessian guess
+  :math:`\propto \mathrm{diag}(\rho)` instead of the identity: its first step is along :math:`-\rho \circ g`, as
+  for gradient descent with per-parameter rates :math:`\eta\rho_i`.
 
 Monitoring (both): ``callback(intermediate_result)`` after every iteration/epoch with an
 :class:`~scipy.optimize.OptimizeResult` holding ``x, fun, nit, val_accuracy`` (raise ``StopIteration`` to stop),
@@ -127,12 +133,20 @@ def load_checkpoint(path):
 
 def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr, lower, upper,
           val_fn=None, patience=None, val_every=1, callback=None, progress=False, checkpoint=None,
-          checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0):
+          checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0, lr_scale=None):
     """Run one optimisation; returns ``(theta, OptimizeResult)`` (see the module docstring).
 
     ``X`` and ``Y`` are the (padded) training inputs and class indices; ``theta0`` the initial flat
-    parameter vector; ``lower``/``upper`` the boxes; ``rng`` a Generator for shuffling, subsets and noise keys.
+    parameter vector; ``lower``/``upper`` the boxes; ``rng`` a Generator for shuffling, subsets and noise keys;
+    ``lr_scale`` None or a positive array shaped like ``theta0`` (per-parameter step factor).
     """
+    if lr_scale is None:
+        lr_scale = var_scale = 1.0
+    else:
+        lr_scale = np.asarray(lr_scale, dtype=np.float64)
+        if lr_scale.shape != np.shape(theta0) or not np.all(np.isfinite(lr_scale) & (lr_scale > 0)):
+            raise ValueError("lr_scale must be a positive finite array shaped like theta0")
+        var_scale = np.sqrt(lr_scale)           # L-BFGS variables z = theta / var_scale
     history = {"nit": [], "loss": [], "val_accuracy": [], "time": []}
     start_nit = 0
     theta = np.array(theta0, dtype=np.float64)
@@ -176,7 +190,8 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                     nfev += 1
                     if not np.all(np.isfinite(g)) or not np.isfinite(f):
                         raise FloatingPointError(f"non-finite loss or gradient at epoch {epoch}, batch {bi}")
-                    theta = np.clip(adam_step(theta, g, state, lr * lr_decay ** (epoch - 1)), lower, upper)
+                    theta = np.clip(adam_step(theta, g, state, lr * lr_decay ** (epoch - 1) * lr_scale),
+                                    lower, upper)
                     tot += f * len(idx)
                 seed_used = base_seed if "seed" not in extra_state else int(extra_state["seed"])
                 extra = {"m": state["m"], "v": state["v"], "t": state["t"], "seed": seed_used}
@@ -209,14 +224,19 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                 def cb(intermediate_result):
                     # scipy passes an OptimizeResult only to a callback with exactly this signature
                     counter["nit"] += 1
-                    if mon(intermediate_result.x.copy(), intermediate_result.fun, counter["nit"]):
+                    if mon(intermediate_result.x * var_scale, intermediate_result.fun, counter["nit"]):
                         raise StopIteration
 
-                res = scipy.optimize.minimize(obj, theta, jac=True, method="L-BFGS-B",
-                                              bounds=scipy.optimize.Bounds(lower, upper), callback=cb,
-                                              options={"maxiter": stage_end - nit, "maxcor": 20})
+                def scaled(z, obj=obj):
+                    # theta = D z: the gradient with respect to z is D times that with respect to theta
+                    f, g = obj(z * var_scale)
+                    return f, g * var_scale
+
+                res = scipy.optimize.minimize(scaled, theta / var_scale, jac=True, method="L-BFGS-B",
+                                              bounds=scipy.optimize.Bounds(lower / var_scale, upper / var_scale),
+                                              callback=cb, options={"maxiter": stage_end - nit, "maxcor": 20})
                 nfev += obj.nfev
-                theta, nit = res.x, counter["nit"]
+                theta, nit = res.x * var_scale, counter["nit"]
                 if mon.stop_reason is not None:
                     message, stopped = mon.stop_reason, True
                     break
