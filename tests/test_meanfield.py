@@ -250,6 +250,16 @@ def test_critical_noise_gamma0():
     assert snt.meanfield.critical_noise(ens.replace(g=0.8)) == 0.0
 
 
+def test_critical_noise_below_the_first_scan_point():
+    # just above g_c the critical noise is below the scan's first point (0.01): it is refined in [0, 0.01]
+    # instead of returning 0.01, where λ_MF is already negative
+    ens = snt.Ensemble(J=1.0, g=1.01)
+    sc = snt.meanfield.critical_noise(ens)
+    assert 0.0 < sc < 0.01
+    assert abs(float(snt.meanfield.stationary(ens.replace(sigma=sc)).lambda_max)) < 1e-9
+    assert float(snt.meanfield.stationary(ens.replace(sigma=0.9 * sc)).lambda_max) > 0
+
+
 # ---------------------------------------------------------------------------------------------- populations
 def test_identical_populations_reduce_to_one():
     kw = dict(g=1.8, gamma=0.0, sigma=0.2, theta_mean=0.1, theta_std=0.3)

@@ -47,12 +47,15 @@ def _lam(ens, z, w, auto, tol=1e-11):
     return _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)["lambda"]
 
 
-def _first_root(fun, lo, factor, limit, xtol):
+def _first_root(fun, lo, factor, limit, xtol, below=None):
     """Smallest x > lo (geometric scan by ``factor`` up to ``limit``) where fun changes sign from < 0 to >= 0,
-    refined by brentq. Returns nan when there is none."""
+    refined by brentq. Returns nan when there is none. ``below`` < lo is a point known to have fun < 0:
+    when fun(lo) >= 0 already, the root is refined in [below, lo] (else lo is returned)."""
     x0, f0 = lo, fun(lo)
     if f0 >= 0:
-        return lo
+        if below is None:
+            return lo
+        return scipy.optimize.brentq(fun, below, lo, xtol=xtol, rtol=1e-15, maxiter=200)
     x = x0
     while x < limit:
         x1 = min(x * factor, limit)
@@ -102,7 +105,9 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
     model_of(ens)
     g_max = check_float(g_max, "g_max", minimum=0.0, strict_min=True)
     z, w, auto = _grid(step, half_width)
-    g_static = _first_root(lambda g: _e10(model_of(ens.replace(g=g, sigma=0.0)), z, w, auto), 1e-3, 1.2, g_max, 1e-14)
+    # E10 at g = 0 is -(1 - γ) < 0
+    g_static = _first_root(lambda g: _e10(model_of(ens.replace(g=g, sigma=0.0)), z, w, auto), 1e-3, 1.2, g_max,
+                           1e-14, below=0.0)
     if ens.sigma == 0.0 or not np.isfinite(g_static):
         return float(g_static)
     return float(_first_root(lambda g: _lam(ens.replace(g=g), z, w, auto), g_static, 1.2, g_max, 1e-10))
@@ -147,7 +152,7 @@ def critical_noise(ens, *, sigma_max=1e2, step=None, half_width=HALF_WIDTH):
         return -_lam(ens.replace(sigma=s), z, w, auto)
     if minus_lam(0.0) >= 0:
         return 0.0
-    return float(_first_root(minus_lam, 1e-2, 1.5, sigma_max, 1e-12))
+    return float(_first_root(minus_lam, 1e-2, 1.5, sigma_max, 1e-12, below=0.0))
 
 
 def scan(ens, name, values, **options):
