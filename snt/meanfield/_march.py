@@ -14,8 +14,10 @@ and the cross-covariance of the input with the past state, :math:`Y(t,s) = \math
 
 which is (E9) written row by row. Beyond the band (lags > W) K is held at its value at lag W, so the
 recursion for Y starts from :math:`Y(t, t-W) = K(t,t-W)(1-\gamma^{t-W})/(1-\gamma)`; the error this makes at
-lag k is at most :math:`\gamma^{W-k}\,\delta_K/(1-\gamma)` with
-:math:`\delta_K = \max_{l>W}|K(t,t-l) - K(t,t-W)|`. For :math:`\gamma = 0` the band is exact.
+lag k in one step is at most :math:`\gamma^{W-k}\,\delta_K/(1-\gamma)` with
+:math:`\delta_K = \max_{l>W}|K(t,t-l) - K(t,t-W)|`. Over many steps these errors feed back through
+C(t, s) into K and accumulate: the error at lag k then decays like :math:`r^{W-k}` with r the larger of γ and
+the decay of the correlation per lag, not like :math:`\gamma^{W-k}`. For :math:`\gamma = 0` the band is exact.
 """
 
 import numpy as np

@@ -70,8 +70,12 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_
         Mean and variance of the initial state (the same in every population), ``v0 >= 0``.
     band : int, optional
         Band W of the two-time march: Δ(t, s) is computed from (E9) for |t - s| <= W; beyond it the input
-        covariance K is held at its value at lag W (error ~ γ^(W-k) at lag k, see Notes). Default:
-        ``steps`` (exact) when ``steps <= 64``, else ``max(32, W_10)`` with γ^(W_10) <= 1e-10.
+        covariance K is held at its value at lag W. The error this leaves at lag k decays like r^(W-k) with r
+        the larger of γ and the decay of the correlation per lag (as for :func:`stationary`): each step adds
+        only ~γ^(W-k), but the errors feed back through C(t, s) and accumulate, so when correlations decay
+        slowly (chaos near onset) the error is far above γ^(W-k). Default: ``steps`` (exact) when
+        ``steps <= 64``, else ``max(32, W_10)`` with γ^(W_10) <= 1e-10, which bounds only the one-step error;
+        pass ``band=steps`` for exact entries.
     step : float, optional
         Trapezoid grid step of the Gaussian integrals, ``0 < step <= 0.05``. Default (None): 0.05, refined to
         :math:`\pi^2/(35 g\sqrt{v})` when the poles of tanh come close to the real axis (large g√v).
@@ -139,7 +143,8 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_
                        "integrals", params, references=REFERENCES,
                        comment=("band covers all lags: exact up to quadrature" if W >= steps else
                                 f"band W={W}: lags <= W " + ("exact (gamma = 0)" if exact else
-                                f"with error ~ gamma^(W-k) = {model.gamma}^({W}-k) at lag k") +
+                                f"with error ~ r^(W-k) at lag k, r = max(gamma = {model.gamma}, decay of "
+                                f"the correlation per lag)") +
                                 "; beyond W the input covariance K is held at its lag-W value"))
     attrs["band"] = W
     return _squeeze(xr.Dataset(data, coords=coords, attrs=attrs), model)
@@ -289,7 +294,7 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     q = J² C(v, q) + σ_θ² (C at covariance q) marched from q = 0 (q = 0 in chaos with m* = 0);
     λ_MF = ½ ln(J² <f'(u)²>) (E11).
 
-    γ > 0: (E9) has no closed one-time recursion. It is marched with a band W (error ~ γ^W) until it
+    γ > 0: (E9) has no closed one-time recursion. It is marched with a band W (error ~ r^W, above) until it
     settles near the attractor (this selects the stable solution), then the time-translation invariant step
     is iterated with Anderson acceleration to ``tol``. λ_MF solves (E11): the top eigenvalue of
 
