@@ -339,6 +339,15 @@ def test_compare_populations_without_lyapunov():
     np.testing.assert_allclose(sim, th, rtol=0.08)
 
 
+def test_compare_one_trial_needs_blocks_longer_than_the_lags():
+    # one trial is cut into 4 time blocks: with steps < 4 (lags + 2) the long lags had no samples (NaN)
+    ens = snt.Ensemble(N=50, J=1.0, g=2.0)
+    with pytest.raises(ValueError, match="steps = 30 is too short for lags = 20 with one trial"):
+        snt.meanfield.compare(ens, steps=30, trials=1, seed=1, transient=10, lags=20, lyapunov=False)
+    cmp = snt.meanfield.compare(ens, steps=4 * 7, trials=1, seed=1, transient=10, lags=5, lyapunov=False)
+    assert np.all(np.isfinite(cmp.correlation.values)) and np.all(np.isfinite(cmp.correlation_stderr.values))
+
+
 # ------------------------------------------------------------------------------------ API, files, errors
 def test_datasets_round_trip_and_cli(tmp_path):
     from snt.cli import main

@@ -49,7 +49,8 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
     transient : int
         Discarded steps.
     lags : int
-        Largest lag of the correlation Δ(τ).
+        Largest lag of the correlation Δ(τ), ``lags >= 1``; ``steps >= lags + 2`` (``4 (lags + 2)`` for one
+        trial, whose error bars come from 4 time blocks).
     lyapunov : bool
         Estimate λ_max with :func:`snt.max_lyapunov` (``steps`` measured steps after ``transient``).
 
@@ -88,10 +89,16 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
     True
     """
     model = model_of(ens)
-    steps = check_int(steps, "steps", minimum=lags + 2 if isinstance(lags, int) else 2)
+    lags = check_int(lags, "lags", minimum=1)
     trials = check_int(trials, "trials", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
     transient = check_int(transient, "transient", minimum=0)
-    lags = check_int(lags, "lags", minimum=0)
+    # Δ(τ) needs lags + 2 steps per estimate; one trial is cut into 4 time blocks for its error bars
+    need = (lags + 2) * (4 if trials == 1 else 1)
+    if steps < need:
+        raise ValueError(f"steps = {steps} is too short for lags = {lags}" +
+                         (" with one trial (cut into 4 blocks for the error bars)" if trials == 1 else "") +
+                         f": need steps >= {need}; raise steps or lower lags")
     if not isinstance(lyapunov, bool):
         raise TypeError(f"lyapunov must be a bool, got {type(lyapunov).__name__}")
     root = as_seed_sequence(seed)
