@@ -2,11 +2,20 @@
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import snt
 from snt import ensembles
 
 N = 1000
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """Eigenvalues of N = 1000 matrices on one BLAS thread: on a busy 2-core machine a two-thread LAPACK call
+    is several times slower (as in test_stability)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def _eig(J):
