@@ -179,10 +179,7 @@ def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=20
     for u0 in guesses:
         sol = scipy.optimize.root(G, u0, jac=DG, method="hybr", options={"xtol": 1e-13, "maxfev": max_iter *
                                                                                (N + 1)})
-        u = sol.x
-        if np.all(np.isfinite(u)):
-            for _ in range(3):  # Newton polish with the exact Jacobian
-                u = u - np.linalg.solve(DG(u), G(u))
+        u = _polish(sol.x, G, DG)
         res = float(np.max(np.abs(G(u)))) if np.all(np.isfinite(u)) else np.inf
         if not res <= tol:
             failed += 1
@@ -232,6 +229,26 @@ def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=20
     attrs["n_starts"] = int(guesses.shape[0])
     attrs["n_failed"] = int(failed)
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _polish(u, G, DG, steps=3):
+    """Newton polish of a root with the exact Jacobian; a step is kept only while it lowers the residual, and
+    the polish stops at a singular Jacobian (a root at a bifurcation point, e.g. the origin at g_c)."""
+    if not np.all(np.isfinite(u)):
+        return u
+    res = float(np.max(np.abs(G(u))))
+    for _ in range(steps):
+        if res == 0.0:
+            break
+        try:
+            new = u - np.linalg.solve(DG(u), G(u))
+        except np.linalg.LinAlgError:
+            break
+        new_res = float(np.max(np.abs(G(new)))) if np.all(np.isfinite(new)) else np.inf
+        if not new_res <= res:
+            break
+        u, res = new, new_res
+    return u
 
 
 def _law(net, radius, eta, outlier):

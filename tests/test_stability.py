@@ -98,6 +98,14 @@ def test_fixed_points_given_starts_and_round_trip(tmp_path):
     xr.testing.assert_identical(snt.open(path), fp)
 
 
+def test_fixed_points_root_with_a_singular_jacobian():
+    # At g_c the origin is a root where DG = DF - I is singular: the Newton polish used to raise LinAlgError
+    for J in (np.array([[1.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])):
+        fp = snt.fixed_points(snt.Network(J, g=1.0), starts=np.zeros((1, len(J))))
+        np.testing.assert_array_equal(fp.u_star.values, np.zeros((1, len(J))))
+        assert float(fp.spectral_radius[0]) == pytest.approx(1.0, abs=1e-12)
+
+
 def test_fixed_points_bad_input():
     net = snt.Ensemble(N=5, J=1.0, g=0.5, sigma=0.1).sample(seed=1)
     with pytest.raises(ValueError, match="sigma = 0.1 > 0.*noiseless"):
