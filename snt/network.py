@@ -59,9 +59,11 @@ class Network:
         if J.shape[0] < 1:
             raise ValueError("J must have at least one neuron, got shape (0, 0)")
         N = J.shape[0]
-        theta = np.asarray(self.theta, dtype=np.float64) if not np.isscalar(self.theta) else self.theta
+        theta = self.theta
+        if isinstance(theta, np.ndarray) and theta.ndim == 0:
+            theta = theta.item()
         if np.ndim(theta) == 0:
-            theta = np.full(N, check_float(float(theta), "theta"))
+            theta = np.full(N, check_float(theta, "theta"))
         else:
             theta = check_array(theta, "theta")
             if theta.shape != (N,):
