@@ -123,3 +123,20 @@ def test_count_frequencies_on_known_signals():
 def test_bad_input(call, exc, words):
     with pytest.raises(exc, match=words):
         call()
+
+
+def test_continuation_and_spectra_figures():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from snt.bifurcation import spectra
+    net = snt.Ensemble(N=30, J=1.0, gamma=0.3).sample(seed=3)
+    fb = first_bifurcation(net, points=20, modes=3)
+    ax = snt.plot.continuation(fb)
+    assert len(ax.lines) == 3 + 2                       # three modes, the unit line, g_c
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), fb.modulus.isel(mode=0))
+    sp = spectra(net, [1.0, 2.0], steps=256, transient=50, seed=1, nperseg=64)
+    ax = snt.plot.power_spectra(sp)
+    assert len(ax.lines) == 2 and ax.get_xlabel() == "frequency [cycle/step]"
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), sp.power.sel(g=2.0))
+    plt.close("all")

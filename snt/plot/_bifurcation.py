@@ -3,7 +3,7 @@ power spectra."""
 
 import numpy as np
 
-from ._common import label
+from ._common import axes, label
 
 __all__ = ["orbit_diagram", "continuation", "power_spectra"]
 
@@ -47,10 +47,7 @@ def orbit_diagram(ds, fig=None, theory=None, g_critical=None):
 
 def continuation(ds, ax=None):
     """Moduli of the leading eigenvalues of DF at the fixed point along g, with the unit line."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
+    ax = axes(ax)
     for mode in ds.mode.values:
         ax.plot(ds.g.values, ds.modulus.sel(mode=mode).values, lw=1)
     ax.axhline(1.0, color="0.5", lw=0.8)
@@ -65,10 +62,7 @@ def continuation(ds, ax=None):
 
 def power_spectra(ds, ax=None):
     """Power spectra of m(t) at the gains of ``snt.bifurcation.spectra`` (log scale)."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
+    ax = axes(ax)
     for g in ds.g.values:
         ax.semilogy(ds.frequency.values, ds.power.sel(g=g).values, lw=0.8, label=f"g = {g:g}")
     ax.set_xlabel(label(ds.frequency))
