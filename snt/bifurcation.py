@@ -221,12 +221,18 @@ def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1,
     ['fixed point', 'chaotic']
     """
     check_network(net)
-    gains = np.asarray(gains, dtype=float)
-    if gains.ndim != 1 or gains.size == 0 or np.any(~np.isfinite(gains)) or np.any(gains < 0):
-        raise ValueError(f"gains must be a non-empty 1-D array of finite values >= 0, got {gains!r}")
+    gains = _check_gains(gains)
     kwargs = {"steps": steps, "transient": transient, "samples": samples, "trials": trials, **options}
     return sweep(_orbit_study, {"g": gains}, base=net, seed=seed, client=client, progress=progress,
                  study_kwargs=kwargs, common_random_numbers=True)
+
+
+def _check_gains(gains):
+    """A non-empty 1-D float array of finite gains >= 0."""
+    gains = np.asarray(gains, dtype=float)
+    if gains.ndim != 1 or gains.size == 0 or np.any(~np.isfinite(gains)) or np.any(gains < 0):
+        raise ValueError(f"gains must be a non-empty 1-D array of finite values >= 0, got {gains!r}")
+    return gains
 
 
 def _newton(net, u, tol=1e-11):
@@ -405,7 +411,9 @@ def spectra(net, gains, *, steps=4096, transient=2000, seed=None, nperseg=1024):
         ``power`` (g, frequency) in 1/(cycle/step), ``frequency`` in cycles per step.
     """
     check_network(net)
-    gains = np.atleast_1d(np.asarray(gains, dtype=float))
+    gains = _check_gains(np.atleast_1d(np.asarray(gains, dtype=float)))
+    steps = check_int(steps, "steps", minimum=16)
+    transient = check_int(transient, "transient", minimum=0)
     root = as_seed_sequence(seed)
     nper = min(check_int(nperseg, "nperseg", minimum=16), steps)
     rows = []

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import snt
-from snt.bifurcation import count_frequencies, first_bifurcation, fixed_point_continuation, gain_sweep, orbit_point
+from snt.bifurcation import (count_frequencies, first_bifurcation, fixed_point_continuation, gain_sweep, orbit_point,
+                             spectra)
 
 
 def _rho(J, gamma, g):
@@ -119,6 +120,8 @@ def test_count_frequencies_on_known_signals():
     (lambda: first_bifurcation(snt.Network(np.eye(2)), method="newton"), ValueError, "method"),
     (lambda: first_bifurcation(snt.Network(np.eye(2), theta=0.1), method="origin"), ValueError, "theta = 0"),
     (lambda: orbit_point(snt.Network(np.eye(2)), 0, steps=100, samples=200), ValueError, "samples"),
+    (lambda: spectra(snt.Network(np.eye(2)), []), ValueError, "gains"),
+    (lambda: spectra(snt.Network(np.eye(2)), [1.0], steps=8), ValueError, "steps must be >= 16"),
 ])
 def test_bad_input(call, exc, words):
     with pytest.raises(exc, match=words):
@@ -129,7 +132,6 @@ def test_continuation_and_spectra_figures():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from snt.bifurcation import spectra
     net = snt.Ensemble(N=30, J=1.0, gamma=0.3).sample(seed=3)
     fb = first_bifurcation(net, points=20, modes=3)
     ax = snt.plot.continuation(fb)
