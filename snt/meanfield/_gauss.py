@@ -225,7 +225,7 @@ def _tanh_row_pairs(xs, g, b, ft, z, w, ch, cw, jmax):
 
     With :math:`P = e^{2gx}` and :math:`c_j = 2\cosh(2gbz_j)` the two nodes :math:`\pm z_j` give
     :math:`r_+ + r_- = (2 + P c_j)/(1 + P c_j + P^2)`, :math:`r = 1/(1 + e^{2g(x \pm bz)})`, and
-    :math:`	anh = 1 - 2r`: one division per pair of nodes.
+    :math:`\tanh = 1 - 2r`: one division per pair of nodes.
     """
     n = z.shape[0]
     c = n // 2
