@@ -381,6 +381,9 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
             g_c = scipy.optimize.brentq(excess, lo, hi, xtol=1e-12)
             ng = net0.replace(g=g_c)
             x = _newton(ng, u_lo)
+            if x is None:
+                raise RuntimeError(f"first_bifurcation: Newton lost the fixed-point branch at g = {g_c:.6g} "
+                                   f"(between the grid gains {lo:.6g} and {hi:.6g}; a fold?); refine `points`")
             crit = _leading(np.linalg.eigvals(jacobian(ng, x)), 1)[0]
             kind = _bifurcation_type(crit)
     data = {
