@@ -220,7 +220,7 @@ def _theta0(clf):
 
 
 @pytest.mark.parametrize("factor", [1.0, 10.0])
-def test_lr_eigenvalues_scales_the_adam_eigenvalue_step(digits, factor):
+def test_lr_eigenvalues_and_lr_gamma_scale_the_adam_steps(digits, factor):
     X, y, _, _ = digits
     kw = dict(model="wilson-cowan", steps=5, n_nodes=64, optimizer="adam", maxiter=1, batch_size=100, lr=0.1,
               enforce_stability=False, seed=0)
@@ -234,6 +234,11 @@ def test_lr_eigenvalues_scales_the_adam_eigenvalue_step(digits, factor):
     # the eigenvectors and gamma keep the common rate
     np.testing.assert_array_equal(fast.params_.phi_tr, base.params_.phi_tr)
     assert fast.params_.gamma == base.params_.gamma
+    slow_gamma = AttractorClassifier(lr_gamma=0.1 / (2 * factor), **kw).fit(X[:100], y[:100])
+    assert abs(base.params_.gamma - p0.gamma) > 1e-3
+    assert slow_gamma.params_.gamma - p0.gamma == pytest.approx((base.params_.gamma - p0.gamma) / (2 * factor),
+                                                                rel=1e-9)
+    np.testing.assert_array_equal(slow_gamma.params_.lam_tr, base.params_.lam_tr)
 
 
 def test_lr_eigenvalues_preconditions_lbfgs(digits):

@@ -37,6 +37,8 @@ def register(subparsers):
     t.add_argument("--lr-decay", type=float, default=1.0)
     t.add_argument("--lr-eigenvalues", type=float, default=None,
                    help="Adam learning rate of the trained eigenvalues (default: --lr)")
+    t.add_argument("--lr-gamma", type=float, default=None,
+                   help="Adam learning rate of the trained dynamical scalar gamma (default: --lr)")
     t.add_argument("--input-scale", type=float, default=1.0,
                    help="initial condition = input-scale x pixels (default 1, the papers' contract)")
     t.add_argument("--steps", type=int, default=None)
@@ -95,7 +97,8 @@ def train_command(args):
                               n_nodes=args.n_nodes, dtype=args.dtype, optimizer=args.optimizer,
                               maxiter=args.maxiter, batch_size=args.batch_size, validation=args.validation,
                               patience=args.patience, lr=args.lr, lr_decay=args.lr_decay,
-                              lr_eigenvalues=args.lr_eigenvalues, input_scale=args.input_scale, seed=args.seed,
+                              lr_eigenvalues=args.lr_eigenvalues, lr_gamma=args.lr_gamma,
+                              input_scale=args.input_scale, seed=args.seed,
                               verbose=not args.quiet)
     t0 = time.perf_counter()
     clf.fit(X, y, checkpoint=args.checkpoint)

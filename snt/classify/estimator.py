@@ -1,8 +1,8 @@
 r"""scikit-learn estimator around the planted-attractor models.
 
 An item :math:`x \in \mathbb R^F` (pixels in [0, 1]) is multiplied by ``input_scale`` (default 1),
-zero-padded to the :math:`N` nodes, used as the initial condition, integrated for ``steps`` steps of size ``dt``; the class is that of the nearest planted
-attractor (or, with ``readout="strict"``, the one whose sign pattern is matched on every node).
+zero-padded to the :math:`N` nodes, used as the initial condition, integrated for ``steps`` steps of size
+``dt``; the class is that of the nearest planted attractor (or, with ``readout="strict"``, the one whose sign pattern is matched on every node).
 """
 
 from __future__ import annotations
@@ -118,11 +118,16 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Factor applied to the Adam learning rate after every epoch (1 = constant, as in the papers).
     lr_eigenvalues : float, optional
         Adam learning rate of the trained eigenvalues :math:`\lambda_{tr}` (default ``lr``, the papers'
-        single rate; the eigenvectors and γ keep ``lr``, and ``lr_decay`` applies to both). The eigenvalues
+        single rate; the eigenvectors keep ``lr``, and ``lr_decay`` applies to every rate). The eigenvalues
         can need steps orders of magnitude larger than the eigenvector entries (Wilson–Cowan: λ of order
-        10-100, Φ entries of order :math:`1/\sqrt N`). With L-BFGS the ratio ``lr_eigenvalues / lr`` preconditions
-        the eigenvalues instead (variable scaling by its square root: the first quasi-Newton step along
-        them is that factor larger, as for gradient descent with the two rates).
+        10-100, Φ entries of order :math:`1/\sqrt N`). With L-BFGS the ratio ``lr_eigenvalues / lr``
+        preconditions the eigenvalues instead (variable scaling by its square root: the first quasi-Newton
+        step along them is that factor larger, as for gradient descent with the two rates).
+    lr_gamma : float, optional
+        Adam learning rate of the trained dynamical scalar γ (default ``lr``; same L-BFGS meaning as
+        ``lr_eigenvalues``). Ignored by models that do not train γ (CVFR). Wilson–Cowan at the papers'
+        rate 0.1 moves its time-scale ratio γ by up to 0.1 per mini-batch, i.e. across much of its box
+        within one epoch.
     readout : {"nearest", "strict"}
         Nearest attractor, or strict sign match on every node (double well and SNT map only; rejected
         items are predicted as -1).
@@ -182,7 +187,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
-                 lr_decay=1.0, lr_eigenvalues=None, input_scale=1.0, readout="nearest", sigma=None, init="orthogonal", enforce_stability=True,
+                 lr_decay=1.0, lr_eigenvalues=None, lr_gamma=None, input_scale=1.0, readout="nearest", sigma=None,
+                 init="orthogonal", enforce_stability=True,
                  n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
@@ -198,6 +204,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.lr_decay = lr_decay
         self.lr_eigenvalues = lr_eigenvalues
+        self.lr_gamma = lr_gamma
         self.input_scale = input_scale
         self.readout = readout
         self.sigma = sigma
@@ -223,6 +230,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         _check_positive(self.dt, "dt")
         _check_positive(self.n_nodes, "n_nodes", integer=True)
         _check_positive(self.lr_eigenvalues, "lr_eigenvalues")
+        _check_positive(self.lr_gamma, "lr_gamma")
         _check_positive(self.input_scale, "input_scale", allow_none=False)
         return name
 
@@ -356,11 +364,14 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     def _train(self, params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every, callback,
                progress, checkpoint, checkpoint_every, resume, rng, chunk):
         lower, upper = bounds(self.model_, self.dt_)
-        lr_scale = None
-        if self.lr_eigenvalues is not None and float(self.lr_eigenvalues) != lr:
-            n, k = self.model_.n_nodes, self.model_.n_classes
-            lr_scale = np.ones(len(lower))
-            lr_scale[n * (n - k): n * (n - k) + (n - k)] = float(self.lr_eigenvalues) / lr
+        n, m = self.model_.n_nodes, self.model_.n_nodes - self.model_.n_classes
+        lr_scale = np.ones(len(lower))              # theta = (vec Phi_tr, lambda_tr, [gamma])
+        if self.lr_eigenvalues is not None:
+            lr_scale[n * m: n * m + m] = float(self.lr_eigenvalues) / lr
+        if self.lr_gamma is not None and self.model_.trains_gamma:
+            lr_scale[-1] = float(self.lr_gamma) / lr
+        if np.all(lr_scale == 1.0):
+            lr_scale = None
         return train(self.model_, pack(self.model_, params), Xp, y, steps=self.steps_, dt=self.dt_,
                      optimizer=optimizer, maxiter=maxiter, batch_size=batch_size, lr=lr,
                      lower=lower, upper=upper, val_fn=val_fn, patience=self.patience,
