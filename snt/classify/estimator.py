@@ -110,8 +110,9 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Adam mini-batch (default 200), or the first L-BFGS stage (default: full batch).
     validation : float
         Fraction of the training set held out for validation accuracy and early stopping (0 = none).
-    patience : int
-        Validation checks without improvement before stopping.
+    patience : int or None
+        Validation checks without improvement before stopping (None: never stop early; the parameters of
+        the best validation accuracy are restored at the end in either case).
     lr : float, optional
         Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2).
     lr_decay : float
