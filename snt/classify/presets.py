@@ -19,7 +19,7 @@ validation accuracy, so the final fit is exactly the run compared during the sel
   drifts to 1.9) and 10 or 20 drive the eigenvalues to the stability box (all nodes high, chance).
   Full-batch L-BFGS stops at chance with or without the eigenvalue preconditioning (ratio 70): it converges
   in about 30 iterations to the state with every node high, whose loss (0.002 at N = 128: 10 nodes per
-  class block) is below the loss of the one-rate Adam runs, the eigenvalues staying near their start.
+  class block) is close to the 0.0017 of the one-rate Adam run; the eigenvalues stay near their start.
 * CVFR (both): 60 steps of 0.03 (T = 1.8; over the papers' 300 steps the adjoint of this contracting flow
   vanishes on digits); ``input_scale=0.1`` (the attractor level is :math:`x_p = 0.85/\sqrt N`, 0.075 at
   N = 128, while pixels reach 1, so unscaled items are binarised by the first steps: validation 0.92 against
