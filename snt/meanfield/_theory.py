@@ -22,6 +22,8 @@ UNITS = {"units": "1"}
 
 #: Largest input-covariance change |K(W) - K_inf|/(1-γ) left beyond the band of the stationary march.
 BAND_TOL = 1e-8
+#: largest number of accelerated iterations of one band refinement
+REFINE_STEPS = 500
 
 
 def _grid(step, half_width):
@@ -180,6 +182,11 @@ def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
         W = band if band is not None else max(lags, _band_for(model.gamma, tol)) + 8
         # converge coarsely first, widen the band if needed, then converge to tol on the final band
         sol = solve_banded(model, W, z, w, max(tol, 1e-7) if band is None else tol, max_steps, m0, v0)
+    # Near the edge of chaos the correlations decay slowly (r -> 1) and the band the rule below asks for
+    # grows without bound, each refinement costing O(W) pair integrals per iteration: the band is capped
+    # (the solution is then reported as not converged, with its edge error) and so are the iterations.
+    W_cap = max(8 * W, 512)
+    refine_steps = min(max_steps, REFINE_STEPS)
     for _ in range(4):
         D = sol["Delta"]
         m, v = sol["m"], D[:, 0]
@@ -196,18 +203,26 @@ def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
         target = max(tol, BAND_TOL)
         if err <= target:
             if sol["change"] > tol:
-                sol = refine_banded(model, W, z, w, tol, max_steps, m, D, sol)
+                sol = refine_banded(model, W, z, w, tol, refine_steps, m, D, sol)
+                if not sol["converged"]:
+                    break
                 continue
+            break
+        if W >= W_cap:
+            sol = {**sol, "converged": False,
+                   "method": sol["method"] + f"; band capped at W={W} (edge error {err:.1e} > {target:.0e})"}
             break
         # decay per lag, read in the middle of the band (the band's end is distorted by the truncation)
         h = W // 2
         num = float(np.max(np.abs(D[:, h] - q_inf)))
         den = float(np.max(np.abs(D[:, h - 1] - q_inf)))
         r = min(max(num / den if den > 0 else model.gamma, model.gamma), 0.99)
-        extra = int(np.ceil(np.log(err / target) / np.log(1.0 / r))) + 2
+        extra = min(int(np.ceil(np.log(err / target) / np.log(1.0 / r))) + 2, W_cap - W)
         W += extra
         D0 = np.concatenate([D, np.repeat(D[:, -1:], extra, axis=1)], axis=1)
-        sol = refine_banded(model, W, z, w, tol, max_steps, m, D0, sol)
+        sol = refine_banded(model, W, z, w, tol, refine_steps, m, D0, sol)
+        if not sol["converged"]:
+            break
     D = sol["Delta"]
     m = sol["m"]
     # Q(τ), C(τ): only up to the lag where Δ stops changing (then constant).
