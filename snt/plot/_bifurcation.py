@@ -40,8 +40,9 @@ def orbit_diagram(ds, fig=None, theory=None, g_critical=None):
         if g_critical is not None and np.isfinite(g_critical):
             ax.axvline(g_critical, color="C2", ls="--", lw=0.8)
     bottom.set_xlabel(label(ds.g))
-    bottom.set_ylabel(label(ds.lambda_max))
+    bottom.set_ylabel(f"λ_max [{ds.lambda_max.attrs.get('units', '1/step')}]")
     bottom.legend(loc="upper left", fontsize="small")
+    fig.align_ylabels((top, bottom))
     return fig
 
 
