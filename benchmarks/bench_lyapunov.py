@@ -14,21 +14,13 @@ timings, and peers from PyPI computing the same quantity.
 import argparse
 import importlib.util
 import pathlib
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 import snt
 
-
-def timed(fn, repeats=1):
-    best, out = np.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+from _timing import timed
 
 
 def ratio_table(shapes, repeats):

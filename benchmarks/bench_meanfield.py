@@ -3,19 +3,15 @@
 Run: python3 benchmarks/bench_meanfield.py
 """
 
-import time
 
 import snt
+
+from _timing import best_of
 
 
 def _best(fn, repeat):
     fn()  # compile / load the numba cache
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(fn, repeat)
 
 
 def main():

@@ -8,21 +8,13 @@ a simulate() of the same trials and steps.
 """
 
 import argparse
-import time
 
 import snt
 from snt import response
 
+from _timing import best_of
+
 SHAPES = [(200, 16, 1000), (1000, 16, 300)]
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main(argv=None):

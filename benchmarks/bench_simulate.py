@@ -10,23 +10,15 @@ and prints neuron-steps per second and the ratios simulate / bare-BLAS and simul
 """
 
 import argparse
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import snt
 
+from _timing import best_of
+
 SHAPES = [(1000, 1, 4000), (1000, 64, 300), (4000, 16, 60)]
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bare_blas(J, B, steps):
