@@ -108,9 +108,10 @@ def test_stability_is_restored_when_lost(digits):
     assert bool(st.stable.all()) and float(st.residual.max()) < 1e-10
 
 
-def test_checkpoint_resume_reproduces_uninterrupted_run(digits, tmp_path):
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_checkpoint_resume_reproduces_uninterrupted_run(digits, tmp_path, ema):
     X, y, _, _ = digits
-    kw = dict(model="sa-node", steps=8, n_nodes=64, optimizer="adam", batch_size=100, lr=1e-2, seed=3)
+    kw = dict(model="sa-node", steps=8, n_nodes=64, optimizer="adam", batch_size=100, lr=1e-2, seed=3, ema=ema)
     full = AttractorClassifier(maxiter=4, **kw).fit(X[:400], y[:400])
     ck = tmp_path / "ck.npz"
 
@@ -217,6 +218,42 @@ def _theta0(clf):
     from snt.classify.objective import pack
 
     return pack(clf.model_, clf.model_.init_params(np.random.default_rng(clf.seed), init=clf.init))
+
+
+def test_ema_returns_the_moving_average_of_the_iterates(digits):
+    X, y, _, _ = digits
+    kw = dict(model="sa-node", steps=6, n_nodes=64, optimizer="adam", batch_size=100, lr=3e-2,
+              enforce_stability=False, seed=2)
+    # one mini-batch per epoch: the iterates theta_1, theta_2 are the results of 1 and 2 epochs
+    th = [AttractorClassifier(maxiter=k, **kw).fit(X[:100], y[:100]).params_ for k in (1, 2)]
+    model = AttractorClassifier(**kw).fit(X[:100], y[:100]).model_
+    init = model.init_params(np.random.default_rng(2))
+    mu = 0.8
+    avg = AttractorClassifier(maxiter=2, ema=mu, **kw).fit(X[:100], y[:100])
+    expect = mu * mu * init.lam_tr + mu * (1 - mu) * th[0].lam_tr + (1 - mu) * th[1].lam_tr
+    assert np.abs(th[1].lam_tr - th[0].lam_tr).max() > 1e-3          # the iterates do move
+    np.testing.assert_allclose(avg.params_.lam_tr, expect, rtol=1e-9, atol=1e-12)
+    exp_phi = mu * mu * init.phi_tr + mu * (1 - mu) * th[0].phi_tr + (1 - mu) * th[1].phi_tr
+    np.testing.assert_allclose(avg.params_.phi_tr, exp_phi, rtol=1e-9, atol=1e-12)
+    assert "moving average" in avg.result_.message
+    assert avg.stability().residual.max() < 1e-10                    # the average keeps the planted points
+    with pytest.raises(ValueError, match="ema"):
+        AttractorClassifier(maxiter=2, ema=1.0, **kw).fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="adam"):
+        AttractorClassifier(maxiter=2, ema=0.5, **{**kw, "optimizer": "lbfgs"}).fit(X[:100], y[:100])
+
+
+def test_cross_entropy_loss_trains_and_is_validated(digits):
+    X, y, Xt, yt = digits
+    kw = dict(model="sa-node", steps=10, n_nodes=64, optimizer="adam", batch_size=50, lr=1e-2, seed=0)
+    clf = AttractorClassifier(maxiter=6, loss="xent", **kw).fit(X[:500], y[:500])
+    h = clf.result_.history["loss"]
+    assert h[-1] < 0.5 * h[0]                       # per-item cross-entropy (chance level: about log K)
+    assert clf.score(Xt, yt) > 0.5
+    with pytest.raises(ValueError, match="loss"):
+        AttractorClassifier(loss="hinge", **kw).fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="temperature"):
+        AttractorClassifier(loss="xent", temperature=0.0, **kw).fit(X[:50], y[:50])
 
 
 @pytest.mark.parametrize("factor", [1.0, 10.0])

@@ -32,10 +32,12 @@ def richardson(f, h=1e-5):
     return (4 * c(h / 2) - c(h)) / 3
 
 
+@pytest.mark.parametrize("loss", ["mse", "xent"])
 @pytest.mark.parametrize("name", list(MODELS))
-def test_gradient_matches_central_differences(name):
+def test_gradient_matches_central_differences(name, loss):
     make, steps, dt, noise, lam_scale = MODELS[name]
     model = make()
+    model.loss = loss
     rng = np.random.default_rng(0)
     p = _random_params(model, rng, lam_scale)
     X = rng.random((7, model.n_nodes))
@@ -53,6 +55,28 @@ def test_gradient_matches_central_differences(name):
         fd = richardson(lambda h: obj(theta + h * d)[0])
         rel = abs(g @ d - fd) / abs(fd)
         assert rel < 1e-6, f"{name} {block}: analytic {g @ d} vs finite differences {fd} (rel {rel:.2e})"
+
+
+def test_cross_entropy_value_against_plain_softmax():
+    model = DoubleWell(20, 3)
+    model.loss, model.temperature = "xent", 0.3
+    rng = np.random.default_rng(4)
+    out = rng.normal(0.0, 0.5, (5, 20))
+    Y = np.array([0, 2, 1, 1, 0])
+    t = model.targets()
+    tau = 0.3 * min(((t[k] - t[l]) ** 2).sum() for k in range(3) for l in range(3) if k != l)
+    logits = np.array([[-((o - tk) ** 2).sum() / tau for tk in t] for o in out])
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    loss, grad = model.output_loss(out, Y, 1.0 / 5)
+    assert loss == pytest.approx(-logp[np.arange(5), Y].mean(), rel=1e-12)
+    # gradient with respect to the outputs against central differences
+    d = rng.standard_normal(out.shape)
+    fd = richardson(lambda h: model.output_loss(out + h * d, Y, 1.0 / 5)[0])
+    assert (grad * d).sum() == pytest.approx(fd, rel=1e-8)
+    # a state equidistant from every target gets no push along any target difference
+    centre = np.tile(t.mean(0), (3, 1))
+    _, g0 = model.output_loss(centre, np.array([0, 1, 2]), 1.0)
+    np.testing.assert_allclose(g0.sum(0), 0.0, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -245,10 +245,61 @@ class PlantedModel:
         return np.maximum(d, 0.0)
 
     # ------------------------------------------------------------------ loss and gradient
-    def loss_grad(self, params, X, Y, steps, dt, coupling=None, noise=None, scale=None):
-        r"""Mean squared error of the final outputs and its exact gradient.
+    #: training loss: "mse" (the papers') or "xent" (cross-entropy of the nearest-attractor readout)
+    loss = "mse"
+    #: temperature of "xent" in units of the smallest squared distance between two targets
+    temperature = 0.1
 
-        .. math:: L = \frac{1}{B\,n_\mathrm{out}} \sum_{b,i} (o_{b,i}(T) - \xi^{y_b}_i)^2
+    def loss_scale(self, n_items):
+        """Default factor of the summed loss: mean over items (and over output nodes for "mse")."""
+        n_out = self.targets().shape[1] if self.loss == "mse" else 1
+        return 1.0 / (n_items * n_out)
+
+    def target_separation(self):
+        r""":math:`\min_{k\ne l}\lVert t_k - t_l\rVert^2`, the unit of the "xent" temperature."""
+        t = self.targets()
+        d = ((t[:, None, :] - t[None, :, :]) ** 2).sum(2)
+        return float(d[~np.eye(len(t), dtype=bool)].min())
+
+    def output_loss(self, out, Y, scale):
+        r"""Loss of the final outputs and its gradient with respect to them.
+
+        ``"mse"``: :math:`L = s\sum_{b,i}(o_{b,i} - t^{y_b}_i)^2` (the papers' Keras ``mse`` with
+        :math:`s = 1/(B\,n_\mathrm{out})`).
+
+        ``"xent"``: the cross-entropy of the nearest-attractor readout made soft,
+
+        .. math::
+
+            L = -s\sum_b \log p_{b,y_b}, \qquad
+            p_{b,k} = \frac{e^{-d_{b,k}/\tau}}{\sum_l e^{-d_{b,l}/\tau}}, \qquad
+            d_{b,k} = \lVert o_b - t_k\rVert^2,
+
+        with :math:`s = 1/B` and :math:`\tau` = ``temperature`` times the smallest squared distance between
+        two targets. Its gradient is :math:`\partial L/\partial o_b = (2s/\tau)(\sum_k p_{b,k}t_k - t_{y_b})`:
+        it pushes the output along the difference between the targets only, so unlike the mean squared
+        error it cannot be lowered by a state that is equally close to every target.
+        """
+        t = self.targets()
+        if self.loss == "mse":
+            diff = out - t.astype(out.dtype)[Y]
+            loss = float(scale * np.einsum("ij,ij->", diff, diff, dtype=np.float64))
+            return loss, ((2.0 * scale) * diff).astype(out.dtype, copy=False)
+        if self.loss != "xent":
+            raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
+        o = out.astype(np.float64)
+        tau = self.temperature * self.target_separation()
+        z = -np.maximum((o * o).sum(1)[:, None] - 2.0 * (o @ t.T) + (t * t).sum(1)[None, :], 0.0) / tau
+        z -= z.max(1, keepdims=True)
+        ez = np.exp(z)
+        norm = ez.sum(1, keepdims=True)
+        rows = np.arange(len(Y))
+        loss = float(scale * (np.log(norm[:, 0]) - z[rows, Y]).sum())
+        p = ez / norm
+        return loss, ((2.0 * scale / tau) * (p @ t - t[Y])).astype(out.dtype)
+
+    def loss_grad(self, params, X, Y, steps, dt, coupling=None, noise=None, scale=None):
+        r"""Training loss of the final outputs (:meth:`output_loss`) and its exact gradient.
 
         Parameters
         ----------
@@ -264,7 +315,8 @@ class PlantedModel:
         noise : object, optional
             Frozen noise for stochastic models (common random numbers).
         scale : float, optional
-            Multiplies the loss; default ``1/(B n_out)`` (use ``1/(B_total n_out)`` for chunks).
+            Multiplies the summed loss; default :meth:`loss_scale` of ``B`` (use that of the whole batch
+            for chunks).
 
         Returns
         -------
@@ -279,14 +331,10 @@ class PlantedModel:
         A = coupling.A.astype(self.dtype, copy=False)
         s0 = self.initial_state(X)
         traj = self.forward(A, params.gamma, s0, steps, dt, noise, **self._work_kw())
-        out = self.output(traj[-1])
-        t = self.targets().astype(self.dtype)[Y]
-        diff = out - t
         if scale is None:
-            scale = 1.0 / diff.size
-        loss = float(scale * np.einsum("ij,ij->", diff, diff, dtype=np.float64))
-        p_out = (2.0 * scale) * diff
-        p_T = self.output_adjoint(traj[-1], p_out.astype(self.dtype))
+            scale = self.loss_scale(len(X))
+        loss, p_out = self.output_loss(self.output(traj[-1]), np.asarray(Y), scale)
+        p_T = self.output_adjoint(traj[-1], p_out)
         G, d_gamma, _ = self.backward(A, params.gamma, traj, p_T, dt, noise)
         return loss, G.astype(np.float64), float(d_gamma)
 

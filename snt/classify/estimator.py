@@ -129,6 +129,11 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         ``lr_eigenvalues``). Ignored by models that do not train γ (CVFR). Wilson–Cowan at the papers'
         rate 0.1 moves its time-scale ratio γ by up to 0.1 per mini-batch, i.e. across much of its box
         within one epoch.
+    ema : float, optional
+        Adam only: momentum :math:`\mu` of an exponential moving average of the parameters over the
+        mini-batch steps (e.g. 0.99); the average is what is validated and returned (see
+        :mod:`snt.classify.training`). Averaging the late iterates of a noisy optimiser usually generalises
+        better than the last iterate.
     readout : {"nearest", "strict"}
         Nearest attractor, or strict sign match on every node (double well and SNT map only; rejected
         items are predicted as -1).
@@ -139,6 +144,15 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         patterns (the papers' Keras initialiser), or drawn inside the orthogonal complement of the planted
         span, which makes :math:`A` symmetric with :math:`\lVert A\rVert_2 = \max|\lambda|` at the start
         (see :meth:`PlantedModel.init_params`).
+    loss : {"mse", "xent"}
+        Training loss: the mean squared error between the final state and the planted pattern of the
+        item's class (the papers'), or the cross-entropy of the nearest-attractor readout made soft,
+        :math:`p_k \propto \exp(-\lVert o - t_k\rVert^2/\tau)` (see :meth:`PlantedModel.output_loss`). The
+        mean squared error also rewards nodes that are the same in every pattern; when only a few nodes
+        tell the classes apart (Wilson–Cowan: 10 of 128 at K = 10) its minimum can be a state equally far
+        from every pattern.
+    temperature : float
+        :math:`\tau` of ``loss="xent"`` in units of the smallest squared distance between two patterns.
     enforce_stability : bool
         After training, if an attractor is unstable, shrink :math:`\lambda_{tr}` towards 0 (bisection on a
         common factor) until all are stable.
@@ -188,8 +202,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
-                 lr_decay=1.0, lr_eigenvalues=None, lr_gamma=None, input_scale=1.0, readout="nearest", sigma=None,
-                 init="orthogonal", enforce_stability=True,
+                 lr_decay=1.0, lr_eigenvalues=None, lr_gamma=None, ema=None, input_scale=1.0, readout="nearest",
+                 sigma=None, init="orthogonal", loss="mse", temperature=0.1, enforce_stability=True,
                  n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
@@ -205,11 +219,14 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.lr_decay = lr_decay
         self.lr_eigenvalues = lr_eigenvalues
+        self.ema = ema
         self.lr_gamma = lr_gamma
         self.input_scale = input_scale
         self.readout = readout
         self.sigma = sigma
         self.init = init
+        self.loss = loss
+        self.temperature = temperature
         self.enforce_stability = enforce_stability
         self.n_threads = n_threads
         self.seed = seed
@@ -233,6 +250,9 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         _check_positive(self.lr_eigenvalues, "lr_eigenvalues")
         _check_positive(self.lr_gamma, "lr_gamma")
         _check_positive(self.input_scale, "input_scale", allow_none=False)
+        if self.loss not in ("mse", "xent"):
+            raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
+        _check_positive(self.temperature, "temperature", allow_none=False)
         return name
 
     def _check_y(self, y, n_classes=None):
@@ -323,6 +343,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         if n_nodes < X.shape[1]:
             raise ValueError(f"n_nodes={n_nodes} must be >= the number of features {X.shape[1]}")
         self.model_ = make_model(name, n_nodes, K, dtype=np.dtype(self.dtype).type, sigma=self.sigma)
+        self.model_.loss, self.model_.temperature = self.loss, float(self.temperature)
         cls_lr = MODELS[name][2]
         lr = _check_positive(self.lr if lr is None else lr, "lr")
         lr = cls_lr if lr is None else lr
@@ -382,7 +403,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      checkpoint_every=checkpoint_every, resume=resume, rng=rng, chunk=chunk,
                      stochastic=getattr(self.model_, "sigma", 0.0) > 0,
                      lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
-                     lr_scale=lr_scale)
+                     lr_scale=lr_scale, ema=self.ema)
 
     def _finish(self):
         c = self.model_.coupling(self.params_)
@@ -553,6 +574,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         clf.n_features_in_ = int(ds.attrs["n_features_in"])
         clf.model_ = make_model(name, int(ds.attrs["n_nodes"]), K, dtype=np.dtype(clf.dtype).type,
                                 sigma=clf.sigma)
+        clf.model_.loss, clf.model_.temperature = clf.loss, float(clf.temperature)
         clf.steps_, clf.dt_ = int(ds.attrs["steps"]), float(ds.attrs["dt"])
         clf.eval_steps_ = int(ds.attrs["eval_steps"])
         clf.params_ = Params(np.asarray(ds["phi_tr"].values, float), np.asarray(ds["lam_tr"].values, float),

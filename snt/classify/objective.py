@@ -86,8 +86,7 @@ class Objective:
         # the O(N^3) spectral work in the precision of the trajectories (float32 models: float32)
         coupling = model.coupling(params, dtype=model.dtype)
         B = len(self.X)
-        n_out = model.targets().shape[1]
-        scale = 1.0 / (B * n_out)
+        scale = model.loss_scale(B)
         loss = 0.0
         G = np.zeros((model.n_nodes, model.n_nodes))
         dg = 0.0

@@ -11,6 +11,11 @@ Both minimise the loss of :class:`~snt.classify.objective.Objective` with its ex
   Adam (:math:`\beta_1=0.9, \beta_2=0.999, \epsilon=10^{-7}`, bias correction in the step size), followed by a
   projection of λ and γ onto their boxes (the box replaces the original clipping inside the forward pass).
   ``lr_decay`` multiplies the learning rate after every epoch (1 = the papers' constant rate).
+  ``ema`` (a momentum :math:`\mu`, e.g. 0.99) keeps the exponential moving average of the parameters over the
+  mini-batch steps, :math:`\bar\theta \leftarrow \mu\bar\theta + (1-\mu)\theta` (as Keras' ``use_ema``);
+  validation, checkpoints' best parameters and the result use :math:`\bar\theta` while the steps continue
+  from :math:`\theta`. The average of points inside the boxes stays inside them, and every parameter
+  vector keeps the planted patterns as exact fixed points, so the average is a valid model.
 * ``lr_scale`` (both): a per-parameter learning-rate factor :math:`\rho` (default 1). Adam uses the rate
   :math:`\eta \rho_i` for parameter :math:`i` (e.g. a larger rate for the eigenvalues than for the
   eigenvector entries). L-BFGS-B optimises the rescaled variables :math:`z_i = \theta_i/\sqrt{\rho_i}` (bounds
@@ -133,13 +138,20 @@ def load_checkpoint(path):
 
 def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr, lower, upper,
           val_fn=None, patience=None, val_every=1, callback=None, progress=False, checkpoint=None,
-          checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0, lr_scale=None):
+          checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0, lr_scale=None,
+          ema=None):
     """Run one optimisation; returns ``(theta, OptimizeResult)`` (see the module docstring).
 
     ``X`` and ``Y`` are the (padded) training inputs and class indices; ``theta0`` the initial flat
     parameter vector; ``lower``/``upper`` the boxes; ``rng`` a Generator for shuffling, subsets and noise keys;
-    ``lr_scale`` None or a positive array shaped like ``theta0`` (per-parameter step factor).
+    ``lr_scale`` None or a positive array shaped like ``theta0`` (per-parameter step factor); ``ema`` None
+    or the moving-average momentum in [0, 1) (Adam only).
     """
+    if ema is not None:
+        if optimizer != "adam":
+            raise ValueError("ema (moving average of the parameters) applies to optimizer='adam' only")
+        if not (isinstance(ema, (int, float, np.floating)) and 0 <= ema < 1):
+            raise ValueError(f"ema must be a momentum in [0, 1), got {ema!r}")
     if lr_scale is None:
         lr_scale = var_scale = 1.0
     else:
@@ -166,6 +178,7 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
     if best is not None:
         mon.best_val, mon.best_theta, mon.bad = best
     nfev = 0
+    avg = None
     message = "maximum number of iterations reached"
     success = True
     B = len(X)
@@ -176,6 +189,9 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
             state = {"m": extra_state.get("m", np.zeros_like(theta)),
                      "v": extra_state.get("v", np.zeros_like(theta)),
                      "t": int(extra_state.get("t", 0))}
+            if "raw" in extra_state:
+                theta = np.array(extra_state["raw"], dtype=np.float64)
+            avg = np.array(extra_state["ema"], dtype=np.float64) if "ema" in extra_state else theta.copy()
             for epoch in range(start_nit + 1, maxiter + 1):
                 # the shuffle of each epoch depends only on (seed, epoch): resuming repeats it exactly
                 erng = np.random.default_rng((base_seed if "seed" not in extra_state
@@ -192,10 +208,15 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                         raise FloatingPointError(f"non-finite loss or gradient at epoch {epoch}, batch {bi}")
                     theta = np.clip(adam_step(theta, g, state, lr * lr_decay ** (epoch - 1) * lr_scale),
                                     lower, upper)
+                    if ema is not None:
+                        avg *= ema
+                        avg += (1.0 - ema) * theta
                     tot += f * len(idx)
                 seed_used = base_seed if "seed" not in extra_state else int(extra_state["seed"])
                 extra = {"m": state["m"], "v": state["v"], "t": state["t"], "seed": seed_used}
-                if mon(theta, tot / B, epoch, extra):
+                if ema is not None:
+                    extra["ema"], extra["raw"] = avg, theta      # the checkpoint's theta is the average
+                if mon(theta if ema is None else avg, tot / B, epoch, extra):
                     message = mon.stop_reason
                     break
         elif optimizer == "lbfgs":
@@ -250,6 +271,9 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         message, success = "interrupted", False
     finally:
         pbar.close()
+    if ema is not None and avg is not None:
+        theta = avg
+        message += f"; moving average of the parameters (momentum {ema})"
     if mon.best_theta is not None and val_fn is not None:
         theta = mon.best_theta.copy()
         message += f"; parameters of the best validation accuracy ({mon.best_val:.4f}) restored"
