@@ -17,12 +17,12 @@ from snt.classify.presets import FASHION as FASHION_SETTINGS
 
 pytestmark = pytest.mark.slow
 
-MEASURED = {   # test accuracy with SETTINGS on a loaded 2-core machine (analysis/classify_digits.py)
-    "sa-node": 0.953,
+MEASURED = {   # test accuracy with SETTINGS, seed 0 (analysis/classify_digits.py); 5-fold CV on the training set
+    "sa-node": 0.967,          # CV 0.958 +- 0.014
     "snt-map": 0.983,
-    "cvfr": 0.969,
-    "cvfr-stochastic": 0.950,
-    "wilson-cowan": 0.939,
+    "cvfr": 0.964,             # CV 0.960 +- 0.011
+    "cvfr-stochastic": 0.964,
+    "wilson-cowan": 0.958,     # CV 0.951 +- 0.021
 }
 
 
@@ -48,22 +48,25 @@ def test_digits_every_model(name, digits):
     assert clf.result_.train_time < 180
 
 
-# Measured with SETTINGS (input_scale=0.1, analysis/classify_digits.py, attack fractions 0, 0.1, ..., 0.6):
-# deterministic 0.969 0.847 0.663 0.539 0.392 0.283 0.233, stochastic 0.951 0.823 0.634 0.483 0.328 0.231 0.165.
-# Both are far more robust than with the papers' unscaled inputs (previous settings: deterministic
-# 0.922 ... 0.175, stochastic 0.902 ... 0.203, where the noise did help), but the noise no longer does.
-@pytest.mark.xfail(reason="with input_scale=0.1 the stochastic CVFR degrades faster than the deterministic one "
-                          "(measured drops at 0.6: 0.79 against 0.74)", strict=False)
+# Measured with SETTINGS (cross-entropy, input_scale=0.1; analysis/classify_digits.py, fractions 0, 0.1, ..., 0.6,
+# 5 repeats): deterministic 0.964 0.878 0.757 0.612 0.498 0.377 0.282, stochastic 0.963 0.881 0.759 0.608 0.498
+# 0.378 0.293. The two curves agree within their spread (std 0.01-0.02); the papers' advantage of the noise was
+# seen only with unscaled inputs and the mean squared error (0.4: 0.301 against 0.274).
+@pytest.mark.xfail(reason="with these settings the stochastic and deterministic CVFR curves agree within their "
+                          "spread (drop at 0.6: 0.670 against 0.682)", strict=False)
 def test_stochastic_cvfr_degrades_more_slowly(digits):
     X, y, Xt, yt = digits
-    curves = {}
+    curves, se = {}, {}
     for name in ("cvfr", "cvfr-stochastic"):
         clf = AttractorClassifier(model=name, seed=0, **SETTINGS[name]).fit(X, y)
         r = robustness(clf, Xt, yt, fractions=[0.0, 0.2, 0.4, 0.6], repeats=5, seed=1)
         curves[name] = r.accuracy_mean.values
+        se[name] = r.accuracy_std.values / np.sqrt(5)
     drop_det = curves["cvfr"][0] - curves["cvfr"][1:]
     drop_sto = curves["cvfr-stochastic"][0] - curves["cvfr-stochastic"][1:]
-    assert np.all(drop_sto[1:] < drop_det[1:]), (curves, drop_det, drop_sto)
+    # more slowly by more than two standard errors of the difference (attack draws) at 0.4 and 0.6
+    margin = 2.0 * np.hypot(se["cvfr"][1:], se["cvfr-stochastic"][1:])
+    assert np.all(drop_sto[1:] < drop_det[1:] - margin[1:]), (curves, drop_det, drop_sto, margin)
 
 
 FASHION = Path(os.environ.get("SNT_DATA", "/nonexistent")) / "fashion-mnist"
