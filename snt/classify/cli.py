@@ -41,6 +41,12 @@ def register(subparsers):
                    help="Adam learning rate of the trained dynamical scalar gamma (default: --lr)")
     t.add_argument("--input-scale", type=float, default=1.0,
                    help="initial condition = input-scale x pixels (default 1, the papers' contract)")
+    t.add_argument("--loss", default="mse", choices=("mse", "xent"),
+                   help="mean squared error (the papers') or cross-entropy of the nearest-attractor readout")
+    t.add_argument("--temperature", type=float, default=0.1, help="temperature of --loss xent")
+    t.add_argument("--ema", type=float, default=None, help="Adam: moving-average momentum of the parameters")
+    t.add_argument("--init", default="orthogonal", choices=("orthogonal", "complement"),
+                   help="trained eigenvectors: the papers' initialiser or orthogonal to the planted span")
     t.add_argument("--steps", type=int, default=None)
     t.add_argument("--eval-steps", type=int, default=None)
     t.add_argument("--dt", type=float, default=None)
@@ -98,7 +104,8 @@ def train_command(args):
                               maxiter=args.maxiter, batch_size=args.batch_size, validation=args.validation,
                               patience=args.patience, lr=args.lr, lr_decay=args.lr_decay,
                               lr_eigenvalues=args.lr_eigenvalues, lr_gamma=args.lr_gamma,
-                              input_scale=args.input_scale, seed=args.seed,
+                              input_scale=args.input_scale, loss=args.loss, temperature=args.temperature,
+                              ema=args.ema, init=args.init, seed=args.seed,
                               verbose=not args.quiet)
     t0 = time.perf_counter()
     clf.fit(X, y, checkpoint=args.checkpoint)
