@@ -1,7 +1,7 @@
 """Train a planted-attractor classifier on Fashion-MNIST (or MNIST) and log the test accuracy per epoch.
 
 Usage: python analysis/classify_fashion.py MODEL EPOCHS [--dataset fashion-mnist] [--lr LR] [--steps T]
-       [--checkpoint FILE] [--out results.json] [--init complement]
+       [--checkpoint FILE] [--out results.json] [--init complement] [--loss xent] [--lr-eigenvalues R]
 An interrupted run continues from ``--checkpoint`` when started again with the same arguments.
 The data are read by ``load_dataset`` (``$SNT_DATA``). Timings depend on the machine's load.
 """
@@ -33,6 +33,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", default="orthogonal", choices=["orthogonal", "complement"],
                     help="trained eigenvectors: the papers' initialiser or orthogonal to the planted span")
+    ap.add_argument("--loss", default="mse", choices=["mse", "xent"])
+    ap.add_argument("--lr-eigenvalues", type=float, default=None)
     ap.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
     a = ap.parse_args()
     X, y, Xt, yt = load_dataset(a.dataset)
@@ -40,7 +42,8 @@ def main():
         X, y = X[: a.n_train], y[: a.n_train]
     clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
                               optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
-                              lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed, init=a.init)
+                              lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
+                              lr_eigenvalues=a.lr_eigenvalues)
     log = []
     t0 = time.perf_counter()
 
