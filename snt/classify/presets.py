@@ -47,8 +47,11 @@ DIGITS = {
                          lr_eigenvalues=0.5, loss="xent"),
 }
 
-#: the papers' protocols (CLASSIFIERS.md §2.4, §3.5): Adam, batch 200, float32
+#: the papers' protocols (CLASSIFIERS.md §2.4, §3.5): Adam, batch 200, float32. Wilson–Cowan uses the
+#: cross-entropy: with the papers' mean squared error it settled in the class-blind all-high state
+#: (test accuracy 0.227 and 0.230 after epochs 1 and 2), with the cross-entropy 0.702 and 0.774.
 FASHION = {
-    "wilson-cowan": dict(steps=35, eval_steps=400, dtype="float32", optimizer="adam", batch_size=200, lr=0.1),
+    "wilson-cowan": dict(steps=35, eval_steps=400, dtype="float32", optimizer="adam", batch_size=200, lr=0.1,
+                         loss="xent"),
     "sa-node": dict(steps=55, dtype="float32", optimizer="adam", batch_size=200, lr=1e-3),
 }
