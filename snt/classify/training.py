@@ -150,7 +150,7 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
     if ema is not None:
         if optimizer != "adam":
             raise ValueError("ema (moving average of the parameters) applies to optimizer='adam' only")
-        if not (isinstance(ema, (int, float, np.floating)) and 0 <= ema < 1):
+        if isinstance(ema, bool) or not (isinstance(ema, (int, float, np.floating)) and 0 <= ema < 1):
             raise ValueError(f"ema must be a momentum in [0, 1), got {ema!r}")
     if lr_scale is None:
         lr_scale = var_scale = 1.0
