@@ -4,6 +4,7 @@ Usage: python analysis/classify_fashion.py MODEL EPOCHS [--dataset fashion-mnist
        [--checkpoint FILE] [--out results.json] [--init complement] [--loss xent] [--lr-eigenvalues R]
 An interrupted run continues from ``--checkpoint`` when started again with the same arguments.
 The data are read by ``load_dataset`` (``$SNT_DATA``). Timings depend on the machine's load.
+``results/fashion_*.json`` are the logs of the reported runs (stopped after 8 and 6 epochs, one core each).
 """
 
 import argparse
