@@ -2,7 +2,8 @@ r"""Common machinery of the planted-attractor models.
 
 Every model integrates an initial condition (the item) with explicit Euler (or iterates a map) for ``steps``
 steps, compares the final state with the planted pattern of the item's class (mean squared error, as in the
-papers' Keras ``mse``) and back-propagates through the steps by the discrete adjoint
+papers' Keras ``mse``, or the cross-entropy of the nearest-attractor readout, :meth:`PlantedModel.output_loss`)
+and back-propagates through the steps by the discrete adjoint
 
 .. math::
 
@@ -289,7 +290,7 @@ class PlantedModel:
             raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
         o = out.astype(np.float64)
         tau = self.temperature * self.target_separation()
-        z = -np.maximum((o * o).sum(1)[:, None] - 2.0 * (o @ t.T) + (t * t).sum(1)[None, :], 0.0) / tau
+        z = -PlantedModel.distances(self, o) / tau       # plain squared distances (not a model's override)
         z -= z.max(1, keepdims=True)
         ez = np.exp(z)
         norm = ez.sum(1, keepdims=True)

@@ -132,8 +132,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     ema : float, optional
         Adam only: momentum :math:`\mu` of an exponential moving average of the parameters over the
         mini-batch steps (e.g. 0.99); the average is what is validated and returned (see
-        :mod:`snt.classify.training`). Averaging the late iterates of a noisy optimiser usually generalises
-        better than the last iterate.
+        :mod:`snt.classify.training`). It smooths the validation curve; with the digits presets, whose rate
+        decays, it changed no cross-validated accuracy (double well 0.958 with and without).
     readout : {"nearest", "strict"}
         Nearest attractor, or strict sign match on every node (double well and SNT map only; rejected
         items are predicted as -1).
