@@ -225,9 +225,9 @@ def test_ema_returns_the_moving_average_of_the_iterates(digits):
     kw = dict(model="sa-node", steps=6, n_nodes=64, optimizer="adam", batch_size=100, lr=3e-2,
               enforce_stability=False, seed=2)
     # one mini-batch per epoch: the iterates theta_1, theta_2 are the results of 1 and 2 epochs
-    th = [AttractorClassifier(maxiter=k, **kw).fit(X[:100], y[:100]).params_ for k in (1, 2)]
-    model = AttractorClassifier(**kw).fit(X[:100], y[:100]).model_
-    init = model.init_params(np.random.default_rng(2))
+    fits = [AttractorClassifier(maxiter=k, **kw).fit(X[:100], y[:100]) for k in (1, 2)]
+    th = [f.params_ for f in fits]
+    init = fits[0].model_.init_params(np.random.default_rng(2))
     mu = 0.8
     avg = AttractorClassifier(maxiter=2, ema=mu, **kw).fit(X[:100], y[:100])
     expect = mu * mu * init.lam_tr + mu * (1 - mu) * th[0].lam_tr + (1 - mu) * th[1].lam_tr

@@ -73,7 +73,7 @@ def test_cross_entropy_value_against_plain_softmax():
     d = rng.standard_normal(out.shape)
     fd = richardson(lambda h: model.output_loss(out + h * d, Y, 1.0 / 5)[0])
     assert (grad * d).sum() == pytest.approx(fd, rel=1e-8)
-    # a state equidistant from every target gets no push along any target difference
+    # a state equidistant from every target has uniform p: the pushes of the K labels cancel
     centre = np.tile(t.mean(0), (3, 1))
     _, g0 = model.output_loss(centre, np.array([0, 1, 2]), 1.0)
     np.testing.assert_allclose(g0.sum(0), 0.0, atol=1e-12)

@@ -191,7 +191,8 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                      "t": int(extra_state.get("t", 0))}
             if "raw" in extra_state:
                 theta = np.array(extra_state["raw"], dtype=np.float64)
-            avg = np.array(extra_state["ema"], dtype=np.float64) if "ema" in extra_state else theta.copy()
+            if ema is not None:
+                avg = np.array(extra_state["ema"], dtype=np.float64) if "ema" in extra_state else theta.copy()
             for epoch in range(start_nit + 1, maxiter + 1):
                 # the shuffle of each epoch depends only on (seed, epoch): resuming repeats it exactly
                 erng = np.random.default_rng((base_seed if "seed" not in extra_state
@@ -271,7 +272,7 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         message, success = "interrupted", False
     finally:
         pbar.close()
-    if ema is not None and avg is not None:
+    if avg is not None:
         theta = avg
         message += f"; moving average of the parameters (momentum {ema})"
     if mon.best_theta is not None and val_fn is not None:

@@ -176,7 +176,7 @@ class WilsonCowan(PlantedModel):
         (:math:`w_{IE} = 0`); 1.445, at :math:`y = 0`."""
         c = WC_CONSTANTS
         y = np.linspace(0.0, 1.0, 10001)
-        s = c["w_ie"] * 0.0 - c["w_ii"] * y + c["h_i"]
+        s = c["h_i"] - c["w_ii"] * y
         return float(np.max(c["alpha_i"] + _fi(s) + (1.0 - y) * _dfi(s) * c["w_ii"]))
 
     def gamma_box(self, dt=None):
