@@ -243,6 +243,19 @@ def test_critical_gain_is_where_lambda_vanishes():
     assert abs(float(snt.meanfield.stationary(noisy.replace(g=gcn)).lambda_max)) < 1e-8
 
 
+def test_critical_gain_with_noise_induced_chaos():
+    """θ̄ = 2 parks the mean on the flat part of tanh: the noise widens the distribution of u into the steep
+    part, raises <f'²> and makes λ_MF > 0 below the static g_c (14.0). The crossing is found there."""
+    ens = snt.Ensemble(J=1.0, theta_mean=2.0, sigma=0.5)
+    g_static = snt.meanfield.critical_gain(ens.replace(sigma=0.0))
+    gc = snt.meanfield.critical_gain(ens)
+    assert gc < 0.9 * g_static
+    below = snt.meanfield.stationary(ens.replace(g=gc * 0.98))
+    above = snt.meanfield.stationary(ens.replace(g=gc * 1.02))
+    assert float(below.lambda_max) < 0 < float(above.lambda_max)
+    assert float(snt.meanfield.stationary(ens.replace(g=g_static)).lambda_max) > 0.1
+
+
 def test_stationary_exactly_at_the_edge_is_bounded_and_flagged():
     """At g = g_c = (1 - γ)/J the correlations decay ever more slowly (critical slowing down); the band
     refinement used to grow W without bound (20 min for this point of the default study). The band and the

@@ -83,7 +83,9 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
     float
         σ = 0: the smallest g where the fixed-point solution loses stability,
         :math:`\rho(\alpha_b J_{ab}^2\langle f'^2\rangle_b) = (1-\gamma)^2` (E10; for θ = J̄ = 0 this is
-        :math:`g_c J = 1 - \gamma`). σ > 0: the smallest g where λ_MF = 0 (E11). NaN if none below g_max.
+        :math:`g_c J = 1 - \gamma`). σ > 0: the gain where λ_MF = 0 (E11), searched upward from the σ = 0
+        value when λ_MF < 0 there (noise suppresses chaos), downward otherwise (noise-induced chaos, e.g. a
+        threshold that puts the mean on the flat part of f). NaN if none below g_max.
 
     Notes
     -----
@@ -110,7 +112,21 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
                            1e-14, below=0.0)
     if ens.sigma == 0.0 or not np.isfinite(g_static):
         return float(g_static)
-    return float(_first_root(lambda g: _lam(ens.replace(g=g), z, w, auto), g_static, 1.2, g_max, 1e-10))
+
+    def lam(g):
+        return _lam(ens.replace(g=g), z, w, auto)
+    if lam(g_static) < 0:
+        return float(_first_root(lam, g_static, 1.2, g_max, 1e-10))
+    # noise-induced chaos: with a threshold that parks the mean on the flat part of f, the noise widens v
+    # and raises <f'^2>, so λ_MF > 0 already below the static g_c. Step down to a stable gain (λ_MF → ln γ
+    # or −∞ as g → 0) and refine the crossing there.
+    hi = g_static
+    while hi > 1e-6:
+        lo = hi / 1.2
+        if lam(lo) < 0:
+            return float(scipy.optimize.brentq(lam, lo, hi, xtol=1e-10, rtol=1e-15, maxiter=200))
+        hi = lo
+    return 0.0
 
 
 def critical_noise(ens, *, sigma_max=1e2, step=None, half_width=HALF_WIDTH):
