@@ -254,15 +254,43 @@ def _leading(ev, k):
     return ev[order[:k]]
 
 
+def _track(net, g0, u0, g1, slope, max_change=0.2, halvings=24):
+    """Follow the fixed point from (g0, u0) to g1 by Newton steps with a secant predictor, halving the step
+    when Newton fails or the fixed point moves by more than ``max_change`` (max norm) in one step, so that
+    Newton cannot jump to another branch. Returns ``(u(g1), slope, None)``, or ``(None, slope, (g, u))`` with
+    the last point reached when the step falls below (g1 - g0) / 2**halvings: the branch turns back there
+    (a fold, where du*/dg diverges)."""
+    g, u = g0, u0
+    h_min = (g1 - g0) / 2.0 ** halvings
+    h = g1 - g0
+    while g < g1:
+        h = min(h, g1 - g)
+        x = _newton(net.replace(g=g + h), u + slope * h)
+        if x is None or np.max(np.abs(x - u)) > max_change:
+            h /= 2.0
+            if h < h_min:
+                return None, slope, (g, u)
+            continue
+        slope = (x - u) / h
+        g, u = (g1 if h == g1 - g else g + h), x
+        h *= 2.0
+    return u, slope, None
+
+
 def fixed_point_continuation(net, gains, *, modes=6):
     r"""Follow the fixed point of the noiseless map in g from :math:`u^*(0) = -\theta/(1-\gamma)` by Newton
     continuation, with the leading eigenvalues of :math:`DF(u^*)` (E2).
+
+    Between grid gains Newton is applied in substeps, halved when it fails or when u* would move by more than
+    0.2 in one substep (so it cannot jump to another branch); the branch counts as lost when the substep
+    falls below :math:`2^{-24}` of the grid step, which happens at a fold.
 
     Returns
     -------
     xarray.Dataset
         ``u_star`` (g, neuron) (NaN after the branch is lost), ``modulus`` and ``angle`` (g, mode) of the
-        ``modes`` leading eigenvalues, ``spectral_radius`` (g), ``found`` (g).
+        ``modes`` leading eigenvalues, ``spectral_radius`` (g), ``found`` (g); attributes ``branch_end``
+        (the gain where the branch was lost, NaN if never) and, when lost, ``branch_end_state`` (u* there).
     """
     check_network(net)
     gains = np.asarray(gains, dtype=float)
@@ -274,14 +302,17 @@ def fixed_point_continuation(net, gains, *, modes=6):
     U = np.full((gains.size, net.N), np.nan)
     ev = np.full((gains.size, modes), np.nan + 0j)
     found = np.zeros(gains.size, dtype=bool)
+    g_prev, slope, end = float(gains[0]), np.zeros(net.N), None
     for i, g in enumerate(gains):
-        ng = net0.replace(g=float(g))
-        x = _newton(ng, u)
+        if i == 0:
+            x = _newton(net0.replace(g=float(g)), u)
+        else:
+            x, slope, end = _track(net0, g_prev, u, float(g), slope)
         if x is None:
             break
-        u = x
+        u, g_prev = x, float(g)
         U[i], found[i] = x, True
-        ev[i] = _leading(np.linalg.eigvals(jacobian(ng, x)), modes)
+        ev[i] = _leading(np.linalg.eigvals(jacobian(net0.replace(g=float(g)), x)), modes)
     data = {
         "u_star": (("g", "neuron"), U, {"long_name": "fixed point u*", "units": "1"}),
         "modulus": (("g", "mode"), np.abs(ev), {"long_name": "|eigenvalue| of DF(u*)", "units": "1"}),
@@ -295,7 +326,12 @@ def fixed_point_continuation(net, gains, *, modes=6):
     attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: Newton continuation",
                        {"network": net.params(), "modes": modes}, {"seed_entropy": "none (deterministic)",
                                                                    "seed_spawn_key": ""}, references=_REFS)
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    # where the branch was lost (a fold, within the smallest substep), NaN if it was followed to the end
+    attrs["branch_end"] = float("nan") if end is None else end[0]
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    if end is not None:
+        ds.attrs["branch_end_state"] = end[1]
+    return ds
 
 
 def _bifurcation_type(mu):
@@ -322,25 +358,29 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
     points : int
         Continuation grid size before the root is refined.
     modes : int
-        Leading eigenvalues returned along the path.
+        Leading eigenvalues returned along the path (at most N).
 
     Returns
     -------
     xarray.Dataset
         Scalars ``g_critical``, ``mu_modulus``/``mu_angle`` (the critical eigenvalue of DF at
-        ``g_critical``: :math:`\gamma + g_c\mu` at the origin), ``kind`` ("pitchfork", "flip", "Neimark-Sacker", or
-        "none found"); along ``g`` the leading ``modulus``/``angle`` (g, mode) of DF at the fixed point.
+        ``g_critical``: :math:`\gamma + g_c\mu` at the origin), ``kind`` ("pitchfork", "flip", "Neimark-Sacker",
+        "saddle-node" or "none found"); along ``g`` the leading ``modulus``/``angle`` (g, mode) of DF at the
+        fixed point.
 
     Notes
     -----
-    Pitchfork: the critical eigenvalue of DF is +1 (for odd f at the origin; a saddle-node without that
-    symmetry); flip: −1; Neimark–Sacker: a complex pair :math:`e^{\pm i\omega}`, after which a finite
-    network shows an invariant circle (quasi-periodic m(t), λ = 0).
+    Pitchfork: the critical eigenvalue of DF is +1 and the branch goes on (odd f at the origin);
+    saddle-node: the followed branch ends at a fold (eigenvalue +1 there, ``g_critical`` is where the adaptive
+    continuation stopped, within :math:`2^{-24}` of a grid step); flip: −1; Neimark–Sacker: a complex pair
+    :math:`e^{\pm i\omega}`, after which a finite network shows an invariant circle (quasi-periodic m(t),
+    λ = 0).
     """
     check_network(net)
     if method not in ("auto", "origin", "continuation"):
         raise ValueError(f"method must be 'auto', 'origin' or 'continuation', got {method!r}")
     points = check_int(points, "points", minimum=4)
+    modes = min(check_int(modes, "modes", minimum=1), net.N)
     net0 = net.replace(sigma=0.0)
     at_origin = bool(np.all(net0.theta == 0.0))
     if method == "auto":
@@ -363,29 +403,40 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
         path = fixed_point_continuation(net0, gains, modes=modes)
         rho = path.spectral_radius.values
         lead = path.modulus.values * np.exp(1j * path.angle.values)
-        above = np.nonzero(rho >= 1.0)[0]
-        if above.size == 0 or above[0] == 0:
+        # the first grid gain past the event: rho >= 1 on the branch, or the branch lost (a fold: Newton has no
+        # fixed point left nearby, the critical eigenvalue tends to +1 as the branch turns back)
+        found = path.found.values
+        ends = np.nonzero((rho >= 1.0) | ~found)[0]
+        if ends.size == 0 or ends[0] == 0:
             g_c, crit, kind = np.inf, complex(np.nan, np.nan), "none found"
         else:
-            i = above[0]
+            i = ends[0]
             lo, hi = gains[i - 1], gains[i]
             u_lo = path.u_star.values[i - 1]
+            crit = None
+            if not found[i]:
+                # the branch was lost between lo and hi: at a fold the critical eigenvalue reaches +1 there
+                g_end, u_end = path.attrs["branch_end"], path.attrs["branch_end_state"]
+                ev_end = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_end), u_end)), 1)[0]
+                if abs(ev_end) <= 1.0 + 1e-6:
+                    g_c, crit = g_end, ev_end
+                    kind = "saddle-node" if abs(np.angle(crit)) < 1e-6 else _bifurcation_type(crit)
+                else:  # crossed rho = 1 before it was lost
+                    hi = g_end
+            if crit is None:
+                def excess(g):
+                    x = _track(net0, lo, u_lo, float(g), np.zeros(net0.N))[0]
+                    if x is None:
+                        return 1.0
+                    return float(np.max(np.abs(np.linalg.eigvals(jacobian(net0.replace(g=float(g)), x))))) - 1.0
 
-            def excess(g):
-                ng = net0.replace(g=float(g))
-                x = _newton(ng, u_lo)
+                g_c = scipy.optimize.brentq(excess, lo, hi, xtol=1e-12)
+                x = _track(net0, lo, u_lo, g_c, np.zeros(net0.N))[0]
                 if x is None:
-                    return 1.0
-                return float(np.max(np.abs(np.linalg.eigvals(jacobian(ng, x))))) - 1.0
-
-            g_c = scipy.optimize.brentq(excess, lo, hi, xtol=1e-12)
-            ng = net0.replace(g=g_c)
-            x = _newton(ng, u_lo)
-            if x is None:
-                raise RuntimeError(f"first_bifurcation: Newton lost the fixed-point branch at g = {g_c:.6g} "
-                                   f"(between the grid gains {lo:.6g} and {hi:.6g}; a fold?); refine `points`")
-            crit = _leading(np.linalg.eigvals(jacobian(ng, x)), 1)[0]
-            kind = _bifurcation_type(crit)
+                    raise RuntimeError(f"first_bifurcation: lost the fixed-point branch at g = {g_c:.6g} "
+                                       f"(between the grid gains {lo:.6g} and {hi:.6g}); refine `points`")
+                crit = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_c), x)), 1)[0]
+                kind = _bifurcation_type(crit)
     data = {
         "g_critical": ((), float(g_c), {"long_name": "gain of the first bifurcation", "units": "1"}),
         "mu_modulus": ((), float(abs(crit)), {"long_name": "modulus of the critical eigenvalue", "units": "1"}),

@@ -61,6 +61,48 @@ def test_continuation_with_thresholds_follows_a_moving_fixed_point():
     assert 0.99 < float(below.spectral_radius[0]) < 1 < float(above.spectral_radius[0]) < 1.01
 
 
+
+# Two 2-neuron networks (found by a random search): on the first the fixed point moves by ~0.8 per grid step
+# of 0.025 near g = 0.25, on the second the branch followed from g = 0 ends at a fold near g = 0.4477.
+_FAST = (np.array([[0.013029971739497687, -2.247732455131273], [-2.185788738590486, 2.913923630610511]]),
+         np.array([-0.05318422030534141, -0.05390202547204295]))
+_FOLD = (np.array([[2.5814579260504367, -2.0295967022972126], [0.7054168070551281, -1.0151349057724472]]),
+         np.array([1.3650570351779499, 2.5276984956674955]))
+
+
+def test_continuation_follows_a_fast_moving_branch_on_a_coarse_grid():
+    net = snt.Network(J=_FAST[0], theta=_FAST[1])
+    coarse = np.linspace(0.0, 5.0, 200)
+    path = fixed_point_continuation(net, coarse, modes=2)
+    assert bool(path.found.all()) and np.isnan(path.attrs["branch_end"])
+    # the same branch as a continuation with 20 times finer steps
+    fine = fixed_point_continuation(net, np.linspace(0.0, 5.0, 3981), modes=2)
+    assert np.max(np.abs(path.u_star.values - fine.u_star.values[::20])) < 1e-9
+    assert str(first_bifurcation(net, modes=2, g_max=5.0).kind.values) == "none found"
+
+
+def test_first_bifurcation_at_a_fold():
+    """The fold solves G(u, g) = (γ−1)u + J tanh(gu) − θ = 0 together with det(DF − I) = 0,
+    DF = γI + J diag(g sech²(gu)): solved here directly as three equations in (u₁, u₂, g)."""
+    J, theta = _FOLD
+    net = snt.Network(J=J, theta=theta)
+    fb = first_bifurcation(net, g_max=2.0)  # modes (6) is capped at N = 2
+    assert str(fb.kind.values) == "saddle-node"
+    g_c = float(fb.g_critical)
+
+    def fold(z):
+        u, g = z[:2], z[2]
+        DF = J * (g / np.cosh(g * u) ** 2)[None, :]
+        return np.concatenate([-u + J @ np.tanh(g * u) - theta, [np.linalg.det(DF - np.eye(2))]])
+    path = fixed_point_continuation(net, np.linspace(0.0, 0.99 * g_c, 100), modes=2)
+    ref = scipy.optimize.fsolve(fold, np.concatenate([path.u_star.values[-1], [g_c]]), xtol=1e-14)
+    assert np.max(np.abs(fold(ref))) < 1e-10
+    assert abs(g_c - ref[2]) < 1e-6
+    assert abs(float(fb.mu_modulus) - 1.0) < 1e-3 and float(fb.mu_angle) == 0.0
+    # a continuation on another grid loses the branch at the same gain
+    other = fixed_point_continuation(net, np.linspace(0.0, 1.0, 37), modes=2)
+    assert abs(other.attrs["branch_end"] - ref[2]) < 1e-6
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_simulated_network_leaves_the_origin_just_above_g_c(seed):
     net = snt.Ensemble(N=40, J=1.0, gamma=0.2).sample(seed=seed)
