@@ -1,0 +1,25 @@
+"""The notebooks in ``notebooks/`` run from top to bottom (each also checks what it shows)."""
+
+import pathlib
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the test extras (nbformat, nbclient)")
+nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the test extras (nbformat, nbclient)")
+
+NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path):
+    nb = nbformat.read(path, as_version=4)
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "store notebooks without outputs"
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute()  # raises CellExecutionError, with the failing cell, if any cell fails
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
