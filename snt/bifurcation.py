@@ -418,11 +418,13 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
                 # the branch was lost between lo and hi: at a fold the critical eigenvalue reaches +1 there
                 g_end, u_end = path.attrs["branch_end"], path.attrs["branch_end_state"]
                 ev_end = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_end), u_end)), 1)[0]
-                if abs(ev_end) <= 1.0 + 1e-6:
-                    g_c, crit = g_end, ev_end
-                    kind = "saddle-node" if abs(np.angle(crit)) < 1e-6 else _bifurcation_type(crit)
-                else:  # crossed rho = 1 before it was lost
+                if abs(ev_end) > 1.0 + 1e-6:  # crossed rho = 1 before it was lost
                     hi = g_end
+                elif abs(np.angle(ev_end)) < 1e-6:
+                    g_c, crit, kind = g_end, ev_end, "saddle-node"
+                else:
+                    raise RuntimeError(f"first_bifurcation: lost the fixed-point branch at g = {g_end:.6g} with "
+                                       f"a stable leading eigenvalue {ev_end:.4g} (not a fold); refine `points`")
             if crit is None:
                 def excess(g):
                     x = _track(net0, lo, u_lo, float(g), np.zeros(net0.N))[0]

@@ -126,7 +126,7 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
         if lam(lo) < 0:
             return float(scipy.optimize.brentq(lam, lo, hi, xtol=1e-10, rtol=1e-15, maxiter=200))
         hi = lo
-    return 0.0
+    return float("nan")  # not reached for the transfer functions here: λ_MF -> ln γ (or -inf) as g -> 0
 
 
 def critical_noise(ens, *, sigma_max=1e2, step=None, half_width=HALF_WIDTH):
