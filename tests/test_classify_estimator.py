@@ -317,3 +317,26 @@ def test_input_scale_scales_the_initial_condition(digits):
         AttractorClassifier(input_scale=0.0, **kw).fit(X[:200], y[:200])
     with pytest.raises(ValueError, match="lr_eigenvalues"):
         AttractorClassifier(lr_eigenvalues=-1.0, **kw).fit(X[:200], y[:200])
+
+
+def test_deterministic_counterpart_keeps_the_trained_coupling(digits):
+    """Same Φ_tr, λ_tr, γ, no noise: its orbit is the plain Euler recursion x ← x + Δt(−x + βW r(x))."""
+    X, y, Xt, _ = digits
+    sto = AttractorClassifier(model="cvfr-stochastic", sigma=3.0, steps=10, n_nodes=70, input_scale=0.1,
+                              optimizer="adam", maxiter=2, batch_size=100, seed=0).fit(X[:200], y[:200])
+    det = sto.deterministic()
+    assert det.get_params()["model"] == "cvfr" and det.model_.sigma == 0.0 and det.model_.name == "cvfr"
+    assert sto.model_.sigma == 3.0                                    # the original is untouched
+    for name in ("phi_tr", "lam_tr", "gamma"):
+        np.testing.assert_array_equal(getattr(det.params_, name), getattr(sto.params_, name))
+    m = det.model_
+    W = m.coupling(det.params_).A
+    x = det.trajectories(Xt[:6], steps=1).state.isel(time=0).values
+    for _ in range(det.eval_steps_):
+        x = x + det.dt_ * (-x + m.beta * (x * x / (m.gamma_r + x * x)) @ W.T)
+    final = det.trajectories(Xt[:6]).state.isel(time=-1).values
+    np.testing.assert_allclose(final, x, rtol=1e-10, atol=1e-14)
+    noisy = sto.trajectories(Xt[:6]).state.isel(time=-1).values
+    assert np.max(np.abs(noisy - x)) > 1e-3 * np.max(np.abs(x))       # the stochastic model does move off it
+    plain = AttractorClassifier(model="cvfr", steps=10, n_nodes=70, maxiter=1, seed=0).fit(X[:100], y[:100])
+    np.testing.assert_array_equal(plain.deterministic().predict(Xt), plain.predict(Xt))

@@ -12,6 +12,7 @@ import time
 import warnings
 
 import contextlib
+import copy
 
 import numpy as np
 import scipy.optimize
@@ -537,6 +538,22 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                                                      "units": "1"}),
                            "stable": ("class", g < 0)},
                           coords={"class": self.classes_}, attrs={"model": self.model_.name})
+
+    def deterministic(self):
+        r"""The noiseless counterpart of a fitted stochastic CVFR classifier.
+
+        A copy with the same trained :math:`\Phi_{tr}, \lambda_{tr}, \gamma` and :math:`\sigma = 0`
+        (``model="cvfr"``). It tells what of the robustness gained by training with noise is carried by the
+        coupling itself rather than by the noise at prediction (arXiv:2510.12286 reports that it is inherited).
+        Deterministic classifiers are returned as a copy.
+        """
+        check_is_fitted(self)
+        new = copy.deepcopy(self)
+        if getattr(self.model_, "sigma", 0.0) > 0:
+            new.model, new.sigma = "cvfr", None
+            new.model_ = make_model("cvfr", self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
+            new.model_.loss, new.model_.temperature = self.model_.loss, self.model_.temperature
+        return new
 
     # ------------------------------------------------------------------ persistence
     def _json_params(self):
