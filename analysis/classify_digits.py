@@ -70,7 +70,11 @@ def main():
                          "message": clf.result_.message}
         print(name, json.dumps(results[name]), flush=True)
     fr = [float(v) for v in a.fractions.split(",")]
-    for name in ("cvfr", "cvfr-stochastic"):
+    if "cvfr-stochastic" in fitted:  # the stochastically trained coupling run without noise
+        fitted["cvfr-stochastic, noise off"] = fitted["cvfr-stochastic"].deterministic()
+        results["cvfr-stochastic, noise off"] = {"test_accuracy": float(fitted["cvfr-stochastic, noise off"]
+                                                                        .score(Xt, yt))}
+    for name in ("cvfr", "cvfr-stochastic", "cvfr-stochastic, noise off"):
         if name in fitted:
             r = robustness(fitted[name], Xt, yt, fractions=fr, repeats=a.repeats, seed=1)
             results[name]["attack"] = {"fraction": fr, "mean": r.accuracy_mean.values.tolist(),

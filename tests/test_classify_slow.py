@@ -21,7 +21,7 @@ MEASURED = {   # test accuracy with SETTINGS, seed 0 (analysis/classify_digits.p
     "sa-node": 0.967,          # CV 0.958 +- 0.014
     "snt-map": 0.983,
     "cvfr": 0.964,             # CV 0.960 +- 0.011
-    "cvfr-stochastic": 0.964,
+    "cvfr-stochastic": 0.978,  # CV 0.960 +- 0.008
     "wilson-cowan": 0.958,     # CV 0.951 +- 0.021
 }
 
@@ -48,25 +48,24 @@ def test_digits_every_model(name, digits):
     assert clf.result_.train_time < 180
 
 
-# Measured with SETTINGS (cross-entropy, input_scale=0.1; analysis/classify_digits.py, fractions 0, 0.1, ..., 0.6,
-# 5 repeats): deterministic 0.964 0.878 0.757 0.612 0.498 0.377 0.282, stochastic 0.963 0.881 0.759 0.608 0.498
-# 0.378 0.293. The two curves agree within their spread (std 0.01-0.04); the papers' advantage of the noise was
-# seen only with unscaled inputs and the mean squared error (0.4: 0.301 against 0.274).
-@pytest.mark.xfail(reason="with these settings the stochastic and deterministic CVFR curves agree within their "
-                          "spread (drop at 0.6: 0.670 against 0.682)", strict=False)
+# Measured with SETTINGS (analysis/classify_digits.py, fractions 0, 0.1, ..., 0.6, 5 repeats): deterministic 0.964
+# 0.878 0.757 0.612 0.498 0.377 0.282; stochastic (sigma = 3) 0.974 0.903 0.794 0.681 0.545 0.419 0.354; the
+# stochastically trained coupling run without noise 0.975 0.913 0.808 0.698 0.561 0.427 0.360.
 def test_stochastic_cvfr_degrades_more_slowly(digits):
     X, y, Xt, yt = digits
-    curves, se = {}, {}
-    for name in ("cvfr", "cvfr-stochastic"):
-        clf = AttractorClassifier(model=name, seed=0, **SETTINGS[name]).fit(X, y)
-        r = robustness(clf, Xt, yt, fractions=[0.0, 0.2, 0.4, 0.6], repeats=5, seed=1)
-        curves[name] = r.accuracy_mean.values
-        se[name] = r.accuracy_std.values / np.sqrt(5)
-    drop_det = curves["cvfr"][0] - curves["cvfr"][1:]
-    drop_sto = curves["cvfr-stochastic"][0] - curves["cvfr-stochastic"][1:]
-    # more slowly by more than two standard errors of the difference (attack draws) at 0.4 and 0.6
-    margin = 2.0 * np.hypot(se["cvfr"][1:], se["cvfr-stochastic"][1:])
-    assert np.all(drop_sto[1:] < drop_det[1:] - margin[1:]), (curves, drop_det, drop_sto, margin)
+    fractions, repeats = [0.0, 0.2, 0.4, 0.6], 8
+    fitted = {name: AttractorClassifier(model=name, seed=0, **SETTINGS[name]).fit(X, y)
+              for name in ("cvfr", "cvfr-stochastic")}
+    fitted["noise off"] = fitted["cvfr-stochastic"].deterministic()
+    # accuracy (fraction, repeat); the same seed gives every model the same attacked items, so the
+    # comparison is paired per attack draw
+    acc = {k: robustness(c, Xt, yt, fractions=fractions, repeats=repeats, seed=1).accuracy.values
+           for k, c in fitted.items()}
+    drop = {k: a[0].mean() - a[1:] for k, a in acc.items()}
+    for k in ("cvfr-stochastic", "noise off"):
+        gain = drop["cvfr"] - drop[k]                       # (fraction, repeat): > 0 where k drops less
+        se = gain.std(axis=1, ddof=1) / np.sqrt(repeats)
+        assert np.all(gain.mean(axis=1) > 2.0 * se), (k, gain.mean(axis=1), se)
 
 
 FASHION = Path(os.environ.get("SNT_DATA", "/nonexistent")) / "fashion-mnist"

@@ -32,6 +32,13 @@ fit uses the whole training set for the chosen number of epochs (``validation=0`
   ``init="complement"``, ``lr_eigenvalues=0.02`` and batches of 64. With the mean squared error the
   validation accuracy could collapse within one epoch (the stochastic model from 0.97 to 0.16 at epoch 38,
   without recovering); with the cross-entropy no fold did.
+* Stochastic CVFR: ``sigma=3`` instead of the papers' 0.1. The noise amplitude is
+  :math:`\sigma\sqrt{\Delta t}\tanh P(x)`, with P the geometric mean of the mean-square distances to the
+  attractors: with inputs scaled to the attractor level (0.1) P stays below about 0.01, so at
+  :math:`\sigma = 0.1` the noise per step is about 0.2 % of :math:`x_p` and the model is deterministic in
+  all but name (its attack curve matched the deterministic one within 0.01). ``sigma`` is the largest of
+  0.1, 3, 10 that keeps the clean cross-validated accuracy: 0.960 ± 0.008 at 3 (0.960 ± 0.011 without noise),
+  0.65 ± 0.17 at 10.
 """
 
 DIGITS = {
@@ -42,7 +49,7 @@ DIGITS = {
     "cvfr": dict(steps=60, n_nodes=128, input_scale=0.1, optimizer="adam", maxiter=80, batch_size=64, lr=2e-3,
                  lr_decay=0.97, init="complement", lr_eigenvalues=0.02, loss="xent"),
     "cvfr-stochastic": dict(steps=60, n_nodes=128, input_scale=0.1, optimizer="adam", maxiter=80, batch_size=64,
-                            lr=2e-3, lr_decay=0.97, init="complement", lr_eigenvalues=0.02, loss="xent"),
+                            lr=2e-3, lr_decay=0.97, init="complement", lr_eigenvalues=0.02, loss="xent", sigma=3.0),
     "wilson-cowan": dict(n_nodes=128, optimizer="adam", maxiter=100, batch_size=32, lr=0.05, lr_decay=0.97,
                          lr_eigenvalues=0.5, loss="xent"),
 }
