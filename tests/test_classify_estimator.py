@@ -340,3 +340,22 @@ def test_deterministic_counterpart_keeps_the_trained_coupling(digits):
     assert np.max(np.abs(noisy - x)) > 1e-3 * np.max(np.abs(x))       # the stochastic model does move off it
     plain = AttractorClassifier(model="cvfr", steps=10, n_nodes=70, maxiter=1, seed=0).fit(X[:100], y[:100])
     np.testing.assert_array_equal(plain.deterministic().predict(Xt), plain.predict(Xt))
+
+
+def test_training_noise_fits_the_deterministic_counterpart(digits, tmp_path):
+    """model='cvfr' with training_noise = the stochastic fit with that sigma, then deterministic()."""
+    X, y, Xt, _ = digits
+    kw = dict(steps=10, n_nodes=70, input_scale=0.1, optimizer="adam", maxiter=2, batch_size=100, seed=0)
+    sto = AttractorClassifier(model="cvfr-stochastic", sigma=3.0, **kw).fit(X[:200], y[:200]).deterministic()
+    tn = AttractorClassifier(model="cvfr", training_noise=3.0, **kw).fit(X[:200], y[:200])
+    assert tn.model_.sigma == 0.0 and tn.model_.name == "cvfr"
+    np.testing.assert_array_equal(tn.params_.phi_tr, sto.params_.phi_tr)
+    np.testing.assert_array_equal(tn.predict(Xt), sto.predict(Xt))
+    plain = AttractorClassifier(model="cvfr", **kw).fit(X[:200], y[:200])
+    assert not np.array_equal(plain.params_.phi_tr, tn.params_.phi_tr)       # the noise did act in training
+    back = AttractorClassifier.from_dataset(tn.to_dataset())
+    np.testing.assert_array_equal(back.predict(Xt), tn.predict(Xt))
+    for bad in (dict(model="cvfr-stochastic", training_noise=1.0), dict(model="sa-node", training_noise=1.0),
+                dict(model="cvfr", sigma=0.5, training_noise=1.0), dict(model="cvfr", training_noise=-1.0)):
+        with pytest.raises(ValueError, match="training_noise"):
+            AttractorClassifier(**{**kw, **bad}).fit(X[:50], y[:50])

@@ -47,6 +47,9 @@ def register(subparsers):
     t.add_argument("--ema", type=float, default=None, help="Adam: moving-average momentum of the parameters")
     t.add_argument("--init", default="orthogonal", choices=("orthogonal", "complement"),
                    help="trained eigenvectors: the papers' initialiser or orthogonal to the planted span")
+    t.add_argument("--sigma", type=float, default=None, help="noise amplitude of cvfr-stochastic (default 0.1)")
+    t.add_argument("--training-noise", type=float, default=None,
+                   help="cvfr: train with the stochastic model's noise of this amplitude, predict without it")
     t.add_argument("--steps", type=int, default=None)
     t.add_argument("--eval-steps", type=int, default=None)
     t.add_argument("--dt", type=float, default=None)
@@ -105,7 +108,8 @@ def train_command(args):
                               patience=args.patience, lr=args.lr, lr_decay=args.lr_decay,
                               lr_eigenvalues=args.lr_eigenvalues, lr_gamma=args.lr_gamma,
                               input_scale=args.input_scale, loss=args.loss, temperature=args.temperature,
-                              ema=args.ema, init=args.init, seed=args.seed,
+                              ema=args.ema, init=args.init, sigma=args.sigma,
+                              training_noise=args.training_noise, seed=args.seed,
                               verbose=not args.quiet)
     t0 = time.perf_counter()
     clf.fit(X, y, checkpoint=args.checkpoint)

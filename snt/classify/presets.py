@@ -39,6 +39,9 @@ fit uses the whole training set for the chosen number of epochs (``validation=0`
   all but name (its attack curve matched the deterministic one within 0.01). ``sigma`` is the largest of
   0.1, 3, 10 that keeps the clean cross-validated accuracy: 0.960 ± 0.008 at 3 (0.960 ± 0.011 without noise),
   0.65 ± 0.17 at 10.
+* Deterministic CVFR: trained with that noise and run without it (``training_noise=3``, the coupling of the
+  stochastic fit): cross-validation 0.971 ± 0.008, above the stochastic model on every fold (by 0.007 to
+  0.018) and above training without noise (0.960 ± 0.011).
 """
 
 DIGITS = {
@@ -47,7 +50,7 @@ DIGITS = {
     "snt-map": dict(n_nodes=128, optimizer="adam", maxiter=30, batch_size=32, lr=1e-2, lr_decay=0.93,
                     init="complement"),
     "cvfr": dict(steps=60, n_nodes=128, input_scale=0.1, optimizer="adam", maxiter=80, batch_size=64, lr=2e-3,
-                 lr_decay=0.97, init="complement", lr_eigenvalues=0.02, loss="xent"),
+                 lr_decay=0.97, init="complement", lr_eigenvalues=0.02, loss="xent", training_noise=3.0),
     "cvfr-stochastic": dict(steps=60, n_nodes=128, input_scale=0.1, optimizer="adam", maxiter=80, batch_size=64,
                             lr=2e-3, lr_decay=0.97, init="complement", lr_eigenvalues=0.02, loss="xent", sigma=3.0),
     "wilson-cowan": dict(n_nodes=128, optimizer="adam", maxiter=100, batch_size=32, lr=0.05, lr_decay=0.97,
