@@ -77,7 +77,6 @@ FASHION = Path(os.environ.get("SNT_DATA", "/nonexistent")) / "fashion-mnist"
 @pytest.mark.parametrize("name,target", [("wilson-cowan", 0.884), ("sa-node", 0.882)])
 def test_fashion_mnist_paper_accuracy(name, target):
     X, y, Xt, yt = load_dataset("fashion-mnist")
-    clf = AttractorClassifier(model=name, maxiter=350, validation=0.1, patience=20, seed=0,
-                              **FASHION_SETTINGS[name])
+    clf = AttractorClassifier(model=name, seed=0, **{"maxiter": 350, **FASHION_SETTINGS[name]})
     clf.fit(X, y)
     assert clf.score(Xt, yt) >= target

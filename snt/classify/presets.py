@@ -57,11 +57,17 @@ DIGITS = {
                          lr_eigenvalues=0.5, loss="xent"),
 }
 
-#: the papers' protocols (CLASSIFIERS.md §2.4, §3.5): Adam, batch 200, float32. Wilson–Cowan uses the
-#: cross-entropy: with the papers' mean squared error it settled in the class-blind all-high state
-#: (test accuracy 0.227 and 0.230 after epochs 1 and 2), with the cross-entropy 0.702 and 0.774.
+#: Fashion-MNIST (60 000 training items, batch 200, float32). Wilson–Cowan: the papers' protocol
+#: (CLASSIFIERS.md §3.5) with the cross-entropy: with the papers' mean squared error it settled in the
+#: class-blind all-high state (test accuracy 0.227 and 0.230 after epochs 1 and 2), with the cross-entropy 0.702
+#: and 0.774. Double well: the digits recipe (cross-entropy, eigenvectors in the planted span's complement, a
+#: 10x eigenvalue rate, rate decay 0.97) with 30 steps and 20 epochs: test accuracy 0.869 after 7 epochs,
+#: 0.883 after 14 and 0.8878 after 20 (105 min on one core, the other busy; ~4.5 min per epoch alone), where
+#: the papers' protocol (MSE, 55 steps, lr 1e-3) had 0.829 after 7. Chosen on the digits and on a
+#: 10 000-item subset of the training set (0.765 against 0.651 after 2 epochs), not on the test set.
 FASHION = {
     "wilson-cowan": dict(steps=35, eval_steps=400, dtype="float32", optimizer="adam", batch_size=200, lr=0.1,
                          loss="xent"),
-    "sa-node": dict(steps=55, dtype="float32", optimizer="adam", batch_size=200, lr=1e-3),
+    "sa-node": dict(steps=30, dtype="float32", optimizer="adam", batch_size=200, lr=3e-3, lr_decay=0.97,
+                    maxiter=20, init="complement", lr_eigenvalues=0.03, loss="xent"),
 }
