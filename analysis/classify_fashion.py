@@ -1,6 +1,6 @@
 """Train a planted-attractor classifier on Fashion-MNIST (or MNIST) and log the test accuracy per epoch.
 
-Usage: python analysis/classify_fashion.py MODEL --preset [EPOCHS] [--checkpoint FILE] [--out results.json]
+Usage: python analysis/classify_fashion.py MODEL [EPOCHS] --preset [--checkpoint FILE] [--out results.json]
        python analysis/classify_fashion.py MODEL EPOCHS [--dataset fashion-mnist] [--lr LR] [--steps T]
        [--checkpoint FILE] [--out results.json] [--init complement] [--loss xent] [--lr-eigenvalues R]
 ``--preset`` trains with ``snt.classify.presets.FASHION[MODEL]`` (its epochs unless EPOCHS is given); the

@@ -145,7 +145,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         it (the fitted model is the deterministic CVFR with the coupling learnt under noise, as
         :meth:`deterministic` of a stochastic fit). On the digits it raised the 5-fold cross-validated
         accuracy from 0.960 ± 0.011 (trained without noise) to 0.971 ± 0.008, and the robustness to
-        random-pixel attacks (see :mod:`snt.classify.presets`).
+        random-pixel attacks (see :mod:`snt.classify.presets`). A validation split (``validation > 0``) is
+        scored during training with the noise on.
     init : {"orthogonal", "complement"}
         Initial trained eigenvectors: random orthonormal columns drawn independently of the planted
         patterns (the papers' Keras initialiser), or drawn inside the orthogonal complement of the planted
