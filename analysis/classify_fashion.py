@@ -62,6 +62,7 @@ def main():
                                   optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
                                   lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
                                   lr_eigenvalues=a.lr_eigenvalues)
+    settings = clf.get_params()    # what was trained (with --preset the other options are ignored)
     log = []
     t0 = time.perf_counter()
 
@@ -74,10 +75,11 @@ def main():
         print(json.dumps(log[-1]), flush=True)
         if a.out:
             with open(a.out, "w") as f:
-                json.dump({"model": a.model, "dataset": a.dataset, "args": vars(a), "log": log}, f, indent=1)
+                json.dump({"model": a.model, "dataset": a.dataset, "args": vars(a), "settings": settings, "log": log},
+                          f, indent=1)
 
     clf.fit(X, y, callback=callback, checkpoint=a.checkpoint)
-    res = {"model": a.model, "dataset": a.dataset, "args": vars(a), "log": log,
+    res = {"model": a.model, "dataset": a.dataset, "args": vars(a), "settings": settings, "log": log,
            "test_accuracy": float(clf.score(Xt, yt)), "train_time_s": float(clf.result_.train_time),
            "message": clf.result_.message, "max_growth_rate": float(clf.result_.max_growth_rate),
            "max_residual": float(clf.result_.max_residual)}
