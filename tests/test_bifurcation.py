@@ -61,7 +61,6 @@ def test_continuation_with_thresholds_follows_a_moving_fixed_point():
     assert 0.99 < float(below.spectral_radius[0]) < 1 < float(above.spectral_radius[0]) < 1.01
 
 
-
 # Two 2-neuron networks (found by a random search): on the first the fixed point moves by ~0.8 per grid step
 # of 0.025 near g = 0.25, on the second the branch followed from g = 0 ends at a fold near g = 0.4477.
 _FAST = (np.array([[0.013029971739497687, -2.247732455131273], [-2.185788738590486, 2.913923630610511]]),
@@ -102,6 +101,7 @@ def test_first_bifurcation_at_a_fold():
     # a continuation on another grid loses the branch at the same gain
     other = fixed_point_continuation(net, np.linspace(0.0, 1.0, 37), modes=2)
     assert abs(other.attrs["branch_end"] - ref[2]) < 1e-6
+
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_simulated_network_leaves_the_origin_just_above_g_c(seed):

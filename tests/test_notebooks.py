@@ -2,10 +2,9 @@
 
 import pathlib
 
+import nbclient
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat", reason="the notebook tests need the test extras (nbformat, nbclient)")
-nbclient = pytest.importorskip("nbclient", reason="the notebook tests need the test extras (nbformat, nbclient)")
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -21,5 +20,3 @@ def test_notebook_runs(path):
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
     client.execute()  # raises CellExecutionError, with the failing cell, if any cell fails
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors
