@@ -25,6 +25,7 @@ from snt.classify import AttractorClassifier, load_dataset, robustness
 from snt.classify.presets import DIGITS
 
 SETTINGS = DIGITS
+NO_NOISE = "cvfr, trained without noise"   # the baseline of the attack curves
 
 
 def main():
@@ -87,9 +88,6 @@ def main():
             json.dump(results, f, indent=1)
     if a.figure:
         plot_attack(results, a.figure)
-
-
-NO_NOISE = "cvfr, trained without noise"
 
 
 def plot_attack(results, path):

@@ -47,11 +47,12 @@ def _lam(ens, z, w, auto, tol=1e-11):
     return _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)["lambda"]
 
 
-def _first_root(fun, lo, factor, limit, xtol, below=None):
+def _first_root(fun, lo, factor, limit, xtol, below=None, f_lo=None):
     """Smallest x > lo (geometric scan by ``factor`` up to ``limit``) where fun changes sign from < 0 to >= 0,
     refined by brentq. Returns nan when there is none. ``below`` < lo is a point known to have fun < 0:
-    when fun(lo) >= 0 already, the root is refined in [below, lo] (else lo is returned)."""
-    x0, f0 = lo, fun(lo)
+    when fun(lo) >= 0 already, the root is refined in [below, lo] (else lo is returned). ``f_lo``: fun(lo)
+    if already known."""
+    x0, f0 = lo, (fun(lo) if f_lo is None else f_lo)
     if f0 >= 0:
         if below is None:
             return lo
@@ -115,8 +116,9 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
 
     def lam(g):
         return _lam(ens.replace(g=g), z, w, auto)
-    if lam(g_static) < 0:
-        return float(_first_root(lam, g_static, 1.2, g_max, 1e-10))
+    lam_static = lam(g_static)
+    if lam_static < 0:
+        return float(_first_root(lam, g_static, 1.2, g_max, 1e-10, f_lo=lam_static))
     # noise-induced chaos: with a threshold that parks the mean on the flat part of f, the noise widens v
     # and raises <f'^2>, so λ_MF > 0 already below the static g_c. Step down to a stable gain (λ_MF → ln γ
     # or −∞ as g → 0) and refine the crossing there.
