@@ -359,3 +359,65 @@ def test_training_noise_fits_the_deterministic_counterpart(digits, tmp_path):
                 dict(model="cvfr", sigma=0.5, training_noise=1.0), dict(model="cvfr", training_noise=-1.0)):
         with pytest.raises(ValueError, match="training_noise"):
             AttractorClassifier(**{**kw, **bad}).fit(X[:50], y[:50])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_input_noise_perturbs_only_the_training_features(digits, monkeypatch, optimizer):
+    """Objective sees X + input_scale·σ·ζ on the features, the padding untouched; fresh draws per Adam batch."""
+    import snt.classify.training as training
+
+    X, y, Xt, _ = digits
+    seen = []
+
+    class Recording(training.Objective):
+        def __init__(self, model, Xb, *a, **k):
+            seen.append(Xb.copy())
+            super().__init__(model, Xb, *a, **k)
+
+    monkeypatch.setattr(training, "Objective", Recording)
+    sigma, scale = 0.2, 0.5
+    kw = dict(model="sa-node", steps=5, n_nodes=80, optimizer=optimizer, maxiter=2, batch_size=100,
+              input_scale=scale, seed=0)
+    zeros = np.zeros((400, 64))                        # clean items all 0: what the objective sees is the noise
+    clf = AttractorClassifier(input_noise=sigma, **kw).fit(zeros, y[:400])
+    noise = np.concatenate(seen)
+    assert noise.shape[1] == 80
+    np.testing.assert_array_equal(noise[:, 64:], 0.0)
+    n = noise[:, :64].size                             # >= 400 x 64 draws: the std to ~0.2 %
+    assert abs(noise[:, :64].std() / (scale * sigma) - 1) < 5 / np.sqrt(2 * n)
+    assert abs(noise[:, :64].mean()) < 5 * scale * sigma / np.sqrt(n)
+    if optimizer == "adam":                            # 4 batches per epoch, 2 epochs: 8 different draws
+        assert len(seen) == 8 and not np.array_equal(seen[0], seen[4])
+    # the clean model is unchanged by input_noise=0, reproducible with it, and predicts on clean items
+    seen.clear()
+    a = AttractorClassifier(**kw).fit(X[:400], y[:400])
+    b = AttractorClassifier(input_noise=0.0, **kw).fit(X[:400], y[:400])
+    np.testing.assert_array_equal(a.params_.phi_tr, b.params_.phi_tr)
+    c = AttractorClassifier(input_noise=sigma, **kw).fit(X[:400], y[:400])
+    d = AttractorClassifier(input_noise=sigma, **kw).fit(X[:400], y[:400])
+    np.testing.assert_array_equal(c.params_.phi_tr, d.params_.phi_tr)
+    assert not np.array_equal(a.params_.phi_tr, c.params_.phi_tr)
+    seen.clear()
+    ref = c.model_.predict_outputs(c.params_, c._pad(Xt[:20]), c.eval_steps_, c.dt_)
+    np.testing.assert_array_equal(c.predict(Xt[:20]), np.argmin(
+        ((ref[:, None, :] - c.attractors_[None]) ** 2).sum(-1), axis=1))
+    assert seen == []                                  # prediction never builds a (noisy) training objective
+    for bad in (-0.1, np.nan, True, "0.1"):
+        with pytest.raises(ValueError, match="input_noise"):
+            AttractorClassifier(input_noise=bad, **kw).fit(X[:50], y[:50])
+
+
+def test_input_noise_is_repeated_on_resume(digits, tmp_path):
+    X, y, _, _ = digits
+    kw = dict(model="sa-node", steps=8, n_nodes=64, optimizer="adam", batch_size=100, lr=1e-2, seed=3,
+              input_noise=0.1, maxiter=3)
+    full = AttractorClassifier(**kw).fit(X[:300], y[:300])
+    ck = tmp_path / "ck.npz"
+
+    def stop_after_one(r):
+        if r.nit == 1:
+            raise StopIteration
+
+    AttractorClassifier(**kw).fit(X[:300], y[:300], checkpoint=ck, callback=stop_after_one)
+    resumed = AttractorClassifier(**kw).fit(X[:300], y[:300], checkpoint=ck)
+    np.testing.assert_allclose(resumed.params_.phi_tr, full.params_.phi_tr, rtol=1e-10, atol=1e-12)

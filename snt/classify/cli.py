@@ -50,6 +50,8 @@ def register(subparsers):
     t.add_argument("--sigma", type=float, default=None, help="noise amplitude of cvfr-stochastic (default 0.1)")
     t.add_argument("--training-noise", type=float, default=None,
                    help="cvfr: train with the stochastic model's noise of this amplitude, predict without it")
+    t.add_argument("--input-noise", type=float, default=None,
+                   help="std of Gaussian noise added to the training items' pixels (a regulariser)")
     t.add_argument("--steps", type=int, default=None)
     t.add_argument("--eval-steps", type=int, default=None)
     t.add_argument("--dt", type=float, default=None)
@@ -109,7 +111,8 @@ def train_command(args):
                               lr_eigenvalues=args.lr_eigenvalues, lr_gamma=args.lr_gamma,
                               input_scale=args.input_scale, loss=args.loss, temperature=args.temperature,
                               ema=args.ema, init=args.init, sigma=args.sigma,
-                              training_noise=args.training_noise, seed=args.seed,
+                              training_noise=args.training_noise, input_noise=args.input_noise,
+                              seed=args.seed,
                               verbose=not args.quiet)
     t0 = time.perf_counter()
     clf.fit(X, y, checkpoint=args.checkpoint)

@@ -147,6 +147,12 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         accuracy from 0.960 ± 0.011 (trained without noise) to 0.971 ± 0.008, and the robustness to
         random-pixel attacks (see :mod:`snt.classify.presets`). A validation split (``validation > 0``) is
         scored during training with the noise on.
+    input_noise : float, optional
+        Standard deviation (in pixel units, before ``input_scale``) of Gaussian noise added to the features of
+        every training item, drawn afresh for each Adam mini-batch (one frozen draw per L-BFGS stage); the
+        padding nodes stay 0 and prediction and validation use the clean items. A regulariser: the models fit
+        the 1437 digits exactly (training accuracy 1.0) and noise of 0.1 raised the cross-validated
+        accuracy (see :mod:`snt.classify.presets`).
     init : {"orthogonal", "complement"}
         Initial trained eigenvectors: random orthonormal columns drawn independently of the planted
         patterns (the papers' Keras initialiser), or drawn inside the orthogonal complement of the planted
@@ -211,7 +217,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
                  lr_decay=1.0, lr_eigenvalues=None, lr_gamma=None, ema=None, input_scale=1.0, readout="nearest",
-                 sigma=None, training_noise=None, init="orthogonal", loss="mse", temperature=0.1,
+                 sigma=None, training_noise=None, input_noise=None, init="orthogonal", loss="mse", temperature=0.1,
                  enforce_stability=True, n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
@@ -233,6 +239,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.readout = readout
         self.sigma = sigma
         self.training_noise = training_noise
+        self.input_noise = input_noise
         self.init = init
         self.loss = loss
         self.temperature = temperature
@@ -263,6 +270,10 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
         _check_positive(self.temperature, "temperature", allow_none=False)
         _check_positive(self.training_noise, "training_noise")
+        if self.input_noise is not None and (isinstance(self.input_noise, bool) or not isinstance(
+                self.input_noise, (int, float, np.integer, np.floating)) or not np.isfinite(self.input_noise)
+                or self.input_noise < 0):
+            raise ValueError(f"input_noise must be a finite standard deviation >= 0, got {self.input_noise!r}")
         if self.training_noise is not None and (name != "cvfr" or self.sigma):
             raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={name!r}, "
                              f"sigma={self.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
@@ -419,7 +430,9 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      checkpoint_every=checkpoint_every, resume=resume, rng=rng, chunk=chunk,
                      stochastic=getattr(self.model_, "sigma", 0.0) > 0,
                      lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
-                     lr_scale=lr_scale, ema=self.ema)
+                     lr_scale=lr_scale, ema=self.ema,
+                     input_noise=float(self.input_noise or 0.0) * float(self.input_scale),
+                     n_features=self.n_features_in_)
 
     def _finish(self):
         c = self.model_.coupling(self.params_)

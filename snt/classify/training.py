@@ -22,6 +22,11 @@ Both minimise the loss of :class:`~snt.classify.objective.Objective` with its ex
   and gradient mapped accordingly), i.e. it starts from the diagonal inverse-Hessian guess
   :math:`\propto \mathrm{diag}(\rho)` instead of the identity: its first step is along :math:`-\rho \circ g`, as
   for gradient descent with per-parameter rates :math:`\eta\rho_i`.
+* ``input_noise`` (both): Gaussian noise of that standard deviation added to the features of the training
+  items, :math:`x(0) = x + \sigma_\mathrm{in}\,\zeta`, :math:`\zeta \sim \mathcal N(0, I)` (the zero padding is
+  left alone): a fresh draw for every Adam mini-batch, one frozen draw per L-BFGS stage. It regularises by
+  data augmentation (cf. training with noise as a Tikhonov penalty, Bishop 1995); validation uses the clean
+  items.
 
 Monitoring (both): ``callback(intermediate_result)`` after every iteration/epoch with an
 :class:`~scipy.optimize.OptimizeResult` holding ``x, fun, nit, val_accuracy`` (raise ``StopIteration`` to stop),
@@ -139,13 +144,16 @@ def load_checkpoint(path):
 def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr, lower, upper,
           val_fn=None, patience=None, val_every=1, callback=None, progress=False, checkpoint=None,
           checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0, lr_scale=None,
-          ema=None):
+          ema=None, input_noise=0.0, n_features=None):
     """Run one optimisation; returns ``(theta, OptimizeResult)`` (see the module docstring).
 
     ``X`` and ``Y`` are the (padded) training inputs and class indices; ``theta0`` the initial flat
     parameter vector; ``lower``/``upper`` the boxes; ``rng`` a Generator for shuffling, subsets and noise keys;
     ``lr_scale`` None or a positive array shaped like ``theta0`` (per-parameter step factor); ``ema`` None
-    or the moving-average momentum in [0, 1) (Adam only).
+    or the moving-average momentum in [0, 1) (Adam only). ``input_noise`` is the standard deviation of the
+    Gaussian noise added to the first ``n_features`` columns of the training items (the padding stays 0):
+    drawn afresh for every mini-batch by Adam (from ``(seed, epoch)``, so a resumed run repeats it), frozen
+    per stage by L-BFGS.
     """
     if ema is not None:
         if optimizer != "adam":
@@ -159,6 +167,17 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         if lr_scale.shape != np.shape(theta0) or not np.all(np.isfinite(lr_scale) & (lr_scale > 0)):
             raise ValueError("lr_scale must be a positive finite array shaped like theta0")
         var_scale = np.sqrt(lr_scale)           # L-BFGS variables z = theta / var_scale
+    if isinstance(input_noise, bool) or not (isinstance(input_noise, (int, float, np.floating))
+                                             and np.isfinite(input_noise) and input_noise >= 0):
+        raise ValueError(f"input_noise must be a finite standard deviation >= 0, got {input_noise!r}")
+    nf = X.shape[1] if n_features is None else int(n_features)
+
+    def noisy(Xb, noise_rng):
+        """The items ``Xb`` (a fresh array) with the input noise added to their features."""
+        if input_noise > 0:
+            Xb[:, :nf] += input_noise * noise_rng.standard_normal((len(Xb), nf))
+        return Xb
+
     history = {"nit": [], "loss": [], "val_accuracy": [], "time": []}
     start_nit = 0
     theta = np.array(theta0, dtype=np.float64)
@@ -198,10 +217,13 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                 erng = np.random.default_rng((base_seed if "seed" not in extra_state
                                               else int(extra_state["seed"]), epoch))
                 order = erng.permutation(B)
+                # a stream of its own, so that the shuffles and the dynamical noise do not depend on it
+                nrng = np.random.default_rng((base_seed if "seed" not in extra_state
+                                              else int(extra_state["seed"]), epoch, 1))
                 tot = 0.0
                 for bi, start in enumerate(range(0, B, bs)):
                     idx = order[start:start + bs]
-                    obj = Objective(model, X[idx], Y[idx], steps, dt, chunk=chunk,
+                    obj = Objective(model, noisy(X[idx], nrng), Y[idx], steps, dt, chunk=chunk,
                                     noise_seed=(int(erng.integers(2**62)) if stochastic else None))
                     f, g = obj(theta)
                     nfev += 1
@@ -239,7 +261,8 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                 if nit >= stage_end:
                     continue
                 idx = np.sort(perm[:size])
-                obj = Objective(model, X[idx], Y[idx], steps, dt, chunk=chunk,
+                obj = Objective(model, noisy(X[idx], np.random.default_rng((base_seed, si, 1))), Y[idx], steps,
+                                dt, chunk=chunk,
                                 noise_seed=(base_seed + si if stochastic else None))
                 counter = {"nit": nit}
 
