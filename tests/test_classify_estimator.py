@@ -421,3 +421,32 @@ def test_input_noise_is_repeated_on_resume(digits, tmp_path):
     AttractorClassifier(**kw).fit(X[:300], y[:300], checkpoint=ck, callback=stop_after_one)
     resumed = AttractorClassifier(**kw).fit(X[:300], y[:300], checkpoint=ck)
     np.testing.assert_allclose(resumed.params_.phi_tr, full.params_.phi_tr, rtol=1e-10, atol=1e-12)
+
+
+def test_input_noise_keeps_wilson_cowan_initial_fractions_in_the_unit_interval(digits, monkeypatch):
+    """x(0) = y(0) are population fractions: the noisy items are clipped to [0, 1], i.e. max(0, σζ) on a
+    blank pixel (half of them 0, mean σ/√(2π)) and min(1, 1 + σζ) on a saturated one."""
+    import snt.classify.training as training
+
+    _, y, _, _ = digits
+    seen = []
+
+    class Recording(training.Objective):
+        def __init__(self, model, Xb, *a, **k):
+            seen.append(Xb.copy())
+            super().__init__(model, Xb, *a, **k)
+
+    monkeypatch.setattr(training, "Objective", Recording)
+    sigma = 0.3
+    X = np.zeros((400, 64))
+    X[:, 32:] = 1.0
+    AttractorClassifier(model="wilson-cowan", steps=3, n_nodes=70, optimizer="adam", maxiter=1, batch_size=200,
+                        input_noise=sigma, seed=0).fit(X, y[:400])
+    x0 = np.concatenate(seen)
+    blank, full = x0[:, :32], x0[:, 32:64]
+    assert blank.min() == 0.0 and full.max() == 1.0
+    n = blank.size
+    assert abs(np.mean(blank == 0.0) - 0.5) < 5 * 0.5 / np.sqrt(n)
+    assert abs(blank.mean() - sigma / np.sqrt(2 * np.pi)) < 5 * sigma / np.sqrt(n)
+    assert abs((1.0 - full).mean() - sigma / np.sqrt(2 * np.pi)) < 5 * sigma / np.sqrt(n)
+    np.testing.assert_array_equal(x0[:, 64:], 0.0)

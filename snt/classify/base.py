@@ -106,6 +106,9 @@ class PlantedModel:
     orth_gain = 1.15
     orth_factor = 0.01
     n_state_blocks = 1
+    #: interval of an initial condition that makes sense (None: any real); noisy training items are clipped
+    #: to it (``input_noise``)
+    state_range = None
 
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
         self.n_nodes = _check_int(n_nodes, "n_nodes", 3)

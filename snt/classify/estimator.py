@@ -150,7 +150,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     input_noise : float, optional
         Standard deviation (in pixel units, before ``input_scale``) of Gaussian noise added to the features of
         every training item, drawn afresh for each Adam mini-batch (one frozen draw per L-BFGS stage); the
-        padding nodes stay 0 and prediction and validation use the clean items. A regulariser: the models fit
+        padding nodes stay 0 and prediction and validation use the clean items. Wilson–Cowan's noisy initial
+        conditions are clipped to [0, 1] (its states are fractions of active populations). A regulariser: the models fit
         the 1437 digits exactly (training accuracy 1.0) and noise of 0.1 raised the cross-validated
         accuracy (see :mod:`snt.classify.presets`).
     init : {"orthogonal", "complement"}

@@ -24,7 +24,8 @@ Both minimise the loss of :class:`~snt.classify.objective.Objective` with its ex
   for gradient descent with per-parameter rates :math:`\eta\rho_i`.
 * ``input_noise`` (both): Gaussian noise of that standard deviation added to the features of the training
   items, :math:`x(0) = x + \sigma_\mathrm{in}\,\zeta`, :math:`\zeta \sim \mathcal N(0, I)` (the zero padding is
-  left alone): a fresh draw for every Adam mini-batch, one frozen draw per L-BFGS stage. It regularises by
+  left alone) and clipped to the model's ``state_range`` where it has one (Wilson–Cowan: [0, 1]): a fresh
+  draw for every Adam mini-batch, one frozen draw per L-BFGS stage. It regularises by
   data augmentation (cf. training with noise as a Tikhonov penalty, Bishop 1995); validation uses the clean
   items.
 
@@ -172,10 +173,15 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         raise ValueError(f"input_noise must be a finite standard deviation >= 0, got {input_noise!r}")
     nf = X.shape[1] if n_features is None else int(n_features)
 
+    state_range = getattr(model, "state_range", None)
+
     def noisy(Xb, noise_rng):
-        """The items ``Xb`` (a fresh array) with the input noise added to their features."""
+        """The items ``Xb`` (a fresh array) with the input noise added to their features, clipped to the
+        model's ``state_range`` if it has one."""
         if input_noise > 0:
             Xb[:, :nf] += input_noise * noise_rng.standard_normal((len(Xb), nf))
+            if state_range is not None:
+                np.clip(Xb[:, :nf], *state_range, out=Xb[:, :nf])
         return Xb
 
     history = {"nit": [], "loss": [], "val_accuracy": [], "time": []}

@@ -155,6 +155,10 @@ class WilsonCowan(PlantedModel):
     orth_gain = 1.15
     orth_factor = 0.01
     n_state_blocks = 2
+    #: x and y are fractions of active populations. A negative initial fraction (training items with input
+    #: noise, unclipped) sent the adjoint of a digits fit to 1e5 times its median size in one mini-batch,
+    #: after which Adam's second moment froze the eigenvalues for the rest of the training (accuracy 0.79).
+    state_range = (0.0, 1.0)
 
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
         self.x_low, self.x_mid, self.x_high, self.y_star = local_fixed_points()
