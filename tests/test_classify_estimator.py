@@ -450,3 +450,39 @@ def test_input_noise_keeps_wilson_cowan_initial_fractions_in_the_unit_interval(d
     assert abs(blank.mean() - sigma / np.sqrt(2 * np.pi)) < 5 * sigma / np.sqrt(n)
     assert abs((1.0 - full).mean() - sigma / np.sqrt(2 * np.pi)) < 5 * sigma / np.sqrt(n)
     np.testing.assert_array_equal(x0[:, 64:], 0.0)
+
+
+def test_clip_norm_rescales_large_minibatch_gradients(digits, monkeypatch):
+    """Each Adam step equals the box-projected Keras Adam step on g·min(1, c/|g|), replayed from the
+    recorded gradients; n_clipped counts the batches above c."""
+    import snt.classify.training as training
+    from snt.classify.objective import bounds
+
+    X, y, _, _ = digits
+    calls = []
+
+    class Recording(training.Objective):
+        def __call__(self, theta):
+            f, g = super().__call__(theta)
+            calls.append((theta.copy(), g.copy()))
+            return f, g
+
+    monkeypatch.setattr(training, "Objective", Recording)
+    kw = dict(model="wilson-cowan", steps=6, n_nodes=70, optimizer="adam", maxiter=2, batch_size=50, lr=0.05,
+              enforce_stability=False, seed=0)
+    AttractorClassifier(**kw).fit(X[:300], y[:300])
+    c = float(np.median([np.linalg.norm(g) for _, g in calls]))      # half the batches get clipped
+    calls.clear()
+    clf = AttractorClassifier(clip_norm=c, **kw).fit(X[:300], y[:300])
+    norms = np.array([np.linalg.norm(g) for _, g in calls])
+    assert clf.result_.n_clipped == np.sum(norms > c) and 0 < clf.result_.n_clipped < len(calls)
+    lower, upper = bounds(clf.model_, clf.dt_)
+    state = {"m": 0.0, "v": 0.0, "t": 0}
+    thetas = [t for t, _ in calls] + [clf.result_.x]
+    for k, (theta, g) in enumerate(calls):
+        step = np.clip(training.adam_step(theta, g * min(1.0, c / norms[k]), state, 0.05), lower, upper)
+        np.testing.assert_allclose(step, thetas[k + 1], rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="clip_norm"):
+        AttractorClassifier(**{**kw, "clip_norm": 0.0}).fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="clip_norm"):
+        AttractorClassifier(**{**kw, "clip_norm": 1.0, "optimizer": "lbfgs"}).fit(X[:50], y[:50])

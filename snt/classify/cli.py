@@ -52,6 +52,8 @@ def register(subparsers):
                    help="cvfr: train with the stochastic model's noise of this amplitude, predict without it")
     t.add_argument("--input-noise", type=float, default=None,
                    help="std of Gaussian noise added to the training items' pixels (a regulariser)")
+    t.add_argument("--clip-norm", type=float, default=None,
+                   help="Adam: rescale a mini-batch gradient of larger Euclidean norm to this norm")
     t.add_argument("--steps", type=int, default=None)
     t.add_argument("--eval-steps", type=int, default=None)
     t.add_argument("--dt", type=float, default=None)
@@ -112,6 +114,7 @@ def train_command(args):
                               input_scale=args.input_scale, loss=args.loss, temperature=args.temperature,
                               ema=args.ema, init=args.init, sigma=args.sigma,
                               training_noise=args.training_noise, input_noise=args.input_noise,
+                              clip_norm=args.clip_norm,
                               seed=args.seed,
                               verbose=not args.quiet)
     t0 = time.perf_counter()

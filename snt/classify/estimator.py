@@ -147,6 +147,10 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         accuracy from 0.960 ± 0.011 (trained without noise) to 0.971 ± 0.008, and the robustness to
         random-pixel attacks (see :mod:`snt.classify.presets`). A validation split (``validation > 0``) is
         scored during training with the noise on.
+    clip_norm : float, optional
+        Adam only: a mini-batch gradient of Euclidean norm above ``clip_norm`` is rescaled to it (the count is
+        ``result_.n_clipped``). Guards against the rare items near a separatrix whose gradients, orders of
+        magnitude above the rest, otherwise stall Adam (see :mod:`snt.classify.training`).
     input_noise : float, optional
         Standard deviation (in pixel units, before ``input_scale``) of Gaussian noise added to the features of
         every training item, drawn afresh for each Adam mini-batch (one frozen draw per L-BFGS stage); the
@@ -218,8 +222,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
                  lr_decay=1.0, lr_eigenvalues=None, lr_gamma=None, ema=None, input_scale=1.0, readout="nearest",
-                 sigma=None, training_noise=None, input_noise=None, init="orthogonal", loss="mse", temperature=0.1,
-                 enforce_stability=True, n_threads=None, seed=None, verbose=False):
+                 sigma=None, training_noise=None, input_noise=None, clip_norm=None, init="orthogonal", loss="mse",
+                 temperature=0.1, enforce_stability=True, n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
         self.dt = dt
@@ -241,6 +245,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.sigma = sigma
         self.training_noise = training_noise
         self.input_noise = input_noise
+        self.clip_norm = clip_norm
         self.init = init
         self.loss = loss
         self.temperature = temperature
@@ -433,7 +438,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
                      lr_scale=lr_scale, ema=self.ema,
                      input_noise=float(self.input_noise or 0.0) * float(self.input_scale),
-                     n_features=self.n_features_in_)
+                     n_features=self.n_features_in_, clip_norm=self.clip_norm)
 
     def _finish(self):
         c = self.model_.coupling(self.params_)

@@ -22,6 +22,12 @@ Both minimise the loss of :class:`~snt.classify.objective.Objective` with its ex
   and gradient mapped accordingly), i.e. it starts from the diagonal inverse-Hessian guess
   :math:`\propto \mathrm{diag}(\rho)` instead of the identity: its first step is along :math:`-\rho \circ g`, as
   for gradient descent with per-parameter rates :math:`\eta\rho_i`.
+* ``clip_norm`` (Adam): a mini-batch gradient whose Euclidean norm exceeds it is rescaled to it (Keras'
+  ``clipnorm``); ``result.n_clipped`` counts those batches (in this call). In bistable dynamics an item
+  that lingers near a separatrix has an adjoint that grows like :math:`e^{\mu t}` (µ the unstable local rate,
+  Wilson–Cowan 2.44): single mini-batches then carry gradients 10³-10⁴ times the median, and one of them
+  inflates Adam's second moment so much that the steps of the parameters it touched stay negligible for
+  thousands of steps.
 * ``input_noise`` (both): Gaussian noise of that standard deviation added to the features of the training
   items, :math:`x(0) = x + \sigma_\mathrm{in}\,\zeta`, :math:`\zeta \sim \mathcal N(0, I)` (the zero padding is
   left alone) and clipped to the model's ``state_range`` where it has one (Wilson–Cowan: [0, 1]): a fresh
@@ -145,7 +151,7 @@ def load_checkpoint(path):
 def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr, lower, upper,
           val_fn=None, patience=None, val_every=1, callback=None, progress=False, checkpoint=None,
           checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0, lr_scale=None,
-          ema=None, input_noise=0.0, n_features=None):
+          ema=None, input_noise=0.0, n_features=None, clip_norm=None):
     """Run one optimisation; returns ``(theta, OptimizeResult)`` (see the module docstring).
 
     ``X`` and ``Y`` are the (padded) training inputs and class indices; ``theta0`` the initial flat
@@ -154,13 +160,21 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
     or the moving-average momentum in [0, 1) (Adam only). ``input_noise`` is the standard deviation of the
     Gaussian noise added to the first ``n_features`` columns of the training items (the padding stays 0):
     drawn afresh for every mini-batch by Adam (from ``(seed, epoch)``, so a resumed run repeats it), frozen
-    per stage by L-BFGS.
+    per stage by L-BFGS. ``clip_norm`` (Adam only): a mini-batch gradient of larger Euclidean norm is rescaled
+    to that norm.
     """
     if ema is not None:
         if optimizer != "adam":
             raise ValueError("ema (moving average of the parameters) applies to optimizer='adam' only")
         if isinstance(ema, bool) or not (isinstance(ema, (int, float, np.floating)) and 0 <= ema < 1):
             raise ValueError(f"ema must be a momentum in [0, 1), got {ema!r}")
+    if clip_norm is not None:
+        if optimizer != "adam":
+            raise ValueError("clip_norm (gradient clipping) applies to optimizer='adam' only")
+        if isinstance(clip_norm, bool) or not (isinstance(clip_norm, (int, float, np.floating))
+                                               and np.isfinite(clip_norm) and clip_norm > 0):
+            raise ValueError(f"clip_norm must be a positive finite number, got {clip_norm!r}")
+    n_clipped = 0
     if lr_scale is None:
         lr_scale = var_scale = 1.0
     else:
@@ -235,6 +249,11 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                     nfev += 1
                     if not np.all(np.isfinite(g)) or not np.isfinite(f):
                         raise FloatingPointError(f"non-finite loss or gradient at epoch {epoch}, batch {bi}")
+                    if clip_norm is not None:
+                        gn = float(np.linalg.norm(g))
+                        if gn > clip_norm:
+                            g = g * (clip_norm / gn)
+                            n_clipped += 1
                     theta = np.clip(adam_step(theta, g, state, lr * lr_decay ** (epoch - 1) * lr_scale),
                                     lower, upper)
                     if ema is not None:
@@ -311,5 +330,5 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         x=theta, fun=history["loss"][-1] if history["loss"] else np.nan,
         nit=history["nit"][-1] if history["nit"] else 0, nfev=nfev, success=success, message=message,
         history={k: np.asarray(v) for k, v in history.items()},
-        best_val_accuracy=mon.best_val if val_fn is not None else np.nan)
+        best_val_accuracy=mon.best_val if val_fn is not None else np.nan, n_clipped=n_clipped)
     return theta, res
