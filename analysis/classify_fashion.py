@@ -3,6 +3,7 @@
 Usage: python analysis/classify_fashion.py MODEL [EPOCHS] --preset [--checkpoint FILE] [--out results.json]
        python analysis/classify_fashion.py MODEL EPOCHS [--dataset fashion-mnist] [--lr LR] [--steps T]
        [--checkpoint FILE] [--out results.json] [--init complement] [--loss xent] [--lr-eigenvalues R]
+       [--clip-norm C] [--input-noise S]
 ``--preset`` trains with ``snt.classify.presets.FASHION[MODEL]`` (its epochs unless EPOCHS is given); the
 other options are ignored then.
 An interrupted run continues from ``--checkpoint`` when started again with the same arguments.
@@ -45,6 +46,8 @@ def main():
                     help="trained eigenvectors: the papers' initialiser or orthogonal to the planted span")
     ap.add_argument("--loss", default="mse", choices=["mse", "xent"])
     ap.add_argument("--lr-eigenvalues", type=float, default=None)
+    ap.add_argument("--clip-norm", type=float, default=None, help="Adam gradient clipping (Euclidean norm)")
+    ap.add_argument("--input-noise", type=float, default=None, help="std of noise on the training items")
     ap.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
     a = ap.parse_args()
     X, y, Xt, yt = load_dataset(a.dataset)
@@ -61,7 +64,8 @@ def main():
         clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
                                   optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
                                   lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
-                                  lr_eigenvalues=a.lr_eigenvalues)
+                                  lr_eigenvalues=a.lr_eigenvalues, clip_norm=a.clip_norm,
+                                  input_noise=a.input_noise)
     settings = clf.get_params()    # what was trained (with --preset the other options are ignored)
     log = []
     t0 = time.perf_counter()
