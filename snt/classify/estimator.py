@@ -28,7 +28,7 @@ from .cvfr import CVFR
 from .double_well import DoubleWell
 from .objective import bounds, pack, unpack
 from .snt_map import SNTMap
-from .training import train
+from .training import check_input_noise, train
 from .wilson_cowan import WilsonCowan
 
 __all__ = ["AttractorClassifier", "MODELS", "make_model"]
@@ -278,10 +278,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
         _check_positive(self.temperature, "temperature", allow_none=False)
         _check_positive(self.training_noise, "training_noise")
-        if self.input_noise is not None and (isinstance(self.input_noise, bool) or not isinstance(
-                self.input_noise, (int, float, np.integer, np.floating)) or not np.isfinite(self.input_noise)
-                or self.input_noise < 0):
-            raise ValueError(f"input_noise must be a finite standard deviation >= 0, got {self.input_noise!r}")
+        check_input_noise(self.input_noise)
         if self.training_noise is not None and (name != "cvfr" or self.sigma):
             raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={name!r}, "
                              f"sigma={self.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
@@ -439,7 +436,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      stochastic=getattr(self.model_, "sigma", 0.0) > 0,
                      lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
                      lr_scale=lr_scale, ema=self.ema,
-                     input_noise=float(self.input_noise or 0.0) * float(self.input_scale),
+                     input_noise=check_input_noise(self.input_noise) * float(self.input_scale),
                      n_features=self.n_features_in_, clip_norm=self.clip_norm)
 
     def _finish(self):

@@ -57,6 +57,16 @@ from .objective import Objective
 __all__ = ["train", "adam_step"]
 
 
+def check_input_noise(value):
+    """``value`` as a float standard deviation >= 0 (None = 0), or a ValueError."""
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value < 0:
+        raise ValueError(f"input_noise must be a finite standard deviation >= 0, got {value!r}")
+    return float(value)
+
+
 def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-7):
     r"""One Keras-style Adam update, in place on ``state = {"m", "v", "t"}``; returns the new parameters.
 
@@ -183,9 +193,7 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         if lr_scale.shape != np.shape(theta0) or not np.all(np.isfinite(lr_scale) & (lr_scale > 0)):
             raise ValueError("lr_scale must be a positive finite array shaped like theta0")
         var_scale = np.sqrt(lr_scale)           # L-BFGS variables z = theta / var_scale
-    if isinstance(input_noise, bool) or not (isinstance(input_noise, (int, float, np.floating))
-                                             and np.isfinite(input_noise) and input_noise >= 0):
-        raise ValueError(f"input_noise must be a finite standard deviation >= 0, got {input_noise!r}")
+    input_noise = check_input_noise(input_noise)
     nf = X.shape[1] if n_features is None else int(n_features)
 
     state_range = getattr(model, "state_range", None)
