@@ -361,12 +361,11 @@ def test_training_noise_fits_the_deterministic_counterpart(digits, tmp_path):
             AttractorClassifier(**{**kw, **bad}).fit(X[:50], y[:50])
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_input_noise_perturbs_only_the_training_features(digits, monkeypatch, optimizer):
-    """Objective sees X + input_scale·σ·ζ on the features, the padding untouched; fresh draws per Adam batch."""
+@pytest.fixture
+def objective_inputs(monkeypatch):
+    """The list of the item arrays every training objective is built on, filled as training runs."""
     import snt.classify.training as training
 
-    X, y, Xt, _ = digits
     seen = []
 
     class Recording(training.Objective):
@@ -375,6 +374,14 @@ def test_input_noise_perturbs_only_the_training_features(digits, monkeypatch, op
             super().__init__(model, Xb, *a, **k)
 
     monkeypatch.setattr(training, "Objective", Recording)
+    return seen
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_input_noise_perturbs_only_the_training_features(digits, objective_inputs, optimizer):
+    """Objective sees X + input_scale·σ·ζ on the features, the padding untouched; fresh draws per Adam batch."""
+    X, y, Xt, _ = digits
+    seen = objective_inputs
     sigma, scale = 0.2, 0.5
     kw = dict(model="sa-node", steps=5, n_nodes=80, optimizer=optimizer, maxiter=2, batch_size=100,
               input_scale=scale, seed=0)
@@ -423,20 +430,11 @@ def test_input_noise_is_repeated_on_resume(digits, tmp_path):
     np.testing.assert_allclose(resumed.params_.phi_tr, full.params_.phi_tr, rtol=1e-10, atol=1e-12)
 
 
-def test_input_noise_keeps_wilson_cowan_initial_fractions_in_the_unit_interval(digits, monkeypatch):
+def test_input_noise_keeps_wilson_cowan_initial_fractions_in_the_unit_interval(digits, objective_inputs):
     """x(0) = y(0) are population fractions: the noisy items are clipped to [0, 1], i.e. max(0, σζ) on a
     blank pixel (half of them 0, mean σ/√(2π)) and min(1, 1 + σζ) on a saturated one."""
-    import snt.classify.training as training
-
     _, y, _, _ = digits
-    seen = []
-
-    class Recording(training.Objective):
-        def __init__(self, model, Xb, *a, **k):
-            seen.append(Xb.copy())
-            super().__init__(model, Xb, *a, **k)
-
-    monkeypatch.setattr(training, "Objective", Recording)
+    seen = objective_inputs
     sigma = 0.3
     X = np.zeros((400, 64))
     X[:, 32:] = 1.0
