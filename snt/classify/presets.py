@@ -74,11 +74,11 @@ DIGITS = {
 #: the 400-step readout lost accuracy in two runs (35 / 100 / 400 steps: 0.862 / 0.835 / 0.809 after 5 epochs
 #: of one, 0.855 / 0.847 / 0.830 after 6 of the other); the states at t = 3.5 that the loss shapes are not yet
 #: the attractors, and the rest of the flow moves some items to another one. Double well: the digits recipe
-#: (cross-entropy, eigenvectors in the planted span's complement, a 10x eigenvalue rate, rate decay 0.97) with 30 steps and 20 epochs: test accuracy 0.869 after 7 epochs,
-#: 0.883 after 14 and 0.8878 after 20 (105 min on one core, the other busy; ~4.5 min per epoch alone), where
-#: the papers' protocol (MSE, 55 steps, lr 1e-3) had 0.828 after 7. Chosen on the digits and on a
-#: 10 000-item subset of the training set (0.765, without the decay, against 0.651 after 2 epochs), not on
-#: the test set.
+#: (cross-entropy, eigenvectors in the planted span's complement, a 10x eigenvalue rate, rate decay 0.97) with
+#: 30 steps and 20 epochs: test accuracy 0.869 after 7 epochs, 0.883 after 14 and 0.8878 after 20 (105 min on
+#: one core, the other busy; ~4.5 min per epoch alone), where the papers' protocol (MSE, 55 steps, lr 1e-3) had
+#: 0.828 after 7. Chosen on the digits and on a 10 000-item subset of the training set (0.765, without the decay,
+#: against 0.651 after 2 epochs), not on the test set.
 FASHION = {
     "wilson-cowan": dict(steps=35, dtype="float32", optimizer="adam", batch_size=200, lr=0.1, loss="xent"),
     "sa-node": dict(steps=30, dtype="float32", optimizer="adam", batch_size=200, lr=3e-3, lr_decay=0.97,
