@@ -241,14 +241,13 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                 theta = np.array(extra_state["raw"], dtype=np.float64)
             if ema is not None:
                 avg = np.array(extra_state["ema"], dtype=np.float64) if "ema" in extra_state else theta.copy()
+            seed_used = base_seed if "seed" not in extra_state else int(extra_state["seed"])
             for epoch in range(start_nit + 1, maxiter + 1):
                 # the shuffle of each epoch depends only on (seed, epoch): resuming repeats it exactly
-                erng = np.random.default_rng((base_seed if "seed" not in extra_state
-                                              else int(extra_state["seed"]), epoch))
+                erng = np.random.default_rng((seed_used, epoch))
                 order = erng.permutation(B)
-                # a stream of its own, so that the shuffles and the dynamical noise do not depend on it
-                nrng = np.random.default_rng((base_seed if "seed" not in extra_state
-                                              else int(extra_state["seed"]), epoch, 1))
+                # the input noise has a stream of its own: shuffles and dynamical noise do not depend on it
+                nrng = np.random.default_rng((seed_used, epoch, 1))
                 tot = 0.0
                 for bi, start in enumerate(range(0, B, bs)):
                     idx = order[start:start + bs]
@@ -269,7 +268,6 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                         avg *= ema
                         avg += (1.0 - ema) * theta
                     tot += f * len(idx)
-                seed_used = base_seed if "seed" not in extra_state else int(extra_state["seed"])
                 extra = {"m": state["m"], "v": state["v"], "t": state["t"], "seed": seed_used}
                 if ema is not None:
                     extra["ema"], extra["raw"] = avg, theta      # the checkpoint's theta is the average
