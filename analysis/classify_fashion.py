@@ -49,6 +49,9 @@ def main():
     ap.add_argument("--clip-norm", type=float, default=None, help="Adam gradient clipping (Euclidean norm)")
     ap.add_argument("--input-noise", type=float, default=None, help="std of noise on the training items")
     ap.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
+    ap.add_argument("--validation", type=float, default=0.0,
+                    help="fraction of the training set held out; the best epoch on it is kept")
+    ap.add_argument("--patience", type=int, default=None, help="early stopping (epochs without a better validation)")
     a = ap.parse_args()
     X, y, Xt, yt = load_dataset(a.dataset)
     if a.n_train is not None:
@@ -65,7 +68,7 @@ def main():
                                   optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
                                   lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
                                   lr_eigenvalues=a.lr_eigenvalues, clip_norm=a.clip_norm,
-                                  input_noise=a.input_noise)
+                                  input_noise=a.input_noise, validation=a.validation, patience=a.patience)
     settings = clf.get_params()    # what was trained (with --preset the other options are ignored)
     log = []
     t0 = time.perf_counter()
@@ -74,7 +77,8 @@ def main():
         p = unpack(clf.model_, r.x, clf.model_.gamma_init)
         with clf._threads():
             acc = float(np.mean(clf._predict_index(clf._pad(Xt), p) == yt))
-        log.append({"epoch": int(r.nit), "loss": float(r.fun), "test_accuracy": acc,
+        log.append({"epoch": int(r.nit), "loss": float(r.fun), "val_accuracy": float(r.val_accuracy),
+                    "test_accuracy": acc,
                     "elapsed_s": time.perf_counter() - t0})
         print(json.dumps(log[-1]), flush=True)
         if a.out:
