@@ -47,11 +47,12 @@ def test_train_passes_input_scale_and_eigenvalue_rate(tmp_path, capsys):
                         "--maxiter", "1", "--n-nodes", "64", "--steps", "5", "--batch-size", "200",
                         "--input-scale", "0.1", "--lr-eigenvalues", "0.05", "--lr-gamma", "0.001", "--n-train", "400",
                         "--loss", "xent", "--temperature", "0.2", "--ema", "0.9", "--init", "complement",
-                        "--training-noise", "2", "-q"], capsys)
+                        "--training-noise", "2", "--input-noise", "0.05", "--clip-norm", "50", "-q"], capsys)
     assert status == 0
     params = json.loads(cli._open(out).attrs["snt_params"])
     assert params["input_scale"] == 0.1 and params["lr_eigenvalues"] == 0.05 and params["lr_gamma"] == 0.001
     assert params["loss"] == "xent" and params["temperature"] == 0.2 and params["ema"] == 0.9
     assert params["init"] == "complement" and params["training_noise"] == 2.0 and params["sigma"] is None
+    assert params["input_noise"] == 0.05 and params["clip_norm"] == 50.0
     status, ev = _run(["classify", "eval", str(out)], capsys)
     assert ev["test_accuracy"] == rep["test_accuracy"]      # the reloaded model scales its inputs too
