@@ -56,3 +56,22 @@ def test_train_passes_input_scale_and_eigenvalue_rate(tmp_path, capsys):
     assert params["input_noise"] == 0.05 and params["clip_norm"] == 50.0
     status, ev = _run(["classify", "eval", str(out)], capsys)
     assert ev["test_accuracy"] == rep["test_accuracy"]      # the reloaded model scales its inputs too
+
+
+def test_train_preset_with_overrides(tmp_path, capsys):
+    from snt.classify.presets import DIGITS
+
+    out = tmp_path / "model.nc"
+    status, rep = _run(["classify", "train", "--model", "wilson-cowan", "--dataset", "digits", "--preset",
+                        "--maxiter", "1", "--n-train", "200", "-o", str(out), "-q"], capsys)
+    assert status == 0
+    params = json.loads(cli._open(out).attrs["snt_params"])
+    expected = {**DIGITS["wilson-cowan"], "maxiter": 1}
+    assert {k: params[k] for k in expected} == expected
+    assert params["dtype"] == "float64"          # the estimator's default, as the preset was measured with
+
+
+def test_train_preset_unknown_combination(tmp_path, capsys):
+    with pytest.raises(ValueError, match="no preset for model 'cvfr' on dataset 'fashion-mnist'"):
+        _run(["classify", "train", "--model", "cvfr", "--dataset", "fashion-mnist", "--preset",
+              "-o", str(tmp_path / "m.nc")], capsys)

@@ -2,7 +2,9 @@
 
 ``snt classify train --model wilson-cowan --dataset fashion-mnist -o model.nc`` trains a classifier and
 writes its parameters (netCDF); ``snt classify eval model.nc`` reloads it and prints the test accuracy,
-optionally under random-pixel attacks.
+optionally under random-pixel attacks. ``--preset`` trains with the settings of the reported results
+(:mod:`snt.classify.presets`: ``DIGITS`` for ``digits``, ``FASHION`` for ``fashion-mnist``); options given
+with a value other than their default override the preset's.
 """
 
 from __future__ import annotations
@@ -65,7 +67,11 @@ def register(subparsers):
     t.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--preset", action="store_true",
+                   help="settings of the reported results (snt.classify.presets) for this model and dataset; "
+                        "options given with a non-default value override them")
     t.set_defaults(func=train_command)
+    t.set_defaults(_train_defaults=vars(t.parse_args([])))
 
     e = sub.add_parser("eval", help="test accuracy of a saved classifier")
     e.add_argument("model_file")
@@ -98,25 +104,39 @@ def _open(path):
     return io.open(path)
 
 
+def _preset_settings(args, kw):
+    """Estimator settings for ``--preset``: the preset of (dataset, model) over the estimator's defaults, then
+    every option whose value differs from its command-line default."""
+    from . import presets
+
+    table = {"digits": presets.DIGITS, "fashion-mnist": presets.FASHION}.get(args.dataset)
+    if table is None or args.model not in table:
+        have = [f"{m} on {d}" for d, t in (("digits", presets.DIGITS), ("fashion-mnist", presets.FASHION))
+                for m in t]
+        raise ValueError(f"no preset for model {args.model!r} on dataset {args.dataset!r}; presets exist for: "
+                         + ", ".join(have))
+    defaults = getattr(args, "_train_defaults", {})
+    given = {k: v for k, v in kw.items() if k in defaults and v != defaults[k]}
+    return {**table[args.model], **given}
+
+
 def train_command(args):
     """Handler of ``snt classify train``; returns the exit status."""
     from .data import load_dataset
     from .estimator import AttractorClassifier
 
+    kw = dict(steps=args.steps, dt=args.dt, eval_steps=args.eval_steps, n_nodes=args.n_nodes, dtype=args.dtype,
+              optimizer=args.optimizer, maxiter=args.maxiter, batch_size=args.batch_size,
+              validation=args.validation, patience=args.patience, lr=args.lr, lr_decay=args.lr_decay,
+              lr_eigenvalues=args.lr_eigenvalues, lr_gamma=args.lr_gamma, input_scale=args.input_scale,
+              loss=args.loss, temperature=args.temperature, ema=args.ema, init=args.init, sigma=args.sigma,
+              training_noise=args.training_noise, input_noise=args.input_noise, clip_norm=args.clip_norm)
+    if getattr(args, "preset", False):
+        kw = _preset_settings(args, kw)
+    clf = AttractorClassifier(model=args.model, seed=args.seed, verbose=not args.quiet, **kw)
     X, y, Xt, yt = load_dataset(args.dataset, root=args.data_root)
     if args.n_train is not None:
         X, y = X[: args.n_train], y[: args.n_train]
-    clf = AttractorClassifier(model=args.model, steps=args.steps, dt=args.dt, eval_steps=args.eval_steps,
-                              n_nodes=args.n_nodes, dtype=args.dtype, optimizer=args.optimizer,
-                              maxiter=args.maxiter, batch_size=args.batch_size, validation=args.validation,
-                              patience=args.patience, lr=args.lr, lr_decay=args.lr_decay,
-                              lr_eigenvalues=args.lr_eigenvalues, lr_gamma=args.lr_gamma,
-                              input_scale=args.input_scale, loss=args.loss, temperature=args.temperature,
-                              ema=args.ema, init=args.init, sigma=args.sigma,
-                              training_noise=args.training_noise, input_noise=args.input_noise,
-                              clip_norm=args.clip_norm,
-                              seed=args.seed,
-                              verbose=not args.quiet)
     t0 = time.perf_counter()
     clf.fit(X, y, checkpoint=args.checkpoint)
     elapsed = time.perf_counter() - t0
