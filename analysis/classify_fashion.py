@@ -34,6 +34,8 @@ def main():
     ap.add_argument("--dataset", default="fashion-mnist")
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--lr-decay", type=float, default=1.0)
+    ap.add_argument("--lr-milestones", type=int, nargs="+", default=None)
+    ap.add_argument("--lr-drop", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--eval-steps", type=int, default=None)
     ap.add_argument("--batch-size", type=int, default=200)
@@ -66,7 +68,8 @@ def main():
     else:
         clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
                                   optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
-                                  lr_decay=a.lr_decay, n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
+                                  lr_decay=a.lr_decay, lr_milestones=a.lr_milestones, lr_drop=a.lr_drop,
+                                  n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
                                   lr_eigenvalues=a.lr_eigenvalues, clip_norm=a.clip_norm,
                                   input_noise=a.input_noise, validation=a.validation, patience=a.patience)
     settings = clf.get_params()    # what was trained (with --preset the other options are ignored)

@@ -484,3 +484,45 @@ def test_clip_norm_rescales_large_minibatch_gradients(digits, monkeypatch):
         AttractorClassifier(**{**kw, "clip_norm": 0.0}).fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="clip_norm"):
         AttractorClassifier(**{**kw, "clip_norm": 1.0, "optimizer": "lbfgs"}).fit(X[:50], y[:50])
+
+
+def test_lr_milestones_step_schedule(digits, monkeypatch, tmp_path):
+    """Replayed Adam steps use the rate lr·decay^(e-1)·drop^#(milestones < e) in epoch e; a run interrupted
+    at a milestone and resumed from its checkpoint ends where the uninterrupted run does."""
+    import snt.classify.training as training
+    from snt.classify.objective import bounds
+
+    X, y, _, _ = digits
+    calls = []
+
+    class Recording(training.Objective):
+        def __call__(self, theta):
+            f, g = super().__call__(theta)
+            calls.append((theta.copy(), g.copy()))
+            return f, g
+
+    monkeypatch.setattr(training, "Objective", Recording)
+    kw = dict(model="wilson-cowan", steps=5, n_nodes=70, optimizer="adam", maxiter=4, batch_size=100, lr=0.05,
+              lr_decay=0.9, lr_milestones=(1, 3), lr_drop=0.3, enforce_stability=False, seed=0)
+    clf = AttractorClassifier(**kw).fit(X[:300], y[:300])
+    assert len(calls) == 12                                     # 4 epochs of 3 batches
+    lower, upper = bounds(clf.model_, clf.dt_)
+    state = {"m": 0.0, "v": 0.0, "t": 0}
+    thetas = [t for t, _ in calls] + [clf.result_.x]
+    rates = [0.05, 0.05 * 0.9 * 0.3, 0.05 * 0.81 * 0.3, 0.05 * 0.729 * 0.09]
+    for k, (theta, g) in enumerate(calls):
+        step = np.clip(training.adam_step(theta, g, state, rates[k // 3]), lower, upper)
+        np.testing.assert_allclose(step, thetas[k + 1], rtol=1e-12, atol=1e-14)
+    ck = tmp_path / "ck.npz"
+    AttractorClassifier(**{**kw, "maxiter": 3}).fit(X[:300], y[:300], checkpoint=ck)
+    calls.clear()
+    resumed = AttractorClassifier(**kw).fit(X[:300], y[:300], checkpoint=ck)
+    assert len(calls) == 3                                      # only epoch 4 was run
+    np.testing.assert_array_equal(resumed.result_.x, clf.result_.x)
+    for bad in ([3, 2], [0], 2.5, [1.5]):
+        with pytest.raises(ValueError, match="lr_milestones"):
+            AttractorClassifier(**{**kw, "lr_milestones": bad}).fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="lr_drop"):
+        AttractorClassifier(**{**kw, "lr_drop": 0.0}).fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="lr_milestones"):
+        AttractorClassifier(**{**kw, "optimizer": "lbfgs"}).fit(X[:50], y[:50])

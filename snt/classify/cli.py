@@ -37,6 +37,9 @@ def register(subparsers):
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--lr", type=float, default=None)
     t.add_argument("--lr-decay", type=float, default=1.0)
+    t.add_argument("--lr-milestones", type=int, nargs="+", default=None,
+                   help="epochs after which the rate is multiplied by --lr-drop")
+    t.add_argument("--lr-drop", type=float, default=0.1)
     t.add_argument("--lr-eigenvalues", type=float, default=None,
                    help="Adam learning rate of the trained eigenvalues (default: --lr)")
     t.add_argument("--lr-gamma", type=float, default=None,
@@ -128,6 +131,7 @@ def train_command(args):
     kw = dict(steps=args.steps, dt=args.dt, eval_steps=args.eval_steps, n_nodes=args.n_nodes, dtype=args.dtype,
               optimizer=args.optimizer, maxiter=args.maxiter, batch_size=args.batch_size,
               validation=args.validation, patience=args.patience, lr=args.lr, lr_decay=args.lr_decay,
+              lr_milestones=args.lr_milestones, lr_drop=args.lr_drop,
               lr_eigenvalues=args.lr_eigenvalues, lr_gamma=args.lr_gamma, input_scale=args.input_scale,
               loss=args.loss, temperature=args.temperature, ema=args.ema, init=args.init, sigma=args.sigma,
               training_noise=args.training_noise, input_noise=args.input_noise, clip_norm=args.clip_norm)

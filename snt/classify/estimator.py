@@ -28,7 +28,7 @@ from .cvfr import CVFR
 from .double_well import DoubleWell
 from .objective import bounds, pack, unpack
 from .snt_map import SNTMap
-from .training import check_input_noise, train
+from .training import check_input_noise, check_milestones, train
 from .wilson_cowan import WilsonCowan
 
 __all__ = ["AttractorClassifier", "MODELS", "make_model"]
@@ -119,6 +119,13 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2).
     lr_decay : float
         Factor applied to the Adam learning rate after every epoch (1 = constant, as in the papers).
+    lr_milestones : sequence of int, optional
+        Adam only: epochs after which the rate is multiplied by ``lr_drop`` as well (a step schedule; the
+        rate of epoch e is :math:`\eta\,\delta^{e-1} d^{\#\{m < e\}}`). Wilson–Cowan on Fashion-MNIST needs a
+        large rate to leave the class-blind state at the start and a small one to settle (see
+        :mod:`snt.classify.presets`).
+    lr_drop : float
+        The factor of ``lr_milestones`` (default 0.1).
     lr_eigenvalues : float, optional
         Adam learning rate of the trained eigenvalues :math:`\lambda_{tr}` (default ``lr``, the papers'
         single rate; the eigenvectors keep ``lr``, and ``lr_decay`` applies to every rate). The eigenvalues
@@ -223,7 +230,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
-                 lr_decay=1.0, lr_eigenvalues=None, lr_gamma=None, ema=None, input_scale=1.0, readout="nearest",
+                 lr_decay=1.0, lr_milestones=None, lr_drop=0.1, lr_eigenvalues=None, lr_gamma=None, ema=None,
+                 input_scale=1.0, readout="nearest",
                  sigma=None, training_noise=None, input_noise=None, clip_norm=None, init="orthogonal", loss="mse",
                  temperature=0.1, enforce_stability=True, n_threads=None, seed=None, verbose=False):
         self.model = model
@@ -239,6 +247,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.lr = lr
         self.lr_decay = lr_decay
+        self.lr_milestones = lr_milestones
+        self.lr_drop = lr_drop
         self.lr_eigenvalues = lr_eigenvalues
         self.ema = ema
         self.lr_gamma = lr_gamma
@@ -279,6 +289,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         _check_positive(self.temperature, "temperature", allow_none=False)
         _check_positive(self.training_noise, "training_noise")
         check_input_noise(self.input_noise)
+        check_milestones(self.lr_milestones, self.lr_drop)
         if self.training_noise is not None and (name != "cvfr" or self.sigma):
             raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={name!r}, "
                              f"sigma={self.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
@@ -437,7 +448,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
                      lr_scale=lr_scale, ema=self.ema,
                      input_noise=check_input_noise(self.input_noise) * float(self.input_scale),
-                     n_features=self.n_features_in_, clip_norm=self.clip_norm)
+                     n_features=self.n_features_in_, clip_norm=self.clip_norm,
+                     lr_milestones=self.lr_milestones, lr_drop=self.lr_drop)
 
     def _finish(self):
         c = self.model_.coupling(self.params_)

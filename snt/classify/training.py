@@ -10,7 +10,10 @@ Both minimise the loss of :class:`~snt.classify.objective.Objective` with its ex
 * ``"adam"``: the papers' protocol, mini-batches of ``batch_size`` items, ``maxiter`` epochs, Keras'
   Adam (:math:`\beta_1=0.9, \beta_2=0.999, \epsilon=10^{-7}`, bias correction in the step size), followed by a
   projection of λ and γ onto their boxes (the box replaces the original clipping inside the forward pass).
-  ``lr_decay`` multiplies the learning rate after every epoch (1 = the papers' constant rate).
+  ``lr_decay`` multiplies the learning rate after every epoch (1 = the papers' constant rate), and
+  ``lr_drop`` multiplies it once more after each epoch listed in ``lr_milestones`` (a step schedule, as
+  PyTorch's ``MultiStepLR``): the rate of epoch :math:`e` is
+  :math:`\eta\,\delta^{e-1}\,d^{\#\{m \in M:\, m < e\}}` (:func:`adam_rate`).
   ``ema`` (a momentum :math:`\mu`, e.g. 0.99) keeps the exponential moving average of the parameters over the
   mini-batch steps, :math:`\bar\theta \leftarrow \mu\bar\theta + (1-\mu)\theta` (as Keras' ``use_ema``);
   validation, checkpoints' best parameters and the result use :math:`\bar\theta` while the steps continue
@@ -159,10 +162,35 @@ def load_checkpoint(path):
     return out
 
 
+def check_milestones(lr_milestones, lr_drop):
+    """Validated ``(milestones, drop)``: a strictly increasing tuple of positive epochs (empty for None) and
+    a positive finite factor."""
+    if lr_milestones is None:
+        ms = ()
+    else:
+        try:
+            ms = tuple(lr_milestones)
+        except TypeError:
+            raise ValueError(f"lr_milestones must be a sequence of epochs, got {lr_milestones!r}") from None
+        if not all(isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m >= 1 for m in ms) \
+                or any(b <= a for a, b in zip(ms, ms[1:])):
+            raise ValueError(f"lr_milestones must be strictly increasing positive epochs, got {lr_milestones!r}")
+        ms = tuple(int(m) for m in ms)
+    if isinstance(lr_drop, bool) or not (isinstance(lr_drop, (int, float, np.integer, np.floating))
+                                         and np.isfinite(lr_drop) and lr_drop > 0):
+        raise ValueError(f"lr_drop must be a positive finite number, got {lr_drop!r}")
+    return ms, float(lr_drop)
+
+
+def adam_rate(lr, epoch, lr_decay=1.0, lr_milestones=(), lr_drop=1.0):
+    r"""Adam's learning rate in epoch ``epoch`` (from 1): :math:`\eta\,\delta^{e-1}\,d^{\#\{m:\,m<e\}}`."""
+    return lr * lr_decay ** (epoch - 1) * lr_drop ** sum(1 for m in lr_milestones if m < epoch)
+
+
 def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr, lower, upper,
           val_fn=None, patience=None, val_every=1, callback=None, progress=False, checkpoint=None,
           checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0, lr_scale=None,
-          ema=None, input_noise=0.0, n_features=None, clip_norm=None):
+          ema=None, input_noise=0.0, n_features=None, clip_norm=None, lr_milestones=None, lr_drop=0.1):
     """Run one optimisation; returns ``(theta, OptimizeResult)`` (see the module docstring).
 
     ``X`` and ``Y`` are the (padded) training inputs and class indices; ``theta0`` the initial flat
@@ -172,8 +200,11 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
     Gaussian noise added to the first ``n_features`` columns of the training items (the padding stays 0):
     drawn afresh for every mini-batch by Adam (from ``(seed, epoch)``, so a resumed run repeats it), frozen
     per stage by L-BFGS. ``clip_norm`` (Adam only): a mini-batch gradient of larger Euclidean norm is rescaled
-    to that norm.
+    to that norm. ``lr_milestones``, ``lr_drop`` (Adam only): the step schedule of :func:`adam_rate`.
     """
+    lr_milestones, lr_drop = check_milestones(lr_milestones, lr_drop)
+    if lr_milestones and optimizer != "adam":
+        raise ValueError("lr_milestones (a step schedule of the rate) applies to optimizer='adam' only")
     if ema is not None:
         if optimizer != "adam":
             raise ValueError("ema (moving average of the parameters) applies to optimizer='adam' only")
@@ -249,6 +280,7 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                 # the input noise has a stream of its own: shuffles and dynamical noise do not depend on it
                 nrng = np.random.default_rng((seed_used, epoch, 1))
                 tot = 0.0
+                rate = adam_rate(lr, epoch, lr_decay, lr_milestones, lr_drop)
                 for bi, start in enumerate(range(0, B, bs)):
                     idx = order[start:start + bs]
                     obj = Objective(model, noisy(X[idx], nrng), Y[idx], steps, dt, chunk=chunk,
@@ -262,7 +294,7 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                         if gn > clip_norm:
                             g = g * (clip_norm / gn)
                             n_clipped += 1
-                    theta = np.clip(adam_step(theta, g, state, lr * lr_decay ** (epoch - 1) * lr_scale),
+                    theta = np.clip(adam_step(theta, g, state, rate * lr_scale),
                                     lower, upper)
                     if ema is not None:
                         avg *= ema
