@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--lr-decay", type=float, default=1.0)
     ap.add_argument("--lr-milestones", type=int, nargs="+", default=None)
     ap.add_argument("--lr-drop", type=float, default=0.1)
+    ap.add_argument("--ema", type=float, default=None, help="moving-average momentum of the parameters")
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--eval-steps", type=int, default=None)
     ap.add_argument("--batch-size", type=int, default=200)
@@ -68,7 +69,7 @@ def main():
     else:
         clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
                                   optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
-                                  lr_decay=a.lr_decay, lr_milestones=a.lr_milestones, lr_drop=a.lr_drop,
+                                  lr_decay=a.lr_decay, lr_milestones=a.lr_milestones, lr_drop=a.lr_drop, ema=a.ema,
                                   n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
                                   lr_eigenvalues=a.lr_eigenvalues, clip_norm=a.clip_norm,
                                   input_noise=a.input_noise, validation=a.validation, patience=a.patience)
