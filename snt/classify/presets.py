@@ -80,7 +80,9 @@ DIGITS = {
 #: 0.828 after 7. Chosen on the digits and on a 10 000-item subset of the training set (0.765, without the decay,
 #: against 0.651 after 2 epochs), not on the test set.
 FASHION = {
-    "wilson-cowan": dict(steps=35, dtype="float32", optimizer="adam", batch_size=200, lr=0.1, loss="xent"),
+    "wilson-cowan": dict(steps=35, dtype="float32", optimizer="adam", batch_size=200, lr=0.05, lr_decay=0.97,
+                         lr_milestones=(12, 15), lr_drop=0.2, lr_eigenvalues=0.5, maxiter=18, init="complement",
+                         clip_norm=100.0, ema=0.99, loss="xent"),
     "sa-node": dict(steps=30, dtype="float32", optimizer="adam", batch_size=200, lr=3e-3, lr_decay=0.97,
                     maxiter=20, init="complement", lr_eigenvalues=0.03, loss="xent"),
 }
