@@ -68,12 +68,18 @@ DIGITS = {
 }
 
 #: Fashion-MNIST (60 000 training items, batch 200, float32). Wilson–Cowan: the protocol of the code of
-#: arXiv:2406.16453 (Adam, lr 0.1, 35 steps) with the cross-entropy: with the papers' mean squared error it settled
-#: in the class-blind all-high state (test accuracy 0.227 and 0.230 after epochs 1 and 2), with the cross-entropy
-#: 0.702 and 0.774. Prediction uses the training horizon (35 steps), not the original 400: on 5 000 training items
-#: the 400-step readout lost accuracy in two runs (35 / 100 / 400 steps: 0.862 / 0.835 / 0.809 after 5 epochs
-#: of one, 0.855 / 0.847 / 0.830 after 6 of the other); the states at t = 3.5 that the loss shapes are not yet
-#: the attractors, and the rest of the flow moves some items to another one. Double well: the digits recipe
+#: arXiv:2406.16453 (Adam, batch 200, 35 steps) with the cross-entropy (with the papers' mean squared error and
+#: rate 0.1 it settled in the class-blind all-high state: test accuracy 0.227 and 0.230 after epochs 1 and 2),
+#: eigenvectors in the planted span's complement, gradients clipped at norm 100 (the first epoch has mini-batch
+#: gradients 7840 times the median), an eigenvalue rate 10 times the eigenvector rate, and a step schedule: rate
+#: 0.05 decaying by 0.97 per epoch, divided by 5 after epochs 12 and 15, parameters averaged (``ema=0.99``),
+#: 18 epochs. Chosen on a 10 % validation split of the training set (seed 0), not on the test set: at the
+#: constant rate the validation accuracy stalled at 0.850-0.859 (epochs 9-16); the first drop raised it to
+#: 0.879 within one epoch, the second to 0.882-0.884, the average to 0.8865 at epoch 18 (its best over 16-22).
+#: The large rate is needed at the start: at 0.01 from the first epoch the accuracy stayed at 0.05-0.24 for
+#: four epochs. Input noise (0.1, the digits' regulariser) was 0.6-1 % lower at every epoch. Prediction uses the
+#: training horizon, not the original 400 steps: on the validation split 35 / 50 / 100 steps give 0.881 / 0.876 /
+#: 0.867 (30-35 steps within 0.004 of each other). Double well: the digits recipe
 #: (cross-entropy, eigenvectors in the planted span's complement, a 10x eigenvalue rate, rate decay 0.97) with
 #: 30 steps and 20 epochs: test accuracy 0.869 after 7 epochs, 0.883 after 14 and 0.8878 after 20 (105 min on
 #: one core, the other busy; ~4.5 min per epoch alone), where the papers' protocol (MSE, 55 steps, lr 1e-3) had
