@@ -377,6 +377,23 @@ def objective_inputs(monkeypatch):
     return seen
 
 
+@pytest.fixture
+def objective_calls(monkeypatch):
+    """The list of ``(theta, gradient)`` of every training objective evaluation, filled as training runs."""
+    import snt.classify.training as training
+
+    calls = []
+
+    class Recording(training.Objective):
+        def __call__(self, theta):
+            f, g = super().__call__(theta)
+            calls.append((theta.copy(), g.copy()))
+            return f, g
+
+    monkeypatch.setattr(training, "Objective", Recording)
+    return calls
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_input_noise_perturbs_only_the_training_features(digits, objective_inputs, optimizer):
     """Objective sees X + input_scale·σ·ζ on the features, the padding untouched; fresh draws per Adam batch."""
@@ -450,22 +467,14 @@ def test_input_noise_keeps_wilson_cowan_initial_fractions_in_the_unit_interval(d
     np.testing.assert_array_equal(x0[:, 64:], 0.0)
 
 
-def test_clip_norm_rescales_large_minibatch_gradients(digits, monkeypatch):
+def test_clip_norm_rescales_large_minibatch_gradients(digits, objective_calls):
     """Each Adam step equals the box-projected Keras Adam step on g·min(1, c/|g|), replayed from the
     recorded gradients; n_clipped counts the batches above c."""
     import snt.classify.training as training
     from snt.classify.objective import bounds
 
     X, y, _, _ = digits
-    calls = []
-
-    class Recording(training.Objective):
-        def __call__(self, theta):
-            f, g = super().__call__(theta)
-            calls.append((theta.copy(), g.copy()))
-            return f, g
-
-    monkeypatch.setattr(training, "Objective", Recording)
+    calls = objective_calls
     kw = dict(model="wilson-cowan", steps=6, n_nodes=70, optimizer="adam", maxiter=2, batch_size=50, lr=0.05,
               enforce_stability=False, seed=0)
     AttractorClassifier(**kw).fit(X[:300], y[:300])
@@ -486,22 +495,14 @@ def test_clip_norm_rescales_large_minibatch_gradients(digits, monkeypatch):
         AttractorClassifier(**{**kw, "clip_norm": 1.0, "optimizer": "lbfgs"}).fit(X[:50], y[:50])
 
 
-def test_lr_milestones_step_schedule(digits, monkeypatch, tmp_path):
+def test_lr_milestones_step_schedule(digits, objective_calls, tmp_path):
     """Replayed Adam steps use the rate lr·decay^(e-1)·drop^#(milestones < e) in epoch e; a run interrupted
     at a milestone and resumed from its checkpoint ends where the uninterrupted run does."""
     import snt.classify.training as training
     from snt.classify.objective import bounds
 
     X, y, _, _ = digits
-    calls = []
-
-    class Recording(training.Objective):
-        def __call__(self, theta):
-            f, g = super().__call__(theta)
-            calls.append((theta.copy(), g.copy()))
-            return f, g
-
-    monkeypatch.setattr(training, "Objective", Recording)
+    calls = objective_calls
     kw = dict(model="wilson-cowan", steps=5, n_nodes=70, optimizer="adam", maxiter=4, batch_size=100, lr=0.05,
               lr_decay=0.9, lr_milestones=(1, 3), lr_drop=0.3, enforce_stability=False, seed=0)
     clf = AttractorClassifier(**kw).fit(X[:300], y[:300])
