@@ -3,7 +3,8 @@
 Usage: python analysis/classify_fashion.py MODEL [EPOCHS] --preset [--checkpoint FILE] [--out results.json]
        python analysis/classify_fashion.py MODEL EPOCHS [--dataset fashion-mnist] [--lr LR] [--steps T]
        [--checkpoint FILE] [--out results.json] [--init complement] [--loss xent] [--lr-eigenvalues R]
-       [--clip-norm C] [--input-noise S]
+       [--clip-norm C] [--input-noise S] [--lr-decay D] [--lr-milestones E1 E2 ..] [--lr-drop F] [--ema MU]
+       [--validation FRACTION] [--patience P]
 ``--preset`` trains with ``snt.classify.presets.FASHION[MODEL]`` (its epochs unless EPOCHS is given); the
 other options are ignored then.
 An interrupted run continues from ``--checkpoint`` when started again with the same arguments.
@@ -12,7 +13,11 @@ The data are read by ``load_dataset`` (``$SNT_DATA``). Timings depend on the mac
 (``sa-node_mse``, stopped after 8 epochs; ``wilson-cowan_xent``, 6 epochs) and the double-well preset
 (``sa-node_xent``: ``python analysis/classify_fashion.py sa-node 30 --steps 30 --loss xent --lr 3e-3
 --lr-decay 0.97 --init complement --lr-eigenvalues 0.03``, stopped after epoch 20; the first 20 epochs are the
-preset's, the rate schedule does not depend on the number of epochs).
+preset's, the rate schedule does not depend on the number of epochs), the Wilson–Cowan preset
+(``wilson-cowan_preset``, seed 0; ``wilson-cowan_preset_seed1``, seed 1) and the validation run that chose it
+(``wilson-cowan_validation``: the preset's schedule without the averaging, ``--validation 0.1``, epochs 1-20,
+run in three pieces from one checkpoint: epochs 1-12, 13-15 and 16-20, the later pieces started with the
+schedule's lower rates, which is what the step schedule does at its milestones).
 """
 
 import argparse
