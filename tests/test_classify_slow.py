@@ -76,7 +76,8 @@ FASHION = Path(os.environ.get("SNT_DATA", "/nonexistent")) / "fashion-mnist"
 @pytest.mark.skipif(os.environ.get("SNT_LONG") != "1", reason="hours on 2 cores; set SNT_LONG=1 to run")
 @pytest.mark.parametrize("name,target", [
     pytest.param("wilson-cowan", 0.884, marks=pytest.mark.xfail(
-        reason="measured 0.879 with the preset, seed 0 (analysis/results/fashion_wilson-cowan_preset.json)",
+        reason="measured 0.879 with the preset, seed 0, and 0.8837 with seed 1 "
+               "(analysis/results/fashion_wilson-cowan_preset*.json)",
         strict=False)),
     ("sa-node", 0.882)])
 def test_fashion_mnist_paper_accuracy(name, target):
