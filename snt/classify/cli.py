@@ -112,10 +112,10 @@ def _preset_settings(args, kw):
     every option whose value differs from its command-line default."""
     from . import presets
 
-    table = {"digits": presets.DIGITS, "fashion-mnist": presets.FASHION}.get(args.dataset)
+    tables = {"digits": presets.DIGITS, "fashion-mnist": presets.FASHION}
+    table = tables.get(args.dataset)
     if table is None or args.model not in table:
-        have = [f"{m} on {d}" for d, t in (("digits", presets.DIGITS), ("fashion-mnist", presets.FASHION))
-                for m in t]
+        have = [f"{m} on {d}" for d, t in tables.items() for m in t]
         raise ValueError(f"no preset for model {args.model!r} on dataset {args.dataset!r}; presets exist for: "
                          + ", ".join(have))
     defaults = getattr(args, "_train_defaults", {})
