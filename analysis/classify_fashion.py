@@ -56,6 +56,7 @@ def main():
     ap.add_argument("--lr-eigenvalues", type=float, default=None)
     ap.add_argument("--clip-norm", type=float, default=None, help="Adam gradient clipping (Euclidean norm)")
     ap.add_argument("--input-noise", type=float, default=None, help="std of noise on the training items")
+    ap.add_argument("--n-nodes", type=int, default=None, help="network size (the input is zero-padded to it)")
     ap.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
     ap.add_argument("--validation", type=float, default=0.0,
                     help="fraction of the training set held out; the best epoch on it is kept")
@@ -73,7 +74,7 @@ def main():
         ap.error("EPOCHS is required without --preset")
     else:
         clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
-                                  optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
+                                  n_nodes=a.n_nodes, optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
                                   lr_decay=a.lr_decay, lr_milestones=a.lr_milestones, lr_drop=a.lr_drop, ema=a.ema,
                                   n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
                                   lr_eigenvalues=a.lr_eigenvalues, clip_norm=a.clip_norm,
