@@ -4,7 +4,7 @@ Usage: python analysis/classify_fashion.py MODEL [EPOCHS] --preset [--checkpoint
        python analysis/classify_fashion.py MODEL EPOCHS [--dataset fashion-mnist] [--lr LR] [--steps T]
        [--checkpoint FILE] [--out results.json] [--init complement] [--loss xent] [--lr-eigenvalues R]
        [--clip-norm C] [--input-noise S] [--lr-decay D] [--lr-milestones E1 E2 ..] [--lr-drop F] [--ema MU]
-       [--validation FRACTION] [--patience P]
+       [--validation FRACTION] [--patience P] [--n-nodes N]
 ``--preset`` trains with ``snt.classify.presets.FASHION[MODEL]`` (its epochs unless EPOCHS is given); the
 other options are ignored then.
 An interrupted run continues from ``--checkpoint`` when started again with the same arguments.
@@ -14,10 +14,12 @@ The data are read by ``load_dataset`` (``$SNT_DATA``). Timings depend on the mac
 (``sa-node_xent``: ``python analysis/classify_fashion.py sa-node 30 --steps 30 --loss xent --lr 3e-3
 --lr-decay 0.97 --init complement --lr-eigenvalues 0.03``, stopped after epoch 20; the first 20 epochs are the
 preset's, the rate schedule does not depend on the number of epochs), the Wilson–Cowan preset
-(``wilson-cowan_preset``, seed 0; ``wilson-cowan_preset_seed1``, seed 1) and the validation run that chose it
-(``wilson-cowan_validation``: the preset's schedule without the averaging, ``--validation 0.1``, epochs 1-20,
-run in three pieces from one checkpoint: epochs 1-12, 13-15 and 16-20, the later pieces started with the
-schedule's lower rates, which is what the step schedule does at its milestones).
+(``wilson-cowan_preset``, seed 0; ``wilson-cowan_preset_seed1``, seed 1; 1024 nodes), the same schedule on
+784 nodes (``wilson-cowan_n784``, ``wilson-cowan_n784_seed1``) and the validation runs that chose them
+(``wilson-cowan_validation``, ``--validation 0.1``, each log's command and outcome in the file; its ``log``
+is the schedule without the averaging, epochs 1-20, run in three pieces from one checkpoint: epochs 1-12,
+13-15 and 16-20, the later pieces started with the schedule's lower rates, which is what the step schedule
+does at its milestones).
 """
 
 import argparse
@@ -74,7 +76,8 @@ def main():
         ap.error("EPOCHS is required without --preset")
     else:
         clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
-                                  n_nodes=a.n_nodes, optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size, lr=a.lr,
+                                  n_nodes=a.n_nodes, optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size,
+                                  lr=a.lr,
                                   lr_decay=a.lr_decay, lr_milestones=a.lr_milestones, lr_drop=a.lr_drop, ema=a.ema,
                                   n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
                                   lr_eigenvalues=a.lr_eigenvalues, clip_norm=a.clip_norm,

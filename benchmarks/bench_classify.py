@@ -6,9 +6,10 @@
    slice, extrapolated to 60 000 items). The ratio says how far the elementwise work and Python overhead
    are from the BLAS floor.
 2. Fashion-MNIST protocol (N = 784, batch 200, 60 000 items; Wilson–Cowan 35 steps, SA-nODE 55 steps), float32
-   and float64, and Wilson–Cowan's Fashion-MNIST preset (N = 1024, float32): seconds per epoch, the bare-BLAS floor, their ratio, and the share of the O(N^3) spectral work
-   (A = Φ Λ Φ⁻¹, its backward map and the orthogonality penalty, once per mini-batch). Real and bare passes
-   are interleaved and the best of ``--repeats`` is kept, which makes the ratio robust to a loaded machine.
+   and float64, and Wilson–Cowan's Fashion-MNIST preset (N = 1024, float32): seconds per epoch, the bare-BLAS
+   floor, their ratio, and the share of the O(N^3) spectral work (A = Φ Λ Φ⁻¹, its backward map and the
+   orthogonality penalty, once per mini-batch). Real and bare passes are interleaved and the best of
+   ``--repeats`` is kept, which makes the ratio robust to a loaded machine.
 3. (without --quick) Accuracy and wall time of a full digits training for every model (the settings of
    the slow test), and, when the files are present, of Fashion-MNIST epochs (see
    analysis/classify_fashion.py for full runs).
@@ -29,6 +30,10 @@ wilson-cowan   float64   792 / 443 / 1.79    640 / 456 / 1.40    1185 / 804 / 1.
 sa-node        float32   478 / 340 / 1.40    485 / 336 / 1.45    779 / 693 / 1.12 (spectral 65 s)
 sa-node        float64   831 / 698 / 1.19    (bare disturbed)    1497 / 1346 / 1.11 (spectral 168 s)
 =============  ========  ==================  ==================  =====================================
+
+Section 2 on the idle machine with the current build (best of 2; 1 / 2 BLAS threads; epoch s, bare BLAS s):
+Wilson–Cowan float32 on 784 nodes 106 / 107 s (BLAS 78 / 59), on 1024 nodes (the Fashion-MNIST preset)
+191 / 159 s (BLAS 145 / 87); SA-nODE float32, 55 steps, 144 / 115 s (BLAS 123 / 83).
 
 Where the time went before: float32 ``tanh`` in numba is a scalar libm call (35 ns per element, two per
 node and step in the forward pass and two more in the adjoint), fresh trajectory pages on every mini-batch,
