@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from snt.classify import AttractorClassifier, load_dataset, random_pixel_attack, robustness
+from snt.classify import AttractorClassifier, load_dataset, presets, random_pixel_attack, robustness
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,7 @@ def test_digits_training_reaches_real_accuracy(trained, digits):
     st = trained.stability()
     assert float(st.residual.max()) < 1e-10
     assert bool(st.stable.all())
+    assert r.max_growth_rate == float(st.growth_rate.max())     # reported at fit = recomputed now
     # eigenvalues: trained ones inside the stability box, planted ones exactly 0
     lam = trained.eigenvalues_
     assert np.all(lam[-10:] == 0.0)
@@ -101,8 +102,8 @@ def test_stability_is_restored_when_lost(digits):
     clf.params_.lam_tr = np.abs(clf.params_.lam_tr) * 400.0
     assert clf.stability().growth_rate.max() > 0
     lam = clf.params_.lam_tr.copy()
-    shrink = clf._enforce_stability()
-    assert 0.0 < shrink < 1.0
+    shrink, growth = clf._enforce_stability()
+    assert 0.0 < shrink < 1.0 and growth is None
     np.testing.assert_allclose(clf.params_.lam_tr, shrink * lam)
     st = clf.stability()
     assert bool(st.stable.all()) and float(st.residual.max()) < 1e-10
@@ -527,3 +528,21 @@ def test_lr_milestones_step_schedule(digits, objective_calls, tmp_path):
         AttractorClassifier(**{**kw, "lr_drop": 0.0}).fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="lr_milestones"):
         AttractorClassifier(**{**kw, "optimizer": "lbfgs"}).fit(X[:50], y[:50])
+
+
+@pytest.mark.parametrize("table,name", [("DIGITS", n) for n in presets.DIGITS]
+                         + [("FASHION", n) for n in presets.FASHION])
+def test_every_preset_trains(digits, table, name):
+    """Each preset is a valid setting of the estimator: one Adam epoch on 200 digits with exactly its parameters
+    (the Fashion-MNIST ones pad the 64 pixels to their network size) leaves the planted patterns fixed points
+    and the attractors stable."""
+    X, y, _, _ = digits
+    settings = {**getattr(presets, table)[name], "maxiter": 1}
+    clf = AttractorClassifier(model=name, seed=0, **settings).fit(X[:200], y[:200])
+    params = clf.get_params()
+    assert all(params[k] == v for k, v in settings.items())
+    assert clf.result_.nit == 1
+    assert clf.model_.n_nodes == settings.get("n_nodes", max(X.shape[1], 2 * 12))
+    assert clf.result_.max_residual < 1e-10
+    assert clf.result_.max_growth_rate < 0
+    assert set(np.unique(clf.predict(X[:50]))) <= set(range(10))

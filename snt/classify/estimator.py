@@ -417,13 +417,14 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.params_ = unpack(self.model_, theta, params.gamma)
         res.train_time = time.perf_counter() - t0
         with self._threads():
+            growth = None
             if self.enforce_stability:
-                shrink = self._enforce_stability()
+                shrink, growth = self._enforce_stability()
                 if shrink < 1.0:
                     res.message += f"; trained eigenvalues scaled by {shrink:.4g} to keep every attractor stable"
                     res.x = pack(self.model_, self.params_)
             self.result_ = res
-            self._finish()
+            self._finish(growth)
         return self
 
     def _train(self, params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every, callback,
@@ -451,20 +452,22 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      n_features=self.n_features_in_, clip_norm=self.clip_norm,
                      lr_milestones=self.lr_milestones, lr_drop=self.lr_drop)
 
-    def _finish(self):
+    def _finish(self, growth=None):
         c = self.model_.coupling(self.params_)
         self.coupling_ = c
         self.attractors_ = self.model_.targets().copy()
         self.eigenvalues_ = c.lam.copy()
-        g = self.model_.growth_rates(self.params_, c)
+        g = self.model_.growth_rates(self.params_, c) if growth is None else growth
         self.result_.max_growth_rate = float(g.max())
         self.result_.max_residual = float(self.model_.residuals(self.params_).max())
 
     def _enforce_stability(self, tol=0.0):
-        """Shrink λ_tr by a common factor s in [0, 1] (bisection) until every attractor is stable."""
+        """Shrink λ_tr by a common factor s in [0, 1] (bisection) until every attractor is stable.
+        Returns s and the growth rates of the parameters left in place when they were not changed (else None)."""
         m, p = self.model_, self.params_
-        if m.growth_rates(p).max() < tol:
-            return 1.0
+        growth = m.growth_rates(p)
+        if growth.max() < tol:
+            return 1.0, growth
 
         def stable(s):
             q = Params(p.phi_tr, s * p.lam_tr, p.gamma)
@@ -473,13 +476,13 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         if not stable(0.0):
             warnings.warn(f"{m.name}: attractors unstable even with the trained eigenvalues set to 0; "
                           "left unchanged", RuntimeWarning, stacklevel=3)
-            return 1.0
+            return 1.0, growth
         lo, hi = 0.0, 1.0
         for _ in range(30):
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if stable(mid) else (lo, mid)
         self.params_ = Params(p.phi_tr, lo * p.lam_tr, p.gamma)
-        return lo
+        return lo, None
 
     # ------------------------------------------------------------------ predict
     def _outputs(self, Xp, params, steps=None, noise=None):
