@@ -77,8 +77,8 @@ def main():
     else:
         clf = AttractorClassifier(model=a.model, steps=a.steps, eval_steps=a.eval_steps, dtype=a.dtype,
                                   n_nodes=a.n_nodes, optimizer="adam", maxiter=a.epochs, batch_size=a.batch_size,
-                                  lr=a.lr,
-                                  lr_decay=a.lr_decay, lr_milestones=a.lr_milestones, lr_drop=a.lr_drop, ema=a.ema,
+                                  lr=a.lr, lr_decay=a.lr_decay, lr_milestones=a.lr_milestones, lr_drop=a.lr_drop,
+                                  ema=a.ema,
                                   n_threads=a.threads, seed=a.seed, init=a.init, loss=a.loss,
                                   lr_eigenvalues=a.lr_eigenvalues, clip_norm=a.clip_norm,
                                   input_noise=a.input_noise, validation=a.validation, patience=a.patience)

@@ -542,7 +542,8 @@ def test_every_preset_trains(digits, table, name):
     params = clf.get_params()
     assert all(params[k] == v for k, v in settings.items())
     assert clf.result_.nit == 1
-    assert clf.model_.n_nodes == settings.get("n_nodes", max(X.shape[1], 2 * 12))
+    # the default size is max(features, 2 (K + 2))
+    assert clf.model_.n_nodes == settings.get("n_nodes", max(X.shape[1], 2 * (10 + 2)))
     assert clf.result_.max_residual < 1e-10
     assert clf.result_.max_growth_rate < 0
     assert set(np.unique(clf.predict(X[:50]))) <= set(range(10))

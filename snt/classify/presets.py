@@ -88,9 +88,10 @@ DIGITS = {
 #: busy), about 48 min on two idle cores (159 s per epoch in benchmarks/bench_classify.py).
 #: Double well: the digits recipe (cross-entropy, eigenvectors in the planted span's complement, a 10x eigenvalue
 #: rate, rate decay 0.97) with 30 steps and 20 epochs: test accuracy 0.869 after 7 epochs, 0.883 after 14 and 0.8878
-#: after 20 (105 min on one core, the other busy; ~4.5 min per epoch alone), where the papers' protocol (MSE, 55
-#: steps, lr 1e-3) had 0.828 after 7. Chosen on the digits and on a 10 000-item subset of the training set (0.765,
-#: without the decay, against 0.651 after 2 epochs), not on the test set.
+#: after 20 (105 min on one core, the other busy, with an earlier and slower build; benchmarks/bench_classify.py now
+#: puts its epoch at ~80 s on one idle core), where the papers' protocol (MSE, 55 steps, lr 1e-3) had 0.828 after 7.
+#: Chosen on the digits and on a 10 000-item subset of the training set (0.765, without the decay, against 0.651
+#: after 2 epochs), not on the test set.
 FASHION = {
     "wilson-cowan": dict(n_nodes=1024, steps=35, dtype="float32", optimizer="adam", batch_size=200, lr=0.05,
                          lr_decay=0.97, lr_milestones=(12, 15), lr_drop=0.2, lr_eigenvalues=0.5, maxiter=18,
