@@ -2,8 +2,9 @@
 
 MNIST-type files are read from a directory holding ``train-images-idx3-ubyte.gz``,
 ``train-labels-idx1-ubyte.gz``, ``t10k-images-idx3-ubyte.gz`` and ``t10k-labels-idx1-ubyte.gz``. The directory
-is ``root`` when given, else ``$SNT_DATA/<name>``, else the system locations (Debian's package
-``dataset-fashion-mnist`` installs Fashion-MNIST under ``/usr/share/datasets/fashion-mnist``). Every file is
+is ``root`` when given, else ``$SNT_DATA/<name>``, else ``data/<name>`` of the repository (see data/README.md),
+else the system locations (Debian's package ``dataset-fashion-mnist`` installs Fashion-MNIST under
+``/usr/share/datasets/fashion-mnist``). Every file is
 verified against the md5 of the published ``.gz`` or, because repackaged files have different gzip
 headers, of its decompressed bytes.
 """
@@ -52,14 +53,23 @@ _HOWTO = {
 DATASETS = ("digits", "mnist", "fashion-mnist")
 
 
+# --- search path after ``root``: $SNT_DATA, then the repository's data/ folder ---------------------------------
+#: The repository's data folder (beside the ``snt`` package in a source checkout; documented in data/README.md).
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+
+def _search_path():
+    """Parent directories searched when no ``root`` is given: ``$SNT_DATA`` (if set), then :data:`DATA_DIR`."""
+    env = os.environ.get("SNT_DATA")
+    return ([Path(env)] if env else []) + [DATA_DIR]
+# --- end of the search path ------------------------------------------------------------------------------------
+
+
 def _candidates(name, root):
     if root is not None:
         r = Path(root)
         return [r, r / name]
-    out = []
-    env = os.environ.get("SNT_DATA")
-    if env:
-        out.append(Path(env) / name)
+    out = [d / name for d in _search_path()]
     out.extend(Path(p) for p in _SYSTEM[name])
     return out
 

@@ -5,7 +5,8 @@ import time
 
 EPILOG = """examples:
   snt sweep                                  # the default study: gain sweep of one N = 500 network,
-                                             # gamma in {0, 0.5}, stored in snt-default.zarr + figures
+                                             # gamma in {0, 0.5}, stored in data/results/snt-default.zarr
+                                             # and its figures in data/results/snt-default-figures/
   snt sweep analysis/gain_route.toml -o route.zarr --workers 2
   snt sweep analysis/gain_route.toml -o route.zarr --scheduler tcp://10.0.0.5:8786
 
@@ -19,7 +20,7 @@ def _run(args):
     client = args.scheduler if args.scheduler else ("serial" if args.workers == 1 else None)
     start = time.perf_counter()
     if args.config is None:
-        out = args.output or "snt-default.zarr"
+        out = args.output or "data/results/snt-default.zarr"
         ds, figures = default_study(out, client=client, n_workers=args.workers, progress=not args.quiet,
                                     quick=args.quick, overwrite=args.overwrite)
         print(summary(ds))
@@ -27,7 +28,7 @@ def _run(args):
               f"({time.perf_counter() - start:.0f} s)")
         return 0
     config = load_config(args.config)
-    out = args.output or "snt-sweep.zarr"
+    out = args.output or "data/results/snt-sweep.zarr"
     ds = run_config(config, out, client=client, n_workers=args.workers, progress=not args.quiet,
                     overwrite=args.overwrite)
     grid = " x ".join(f"{k}[{ds.sizes[k]}]" for k in config["grid"])
@@ -41,7 +42,8 @@ def register(sub):
     p = sub.add_parser("sweep", help="parameter sweep on dask (default: the gain-sweep study)", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", nargs="?", help="TOML configuration (see snt.studies); none: the default study")
-    p.add_argument("-o", "--output", help="zarr store (default snt-default.zarr or snt-sweep.zarr)")
+    p.add_argument("-o", "--output", help="zarr store (default data/results/snt-default.zarr, or "
+                                           "data/results/snt-sweep.zarr with a CONFIG)")
     p.add_argument("--scheduler", help="address of a running dask scheduler, tcp://HOST:PORT")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores; 1 runs "
                                                 "in this process)")
