@@ -76,7 +76,9 @@ def _simulate(args):
 
 def build_parser():
     """The argparse parser of the ``snt`` command."""
+    from . import __version__
     parser = argparse.ArgumentParser(prog="snt", description="Dynamics of random recurrent networks (SNT model).")
+    parser.add_argument("--version", action="version", version=f"snt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
