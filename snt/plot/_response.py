@@ -29,7 +29,7 @@ def response_kernel(ds, ax=None, which="R_mean"):
 
 
 def susceptibility(chi, spectrum=None, axs=None):
-    """|χ_m(ω)| and its phase (two panels) from :func:`snt.response.susceptibility` or
+    """The modulus of χ_m(ω) and its phase (two panels) from :func:`snt.response.susceptibility` or
     :func:`snt.response.susceptibility_from_kernel`; the power spectrum (:func:`snt.power_spectrum`) on a
     second y axis of the amplitude panel. Returns the Axes (amplitude, phase, spectrum or None)."""
     if axs is None:
