@@ -1,0 +1,73 @@
+r"""Optimizers of the plastic layers: each moves W **along** the rule's update ΔW (ascent), docs/science/
+plasticity.md (P8).
+
+With the step's learning rate η (which the layer may anneal per epoch):
+
+* ``"sgd"``: :math:`W \leftarrow W + \eta\,\Delta W` — explicit Euler on the rule's ODE with step η;
+* ``"momentum"``: :math:`v \leftarrow \mu v + \eta\,\Delta W,\ W \leftarrow W + v` (μ = 0.9);
+* ``"adam"``: :math:`m \leftarrow \beta_1 m + (1-\beta_1)\Delta W`,
+  :math:`s \leftarrow \beta_2 s + (1-\beta_2)\Delta W^2`,
+  :math:`W \leftarrow W + \eta\,\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\,\frac{m}{\sqrt s + \epsilon}` with t the
+  number of updates so far (bias correction per update), β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+"""
+
+import numpy as np
+
+__all__ = ["OPTIMIZERS", "make_optimizer"]
+
+
+class _SGD:
+    def __init__(self, shape, dtype):
+        self.t = 0
+
+    def step(self, W, dW, lr):
+        self.t += 1
+        W += lr * dW
+
+
+class _Momentum:
+    mu = 0.9
+
+    def __init__(self, shape, dtype):
+        self.t = 0
+        self.v = np.zeros(shape, dtype)
+
+    def step(self, W, dW, lr):
+        self.t += 1
+        self.v *= self.mu
+        self.v += lr * dW
+        W += self.v
+
+
+class _Adam:
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+    def __init__(self, shape, dtype):
+        self.t = 0
+        self.m = np.zeros(shape, dtype)
+        self.s = np.zeros(shape, dtype)
+        self.work = np.empty(shape, dtype)
+
+    def step(self, W, dW, lr):
+        self.t += 1
+        b1, b2, work = self.beta1, self.beta2, self.work
+        self.m *= b1
+        self.m += (1.0 - b1) * dW
+        np.multiply(dW, dW, out=work)
+        work *= 1.0 - b2
+        self.s *= b2
+        self.s += work
+        a = lr * np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
+        np.sqrt(self.s, out=work)
+        work += self.eps
+        np.divide(self.m, work, out=work)
+        work *= a
+        W += work
+
+
+OPTIMIZERS = {"sgd": _SGD, "momentum": _Momentum, "adam": _Adam}
+
+
+def make_optimizer(name, shape, dtype=np.float64):
+    """A fresh optimizer state for parameters of the given shape."""
+    return OPTIMIZERS[name](shape, dtype)
