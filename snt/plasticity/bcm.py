@@ -140,6 +140,10 @@ class BCM(PlasticLayer):
         apply_lateral(C, self._s)
         return activate(self.activation, C)
 
+    def _linear(self, X):
+        """The lateral steady state of the currents, (I − L)^{-1} W x, without the nonlinearity."""
+        return apply_lateral(X @ self.weights_.T, self._s)
+
     def _step(self, Xb, lr):
         """One minibatch: Y = σ(X_b Wᵀ (I−L)^{-T}), the threshold, Φ and ΔW = ΦᵀX_b / B (P3); returns the
         monitored threshold."""

@@ -107,6 +107,8 @@ class KrotovHopfield(PlasticLayer):
     def _currents(self, X):
         return X @ self._effective().T
 
+    _linear = _currents
+
     def _step(self, Xb, lr):
         """One minibatch of Krotov's rule (P9); returns the per-unit sum of g h."""
         B = Xb.shape[0]

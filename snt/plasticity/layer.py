@@ -101,6 +101,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         for name in ("weights_", "n_features_in_"):
             if hasattr(self, name):
                 delattr(self, name)
+        self._check_params()
         X = self._check_X(X)
         self._reset(X.shape[1])
         bar = None
@@ -124,6 +125,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         """One more epoch over ``X`` (initialising the layer on the first call); the optimizer state, the
         threshold and the epoch counter (which seeds the shuffle) carry over."""
         if not hasattr(self, "weights_"):
+            self._check_params()
             X = self._check_X(X)
             self._reset(X.shape[1])
         else:
@@ -140,12 +142,9 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         order = rng.permutation(n)
         n_batches = -(-n // self.batch_size)
         lr = self._epoch_lr()
-        buf = np.empty((min(n, -(-n // n_batches)), X.shape[1]), dtype=X.dtype)
         total = np.zeros(self.n_neurons)
         for idx in np.array_split(order, n_batches):
-            Xb = buf[:idx.size]
-            np.take(X, idx, axis=0, out=Xb)
-            total += self._step(Xb, lr)
+            total += self._step(X[idx], lr)                 # fancy indexing: the fastest row gather
         theta = total / n_batches
         prev = self._theta_hist[-1] if self._theta_hist else None
         change = np.nan if prev is None else float(np.max(np.abs(theta - prev)) / max(np.max(np.abs(theta)),
