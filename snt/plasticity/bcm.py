@@ -60,7 +60,7 @@ class BCM(PlasticLayer):
         Maximal number of epochs of :meth:`fit`.
     tol : float or None
         Early stopping: stop when the relative change of the monitored threshold between epochs,
-        max|θ(e) − θ(e−1)| / max|θ(e)|, stays <= ``tol`` for ``patience`` epochs. None: run every epoch.
+        ‖θ(e) − θ(e−1)‖ / ‖θ(e)‖, stays <= ``tol`` for ``patience`` epochs. None: run every epoch.
     patience : int
         See ``tol``.
     decay : float
@@ -73,6 +73,9 @@ class BCM(PlasticLayer):
         Initial weights from child 0, the shuffle of epoch e from child (1, e).
     progress : bool
         Show a progress bar over epochs.
+    threads : int or None
+        BLAS threads while training and transforming (default 1, see ``snt._threads``; None: leave the pools
+        as they are).
 
     Attributes
     ----------
@@ -103,7 +106,7 @@ class BCM(PlasticLayer):
 
     def __init__(self, n_neurons=100, *, activation="relu", lateral=0.0, threshold="batch", memory=0.5, tau=1000.0,
                  optimizer="adam", lr=0.02, init="glorot-normal", batch_size=1000, epochs=10, tol=None, patience=3,
-                 decay=0.0, precision=1e-30, dtype="float64", seed=None, progress=False):
+                 decay=0.0, precision=1e-30, dtype="float64", seed=None, progress=False, threads=1):
         self.n_neurons = n_neurons
         self.activation = activation
         self.lateral = lateral
@@ -122,6 +125,7 @@ class BCM(PlasticLayer):
         self.dtype = dtype
         self.seed = seed
         self.progress = progress
+        self.threads = threads
 
     def _check_rule(self):
         check_choice(self.activation, "activation", ACTIVATIONS)

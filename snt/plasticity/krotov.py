@@ -34,7 +34,7 @@ class KrotovHopfield(PlasticLayer):
         Anti-Hebbian strength Δ >= 0.
     anneal : {"linear", "constant"}
         Learning-rate schedule over epochs.
-    optimizer, lr, init, batch_size, epochs, tol, patience, decay, dtype, seed, progress
+    optimizer, lr, init, batch_size, epochs, tol, patience, decay, dtype, seed, progress, threads
         As in :class:`snt.plasticity.BCM` (defaults: SGD, 0.02, normal, batch 100).
     precision : float
         ε of the max-abs normalisation, > 0.
@@ -62,7 +62,7 @@ class KrotovHopfield(PlasticLayer):
 
     def __init__(self, n_neurons=100, *, p=2.0, k=2, delta=0.4, anneal="linear", optimizer="sgd", lr=0.02,
                  init="normal", batch_size=100, epochs=10, tol=None, patience=3, decay=0.0, precision=1e-30,
-                 dtype="float64", seed=None, progress=False):
+                 dtype="float64", seed=None, progress=False, threads=1):
         self.n_neurons = n_neurons
         self.p = p
         self.k = k
@@ -80,6 +80,7 @@ class KrotovHopfield(PlasticLayer):
         self.dtype = dtype
         self.seed = seed
         self.progress = progress
+        self.threads = threads
 
     def _check_rule(self):
         check_float(self.p, "p", minimum=2.0)

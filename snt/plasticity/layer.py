@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._checks import check_choice, check_float, check_int
 from .._seeds import as_seed_sequence, child, describe
+from .._threads import blas_limit, check_threads
 from ..io import provenance
 from .initializers import INITIALIZERS, initial_weights
 from .optimizers import OPTIMIZERS, make_optimizer
@@ -45,6 +46,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         check_int(self.patience, "patience", minimum=1)
         check_float(self.decay, "decay", minimum=0.0)
         check_choice(self.dtype, "dtype", _DTYPES)
+        check_threads(self.threads)
         if not isinstance(self.progress, (bool, numbers.Integral)):
             raise TypeError(f"progress must be a bool, got {type(self.progress).__name__}")
         as_seed_sequence(self.seed)
@@ -108,6 +110,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         if self.progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=self.epochs, unit="epoch", desc=type(self).__name__)
+        limit = blas_limit(self.threads)
         try:
             for _ in range(self.epochs):
                 self._run_epoch(X)
@@ -117,6 +120,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
                 if self.converged_:
                     break
         finally:
+            limit.restore_original_limits()
             if bar is not None:
                 bar.close()
         return self
@@ -130,7 +134,8 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             self._reset(X.shape[1])
         else:
             X = self._check_X(X)
-        self._run_epoch(X)
+        with blas_limit(self.threads):
+            self._run_epoch(X)
         return self
 
     def _epoch_lr(self):
@@ -147,8 +152,8 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             total += self._step(X[idx], lr)                 # fancy indexing: the fastest row gather
         theta = total / n_batches
         prev = self._theta_hist[-1] if self._theta_hist else None
-        change = np.nan if prev is None else float(np.max(np.abs(theta - prev)) / max(np.max(np.abs(theta)),
-                                                                                        1e-300))
+        change = np.nan if prev is None else float(np.linalg.norm(theta - prev) / max(np.linalg.norm(theta),
+                                                                                       1e-300))
         self._theta_hist.append(theta)
         self._change_hist.append(change)
         self._lr_hist.append(lr)
@@ -167,8 +172,9 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
         X = self._check_X(X)
         out = np.empty((X.shape[0], self.n_neurons), dtype=self._dtype)
-        for a in range(0, X.shape[0], _TRANSFORM_CHUNK):
-            out[a:a + _TRANSFORM_CHUNK] = self._currents(X[a:a + _TRANSFORM_CHUNK])
+        with blas_limit(self.threads):
+            for a in range(0, X.shape[0], _TRANSFORM_CHUNK):
+                out[a:a + _TRANSFORM_CHUNK] = self._currents(X[a:a + _TRANSFORM_CHUNK])
         return out
 
     @property
@@ -187,7 +193,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             "theta": (("epoch", "neuron"), np.array(self._theta_hist),
                       {"long_name": self._monitor_name, "units": "1"}),
             "theta_change": (("epoch",), np.array(self._change_hist),
-                             {"long_name": "max |theta(e) - theta(e-1)| / max |theta(e)|", "units": "1"}),
+                             {"long_name": "||theta(e) - theta(e-1)|| / ||theta(e)||", "units": "1"}),
             "lr": (("epoch",), np.array(self._lr_hist), {"long_name": "learning rate of the epoch", "units": "1"}),
         }
         coords = {"epoch": ("epoch", np.arange(1, E + 1), {"long_name": "training epoch"}),
