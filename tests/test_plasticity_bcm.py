@@ -222,3 +222,18 @@ def test_bad_inputs_are_named():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         plasticity.BCM().transform(X)
+
+
+@pytest.mark.slow
+def test_bcm_on_mnist_is_selective_and_its_features_classify():
+    """MNIST, the documented settings: selective neurons covering the ten classes, and a clean feature
+    classifier well above chance (analysis/plasticity_mnist.py: 0.786 after 10 epochs)."""
+    from snt.classify import load_dataset
+    Xtr, ytr, Xte, yte = load_dataset("mnist")
+    bcm = plasticity.BCM(n_neurons=100, activation="relu", lateral=-0.05, threshold="ema", memory=0.9,
+                         optimizer="adam", lr=0.02, init="glorot-normal", batch_size=1000, epochs=5, seed=0)
+    acc, pipe = plasticity.feature_classifier(bcm, Xtr, ytr, Xte, yte)
+    sel = plasticity.selectivity(pipe[0], Xte, labels=yte)
+    assert np.median(sel.alpha) < 0.1 * Xte.shape[0]
+    assert int(sel.classes_covered) == 10
+    assert acc > 0.7

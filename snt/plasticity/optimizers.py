@@ -12,6 +12,7 @@ With the step's learning rate η (which the layer may anneal per epoch):
 """
 
 import numpy as np
+from numba import njit
 
 __all__ = ["OPTIMIZERS", "make_optimizer"]
 
@@ -39,6 +40,19 @@ class _Momentum:
         W += self.v
 
 
+@njit(cache=True, nogil=True)
+def _adam_kernel(W, dW, m, s, b1, b2, a, eps):
+    """One fused pass of the Adam update over the flattened arrays (same operations as the formula, in order)."""
+    Wf, df, mf, sf = W.ravel(), dW.ravel(), m.ravel(), s.ravel()
+    for i in range(Wf.size):
+        d = df[i]
+        mi = b1 * mf[i] + (1.0 - b1) * d
+        si = b2 * sf[i] + (1.0 - b2) * (d * d)
+        mf[i] = mi
+        sf[i] = si
+        Wf[i] += a * (mi / (np.sqrt(si) + eps))
+
+
 class _Adam:
     beta1, beta2, eps = 0.9, 0.999, 1e-8
 
@@ -46,23 +60,14 @@ class _Adam:
         self.t = 0
         self.m = np.zeros(shape, dtype)
         self.s = np.zeros(shape, dtype)
-        self.work = np.empty(shape, dtype)
 
     def step(self, W, dW, lr):
         self.t += 1
-        b1, b2, work = self.beta1, self.beta2, self.work
-        self.m *= b1
-        self.m += (1.0 - b1) * dW
-        np.multiply(dW, dW, out=work)
-        work *= 1.0 - b2
-        self.s *= b2
-        self.s += work
+        b1, b2 = self.beta1, self.beta2
         a = lr * np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
-        np.sqrt(self.s, out=work)
-        work += self.eps
-        np.divide(self.m, work, out=work)
-        work *= a
-        W += work
+        dt = W.dtype.type
+        _adam_kernel(W, np.ascontiguousarray(dW, dtype=W.dtype), self.m, self.s, dt(b1), dt(b2), dt(a),
+                     dt(self.eps))
 
 
 OPTIMIZERS = {"sgd": _SGD, "momentum": _Momentum, "adam": _Adam}
