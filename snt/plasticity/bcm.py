@@ -107,25 +107,7 @@ class BCM(PlasticLayer):
     def __init__(self, n_neurons=100, *, activation="relu", lateral=0.0, threshold="batch", memory=0.5, tau=1000.0,
                  optimizer="adam", lr=0.02, init="glorot-normal", batch_size=1000, epochs=10, tol=None, patience=3,
                  decay=0.0, precision=1e-30, dtype="float64", seed=None, progress=False, threads=1):
-        self.n_neurons = n_neurons
-        self.activation = activation
-        self.lateral = lateral
-        self.threshold = threshold
-        self.memory = memory
-        self.tau = tau
-        self.optimizer = optimizer
-        self.lr = lr
-        self.init = init
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.tol = tol
-        self.patience = patience
-        self.decay = decay
-        self.precision = precision
-        self.dtype = dtype
-        self.seed = seed
-        self.progress = progress
-        self.threads = threads
+        self._store(locals())
 
     def _check_rule(self):
         check_choice(self.activation, "activation", ACTIVATIONS)

@@ -117,7 +117,7 @@ def _check(net, pattern, epochs, steps_per_epoch, forgetting, rate, rule, transf
     return pattern
 
 
-def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rate=1.0, rule="covariance",
+def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rate=30.0, rule="covariance",
             transfer="logistic", threshold=0.5, transient=100, novel=3, horizon=6, response_every=1,
             orbit_steps=1000, orbit_transient=1000, samples=100, response_trials=2, response_steps=300,
             blocks=10, record_weights=True, seed=None, progress=False):
@@ -137,7 +137,8 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
     forgetting : float
         λ in [0, 1] (1: no forgetting).
     rate : float
-        α >= 0.
+        α >= 0. The Hebbian increment is (α/N)Γ with |Γ_ij| <= 1/4 for the covariance; the default 30 makes it
+        comparable, over a few epochs, to couplings of order 1/√N (with α ~ 1 forgetting alone acts).
     rule : {"covariance", "mean_deviation", "gated"} or callable
         Hebbian matrix Γ (P16). Default "covariance": the fluctuations' correlations, which vanish on a fixed
         point, so learning stops adding structure once the dynamics has settled (the published choice is not

@@ -63,24 +63,7 @@ class KrotovHopfield(PlasticLayer):
     def __init__(self, n_neurons=100, *, p=2.0, k=2, delta=0.4, anneal="linear", optimizer="sgd", lr=0.02,
                  init="normal", batch_size=100, epochs=10, tol=None, patience=3, decay=0.0, precision=1e-30,
                  dtype="float64", seed=None, progress=False, threads=1):
-        self.n_neurons = n_neurons
-        self.p = p
-        self.k = k
-        self.delta = delta
-        self.anneal = anneal
-        self.optimizer = optimizer
-        self.lr = lr
-        self.init = init
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.tol = tol
-        self.patience = patience
-        self.decay = decay
-        self.precision = precision
-        self.dtype = dtype
-        self.seed = seed
-        self.progress = progress
-        self.threads = threads
+        self._store(locals())
 
     def _check_rule(self):
         check_float(self.p, "p", minimum=2.0)

@@ -33,6 +33,13 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
     _title = "plastic layer"
     _method = ""
 
+    def _store(self, params):
+        """Keep the constructor arguments as attributes of the same names (the scikit-learn convention;
+        validation happens in fit)."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
     # ---------------------------------------------------------------- validation
     def _check_params(self):
         check_int(self.n_neurons, "n_neurons", minimum=1)

@@ -48,7 +48,7 @@ def hebbian_epochs(ds, fig=None):
             ax.plot(T[sel], lam[sel], "o", ms=4, color=color, label=reg)
     ax.axhline(0.0, color="k", lw=0.6)
     ax.set_xlabel(label(ds.epoch))
-    ax.set_ylabel(label(ds.lambda_max))
+    ax.set_ylabel("lambda_max [1/step]")
     ax2 = ax.twinx()
     ax2.plot(T, ds.spectral_radius.values, "--", color="C4", lw=1.0, label="rho(W)")
     ax2.plot(T, ds.rho_DF.values, ":", color="C5", lw=1.2, label="rho(DF) on the attractor")
