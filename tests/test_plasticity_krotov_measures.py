@@ -75,6 +75,12 @@ def test_selectivity_on_constructed_responses():
     ds = plasticity.selectivity(responses=overlap)
     assert int(ds.alpha[0]) == 5 and int(ds.S) == 5
     assert float(ds.beta) == pytest.approx(5 / ((5 + 3 * 4) / 5))
+    labelled = plasticity.selectivity(responses=distinct, labels=np.array([0, 1, 2, 0, 1, 2, 0, 1]))
+    np.testing.assert_array_equal(labelled.preferred_class.values, [0, 1, 2, 0, 1])
+    assert int(labelled.classes_covered) == 3
+    silent = plasticity.selectivity(responses=np.zeros((P, 2)), labels=np.arange(P) % 2)
+    np.testing.assert_array_equal(silent.preferred_class.values, [-1, -1])
+    assert int(silent.classes_covered) == 0 and int(silent.S) == 0 and np.isnan(float(silent.beta))
 
 
 def test_selectivity_labels_and_receptive_fields_and_readouts():

@@ -85,11 +85,12 @@ def selectivity(model=None, X=None, *, labels=None, responses=None):
             raise ValueError(f"labels must be integers of shape ({n},), got {lab.dtype} {lab.shape}")
         classes = np.unique(lab)
         means = np.stack([Y[lab == c].mean(axis=0) for c in classes])          # (C, K)
-        pref = classes[np.argmax(means, axis=0)]
+        pref = np.where(alpha > 0, classes[np.argmax(means, axis=0)], -1)     # -1: a silent neuron
         purity = np.array([(lab[sel[:, i]] == pref[i]).mean() if alpha[i] else np.nan for i in range(K)])
-        data["preferred_class"] = (("neuron",), pref, {"long_name": "class of largest mean response"})
+        data["preferred_class"] = (("neuron",), pref, {"long_name": "class of largest mean response (-1: the "
+                                                                    "neuron selects no pattern)"})
         data["purity"] = (("neuron",), purity, {"long_name": "fraction of A_i in the preferred class", "units": "1"})
-        data["classes_covered"] = ((), np.int64(np.unique(pref).size),
+        data["classes_covered"] = ((), np.int64(np.unique(pref[pref >= 0]).size),
                                    {"long_name": "classes preferred by at least one neuron",
                                     "n_classes": int(classes.size)})
     coords = {"neuron": ("neuron", np.arange(K), {"long_name": "neuron index"}),
