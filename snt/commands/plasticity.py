@@ -61,7 +61,9 @@ def register(subparsers):
     p = sub.add_parser("hebbian", help="Hebbian learning with forgetting on a random rate network",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_ensemble_options(p, N=100, g=4.0)
-    p.set_defaults(J=2.0)
+    for action in p._actions:
+        if action.dest == "J":                  # a chaotic start for the rate network: W std 2/sqrt(N), g = 4
+            action.default, action.help = 2.0, "coupling standard-deviation scale of W(0) (default 2)"
     p.add_argument("--pattern-std", type=float, default=0.2, help="std of the Gaussian pattern xi (default 0.2)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--steps-per-epoch", type=int, default=500)
