@@ -70,9 +70,10 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             raise ValueError(f"{name} must be 2-D (samples, features), got shape {X.shape}")
         if X.shape[0] < 1 or X.shape[1] < 1:
             raise ValueError(f"{name} must have at least one sample and one feature, got shape {X.shape}")
-        if not np.all(np.isfinite(X)):
+        if not np.isfinite(X.sum(dtype=np.float64)):          # one pass; the entries only when needed
             bad = int(X.size - np.count_nonzero(np.isfinite(X)))
-            raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
+            if bad:
+                raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
         if hasattr(self, "weights_") and X.shape[1] != self.weights_.shape[1]:
             raise ValueError(f"{name} has {X.shape[1]} features but the layer was fitted on "
                              f"{self.weights_.shape[1]} (n_features_in_ = {self.n_features_in_})")

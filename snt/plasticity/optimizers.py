@@ -40,7 +40,7 @@ class _Momentum:
         W += self.v
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"nsz", "arcp", "contract", "afn"})
 def _adam_kernel(W, dW, m, s, b1, b2, a, eps):
     """One fused pass of the Adam update over the flattened arrays (same operations as the formula, in order)."""
     Wf, df, mf, sf = W.ravel(), dW.ravel(), m.ravel(), s.ravel()
