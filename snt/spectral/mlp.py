@@ -26,7 +26,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .layer import ACTIVATIONS, SpectralLayer, glorot_uniform
-from .network import SpectralNetwork, fit_adam
+from .network import SpectralNetwork, blas_threads, fit_adam
 
 __all__ = ["SpectralMLP", "build_layers"]
 
@@ -176,8 +176,9 @@ class SpectralMLP(BaseEstimator):
                 net.set_theta(theta)
                 return net.evaluate(Xv, Yv)[0]
 
-        theta, hist = fit_adam(fun, net.get_theta(), len(Xt), epochs=epochs, batch_size=bs, lr=lr, rng=rng,
-                               val_fn=val_fn, patience=patience, progress=self.verbose, desc="SpectralMLP")
+        with blas_threads((X.shape[1],) + hidden):
+            theta, hist = fit_adam(fun, net.get_theta(), len(Xt), epochs=epochs, batch_size=bs, lr=lr, rng=rng,
+                                   val_fn=val_fn, patience=patience, progress=self.verbose, desc="SpectralMLP")
         net.set_theta(theta)
         self.network_ = net
         self.history_ = hist

@@ -16,14 +16,24 @@ validation split, early stopping on the validation loss and restoration of the b
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ..classify.training import adam_step
 
-__all__ = ["SpectralNetwork", "fit_adam"]
+__all__ = ["SpectralNetwork", "fit_adam", "blas_threads"]
+
+
+def blas_threads(widths):
+    """One BLAS thread for networks narrower than 512 nodes (their products gain nothing from threads, and
+    thread pools competing for the cores were measured tens of times slower), else the library default."""
+    if max(widths) < 512:
+        return threadpool_limits(limits=1, user_api="blas")
+    return contextlib.nullcontext()
 
 
 class SpectralNetwork:
