@@ -147,7 +147,7 @@ class SpectralNetwork:
 
 
 def fit_adam(fun, theta0, n_items, *, epochs, batch_size, lr, rng, val_fn=None, patience=None,
-             progress=False, desc="adam", post_step=None):
+             progress=False, desc="adam", post_step=None, lr_decay=1.0):
     """Mini-batch Adam on ``fun(theta, idx) -> (loss, grad)`` over items ``idx``.
 
     Parameters
@@ -159,6 +159,8 @@ def fit_adam(fun, theta0, n_items, *, epochs, batch_size, lr, rng, val_fn=None, 
     epochs, batch_size : int
     lr : float
         Adam rate (Keras' constants, :func:`snt.classify.training.adam_step`).
+    lr_decay : float
+        Factor applied to the rate after every epoch (1: constant).
     rng : numpy.random.Generator
         Shuffles.
     val_fn : callable, optional
@@ -189,7 +191,7 @@ def fit_adam(fun, theta0, n_items, *, epochs, batch_size, lr, rng, val_fn=None, 
             f, g = fun(theta, idx)
             if not (np.isfinite(f) and np.all(np.isfinite(g))):
                 raise FloatingPointError(f"non-finite loss or gradient at epoch {epoch}")
-            theta = adam_step(theta, g, state, lr)
+            theta = adam_step(theta, g, state, lr * lr_decay ** (epoch - 1))
             if post_step is not None:
                 theta = post_step(theta)
             tot += f * len(idx)
