@@ -3,6 +3,7 @@ the data sets with ground truth, relevance and pruning."""
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from snt import spectral
 from snt.classify import SpectralCoupling
@@ -10,6 +11,13 @@ from snt.spectral.layer import SpectralLayer, glorot_uniform
 from snt.spectral.mlp import build_layers
 from snt.spectral.network import SpectralNetwork
 from snt.spectral import pruning
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """Small products: threads only add overhead on a loaded machine."""
+    with threadpool_limits(1, user_api="blas"):
+        yield
 
 
 def _central_diff(f, theta, eps=1e-6):

@@ -26,7 +26,8 @@ factors) drive unneeded eigenvalues to 0. A node's importance is the size of the
 \langle (h_k)_i^2\rangle^{1/2}` (root mean square activity over the training items), in the same units
 for input and hidden nodes; a hidden node is active when :math:`s/\max s` over all nodes exceeds
 ``threshold``, a layer's width is its number of active nodes and the depth is the number of leading hidden
-layers with at least one.
+layers with at least one. The effective depth counts only those layers with an active node that acts
+nonlinearly on the data (a ReLU node on for almost every item is a linear map there).
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ class ArchitectureSearch:
 
 
 def architecture_search(X, y, max_width=20, max_depth=3, eigen_l2=1e-3, base_l2=1e-3, lr=0.01, batch_size=200,
-                        epochs=300, threshold=0.05, task="auto", loss="mse", seed=None, progress=False):
+                        epochs=300, threshold=0.05, linear_fraction=0.99, task="auto", loss="mse", seed=None,
+                        progress=False):
     r"""Train the search network of the module docstring on ``(X, y)`` and read off width and depth.
 
     Parameters
@@ -160,6 +162,10 @@ def architecture_search(X, y, max_width=20, max_depth=3, eigen_l2=1e-3, base_l2=
     lr, batch_size, epochs : Adam settings.
     threshold : float
         Relative importance above which a hidden node counts as active.
+    linear_fraction : float
+        An active ReLU node that is on for at least this fraction of the training items acts as a linear
+        map on the data (a layer made only of such nodes composes with its neighbours into one linear map):
+        it counts in the widths but not in ``effective_depth``.
     task : {"auto", "classify", "regress"}
     loss : {"mse", "xent"}
         Loss of a classification: squared error to the one-hot targets (default) or cross-entropy.
@@ -173,8 +179,9 @@ def architecture_search(X, y, max_width=20, max_depth=3, eigen_l2=1e-3, base_l2=
     -------
     xarray.Dataset
         ``importance (layer, node)`` and ``input_importance (feature)`` (normalised by the maximum over all
-        input and hidden nodes), ``width (layer)``, ``lam``; attrs ``depth``, ``widths`` (JSON list of the active widths of the
-        leading layers), ``final_loss``.
+        input and hidden nodes), ``width (layer)``, ``lam``, ``on_fraction``, ``nonlinear``; attrs ``depth``
+        (leading hidden layers with an active node), ``effective_depth`` (those with an active node acting
+        nonlinearly), ``widths`` and ``nonlinear_widths`` (JSON lists over the leading layers), ``final_loss``.
     ArchitectureSearch
         The trained network.
     """
@@ -209,17 +216,24 @@ def architecture_search(X, y, max_width=20, max_depth=3, eigen_l2=1e-3, base_l2=
     s_in, s = net.importance(X)
     mx = max(s_in.max(), s.max())
     s, s_in = (s / mx, s_in / mx) if mx > 0 else (s, s_in)
-    width = (s > threshold).sum(1)
+    active = s > threshold
+    width = active.sum(1)
     depth = int(np.argmax(width == 0)) if np.any(width == 0) else int(max_depth)
+    on = np.array([(z > 0).mean(0) for z in net.forward(X)[1]])          # (D, W) fraction of items switching a node on
+    nonlinear = active & (on < linear_fraction)
+    effective_depth = int(nonlinear[:depth].any(1).sum())
     ds = xr.Dataset(
         {"importance": (("layer", "node"), s, {"long_name": "node importance / max", "units": "1"}),
          "width": ("layer", width, {"long_name": f"active nodes (importance > {threshold})", "units": "1"}),
          "lam": (("layer", "node"), np.array(net.lam[1:]), {"long_name": "node eigenvalue", "units": "1"}),
+         "on_fraction": (("layer", "node"), on, {"long_name": "fraction of items with the node on", "units": "1"}),
+         "nonlinear": (("layer", "node"), nonlinear, {"long_name": "active node acting nonlinearly"}),
          "input_importance": ("feature", s_in, {"long_name": "input node importance / max", "units": "1"})},
         coords={"layer": ("layer", np.arange(1, max_depth + 1), {"long_name": "hidden layer", "units": "1"}),
                 "node": np.arange(max_width), "feature": np.arange(X.shape[1])},
         attrs={"title": "spectral architecture search (reconstruction)", "source": f"snt {__version__}",
-               "method": "docs/science/spectral.md (S11), (S12)", "depth": depth,
+               "method": "docs/science/spectral.md (S11), (S12)", "depth": depth, "effective_depth": effective_depth,
+               "nonlinear_widths": json.dumps([int(w) for w in nonlinear[:depth].sum(1)]),
                "widths": json.dumps([int(w) for w in width[:depth]]), "final_loss": float(hist["loss"][-1]),
                "parameters": json.dumps(dict(max_width=int(max_width), max_depth=int(max_depth),
                                              eigen_l2=eigen_l2, base_l2=base_l2, lr=lr, batch_size=int(batch_size),
