@@ -178,13 +178,17 @@ def part_search(a):
         t0 = time.perf_counter()
         ds, _ = spectral.architecture_search(X, yy, **kw)
         res[name] = {"expected": truth, "depth": ds.attrs["depth"], "widths": json.loads(ds.attrs["widths"]),
+                     "effective_depth": ds.attrs["effective_depth"],
+                     "nonlinear_widths": json.loads(ds.attrs["nonlinear_widths"]),
+                     "on_fraction": np.round(ds.on_fraction.values, 3).tolist(),
                      "width_per_layer": ds.width.values.tolist(), "final_loss": ds.attrs["final_loss"],
                      "importance": np.round(ds.importance.values, 3).tolist(),
                      "input_importance": np.round(ds.input_importance.values, 3).tolist(),
                      "time_s": time.perf_counter() - t0}
         from snt.plot import architecture_importance
-        architecture_importance(ds, ax=fig.add_subplot(1, 2, i + 1), title=f"{name}: depth {ds.attrs['depth']}, "
-                                                                            f"widths {ds.attrs['widths']}")
+        architecture_importance(ds, ax=fig.add_subplot(1, 2, i + 1), title=f"{name}: effective depth "
+                                                                            f"{ds.attrs['effective_depth']}, nonlinear "
+                                                                            f"widths {ds.attrs['nonlinear_widths']}")
     res["settings"] = kw
     print("search", json.dumps(res), flush=True)
     fig.tight_layout()

@@ -133,3 +133,17 @@ def test_figures(independent):
     sd, _ = spectral.architecture_search(X[:300, :4], y[:300], max_width=4, max_depth=2, epochs=2, seed=0)
     assert plot.architecture_importance(sd).images
     plt.close("all")
+
+
+def test_attractor_relevance_formula():
+    """R_j = sum over trained modes of |lambda_k| ||Phi_:,k|| |Psi_kj|, checked against an explicit loop."""
+    from snt.classify import AttractorClassifier
+    X, y, r = spectral.datasets.independent_gaussians(n_samples=300, n_features=6, n_relevant=3, seed=1)
+    clf = AttractorClassifier(model="rsn", optimizer="adam", maxiter=2, batch_size=50, seed=0).fit(X, y)
+    ds = spectral.attractor_relevance(clf)
+    phi = clf.coupling_.phi
+    psi = np.linalg.inv(phi)
+    lam = clf.params_.lam_tr
+    ref = [sum(abs(lam[k]) * np.linalg.norm(phi[:, k]) * abs(psi[k, j]) for k in range(lam.size)) for j in range(6)]
+    np.testing.assert_allclose(ds.relevance.values, ref, rtol=1e-10)
+    assert ds.sizes["feature"] == 6

@@ -13,6 +13,7 @@ from .pruning import metric_based_pruning as metric_based_pruning
 from .pruning import node_importance as node_importance
 from .pruning import percentile_prune as percentile_prune
 from .pruning import prune as prune
+from .relevance import attractor_relevance as attractor_relevance
 from .relevance import feature_relevance as feature_relevance
 from .relevance import gradient_saliency as gradient_saliency
 from .relevance import permutation_relevance as permutation_relevance
@@ -20,6 +21,6 @@ from .relevance import relevance_recovery as relevance_recovery
 from .search import architecture_search as architecture_search
 from .teacher import teacher_student as teacher_student
 
-__all__ = ["SpectralLayer", "SpectralMLP", "SpectralNetwork", "architecture_search", "datasets",
+__all__ = ["SpectralLayer", "SpectralMLP", "SpectralNetwork", "architecture_search", "attractor_relevance", "datasets",
            "feature_relevance", "gradient_saliency", "metric_based_pruning", "node_importance",
            "percentile_prune", "permutation_relevance", "prune", "relevance_recovery", "teacher_student"]

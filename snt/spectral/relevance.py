@@ -22,7 +22,8 @@ import xarray as xr
 
 from .. import __version__
 
-__all__ = ["feature_relevance", "permutation_relevance", "gradient_saliency", "relevance_recovery"]
+__all__ = ["feature_relevance", "permutation_relevance", "gradient_saliency", "relevance_recovery",
+           "attractor_relevance"]
 
 
 def _network(net):
@@ -134,3 +135,39 @@ def relevance_recovery(ds, truth):
     out["max_irrelevant"] = float(s[~rel].max()) if (~rel).any() else np.nan
     out["irrelevant_last"] = bool(s[~rel].max() < s[rel].min()) if (~rel).any() and rel.any() else True
     return out
+
+
+def attractor_relevance(clf):
+    r"""Spectral relevance of the input nodes of a fitted planted-attractor classifier.
+
+    Column :math:`j` of :math:`A = \Phi\Lambda\Psi` is :math:`\sum_k \lambda_k\Phi_{:,k}\Psi_{kj}`; the share of
+    the trained modes in it, bounded by
+
+    .. math:: R_j = \sum_{k\,\in\,\mathrm{tr}} |\lambda_k|\,\lVert\Phi_{:,k}\rVert\,|\Psi_{kj}|,
+
+    is the analogue of (S4) for the recurrent parametrisation (docs/science/spectral.md (S5a)): the eigenvalues
+    attached to input node :math:`j` through the modes that carry it, weighted by their size. Defined here, not
+    taken from a paper. It does not rank features by their use: the planted-attractor models are trained
+    without a penalty that would remove unused inputs, and on the independent Gaussians (4000 items, 20
+    epochs) it gave Spearman 0.32 (RSN) and 0.31 (SA-nODE) against the true relevance, with irrelevant
+    inputs up to 70 % and 100 % of the maximum.
+
+    Parameters
+    ----------
+    clf : fitted :class:`snt.classify.AttractorClassifier`
+
+    Returns
+    -------
+    xarray.Dataset
+        ``relevance``, ``normalized``, ``rank`` over the ``feature`` (the first ``n_features_in_`` nodes).
+    """
+    from sklearn.utils.validation import check_is_fitted
+    check_is_fitted(clf)
+    c = clf.coupling_
+    m = clf.params_.lam_tr.size
+    phi = c.phi.astype(np.float64)
+    psi = np.linalg.inv(phi)
+    lam = np.abs(np.asarray(clf.params_.lam_tr, dtype=np.float64))
+    score = (lam * np.sqrt((phi[:, :m] ** 2).sum(0))) @ np.abs(psi[:m, :clf.n_features_in_])
+    return _dataset(score, "relevance", "spectral input relevance sum_k |lambda_k| ||Phi_k|| |Psi_kj|",
+                    "docs/science/spectral.md (S5a)", {"model": clf.model_.name})
