@@ -171,10 +171,16 @@ def part_search(a):
     V = rng.standard_normal((5, 4))
     y_t = np.maximum(X @ V, 0).sum(1)
     y_t = (y_t - y_t.mean()) / y_t.std()
-    res, fig = {}, plt.figure(figsize=(11, 3.5))
+    # the sum of ReLUs is >= 0, so it also equals relu(sum): a (4, 1) network of depth 2 represents it exactly;
+    # a signed readout has no such second representation
+    y_s = np.maximum(X @ V, 0) @ np.array([1.0, -1.0, 1.0, -1.0])
+    y_s = (y_s - y_s.mean()) / y_s.std()
+    res, fig = {}, plt.figure(figsize=(16, 3.5))
     kw = dict(max_width=12, max_depth=3, epochs=a.search_epochs, eigen_l2=a.search_l2, base_l2=a.search_l2, seed=0)
-    for i, (name, yy, truth) in enumerate((("linearly separable (5 inputs)", y_lin, "no hidden layer"),
-                                           ("teacher 5 -> 4 ReLU -> sum", y_t, "depth 1, width 4"))):
+    cases = (("linearly separable (5 inputs)", y_lin, "no hidden layer"),
+             ("teacher 5 -> 4 ReLU -> sum", y_t, "depth 1, width 4 (or depth 2, widths (4, 1))"),
+             ("teacher 5 -> 4 ReLU -> +-1 readout", y_s, "depth 1, width 4"))
+    for i, (name, yy, truth) in enumerate(cases):
         t0 = time.perf_counter()
         ds, _ = spectral.architecture_search(X, yy, **kw)
         res[name] = {"expected": truth, "depth": ds.attrs["depth"], "widths": json.loads(ds.attrs["widths"]),
@@ -186,7 +192,7 @@ def part_search(a):
                      "input_importance": np.round(ds.input_importance.values, 3).tolist(),
                      "time_s": time.perf_counter() - t0}
         from snt.plot import architecture_importance
-        architecture_importance(ds, ax=fig.add_subplot(1, 2, i + 1), title=f"{name}: effective depth "
+        architecture_importance(ds, ax=fig.add_subplot(1, 3, i + 1), title=f"{name}:\neffective depth "
                                                                             f"{ds.attrs['effective_depth']}, nonlinear "
                                                                             f"widths {ds.attrs['nonlinear_widths']}")
     res["settings"] = kw
@@ -197,6 +203,10 @@ def part_search(a):
 
 def part_rsn(a):
     plt = _plt()
+    if a.rsn_replot:
+        import xarray as xr
+        ds = xr.open_dataset(Path(a.out) / "spectral_rsn_traces.nc")
+        return json.loads((Path(a.out) / "spectral_rsn.json").read_text()), _rsn_figure(plt, ds)
     X, y, Xt, yt = load_dataset("digits")
     res = {}
     kw = dict(optimizer="adam", maxiter=30, batch_size=32, loss="xent", lr=1e-2, lr_decay=0.95, seed=0)
@@ -224,13 +234,22 @@ def part_rsn(a):
     ds = xr.concat(traces, "item").assign_coords(label=("item", np.arange(10)))
     res["memory_amplitude_final_per_class"] = np.round(ds.amplitude.isel(time=-1).values, 3).tolist()
     print("rsn", json.dumps(res), flush=True)
-    from snt.plot import memory_traces
-    fig, axs = plt.subplots(10, 1, figsize=(7, 11), sharex=True)
+    ds.to_netcdf(Path(a.out) / "spectral_rsn_traces.nc")
+    return res, _rsn_figure(plt, ds)
+
+
+def _rsn_figure(plt, ds):
+    from snt.plot import memory_traces, mode_amplitudes
+    fig = plt.figure(figsize=(12, 11))
+    gs = fig.add_gridspec(10, 2, width_ratios=(1.6, 1))
+    axs = [fig.add_subplot(gs[i, 0]) for i in range(10)]
     memory_traces(ds, axs)
-    axs[0].set_title("C-RSN memory nodes after one test digit of each class (colour = mode, dotted = 2nd node)",
-                     fontsize=9)
+    axs[0].set_title("C-RSN memory nodes after one test digit per class (own mode in colour)", fontsize=9)
+    ax = fig.add_subplot(gs[1:9, 1])
+    mode_amplitudes(ds, ax)
+    ax.set_title("oscillation amplitude |c_k| of every mode (constant in time)", fontsize=9)
     fig.tight_layout()
-    return res, fig
+    return fig
 
 
 PARTS = {"relevance": part_relevance, "mnist": part_mnist, "teacher": part_teacher, "search": part_search,
@@ -254,6 +273,7 @@ def main():
     ap.add_argument("--teacher-epochs", type=int, default=300)
     ap.add_argument("--search-epochs", type=int, default=300)
     ap.add_argument("--search-l2", type=float, default=1e-2)
+    ap.add_argument("--rsn-replot", action="store_true", help="redraw the rsn figure from its saved traces")
     a = ap.parse_args()
     a.data = str(Path(a.data) / "mnist")
     out = Path(a.out)

@@ -95,7 +95,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         are reconstructions (:mod:`snt.classify.rsn`); their ``steps`` is the nonlinear phase, the linear
         phase is summed in closed form.
     steps : int, optional
-        Integration steps during training; default per model (55, 25, 300, 300, 20).
+        Integration steps during training; default per model (55, 25, 300, 300, 20, 5, 5).
     dt : float, optional
         Euler step; default per model (0.1, 0.1, 0.03, 0.03; ignored by the map).
     eval_steps : int, optional
@@ -122,7 +122,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Validation checks without improvement before stopping (None: never stop early; the parameters of
         the best validation accuracy are restored at the end in either case).
     lr : float, optional
-        Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2).
+        Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2, 1e-2, 1e-2).
     lr_decay : float
         Factor applied to the Adam learning rate after every epoch (1 = constant, as in the papers).
     lr_milestones : sequence of int, optional

@@ -5,7 +5,8 @@ import numpy as np
 
 from ._common import axes, label
 
-__all__ = ["relevance_vs_truth", "pruning_curve", "teacher_student", "architecture_importance", "memory_traces"]
+__all__ = ["relevance_vs_truth", "pruning_curve", "teacher_student", "architecture_importance", "memory_traces",
+           "mode_amplitudes"]
 
 
 def relevance_vs_truth(scores, truth, ax=None):
@@ -52,6 +53,8 @@ def teacher_student(ds, axs=None):
                    capsize=3, label=str(m))
     a.axhline(hT, color="k", ls="--", lw=1, label="teacher size")
     a.set_xscale("log")
+    a.set_xticks(ds["size"].values, [str(int(v)) for v in ds["size"].values])
+    a.minorticks_off()
     a.set_xlabel(label(ds["size"]))
     a.set_ylabel("average dimension (s / max > 0.05)")
     a.legend(frameon=False)
@@ -72,31 +75,54 @@ def teacher_student(ds, axs=None):
 
 
 def architecture_importance(ds, ax=None, title=None):
-    """Node importance of every hidden layer of :func:`snt.spectral.architecture_search` as an image."""
+    """Node importance of the input layer (row 0) and of every hidden layer of
+    :func:`snt.spectral.architecture_search` as an image (blank: no node there)."""
     ax = axes(ax)
-    im = ax.imshow(ds.importance.values, aspect="auto", cmap="viridis", vmin=0, vmax=1,
-                   extent=(-0.5, ds.sizes["node"] - 0.5, ds.sizes["layer"] + 0.5, 0.5))
+    w = max(ds.sizes["node"], ds.sizes["feature"])
+    img = np.full((ds.sizes["layer"] + 1, w), np.nan)
+    img[0, :ds.sizes["feature"]] = ds.input_importance.values
+    img[1:, :ds.sizes["node"]] = ds.importance.values
+    im = ax.imshow(img, aspect="auto", cmap="viridis", vmin=0, vmax=1, extent=(-0.5, w - 0.5, len(img) - 0.5, -0.5))
     ax.set_xlabel("node")
-    ax.set_ylabel("hidden layer")
-    ax.set_yticks(ds.layer.values)
+    ax.set_ylabel("layer (0 = input)")
+    ax.set_yticks(range(len(img)))
     ax.set_title(title or f"depth {ds.attrs['depth']}, widths {ds.attrs['widths']}", fontsize=9)
     ax.figure.colorbar(im, ax=ax, label="importance / max")
     return ax
 
 
 def memory_traces(ds, axs=None):
-    """Memory-node time courses per item (one panel per item), from a Dataset with
-    ``memory (item, time, memory_node)`` and a ``label`` coordinate over ``item``."""
+    """Memory-node time courses, one panel per item: the two nodes of the item's own mode in colour (solid and
+    dotted), the other memory nodes in grey. ``ds``: ``memory (item, time, memory_node)`` and a ``label``
+    coordinate over ``item`` (e.g. :func:`snt.classify.sequential_insertion` results concatenated)."""
     n = ds.sizes["item"]
     if axs is None:
         import matplotlib.pyplot as plt
         _, axs = plt.subplots(n, 1, figsize=(7, 1.3 * n), sharex=True, squeeze=False)
         axs = axs[:, 0]
     t = ds.time.values
+    per = ds.sizes["memory_node"] // max(int(ds.label.max()) + 1, 1)
     for i, ax in enumerate(axs):
         m = ds.memory.isel(item=i).values
+        k = int(ds.label.values[i])
+        own = range(per * k, per * (k + 1))
         for j in range(m.shape[1]):
-            ax.plot(t, m[:, j], lw=0.9, color=f"C{j // 2}", ls="-" if j % 2 == 0 else ":")
-        ax.set_ylabel(f"class {int(ds.label.values[i])}", fontsize=8)
+            if j not in own:
+                ax.plot(t, m[:, j], lw=0.5, color="0.75")
+        for q, j in enumerate(own):
+            ax.plot(t, m[:, j], lw=1.5, color=f"C{k % 10}", ls="-" if q == 0 else ":")
+        ax.set_ylabel(f"class {k}", fontsize=8)
     axs[-1].set_xlabel(label(ds.time))
     return axs
+
+
+def mode_amplitudes(ds, ax=None, time=-1):
+    """Image of the mode amplitudes ``amplitude (item, time, mode)`` at one time, items labelled by class."""
+    ax = axes(ax)
+    a = ds.amplitude.isel(time=time).values
+    im = ax.imshow(a, cmap="viridis", aspect="auto")
+    ax.set_xlabel("memory mode k")
+    ax.set_ylabel("item (class)")
+    ax.set_yticks(range(ds.sizes["item"]), [str(int(v)) for v in ds.label.values])
+    ax.figure.colorbar(im, ax=ax, label=label(ds.amplitude))
+    return ax
