@@ -40,7 +40,9 @@ def _mlp(epochs, seed, decay):
 def part_relevance(a):
     plt = _plt()
     out, fig = {}, plt.figure(figsize=(10, 4))
-    for i, (name, n) in enumerate((("independent_gaussians", a.n_independent), ("correlated_gaussians", a.n_correlated))):
+    sets = [(name, n) for name, n in (("independent_gaussians", a.n_independent),
+                                      ("correlated_gaussians", a.n_correlated)) if name in a.relevance_sets]
+    for i, (name, n) in enumerate(sets):
         X, y, r = getattr(spectral.datasets, name)(n_samples=n, seed=0)
         m = int(0.8 * n)
         t0 = time.perf_counter()
@@ -57,7 +59,8 @@ def part_relevance(a):
         mean["normalized"].values[:] = mean.relevance.values / mean.relevance.values.max()
         perm = spectral.permutation_relevance(net, X[m:m + 5000], y[m:m + 5000], n_repeats=5, seed=0)
         sal = spectral.gradient_saliency(net, X[m:], y[m:])
-        res = {"truth": r.tolist(), "runs": runs,
+        res = {"settings": {"n_samples": n, "epochs": a.epochs, "lr_decay": a.decay, "runs": a.runs},
+               "truth": r.tolist(), "runs": runs,
                "spectral_mean_over_runs": spectral.relevance_recovery(mean, r),
                "spectral_mean_normalized": np.round(mean.normalized.values, 4).tolist(),
                "permutation_last_run": spectral.relevance_recovery(perm, r),
@@ -69,7 +72,7 @@ def part_relevance(a):
             res["pairs_ordered_by_rho"] = _pairs_ordered(mean.normalized.values, r)
             res["pairs_ordered_by_rho_permutation"] = _pairs_ordered(perm.normalized.values, r)
         out[name] = res
-        ax = fig.add_subplot(1, 2, i + 1)
+        ax = fig.add_subplot(1, len(sets), i + 1)
         spectral_label = f"spectral (mean of {a.runs} runs)"
         from snt.plot import relevance_vs_truth
         relevance_vs_truth({spectral_label: mean, "permutation": perm, "gradient saliency": sal}, r, ax=ax)
@@ -154,6 +157,7 @@ def part_teacher(a):
         res[str(m)]["delta_mse_kept_teacher_minus_5_or_fewer"] = float(
             d.delta_mse.where((d.n_kept <= hT - 5) & (d.n_kept > 0)).mean())
     print("teacher", json.dumps(res), flush=True)
+    ds.to_netcdf(Path(a.out) / "spectral_teacher.nc")
     spectral_ds = ds
     fig, axs = plt.subplots(1, 2, figsize=(11, 4))
     from snt.plot import teacher_student
@@ -273,6 +277,8 @@ def main():
     ap.add_argument("--teacher-epochs", type=int, default=300)
     ap.add_argument("--search-epochs", type=int, default=300)
     ap.add_argument("--search-l2", type=float, default=1e-2)
+    ap.add_argument("--relevance-sets", default="independent_gaussians,correlated_gaussians")
+    ap.add_argument("--tag", default="", help="suffix of the output files")
     ap.add_argument("--rsn-replot", action="store_true", help="redraw the rsn figure from its saved traces")
     a = ap.parse_args()
     a.data = str(Path(a.data) / "mnist")
@@ -280,8 +286,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     for part in a.parts.split(","):
         res, fig = PARTS[part](a)
-        (out / f"spectral_{part}.json").write_text(json.dumps(res, indent=1))
-        fig.savefig(out / f"spectral_{part}.png", dpi=110)
+        (out / f"spectral_{part}{a.tag}.json").write_text(json.dumps(res, indent=1))
+        fig.savefig(out / f"spectral_{part}{a.tag}.png", dpi=110)
 
 
 if __name__ == "__main__":
