@@ -110,6 +110,11 @@ class PlantedModel:
     #: to it (``input_noise``)
     state_range = None
 
+    @classmethod
+    def default_nodes(cls, n_features, n_classes):
+        """Default number of nodes for items of ``n_features`` features and ``n_classes`` classes."""
+        return max(n_features, 2 * (n_classes + 2))
+
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
         self.n_nodes = _check_int(n_nodes, "n_nodes", 3)
         self.n_classes = _check_int(n_classes, "n_classes", 2)

@@ -27,6 +27,7 @@ from .base import Params
 from .cvfr import CVFR
 from .double_well import DoubleWell
 from .objective import bounds, pack, unpack
+from .rsn import RSN, ComplexRSN
 from .snt_map import SNTMap
 from .training import check_input_noise, check_milestones, train
 from .wilson_cowan import WilsonCowan
@@ -40,8 +41,11 @@ MODELS = {
     "cvfr": (CVFR, {"sigma": 0.0}, 5e-3),
     "cvfr-stochastic": (CVFR, {"sigma": 0.1}, 5e-3),
     "snt-map": (SNTMap, {}, 1e-2),
+    "rsn": (RSN, {}, 1e-2),
+    "c-rsn": (ComplexRSN, {}, 1e-2),
 }
-_ALIASES = {"eodeca": "sa-node", "double-well": "sa-node", "wc": "wilson-cowan", "snt": "snt-map"}
+_ALIASES = {"eodeca": "sa-node", "double-well": "sa-node", "wc": "wilson-cowan", "snt": "snt-map",
+            "crsn": "c-rsn", "complex-rsn": "c-rsn"}
 
 
 def _model_name(model):
@@ -86,10 +90,12 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : {"sa-node", "wilson-cowan", "cvfr", "cvfr-stochastic", "snt-map"}
-        The dynamics ("eodeca"/"double-well", "wc" and "snt" are accepted aliases).
+    model : {"sa-node", "wilson-cowan", "cvfr", "cvfr-stochastic", "snt-map", "rsn", "c-rsn"}
+        The dynamics ("eodeca"/"double-well", "wc", "snt" and "crsn" are accepted aliases). RSN and ℂ-RSN
+        are reconstructions (:mod:`snt.classify.rsn`); their ``steps`` is the nonlinear phase, the linear
+        phase is summed in closed form.
     steps : int, optional
-        Integration steps during training; default per model (55, 25, 300, 300, 20).
+        Integration steps during training; default per model (55, 25, 300, 300, 20, 5, 5).
     dt : float, optional
         Euler step; default per model (0.1, 0.1, 0.03, 0.03; ignored by the map).
     eval_steps : int, optional
@@ -116,7 +122,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         Validation checks without improvement before stopping (None: never stop early; the parameters of
         the best validation accuracy are restored at the end in either case).
     lr : float, optional
-        Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2).
+        Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2, 1e-2, 1e-2).
     lr_decay : float
         Factor applied to the Adam learning rate after every epoch (1 = constant, as in the papers).
     lr_milestones : sequence of int, optional
@@ -203,8 +209,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         time``), ``train_time`` (s), ``max_growth_rate``, ``max_residual``.
     attractors_ : (K, N) float64
         Planted patterns (in the space compared by the loss: x for Wilson–Cowan, rates for CVFR).
-    eigenvalues_ : (N,) float64
-        Spectrum of :math:`A` (trained then planted eigenvalues).
+    eigenvalues_ : (N,) float64 or complex128
+        Spectrum of :math:`A` (trained then planted eigenvalues; complex for ℂ-RSN).
 
     Notes
     -----
@@ -379,7 +385,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         if not (isinstance(validation, (int, float, np.floating)) and 0 <= validation < 1):
             raise ValueError(f"validation must be a fraction in [0, 1), got {validation!r}")
         self.classes_ = np.arange(K)
-        n_nodes = self.n_nodes if self.n_nodes is not None else max(X.shape[1], 2 * (K + 2))
+        n_nodes = self.n_nodes if self.n_nodes is not None else MODELS[name][0].default_nodes(X.shape[1], K)
         if n_nodes < X.shape[1]:
             raise ValueError(f"n_nodes={n_nodes} must be >= the number of features {X.shape[1]}")
         self.model_ = make_model(name, n_nodes, K, dtype=np.dtype(self.dtype).type,
@@ -456,7 +462,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         c = self.model_.coupling(self.params_)
         self.coupling_ = c
         self.attractors_ = self.model_.targets().copy()
-        self.eigenvalues_ = c.lam.copy()
+        self.eigenvalues_ = getattr(c, "eigenvalues", c.lam).copy()
         g = self.model_.growth_rates(self.params_, c) if growth is None else growth
         self.result_.max_growth_rate = float(g.max())
         self.result_.max_residual = float(self.model_.residuals(self.params_).max())
