@@ -45,7 +45,7 @@ from .io import provenance
 from .network import Network
 from .storage import StoreLock
 
-__all__ = ["sweep", "grid_points", "as_network", "study_identity"]
+__all__ = ["sweep", "grid_points", "as_network", "study_identity", "check_client"]
 
 _SERIAL = ("serial", "sync")
 #: seconds to wait for a dask scheduler given by address before giving up
@@ -137,7 +137,7 @@ def _task(study, base, names, point, index, seed, study_kwargs, store, expected)
     return None
 
 
-def _check_client(client):
+def check_client(client):
     """Validate ``client`` before any work: None, "serial"/"sync", an address string or a Client."""
     if client is None or (isinstance(client, str) and client in _SERIAL):
         return client
@@ -270,7 +270,7 @@ def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=Tru
     overwrite = _check_flag(overwrite, "overwrite")
     progress = _check_flag(progress, "progress")
     n_workers = _check_n_workers(n_workers)
-    client = _check_client(client)
+    client = check_client(client)
     store = _check_store(store)
     signature, payload = sweep_signature(study, names, values, base, root, crn, study_kwargs)
     attrs = provenance("Parameter sweep: " + payload["study"], "snt.sweep over " + ", ".join(names),

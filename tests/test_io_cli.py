@@ -140,3 +140,52 @@ def test_open_names_a_broken_netcdf_file(tmp_path, content, words):
         path.write_bytes(content)
     with pytest.raises(ValueError, match=f"broken.nc.*{words}"):
         snt.open(path)
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the computation started before the arguments were checked")
+
+
+def test_cli_refuses_an_unwritable_output_before_computing(tmp_path, capsys, monkeypatch):
+    import sys as _sys
+
+    monkeypatch.setattr(_sys.modules["snt.simulate"], "simulate", _never)
+    for output, words in [("out.txt", "unknown format"), (str(tmp_path / "no" / "dir" / "x.nc"), "does not exist")]:
+        assert cli.main(["simulate", "--N", "20", "--steps", "5", "-q", "-o", output]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err and "hint:" in err
+    config = tmp_path / "c.toml"
+    config.write_text('study = "lyapunov"\n[base]\nN = 20\n[grid]\ng = [0.5]\n')
+    monkeypatch.setattr(_sys.modules["snt.sweep"], "_compute_point", _never)
+    assert cli.main(["sweep", str(config), "-o", str(tmp_path / "s.nc"), "--workers", "1", "-q"]) == 2
+    assert "-o/--output" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_bad_scheduler_before_computing(tmp_path, capsys, monkeypatch):
+    import sys as _sys
+
+    config = tmp_path / "c.toml"
+    config.write_text('study = "lyapunov"\n[base]\nN = 20\n[grid]\ng = [0.5, 1.0]\n')
+    monkeypatch.setattr(_sys.modules["snt.sweep"], "_compute_point", _never)
+    store = tmp_path / "s.zarr"
+    assert cli.main(["sweep", str(config), "-o", str(store), "--scheduler", "localhost", "-q"]) == 2
+    assert "not a scheduler address" in capsys.readouterr().err
+    assert cli.main(["sweep", str(config), "-o", str(store), "--scheduler", "tcp://127.0.0.1:9", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "no dask scheduler answers" in err and "Traceback" not in err and len(err.strip().splitlines()) == 2
+    assert not store.exists()
+
+
+def test_cli_prints_package_errors_as_one_line_and_debug_shows_the_traceback(tmp_path, capsys):
+    bad = tmp_path / "model.nc"
+    bad.write_bytes(b"not a netCDF file")
+    assert cli.main(["classify", "eval", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "model.nc" in err[0] and "not a netCDF-4/HDF5 file" in err[0]
+    assert err[1].startswith("  hint:")
+    with pytest.raises(ValueError, match="not a netCDF-4/HDF5 file"):
+        cli.main(["classify", "eval", str(bad), "--debug"])
+    not_a_model = tmp_path / "other.nc"
+    snt.save(xr.Dataset({"a": ("x", [1.0])}), not_a_model)
+    assert cli.main(["classify", "eval", str(not_a_model)]) == 2
+    assert "not a classifier" in capsys.readouterr().err
