@@ -37,6 +37,7 @@ from ._seeds import as_seed_sequence, child
 from .bifurcation import first_bifurcation, orbit_point, spectra
 from .ensembles import Ensemble
 from .lyapunov import max_lyapunov
+from .network import Network
 from .storage import StoreLock
 from .sweep import as_network, sweep
 
@@ -59,8 +60,8 @@ def orbit_study(obj, seed, **options):
 
 def meanfield_study(obj, seed, **options):
     """The stationary mean-field state of the point's ensemble (no simulation; the seed is unused)."""
-    if not isinstance(obj, Ensemble):
-        raise TypeError("the meanfield study needs an Ensemble base (theory speaks of ensembles, not of one J)")
+    if isinstance(obj, Network):
+        raise TypeError("the meanfield study needs an ensemble base (theory speaks of ensembles, not of one J)")
     st = meanfield.stationary(obj, **options)
     keep = [k for k in ("m", "v", "lambda_max", "q_inf") if k in st]
     return st[keep].drop_vars([c for c in st[keep].coords])
