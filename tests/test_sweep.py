@@ -204,3 +204,17 @@ def test_unreachable_scheduler_fails_before_any_work(tmp_path):
     finally:
         del os.environ["SNT_TEST_CALLS"]
     assert not calls.exists() and not (tmp_path / "a.zarr").exists() and not (tmp_path / "b.zarr").exists()
+
+
+@pytest.mark.parametrize("kw,exc,words", [
+    ({"common_random_numbers": "no"}, TypeError, "common_random_numbers must be True or False"),
+    ({"n_workers": 2.5}, TypeError, "n_workers must be an integer"),
+    ({"overwrite": "yes"}, TypeError, "overwrite must be True or False"),
+    ({"study_kwargs": 3}, TypeError, "study_kwargs must be a mapping"),
+    ({"grid": {"g": "abc"}}, TypeError, r"grid\['g'\] must be a 1-D sequence"),
+    ({"grid": {"g": [np.nan]}}, ValueError, r"grid\['g'\] must be finite"),
+])
+def test_flags_and_counts_are_not_coerced(kw, exc, words):
+    args = {"grid": {"g": [1.0]}, "base": BASE, "client": "serial", "progress": False, **kw}
+    with pytest.raises(exc, match=words):
+        snt.sweep(sweep_studies.noisy_mean, **args)

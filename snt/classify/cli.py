@@ -162,9 +162,9 @@ def eval_command(args):
     from .estimator import AttractorClassifier
     from .robustness import robustness
 
-    ds = _open(args.model_file)
-    if "snt_params" not in ds.attrs or "phi_tr" not in ds:
-        raise ValueError(f"model_file {args.model_file!r} is not a classifier written by 'snt classify train'")
+    from .data import check_classifier_dataset
+
+    ds = check_classifier_dataset(_open(args.model_file), source=f"model_file {args.model_file!r}")
     clf = AttractorClassifier.from_dataset(ds)
     dataset = args.dataset or ds.attrs.get("dataset", "digits")
     _, _, Xt, yt = load_dataset(dataset, root=args.data_root)

@@ -153,3 +153,26 @@ def load_dataset(name, root=None):
             raise ValueError(f"{d}: {len(img)} {prefix} images but {len(labels[prefix])} labels")
         out += [img.reshape(len(img), -1).astype(np.float64) / 255.0, labels[prefix]]
     return tuple(out)
+
+
+#: what :meth:`AttractorClassifier.from_dataset` reads from a saved classifier
+_MODEL_ATTRS = ("snt_params", "n_classes", "n_features_in", "n_nodes", "steps", "dt", "eval_steps", "nit",
+                "message", "train_time")
+_MODEL_VARS = ("phi_tr", "lam_tr", "gamma", "loss", "val_accuracy")
+
+
+def check_classifier_dataset(ds, source="ds"):
+    """Refuse (CorruptFileError, a ValueError) a Dataset that is not a classifier written by
+    ``AttractorClassifier.to_dataset``, naming what is missing."""
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"{source} must be an xarray.Dataset written by AttractorClassifier.to_dataset, got "
+                        f"{type(ds).__name__}")
+    missing = [f"attribute {k!r}" for k in _MODEL_ATTRS if k not in ds.attrs]
+    missing += [f"variable {k!r}" for k in _MODEL_VARS if k not in ds.variables]
+    if missing:
+        raise CorruptFileError(f"{source} is not a classifier written by AttractorClassifier.to_dataset "
+                               f"(snt classify train): it lacks {', '.join(missing[:4])}"
+                               + (f" and {len(missing) - 4} more" if len(missing) > 4 else ""))
+    return ds
