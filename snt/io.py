@@ -47,13 +47,13 @@ def _json_default(obj):
     raise TypeError(f"cannot store {type(obj).__name__} in the parameters JSON")
 
 
-def _format(path):
+def _format(path, name="path"):
     suffix = Path(path).suffix.lower()
     if suffix in NETCDF_SUFFIXES:
         return "netcdf"
     if suffix in ZARR_SUFFIXES:
         return "zarr"
-    raise ValueError(f"path {str(path)!r}: unknown format; use a name ending in one of "
+    raise ValueError(f"{name} {str(path)!r}: unknown format; use a name ending in one of "
                      f"{NETCDF_SUFFIXES + ZARR_SUFFIXES}")
 
 
@@ -76,7 +76,7 @@ def check_output_path(path, *, overwrite=True, formats=("netcdf", "zarr"), name=
     """Check, before any work is done, that a result can be written to ``path``: a known format, an
     existing directory, and (without ``overwrite``) no file there yet. Returns (Path, format)."""
     path = _check_path(path, name)
-    fmt = _format(path)
+    fmt = _format(path, name)
     if fmt not in formats:
         raise ValueError(f"{name} {str(path)!r}: this result is written as {' or '.join(formats)}; use a name "
                          f"ending in one of {NETCDF_SUFFIXES if 'netcdf' in formats else ZARR_SUFFIXES}")

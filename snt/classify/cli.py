@@ -137,6 +137,8 @@ def train_command(args):
               training_noise=args.training_noise, input_noise=args.input_noise, clip_norm=args.clip_norm)
     if getattr(args, "preset", False):
         kw = _preset_settings(args, kw)
+    if args.n_train is not None and args.n_train < 2:
+        raise ValueError(f"--n-train must be >= 2 (items to train on), got {args.n_train}")
     clf = AttractorClassifier(model=args.model, seed=args.seed, verbose=not args.quiet, **kw)
     X, y, Xt, yt = load_dataset(args.dataset, root=args.data_root)
     if args.n_train is not None:
