@@ -323,8 +323,21 @@ class Ensemble(_Sampled):
         return self
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Dynamics(_Sampled):
+    """The dynamical parameters of an ensemble object, keyword-only after its coupling parameters: gain,
+    leak, noise, threshold law and transfer function, as in :class:`Ensemble`."""
+
+    g: float = 1.0
+    gamma: float = 0.0
+    sigma: float = 0.0
+    theta_mean: float = 0.0
+    theta_std: float = 0.0
+    transfer: str = "tanh"
+
+
 @dataclass(frozen=True)
-class Correlated(_Sampled):
+class Correlated(_Dynamics):
     r"""Gaussian couplings with reciprocal correlation :math:`\mathrm{corr}(J_{ij}, J_{ji}) = \eta`
     (:func:`correlated`); thresholds and dynamics as in :class:`Ensemble`.
 
@@ -336,12 +349,6 @@ class Correlated(_Sampled):
     N: int = 1000
     J: float = 1.0
     eta: float = 0.0
-    g: float = 1.0
-    gamma: float = 0.0
-    sigma: float = 0.0
-    theta_mean: float = 0.0
-    theta_std: float = 0.0
-    transfer: str = "tanh"
 
     kind = "correlated"
 
@@ -371,7 +378,7 @@ class Correlated(_Sampled):
 
 
 @dataclass(frozen=True)
-class Sparse(_Sampled):
+class Sparse(_Dynamics):
     r"""Exactly K inputs per neuron with weights :math:`\mathcal N(\bar J/K, J^2/K)` (:func:`sparse`).
 
     Spectral law: disc of radius J and a real outlier at :math:`\bar J` (every row's mean input is
@@ -385,12 +392,6 @@ class Sparse(_Sampled):
     K: int = 100
     J: float = 1.0
     Jbar: float = 0.0
-    g: float = 1.0
-    gamma: float = 0.0
-    sigma: float = 0.0
-    theta_mean: float = 0.0
-    theta_std: float = 0.0
-    transfer: str = "tanh"
 
     kind = "sparse"
 
@@ -416,7 +417,7 @@ class Sparse(_Sampled):
 
 
 @dataclass(frozen=True)
-class Dale(_Sampled):
+class Dale(_Dynamics):
     r"""Dale's-law couplings: excitatory columns (the first ``round(frac_exc N)``) and inhibitory ones,
     balanced per row (:func:`dale`).
 
@@ -429,12 +430,6 @@ class Dale(_Sampled):
     N: int = 1000
     frac_exc: float = 0.8
     J: float = 1.0
-    g: float = 1.0
-    gamma: float = 0.0
-    sigma: float = 0.0
-    theta_mean: float = 0.0
-    theta_std: float = 0.0
-    transfer: str = "tanh"
 
     kind = "dale"
 
