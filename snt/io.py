@@ -183,7 +183,7 @@ def open(path, *, lazy=False):  # noqa: A001 - mirrors xarray.open_dataset
         digests = ds.attrs.pop(DIGESTS_ATTR, None)
         problems = damage(path, json.loads(digests), full=not lazy) if digests else []
         if "point_digest" in ds.variables:
-            problems += point_damage(path, ds)
+            problems += point_damage(path, ds, full=not lazy)
         if problems:
             ds.close()
             raise_damage(path, problems)

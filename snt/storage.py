@@ -22,7 +22,8 @@ from pathlib import Path
 
 from .errors import CorruptFileError, StoreLockedError
 
-__all__ = ["aside", "move_into_place", "written_aside", "remove", "raise_damage", "is_zarr_store", "chunk_digests", "damage", "StoreLock"]
+__all__ = ["aside", "move_into_place", "written_aside", "remove", "raise_damage", "is_zarr_store", "chunk_digests",
+           "chunk_presence", "damage", "StoreLock"]
 
 
 def aside(path, tag="part"):
@@ -109,6 +110,13 @@ def chunk_digests(store, names=None, region=None):
     for name, array in _arrays(store, names):
         out[name] = {key: (_digest(f) if f.is_file() else None) for key, f in _chunk_files(store, name, array, region)}
     return out
+
+
+def chunk_presence(store, names=None, region=None):
+    """True when every chunk file of the arrays (all, or ``names``; all chunks, or those of ``region``)
+    exists."""
+    return all(f.is_file() for name, array in _arrays(store, names)
+               for _, f in _chunk_files(store, name, array, region))
 
 
 def damage(store, expected, full=True):

@@ -251,7 +251,8 @@ def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=Tru
     -------
     xarray.Dataset
         The study's variables with the grid dims in front, the grid coordinates, ``done`` and
-        ``point_digest`` (grid) when stored, and provenance attrs (grid, base parameters, seed, study) plus the study's own title and method.
+        ``point_digest`` (grid) when stored, and provenance attrs (grid, base parameters, seed, study) plus
+        the study's own title and method.
 
     Raises
     ------

@@ -24,7 +24,7 @@ import xarray as xr
 
 from ._seeds import describe
 from .network import Network
-from .storage import chunk_digests, move_into_place, remove
+from .storage import chunk_digests, chunk_presence, move_into_place, remove
 
 __all__ = ["TEXT_WIDTH", "create", "write_point", "open_store", "verified_done", "point_damage", "study_identity",
            "sweep_signature", "differences"]
@@ -61,7 +61,12 @@ def _grid_variables(ds, names):
                   if k not in _BOOKKEEPING and tuple(v.dims[:len(names)]) == tuple(names))
 
 
-def _point_digest(store, variables, index):
+def _point_digest(store, variables, index, full=True):
+    """The digest of a point's chunk files (None if one is missing); without ``full`` only their presence
+    is checked (and "present" is returned), which reads no data."""
+    if not full:
+        present = chunk_presence(store, set(variables), region=tuple(index))
+        return "present" if present else None
     digests = chunk_digests(store, set(variables), region=tuple(index))
     if any(d is None for chunks in digests.values() for d in chunks.values()):
         return None
@@ -112,8 +117,9 @@ def create(store, template, names, values, attrs, first_index):
         raise
 
 
-def verified_done(store, ds=None):
-    """(flat indices of the points that are done and intact, flat indices flagged done but damaged)."""
+def verified_done(store, ds=None, full=True):
+    """(flat indices of the points that are done and intact, flat indices flagged done but damaged).
+    Without ``full`` a done point only needs all its chunk files present (no read of their content)."""
     ds = open_store(store) if ds is None else ds
     names = list(ds["done"].dims)
     done = _read_flags(store, "done", ds["done"].shape, False)
@@ -123,7 +129,8 @@ def verified_done(store, ds=None):
     for flat, index in enumerate(np.ndindex(*done.shape)):
         if not done[index]:
             continue
-        ok = stored is not None and _point_digest(store, variables, index) == str(stored[index])
+        got = _point_digest(store, variables, index, full)
+        ok = stored is not None and got is not None and (not full or got == str(stored[index]))
         (good if ok else bad).append(flat)
     return good, bad
 
@@ -145,9 +152,9 @@ def _read_flags(store, name, shape, unreadable):
         return out
 
 
-def point_damage(store, ds):
-    """Problems of a sweep store's finished points (for :func:`snt.open`)."""
-    _, bad = verified_done(store, ds)
+def point_damage(store, ds, full=True):
+    """Problems of a sweep store's finished points (for :func:`snt.open`; ``full=False``: presence only)."""
+    _, bad = verified_done(store, ds, full)
     if not bad:
         return []
     shape = ds["done"].shape

@@ -163,8 +163,9 @@ def test_missing_chunk_of_a_done_point_is_recomputed_and_open_refuses(tmp_path):
     reference = _serial()
     _serial(store=store)
     (store / "draw" / "1.0.0").unlink()  # the point g = 1.0, gamma = 0 (flat index 2)
-    with pytest.raises(ValueError, match="missing or damaged"):
-        snt.open(store)
+    for lazy in (False, True):
+        with pytest.raises(ValueError, match="missing or damaged"):
+            snt.open(store, lazy=lazy)
     calls = tmp_path / "calls.txt"
     os.environ["SNT_TEST_CALLS"] = str(calls)
     try:

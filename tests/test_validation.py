@@ -219,7 +219,7 @@ def test_invalid_value_names_its_parameter(label, param, kind, strategy, call, t
     monkeypatch.chdir(tmp)
     needs_path = label == "load_config"
 
-    @settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture,
+    @settings(max_examples=3, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                      HealthCheck.filter_too_much])
     @given(value=strategy)
     def check(value):
