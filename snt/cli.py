@@ -79,6 +79,7 @@ def build_parser():
     from . import __version__
     parser = argparse.ArgumentParser(prog="snt", description="Dynamics of random recurrent networks (SNT model).")
     parser.add_argument("--version", action="version", version=f"snt {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -111,15 +112,75 @@ def command_modules():
     return sorted(names)
 
 
+def _reported():
+    """What the command line reports as one line and a hint (no traceback unless --debug): the package's
+    own errors (snt.errors.SntError) and the built-in types its validators raise."""
+    from .errors import SntError
+
+    return (SntError, ValueError, TypeError, OSError, MemoryError)
+
+
+_HINTS = {
+    FileExistsError: "pass --overwrite, or choose another output name",
+    FileNotFoundError: "check the path",
+    PermissionError: "choose a directory you can write to",
+    MemoryError: "reduce the sizes (--N, --trials, --steps, what is recorded) or use a larger machine",
+}
+
+
+def hint_for(exc):
+    """The one-line hint printed under an error."""
+    from .errors import SntError
+
+    if isinstance(exc, SntError) and exc.hint:
+        return exc.hint
+    for kind, text in _HINTS.items():
+        if isinstance(exc, kind):
+            return text
+    return "see --help for the allowed values; --debug shows the traceback"
+
+
+def _first_line(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _check_output(args):
+    """Refuse an output path that cannot be written before any work starts."""
+    from .io import check_output_path
+
+    output = getattr(args, "output", None)
+    if output is None:
+        return
+    formats = getattr(args, "output_formats", ("netcdf", "zarr"))
+    check_output_path(output, formats=formats, name="-o/--output")
+
+
 def main(argv=None):
-    """Entry point of the ``snt`` console script."""
+    """Entry point of the ``snt`` console script.
+
+    Errors of the package (bad values, damaged files, a held lock, an unreachable scheduler, too little
+    memory) are printed as one line and a hint, with exit status 2; ``--debug`` shows the traceback.
+    An interrupt (Ctrl-C) exits with status 130.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # accepted anywhere on the line
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args([a for a in argv if a != "--debug"])
     try:
+        _check_output(args)
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as exc:
-        print(f"snt {args.command}: error: {exc}", file=sys.stderr)
+    except _reported() as exc:
+        if debug:
+            raise
+        print(f"snt {args.command}: error: {_first_line(exc)}", file=sys.stderr)
+        print(f"  hint: {hint_for(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"snt {args.command}: interrupted (a stored sweep resumes when run again)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import kernels
 from ._checks import check_array, check_choice, check_float
+from ._memory import adopt_array
 
 TRANSFERS = tuple(kernels.TRANSFER_CODES)
 
@@ -53,7 +54,7 @@ class Network:
     origin: dict = field(default=None, repr=False)
 
     def __post_init__(self):
-        J = check_array(self.J, "J", ndim=2)
+        J = adopt_array(self.J, "J", ndim=2)  # no copy of a freshly drawn, read-only J
         if J.shape[0] != J.shape[1]:
             raise ValueError(f"J must be square (N, N), got shape {J.shape}")
         if J.shape[0] < 1:

@@ -10,6 +10,7 @@ import xarray as xr
 
 from . import kernels
 from ._checks import check_array, check_int
+from ._memory import check_recording
 from ._seeds import describe, trial_seeds
 from ._threads import blas_limit, check_threads
 from .io import provenance
@@ -167,6 +168,7 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
         raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
     N = net.N
     total = transient + steps
+    check_recording(trials, steps, record_every, N, record)  # before any large allocation
     stim = Stimulus(stimulus, N, total)
     root, seeds = trial_seeds(seed, trials)
     rngs = [np.random.default_rng(s) for s in seeds]

@@ -20,6 +20,7 @@ import xarray as xr
 
 from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, children, describe
+from .ensembles import spectral_law
 from .io import provenance
 from .simulate import check_network
 
@@ -255,11 +256,8 @@ def _law(net, radius, eta, outlier):
     """E4 parameters: from the ensemble the network came from, else moments of J."""
     N = net.N
     J = net.J
-    origin = (net.origin or {}).get("ensemble")
-    if origin is not None and {"J", "Jbar"} <= set(origin):
-        est = {"radius": float(origin["J"]), "eta": 0.0, "outlier": float(origin["Jbar"]),
-               "source": "ensemble parameters (iid Gaussian)"}
-    else:
+    est = spectral_law(net)  # the law of the ensemble the network was sampled from, if it says
+    if est is None:
         centred = J - J.mean(axis=0, keepdims=True) - J.mean(axis=1, keepdims=True) + J.mean()
         r = float(np.sqrt(N * np.mean(centred**2))) if N > 1 else float(abs(J[0, 0]))
         off = ~np.eye(N, dtype=bool)

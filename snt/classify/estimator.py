@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from .base import Params
 from .cvfr import CVFR
+from .data import check_classifier_dataset
 from .double_well import DoubleWell
 from .objective import bounds, pack, unpack
 from .rsn import RSN, ComplexRSN
@@ -641,6 +642,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_dataset(cls, ds):
         """Rebuild a fitted classifier from :meth:`to_dataset` output."""
+        check_classifier_dataset(ds)  # a clear error naming what is missing, not a KeyError
         kw = json.loads(ds.attrs["snt_params"])
         clf = cls(**kw)
         name = clf._settings()
