@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NOISE_MODELS", "NoiseModel", "check_sigma"]
+__all__ = ["NOISE_MODELS", "NoiseModel", "check_sigma", "with_noise"]
 
 #: noise models and the models they apply to (None: every model)
 NOISE_MODELS = {"additive": None, "state-dependent": None, "damped": ("cvfr",)}
@@ -123,3 +123,29 @@ class NoiseModel:
     def __repr__(self):
         s = self.sigma if np.ndim(self.sigma) == 0 else f"array({np.asarray(self.sigma).shape})"
         return f"NoiseModel({self.kind!r}, sigma={s})"
+
+
+def with_noise(clf, noise, sigma=None):
+    r"""Copy of a fitted classifier whose dynamics carry another noise model (same trained coupling).
+
+    ``noise=None`` gives the deterministic counterpart (:meth:`AttractorClassifier.deterministic`). Use it to
+    run a coupling trained with additive noise under state-dependent noise, or the CVFR with additive noise
+    instead of its damped noise (whose LNA covariance is 0).
+    """
+    import copy
+
+    from sklearn.utils.validation import check_is_fitted
+    check_is_fitted(clf)
+    if noise is None:
+        return clf.deterministic()
+    if sigma is None:
+        raise ValueError(f"with_noise: noise={noise!r} needs sigma, the noise amplitude (>= 0)")
+    new = copy.deepcopy(clf)
+    m = new.model_
+    m.set_noise(noise, sigma)
+    new.noise, new.sigma = noise, (check_sigma(sigma) if np.ndim(sigma) == 0 else np.asarray(sigma).tolist())
+    if m.name.startswith("cvfr"):
+        m.sigma = check_sigma(sigma)
+        m.name = "cvfr-stochastic" if noise == "damped" and m.stochastic else "cvfr"
+        new.model = m.name
+    return new
