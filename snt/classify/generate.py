@@ -148,7 +148,7 @@ class Generator:
         T = np.tile(X, (int(self.n_noise), 1))
         import warnings
         from sklearn.exceptions import ConvergenceWarning
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), self.clf._threads():
             warnings.simplefilter("ignore", ConvergenceWarning)
             reg.fit(Z, T)
         self.lna_, self.decoder_ = ds, reg
