@@ -92,7 +92,7 @@ def main():
                                       for c in rob.corruption.values} for m in rob.model.values},
                          "std": {m: {c: rob.accuracy_std.sel(model=m, corruption=c).values.tolist()
                                      for c in rob.corruption.values} for m in rob.model.values},
-                         "drop": {m: {c: float(rob.drop.sel(model=m, corruption=c)) for c in rob.corruption.values}
+                         "drop": {m: {c: float(rob.accuracy_drop.sel(model=m, corruption=c)) for c in rob.corruption.values}
                                   for m in rob.model.values},
                          "time_s": time.perf_counter() - t}
     print("robustness", json.dumps(res["robustness"]["drop"]), flush=True)

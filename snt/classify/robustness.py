@@ -197,7 +197,7 @@ def compare_robustness(classifiers, X, y, corruptions=tuple(CORRUPTIONS), levels
     -------
     xarray.Dataset
         ``accuracy (model, corruption, level, repeat)``, ``accuracy_mean``/``accuracy_std`` (model,
-        corruption, level), ``drop (model, corruption)``: mean over the levels > 0 of the accuracy lost with
+        corruption, level), ``accuracy_drop (model, corruption)``: mean over the levels > 0 of the accuracy lost with
         respect to the clean items; ``level_value (corruption, level)``. ``level`` is an index.
     """
     if not isinstance(classifiers, dict) or not classifiers:
@@ -225,7 +225,7 @@ def compare_robustness(classifiers, X, y, corruptions=tuple(CORRUPTIONS), levels
          "accuracy_mean": (("model", "corruption", "level"), mean, {"long_name": "mean test accuracy", "units": "1"}),
          "accuracy_std": (("model", "corruption", "level"), std,
                           {"long_name": "standard deviation of the test accuracy", "units": "1"}),
-         "drop": (("model", "corruption"), drop,
+         "accuracy_drop": (("model", "corruption"), drop,
                   {"long_name": "mean accuracy lost over the corrupted levels", "units": "1"}),
          "level_value": (("corruption", "level"), values, {"long_name": "corruption level", "units": "1"})},
         coords={"model": names, "corruption": corruptions, "level": np.arange(L), "repeat": np.arange(repeats)},
