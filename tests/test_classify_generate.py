@@ -6,18 +6,13 @@ import pytest
 from snt import classify
 from snt.classify.presets import DIGITS
 
-
-@pytest.fixture(scope="module")
-def digits():
-    return classify.load_dataset("digits")
+from .stochastic_settings import QUICK, digits  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module")
 def noisy(digits):
     X, y, _, _ = digits
-    return classify.AttractorClassifier(model="sa-node", noise="additive", sigma=0.05, steps=20, n_nodes=64,
-                                        optimizer="adam", maxiter=8, batch_size=32, lr=3e-3, lr_eigenvalues=0.03,
-                                        init="complement", loss="xent", seed=0).fit(X, y)
+    return classify.AttractorClassifier(model="sa-node", noise="additive", sigma=0.05, steps=20, **QUICK).fit(X, y)
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,13 @@ import scipy.ndimage
 from snt import classify
 from snt.classify.robustness import CORRUPTIONS
 
-
-@pytest.fixture(scope="module")
-def digits():
-    return classify.load_dataset("digits")
+from .stochastic_settings import QUICK, digits  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module")
 def fitted(digits):
     X, y, _, _ = digits
-    kw = dict(steps=15, n_nodes=64, optimizer="adam", maxiter=4, batch_size=32, lr=3e-3, lr_eigenvalues=0.03,
-              init="complement", loss="xent", seed=0)
+    kw = dict(QUICK, steps=15, maxiter=4)
     det = classify.AttractorClassifier(model="sa-node", **kw).fit(X, y)
     noisy = classify.AttractorClassifier(model="sa-node", noise="additive", sigma=0.1, **kw).fit(X, y)
     return det, noisy
