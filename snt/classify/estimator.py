@@ -255,7 +255,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
                  lr_decay=1.0, lr_milestones=None, lr_drop=0.1, lr_eigenvalues=None, lr_gamma=None, ema=None,
                  input_scale=1.0, readout="nearest",
-                 sigma=None, noise=None, training_noise=None, input_noise=None, clip_norm=None, init="orthogonal", loss="mse",
+                 sigma=None, noise=None, training_noise=None, input_noise=None, clip_norm=None, init="orthogonal",
+                 loss="mse",
                  temperature=0.1, enforce_stability=True, n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps

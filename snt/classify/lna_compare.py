@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import xarray as xr
 from tqdm.auto import tqdm
 
 from .lna import _fitted, lna_model
