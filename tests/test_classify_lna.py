@@ -174,3 +174,12 @@ def test_classifier_noise_roundtrip_and_deterministic():
     assert sd.model_.noise.kind == "state-dependent" and clf.model_.noise.kind == "additive"
     ds = classify.lna(sd)
     assert ds.attrs["noise"] == '{"kind": "state-dependent", "sigma": 0.05}'
+
+
+def test_lna_matches_euler_maruyama_state_dependent():
+    # B(s) = sigma sqrt|s| evaluated along the path; the LNA takes it at the attractor (leading order in sigma)
+    m, p = _model("wilson-cowan", 0.005, noise="state-dependent")
+    ds = compare_lna_model(m, p, 0.1, steps=6000, chains=32, groups=8, seed=1)
+    se = ds.rel_sampling_error.values
+    assert list(ds.status.values) == ["ok"] * 3 and np.all(se < 0.06)
+    assert np.all(ds.rel_error.values < 3 * se), (ds.rel_error.values, se)
