@@ -34,6 +34,7 @@ def test_lna_matches_euler_maruyama(name, sigma, dt):
     assert np.all(se < 0.06)
     assert np.all(ds.rel_error.values < 3 * se), (ds.rel_error.values, se)
     assert np.all(ds.mean_shift.values < 0.2)
+    assert list(ds.agreement.values) == ["agrees"] * 3 and np.all(ds.escaped.values == 0)
     if name in ("sa-node", "wilson-cowan"):
         # at dt = 0.1 the continuous (ODE-limit) solution is resolved as wrong: the discrete form is needed
         assert np.all(ds.rel_error_continuous.values > ds.rel_error.values + 2 * se)
@@ -183,3 +184,13 @@ def test_lna_matches_euler_maruyama_state_dependent():
     se = ds.rel_sampling_error.values
     assert list(ds.status.values) == ["ok"] * 3 and np.all(se < 0.06)
     assert np.all(ds.rel_error.values < 3 * se), (ds.rel_error.values, se)
+
+
+def test_broad_noise_is_flagged_and_disagrees():
+    # sigma = 0.3: 3 standard deviations of a node exceed a = 0.5 (half the gap between -a and +a); the chains
+    # flip nodes and the simulated covariance is far from the LNA's
+    m, p = _model("sa-node", 0.3)
+    ds = compare_lna_model(m, p, 0.1, steps=2000, chains=16, groups=8, seed=1)
+    assert set(ds.status.values) == {"broad"} and "leave the basin" in ds.attrs["note"]
+    assert set(ds.agreement.values) <= {"disagrees", "left the basin"}
+    assert np.all(ds.rel_error.values > 1.0)

@@ -30,8 +30,13 @@ Statuses (one per class, most severe first):
     solution's relative residual exceeds 1e-8.
 ``"broad"``
     Three standard deviations along the widest axis of :math:`C_k` exceed half the distance to the nearest
-    other attractor: samples of 𝒩(x*_k, C_k) can leave the basin, and the linearisation is doubtful there.
+    other attractor, or three standard deviations of one state variable exceed half the gap between the
+    values that variable takes in the attractors (a node of the double well crossing from +a towards -a):
+    samples of 𝒩(x*_k, C_k) can leave the basin, and the linearisation is doubtful there.
 ``"ok"``
+    None of the above. This is a statement about the linearisation only: whether the nonlinear noisy chains
+    stay near the attractor (a strongly non-normal coupling can carry them out of a basin whose width the
+    Gaussian does not see) is decided by simulation, :func:`snt.classify.compare_lna` (its ``agreement``).
 """
 
 from __future__ import annotations
@@ -65,6 +70,17 @@ def _diffusion(model, s):
         return nm.diffusion(s, damping=0.0), "noise-vanishes"
     D = nm.diffusion(s)
     return D, (None if np.any(D) else "noise-vanishes")
+
+
+def _variable_margin(states):
+    """Per state variable: half the smallest gap between the values it takes in the planted attractors (the
+    double well's a, Wilson–Cowan's (x_high - x_low)/2); inf for a variable that is the same in all of them."""
+    out = np.full(states.shape[1], np.inf)
+    for i in range(states.shape[1]):
+        v = np.unique(states[:, i])
+        if len(v) > 1:
+            out[i] = 0.5 * np.diff(v).min()
+    return out
 
 
 def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8, coupling=None):
@@ -113,6 +129,7 @@ def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8
     growth, radius, econd, resid = (np.zeros(K) for _ in range(4))
     diag = np.zeros((K, S))
     status = []
+    margin = _variable_margin(states)
     for k in range(K):
         s = states[k]
         J = model.jacobian(s, c.A, params.gamma)
@@ -163,7 +180,9 @@ def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8
             continue
         others = np.delete(states, k, axis=0)
         d_min = np.sqrt(((others - s) ** 2).sum(1).min())
-        status.append("broad" if 3.0 * np.sqrt(max(lam[0], 0.0)) > 0.5 * d_min else "ok")
+        wide = 3.0 * np.sqrt(max(lam[0], 0.0)) > 0.5 * d_min
+        wide |= bool(np.any(3.0 * np.sqrt(np.maximum(np.diag(C), 0.0)) > margin))
+        status.append("broad" if wide else "ok")
     notes = {"deterministic": "no noise: the covariance is 0 (a point mass at the attractor)",
              "noise-vanishes": "the noise amplitude is 0 at the attractors (the CVFR's damped noise): the "
                                "covariance is 0, the class distribution is a point mass",
@@ -171,8 +190,11 @@ def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8
              "ill-conditioned": "non-normal Jacobian or inaccurate Lyapunov solution: check against "
                                 "snt.classify.compare_lna",
              "broad": "the Gaussian reaches half-way to another attractor: samples may leave the basin"}
+    if "ok" in status:
+        notes["ok"] = ("linear analysis only: check with snt.classify.compare_lna that the chains stay near "
+                       "the attractors")
     note = "; ".join(f"classes {[k for k in range(K) if status[k] == s]}: {notes[s]}"
-                     for s in STATUSES if s != "ok" and s in status)
+                     for s in STATUSES if s in status)
     nm = model.noise
     n = model.n_nodes
     block = np.repeat(np.arange(S // n), n)

@@ -36,6 +36,18 @@ def _run(model, A, gamma, s0, steps, dt, key, keep):
     return np.asarray(S[1:])
 
 
+def _verdict(rel, se, shift):
+    """``"agrees"`` (error within 3 sampling errors, these below 10 %), ``"left the basin"`` (mean moved by more
+    than 3 sqrt(tr C)), ``"disagrees"``, or ``"undecided"`` (sampling error too large to tell)."""
+    if not np.isfinite(rel):
+        return "undecided"
+    if shift > 3.0:
+        return "left the basin"
+    if rel > 3.0 * se:
+        return "disagrees"
+    return "agrees" if se < 0.1 else "undecided"
+
+
 def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, groups=8, block=250, seed=None,
                       n_samples=500, coupling=None, progress=False):
     r"""Simulated stationary covariance around every planted attractor against the LNA (module docstring).
@@ -67,8 +79,11 @@ def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, grou
         The LNA Dataset (discrete method; ``covariance_continuous`` too for ODE models) plus, over ``class``:
         ``empirical_covariance (node, node2)``, ``empirical_mean (node)``, ``rel_error`` and
         ``rel_error_continuous`` (relative Frobenius distance to the LNA), ``rel_sampling_error``,
-        ``mean_shift`` (distance of the mean from the attractor over :math:`\sqrt{\mathrm{tr}\,C}`) and
-        ``sample (sample, node)``.
+        ``mean_shift`` (distance of the mean from the attractor over :math:`\sqrt{\mathrm{tr}\,C}`),
+        ``sample (sample, node)``, ``escaped`` (fraction of chains that end farther from the attractor than half
+        the distance to the nearest other one) and ``agreement``: ``"agrees"`` (error within three sampling errors, these
+        below 10 %), ``"disagrees"``, ``"left the basin"`` (mean shift above 3: the chains did not stay near the
+        attractor, the linearisation does not describe them) or ``"undecided"`` (sampling error too large).
     """
     steps = _int(steps, "steps", 1)
     chains = _int(chains, "chains", 2)
@@ -91,7 +106,7 @@ def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, grou
     states = ds.attractor.values
     K, S = states.shape
     emp, mean = np.zeros((K, S, S)), np.zeros((K, S))
-    rel, rel_c, rel_se, shift = (np.full(K, np.nan) for _ in range(4))
+    rel, rel_c, rel_se, shift, escaped = (np.full(K, np.nan) for _ in range(5))
     samples = np.zeros((K, n_samples, S))
     per = chains // groups
     n_blocks = -(-steps // block)
@@ -132,6 +147,9 @@ def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, grou
             shift[k] = np.linalg.norm(m) / np.sqrt(np.trace(ref))
             if "covariance_continuous" in ds:
                 rel_c[k] = np.linalg.norm(C - ds.covariance_continuous.values[k]) / nref
+        others = np.delete(states, k, axis=0)
+        half = 0.5 * np.sqrt(((others - states[k]) ** 2).sum(1).min())
+        escaped[k] = np.mean(np.sqrt(((x.astype(np.float64) - states[k]) ** 2).sum(1)) > half)
         flat = last.reshape(-1, S)
         if n_samples:
             pick = np.linspace(0, len(flat) - 1, min(n_samples, len(flat))).astype(int)
@@ -148,6 +166,10 @@ def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, grou
                                                   "units": "1"})
     ds["mean_shift"] = ("class", shift, {"long_name": "mean shift over sqrt(tr C)", "units": "1"})
     ds["sample"] = (("class", "sample", "node"), samples, {"long_name": "simulated state", "units": "1"})
+    ds["escaped"] = ("class", escaped, {"long_name": "fraction of chains ending farther than half-way to another "
+                                                     "attractor", "units": "1"})
+    ds["agreement"] = ("class", np.array([_verdict(*v) for v in zip(rel, rel_se, shift)], dtype=object),
+                       {"long_name": "LNA against the simulation"})
     ds.attrs.update(title=f"LNA against Euler–Maruyama for {model.name}", seed_entropy=str(ss.entropy),
                     snt_params=json.dumps({"steps": steps, "burn": burn, "chains": chains, "groups": groups,
                                            "dt": float(dt)}))
