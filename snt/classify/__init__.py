@@ -13,7 +13,14 @@ from .double_well import DoubleWell as DoubleWell
 from .estimator import MODELS as MODELS
 from .estimator import AttractorClassifier as AttractorClassifier
 from .estimator import make_model as make_model
+from .generate import Generator as Generator
+from .lna import lna as lna
+from .lna_compare import compare_lna as compare_lna
+from .noise import NoiseModel as NoiseModel
+from .noise import with_noise as with_noise
 from .objective import Objective as Objective
+from .robustness import compare_robustness as compare_robustness
+from .robustness import corrupt as corrupt
 from .robustness import random_pixel_attack as random_pixel_attack
 from .rsn import RSN as RSN
 from .rsn import ComplexRSN as ComplexRSN
@@ -27,3 +34,4 @@ from .wilson_cowan import WilsonCowan as WilsonCowan
 __all__ = ["AttractorClassifier", "CVFR", "ComplexRSN", "RSN", "DoubleWell", "MODELS", "Objective", "Params", "PlantedModel",
            "SNTMap", "SpectralCoupling", "WilsonCowan", "load_dataset", "make_model", "orthogonality_penalty",
            "random_pixel_attack", "robustness", "sequential_insertion"]
+__all__ += ["Generator", "NoiseModel", "compare_lna", "compare_robustness", "corrupt", "lna", "with_noise"]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .noise import NoiseModel
 from .spectral import SpectralCoupling, orthogonal_columns
 
 __all__ = ["Params", "PlantedModel", "Trajectory", "block_patterns"]
@@ -109,6 +110,10 @@ class PlantedModel:
     #: interval of an initial condition that makes sense (None: any real); noisy training items are clipped
     #: to it (``input_noise``)
     state_range = None
+    #: :class:`~snt.classify.noise.NoiseModel` of the dynamics (None: deterministic); see :meth:`set_noise`
+    noise = None
+    #: noise model used when only ``sigma`` is given
+    default_noise = "additive"
 
     @classmethod
     def default_nodes(cls, n_features, n_classes):
@@ -127,6 +132,37 @@ class PlantedModel:
         self.patterns = self._patterns()              # (K, N) target of the loss, state space
         q, _ = np.linalg.qr(self._fixed_span().T)     # span of the planted directions
         self.phi_fix = q                              # (N, K)
+
+    # ------------------------------------------------------------------ noise
+    def set_noise(self, kind, sigma):
+        """Set the noise of the dynamics (``kind=None`` or ``sigma=0``: deterministic); see
+        :mod:`snt.classify.noise`."""
+        if kind is None:
+            self.noise = None
+            return self
+        self.noise = NoiseModel(kind, sigma, self.n_state_blocks * self.n_nodes, self.n_nodes, self.name)
+        return self
+
+    @property
+    def stochastic(self):
+        """True when the dynamics carry noise of positive amplitude."""
+        return self.noise is not None and self.noise.active
+
+    def noise_rng(self, key):
+        """Generator of the noise of one forward pass (None for a deterministic model or ``key=None``)."""
+        if key is None or not self.stochastic:
+            return None
+        return np.random.default_rng(np.atleast_1d(key).tolist())
+
+    def noise_increment(self, s, rng, dt):
+        r"""The noise term of one step from state ``s`` (B, S): :math:`\sqrt{\Delta t}B(s)\eta` (ODE) or
+        :math:`B(s)\eta` (map), with :math:`\eta` the next standard normal draws of ``rng`` (in float64, so
+        that float32 and float64 runs see the same draws)."""
+        eta = rng.standard_normal(s.shape).astype(s.dtype)
+        amp = self.noise.amplitude(s)
+        if not self.discrete:
+            amp = amp * s.dtype.type(np.sqrt(dt))
+        return amp * eta
 
     # ------------------------------------------------------------------ scratch buffers
     def workspace(self, name, shape, dtype=None):

@@ -113,7 +113,11 @@ class DoubleWell(PlantedModel):
         return rng.normal(-5.0, 1.0, m)
 
     def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=False):
-        """States ``[x_0, ..., x_T]`` (views of one (T+1, B, N) array); ``work``: use the cached buffers."""
+        """States ``[x_0, ..., x_T]`` (views of one (T+1, B, N) array); ``work``: use the cached buffers.
+
+        With noise (:meth:`set_noise`) the step is Euler–Maruyama, the noise of step t being the t-th draw of
+        ``default_rng(noise)``; the adjoint (:meth:`backward`) is that of the step with the noise frozen, exact
+        for additive noise."""
         d = self.dtype
         g4, a2 = d(4.0 * abs(gamma)), d(self.a**2)
         dt_, beta, lim = d(dt), d(self.beta), d(self.lim)
@@ -126,9 +130,12 @@ class DoubleWell(PlantedModel):
         else:
             S = np.empty((2, B, n), dtype=d)
         S[0] = s0
+        rng = self.noise_rng(noise)
         for t in range(steps):
             cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
             np.matmul(S[cur], A.T, out=u)
+            if rng is not None:   # the noise enters before the clip, through u (x + dt(f + beta u) + noise)
+                u += self.noise_increment(S[cur], rng, dt) / (dt_ * beta)
             _step(S[cur], u, g4, a2, dt_, beta, lim, S[nxt])
         if keep:
             traj = Trajectory(list(S))

@@ -27,6 +27,7 @@ from .base import Params
 from .cvfr import CVFR
 from .data import check_classifier_dataset
 from .double_well import DoubleWell
+from .noise import NOISE_MODELS, check_sigma
 from .objective import bounds, pack, unpack
 from .rsn import RSN, ComplexRSN
 from .snt_map import SNTMap
@@ -58,15 +59,30 @@ def _model_name(model):
     return name
 
 
-def make_model(model, n_nodes, n_classes, dtype=np.float64, sigma=None):
-    """Build the model object for ``model`` (a name of :data:`MODELS`)."""
+def make_model(model, n_nodes, n_classes, dtype=np.float64, sigma=None, noise=None):
+    """Build the model object for ``model`` (a name of :data:`MODELS`).
+
+    ``noise`` (:mod:`snt.classify.noise`; default: the CVFR models' damped noise, else ``"additive"`` when
+    ``sigma`` is given) and ``sigma`` set the noise of the dynamics.
+    """
     cls, kw, _ = MODELS[_model_name(model)]
     kw = dict(kw)
+    if noise is not None and noise != "damped" and sigma is None:
+        raise ValueError(f"noise={noise!r} needs sigma, the noise amplitude (>= 0)")
     if sigma is not None:
-        if "sigma" not in kw:
-            raise ValueError(f"sigma applies to the CVFR models only, not to model={model!r}")
-        kw["sigma"] = float(sigma)
-    return cls(n_nodes, n_classes, dtype=dtype, **kw)
+        sigma = check_sigma(sigma)
+    if "sigma" in kw:                      # CVFR: the paper's damped noise unless told otherwise
+        if sigma is not None:
+            kw["sigma"] = sigma
+        if noise is not None:
+            kw["noise"] = noise
+        return cls(n_nodes, n_classes, dtype=dtype, **kw)
+    m = cls(n_nodes, n_classes, dtype=dtype, **kw)
+    if sigma is None:
+        if noise is not None:
+            raise ValueError(f"noise={noise!r} needs sigma, the noise amplitude (>= 0)")
+        return m
+    return m.set_noise(m.default_noise if noise is None else noise, sigma)
 
 
 def _check_positive(value, name, integer=False, allow_none=True):
@@ -153,8 +169,15 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     readout : {"nearest", "strict"}
         Nearest attractor, or strict sign match on every node (double well and SNT map only; rejected
         items are predicted as -1).
-    sigma : float, optional
-        Noise amplitude of the CVFR models (default 0 / 0.1).
+    sigma : float or sequence of float, optional
+        Noise amplitude: of the CVFR models' damped noise (default 0 / 0.1), or of ``noise`` (one value, or one
+        per node, see :mod:`snt.classify.noise`). Without ``noise`` a non-CVFR model gets additive noise.
+    noise : {None, "additive", "state-dependent", "damped"}
+        Noise model of the dynamics, during training and prediction (:mod:`snt.classify.noise`); ``"damped"``
+        (CVFR only) is the noise of arXiv:2409.13470 that vanishes at the attractors. Fitting with
+        ``"state-dependent"`` is refused (its pathwise gradient is not implemented); set it on a fitted
+        classifier with :func:`snt.classify.with_noise`. :meth:`deterministic` gives the noiseless model
+        with the coupling learnt under noise.
     training_noise : float, optional
         ``model="cvfr"`` only: train with the stochastic CVFR's noise of this amplitude, then predict without
         it (the fitted model is the deterministic CVFR with the coupling learnt under noise, as
@@ -239,7 +262,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                  optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
                  lr_decay=1.0, lr_milestones=None, lr_drop=0.1, lr_eigenvalues=None, lr_gamma=None, ema=None,
                  input_scale=1.0, readout="nearest",
-                 sigma=None, training_noise=None, input_noise=None, clip_norm=None, init="orthogonal", loss="mse",
+                 sigma=None, noise=None, training_noise=None, input_noise=None, clip_norm=None, init="orthogonal",
+                 loss="mse",
                  temperature=0.1, enforce_stability=True, n_threads=None, seed=None, verbose=False):
         self.model = model
         self.steps = steps
@@ -262,6 +286,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         self.input_scale = input_scale
         self.readout = readout
         self.sigma = sigma
+        self.noise = noise
         self.training_noise = training_noise
         self.input_noise = input_noise
         self.clip_norm = clip_norm
@@ -295,9 +320,13 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
         _check_positive(self.temperature, "temperature", allow_none=False)
         _check_positive(self.training_noise, "training_noise")
+        if self.noise is not None and (not isinstance(self.noise, str) or self.noise not in NOISE_MODELS):
+            raise ValueError(f"noise must be one of {sorted(NOISE_MODELS)} or None, got {self.noise!r}")
+        if self.sigma is not None:
+            check_sigma(self.sigma)
         check_input_noise(self.input_noise)
         check_milestones(self.lr_milestones, self.lr_drop)
-        if self.training_noise is not None and (name != "cvfr" or self.sigma):
+        if self.training_noise is not None and (name != "cvfr" or self.sigma or self.noise):
             raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={name!r}, "
                              f"sigma={self.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
         return name
@@ -389,8 +418,13 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         n_nodes = self.n_nodes if self.n_nodes is not None else MODELS[name][0].default_nodes(X.shape[1], K)
         if n_nodes < X.shape[1]:
             raise ValueError(f"n_nodes={n_nodes} must be >= the number of features {X.shape[1]}")
+        if self.noise == "state-dependent":
+            raise ValueError("fit: noise='state-dependent' is not supported for training (its pathwise gradient "
+                             "is not implemented); fit with noise='additive' or none, then use "
+                             "snt.classify.with_noise(clf, 'state-dependent', sigma)")
         self.model_ = make_model(name, n_nodes, K, dtype=np.dtype(self.dtype).type,
-                                 sigma=self.sigma if self.training_noise is None else self.training_noise)
+                                 sigma=self.sigma if self.training_noise is None else self.training_noise,
+                                 noise=self.noise)
         self.model_.loss, self.model_.temperature = self.loss, float(self.temperature)
         cls_lr = MODELS[name][2]
         lr = _check_positive(self.lr if lr is None else lr, "lr")
@@ -452,7 +486,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                      progress=self.verbose if progress is None else progress,
                      checkpoint=None if checkpoint is None else str(checkpoint),
                      checkpoint_every=checkpoint_every, resume=resume, rng=rng, chunk=chunk,
-                     stochastic=getattr(self.model_, "sigma", 0.0) > 0,
+                     stochastic=self.model_.stochastic,
                      lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
                      lr_scale=lr_scale, ema=self.ema,
                      input_noise=check_input_noise(self.input_noise) * float(self.input_scale),
@@ -495,7 +529,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     def _outputs(self, Xp, params, steps=None, noise=None):
         m = self.model_
         steps = self.eval_steps_ if steps is None else steps
-        if noise is None and getattr(m, "sigma", 0.0) > 0:
+        if noise is None and m.stochastic:
             noise = (0 if self.seed is None else int(self.seed), 7919)
         outs = []
         with self._threads():
@@ -550,7 +584,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         m = self.model_
         steps = self.eval_steps_ if steps is None else _check_positive(steps, "steps", integer=True)
         c = m.coupling(self.params_)
-        noise = (0 if self.seed is None else int(self.seed), 7919, 0) if getattr(m, "sigma", 0) > 0 else None
+        noise = (0 if self.seed is None else int(self.seed), 7919, 0) if m.stochastic else None
         traj = m.forward(c.A.astype(m.dtype), self.params_.gamma, m.initial_state(Xp), steps, self.dt_, noise)
         S = np.stack(traj, axis=1).astype(np.float64)           # (item, time, S)
         n = m.n_nodes
@@ -595,29 +629,37 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                           coords={"class": self.classes_}, attrs={"model": self.model_.name})
 
     def deterministic(self):
-        r"""The noiseless counterpart of a fitted stochastic CVFR classifier.
+        r"""The noiseless counterpart of a fitted stochastic classifier.
 
-        A copy with the same trained :math:`\Phi_{tr}, \lambda_{tr}, \gamma` and :math:`\sigma = 0`
-        (``model="cvfr"``). It tells what of the robustness gained by training with noise is carried by the
+        A copy with the same trained :math:`\Phi_{tr}, \lambda_{tr}, \gamma` and no noise (the stochastic
+        CVFR becomes ``model="cvfr"``). It tells what of the robustness gained by training with noise is carried by the
         coupling itself rather than by the noise at prediction (arXiv:2510.12286 reports that it is inherited).
         Deterministic classifiers are returned as a copy.
         """
         check_is_fitted(self)
         new = copy.deepcopy(self)
-        if getattr(self.model_, "sigma", 0.0) > 0:
-            new.model, new.sigma = "cvfr", None
+        if self.model_.stochastic:
+            new.sigma, new.noise = None, None
+            if new.model_.name.startswith("cvfr"):
+                new.model = "cvfr"
             new.model_ = self._noiseless_model()
         return new
 
     def _noiseless_model(self):
-        m = make_model("cvfr", self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
+        name = "cvfr" if self.model_.name.startswith("cvfr") else _model_name(self.model)
+        m = make_model(name, self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
         m.loss, m.temperature = self.model_.loss, self.model_.temperature
         return m
 
     # ------------------------------------------------------------------ persistence
     def _json_params(self):
-        return {k: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v))
-                for k, v in self.get_params().items()}
+        def plain(v):
+            if isinstance(v, (str, int, float, bool, type(None))):
+                return v
+            if isinstance(v, (list, tuple, np.ndarray)) and np.asarray(v).dtype.kind in "iuf":
+                return np.asarray(v).tolist()
+            return str(v)
+        return {k: plain(v) for k, v in self.get_params().items()}
 
     def to_dataset(self):
         """The fitted classifier as an ``xarray.Dataset`` (trained parameters + settings as JSON)."""
@@ -650,7 +692,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         clf.classes_ = np.arange(K)
         clf.n_features_in_ = int(ds.attrs["n_features_in"])
         clf.model_ = make_model(name, int(ds.attrs["n_nodes"]), K, dtype=np.dtype(clf.dtype).type,
-                                sigma=clf.sigma)
+                                sigma=clf.sigma, noise=clf.noise)
         clf.model_.loss, clf.model_.temperature = clf.loss, float(clf.temperature)
         clf.steps_, clf.dt_ = int(ds.attrs["steps"]), float(ds.attrs["dt"])
         clf.eval_steps_ = int(ds.attrs["eval_steps"])

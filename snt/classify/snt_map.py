@@ -116,11 +116,14 @@ class SNTMap(PlantedModel):
         At = np.ascontiguousarray(A.T)
         u = s0
         traj = Trajectory([u])
+        rng = self.noise_rng(noise)          # noise sigma B(t) of (E1) (snt.classify.noise), frozen in the adjoint
         for _ in range(steps):
             f = np.empty_like(u)
             _transfer(u, d(self.g), f)
             nxt = f @ At
             nxt += d(gamma) * u
+            if rng is not None:
+                nxt += self.noise_increment(u, rng, None)
             u = nxt
             if keep:
                 traj.append(u)

@@ -216,7 +216,10 @@ class WilsonCowan(PlantedModel):
         return np.concatenate([self.patterns, y], axis=1)
 
     def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=False):
-        """States ``[s_0, ..., s_T]`` (views of one (T+1, B, 2N) array); ``work``: use the cached buffers."""
+        """States ``[s_0, ..., s_T]`` (views of one (T+1, B, 2N) array); ``work``: use the cached buffers.
+
+        With noise (:meth:`set_noise`) the step is Euler–Maruyama on both populations (the noise of step t is
+        the t-th draw of ``default_rng(noise)``); :meth:`backward` freezes it (exact for additive noise)."""
         d, n = self.dtype, self.n_nodes
         k = self._k.astype(d)
         A = np.asarray(A, dtype=d)
@@ -235,11 +238,14 @@ class WilsonCowan(PlantedModel):
             TE = TI = np.empty((1, B, n), dtype=d)
         S[0] = s0
         dt_, dtg, gc = d(dt), d(dt / gamma), d(self.gam_coup)
+        rng = self.noise_rng(noise)
         for t in range(steps):
             cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
             np.matmul(S[cur][:, :n], A.T, out=u)
             aux = t if keep else 0
             _step(S[cur], u, dt_, dtg, gc, k, S[nxt], TE[aux], TI[aux])
+            if rng is not None:   # Euler–Maruyama: noise on x and y
+                S[nxt] += self.noise_increment(S[cur], rng, dt)
         if keep:
             traj = Trajectory(list(S))
             traj.states, traj.te, traj.ti = S, TE, TI
