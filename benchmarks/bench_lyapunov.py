@@ -30,13 +30,13 @@ def ratio_table(shapes, repeats):
     for N, trials, steps in shapes:
         net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
         snt.max_lyapunov(net, 20, tangent_transient=0, trials=trials, blocks=2, seed=1)   # compile / load cache
-        snt.simulate(net, 20, trials=trials, record=("m",), seed=1)
+        snt.simulate(net, 20, trials=trials, record=("M",), seed=1)
         # simulate keeps one BLAS thread up to N = 500 whatever the limit, so 2 threads only above that.
         for threads in (1, 2) if N > 500 else (1,):
             t_sim, t_ly = np.inf, np.inf
             with threadpool_limits(limits=threads, user_api="blas"):
                 for _ in range(repeats):
-                    t, _ = timed(lambda: snt.simulate(net, steps, trials=trials, record=("m",), seed=1))
+                    t, _ = timed(lambda: snt.simulate(net, steps, trials=trials, record=("M",), seed=1))
                     t_sim = min(t_sim, t)
                     t, _ = timed(lambda: snt.max_lyapunov(net, steps, tangent_transient=0, trials=trials, seed=1,
                                                           threads=None))

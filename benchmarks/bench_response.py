@@ -31,7 +31,7 @@ def main(argv=None):
         net = snt.Ensemble(N=N, J=1.0, Jbar=0.3, g=1.5, gamma=0.5, sigma=0.2).sample(seed=1)
         response.kernel(net, H, sources=sources, method=response.METHODS, trials=2, steps=20 * H, seed=0,
                         transient=0)                                    # compile and cache the mean field
-        sim = best_of(lambda: snt.simulate(net, steps, trials=B, record="m", seed=0), repeats)
+        sim = best_of(lambda: snt.simulate(net, steps, trials=B, record="M", seed=0), repeats)
         cells = []
         for m in response.METHODS:
             t = best_of(lambda: response.kernel(net, H, sources=sources, method=m, trials=B, steps=steps,

@@ -66,13 +66,13 @@ def main(argv=None):
             if args.quick:
                 steps = max(20, steps // 4)
             net = snt.Ensemble(N=N, J=1.0, g=2.0, gamma=0.5).sample(seed=1)
-            snt.simulate(net, 5, trials=B, record="m", seed=0)  # compile
+            snt.simulate(net, 5, trials=B, record="M", seed=0)  # compile
             with threadpool_limits(threads, user_api="blas"):
                 blas = best_of(bare_blas(net.J, B, steps), repeats)
                 numpy_time = best_of(plain_numpy(net, B, steps), repeats)
             for sigma in (0.0, 0.1):
                 noisy = net.replace(sigma=sigma)
-                sim = best_of(lambda: snt.simulate(noisy, steps, trials=B, record="m", seed=0, threads=threads),
+                sim = best_of(lambda: snt.simulate(noisy, steps, trials=B, record="M", seed=0, threads=threads),
                               repeats)
                 rate = N * B * steps
                 print(f"{N:>5} {B:>3} {sigma:>5} | {rate / sim:>10.3g} {rate / blas:>10.3g} "

@@ -135,8 +135,8 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
     period_tol = check_float(period_tol, "period_tol", minimum=0.0)
     lambda_tol = check_float(lambda_tol, "lambda_tol", minimum=0.0)
     root = as_seed_sequence(seed)
-    sim = simulate(net, steps, trials=1, transient=transient, record="m", seed=root)
-    m = sim.m.values[0]
+    sim = simulate(net, steps, trials=1, transient=transient, record="M", seed=root)
+    m = sim.M.values[0]
     ly = max_lyapunov(net, transient + steps, transient=transient - tangent_transient,
                       tangent_transient=tangent_transient, trials=trials, seed=root)
     lam = float(ly.lambda_max.mean())
@@ -474,7 +474,7 @@ def spectra(net, gains, *, steps=4096, transient=2000, seed=None, nperseg=1024):
     nper = min(check_int(nperseg, "nperseg", minimum=16), steps)
     rows = []
     for g in gains:
-        m = simulate(net.replace(g=float(g)), steps, transient=transient, record="m", seed=root).m.values[0]
+        m = simulate(net.replace(g=float(g)), steps, transient=transient, record="M", seed=root).M.values[0]
         freq, power = scipy.signal.welch(m - m.mean(), nperseg=nper, detrend=False)
         rows.append(power)
     data = {"power": (("g", "frequency"), np.array(rows), {"long_name": "power spectral density of m",

@@ -15,7 +15,7 @@ CHAOTIC = dict(J=1.0, Jbar=0.3, g=1.5, gamma=0.5, sigma=0.2)
 def fixed_point():
     """A network with a stable fixed point (rho(DF) ~ 0.52), sigma = 0, heterogeneous thresholds (f'' != 0)."""
     net = snt.Ensemble(N=60, J=1.0, Jbar=0.3, g=0.3, gamma=0.2, theta_std=0.5).sample(seed=1)
-    u = snt.simulate(net, 1, transient=300, seed=0, record="m").u_final.values[0]   # contraction: near u*
+    u = snt.simulate(net, 1, transient=300, seed=0, record="M").u_final.values[0]   # contraction: near u*
     for _ in range(3):                                                                # Newton polish
         u = u - np.linalg.solve(snt.jacobian(net, u) - np.eye(net.N), net.J @ net.f(u) - net.theta
                                 + (net.gamma - 1) * u)
@@ -217,7 +217,7 @@ def test_stable_resonance_example():
     net = response.resonant_network(seed=1)
     R = response.kernel(net, 30, sources=[0], trials=8, steps=900, transient=300, seed=2, probes=0, theory=False)
     chi = response.susceptibility_from_kernel(R)
-    S = snt.power_spectrum(snt.simulate(net, 2048, trials=4, transient=300, record="m", seed=3), nperseg=128)
+    S = snt.power_spectrum(snt.simulate(net, 2048, trials=4, transient=300, record="M", seed=3), nperseg=128)
     res = response.resonances(chi, S, prominence=0.2)
     # the oscillator blocks ring at omega0 = 2 (measured response peak at 1.99) but are never excited
     found = np.array(res.attrs["resonance_omegas"])
