@@ -195,10 +195,11 @@ class Batch:
         """The state rows f(U) of the product matrix."""
         return self.M[:self.Bp]
 
-    def pieces(self, n):
-        """Split n steps into chunks of bounded noise memory."""
+    def pieces(self, n, limit=None):
+        """Split n steps into chunks of bounded noise memory (and at most ``limit`` steps)."""
+        chunk = self.chunk if limit is None else max(1, min(self.chunk, int(limit)))
         while n > 0:
-            m = min(n, self.chunk)
+            m = min(n, chunk)
             yield m
             n -= m
 
@@ -245,13 +246,14 @@ class Batch:
             Steps.
         rider : object, optional
             What travels with the state: an object with ``run(batch, drive, m)`` calling its chunk kernel
-            for ``m`` steps (see :class:`Record` and the riders of ``snt.lyapunov`` / ``snt.response``).
-            Default: the state alone (no records).
+            for ``m`` steps (see :class:`Record` and the riders of ``snt.lyapunov`` / ``snt.response``), and
+            optionally ``max_steps`` bounding the chunk (riders whose buffers grow with it). Default: the
+            state alone (no records).
         observe : callable, optional
             ``observe(batch, t0, m, drive)`` after each chunk (t0: time of the chunk's first state).
         """
         rider = rider if rider is not None else _STATE_ONLY
-        for m in self.pieces(int(n)):
+        for m in self.pieces(int(n), getattr(rider, "max_steps", None)):
             t0 = self.t
             drive = self.drive(m)
             rider.run(self, drive, m)

@@ -221,14 +221,16 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
         acc = {"total": np.zeros(B), "done": 0}
 
         def observe(batch, t0, m, drive):
+            # sequential sums (cumsum with the carry in front): the same bits however the run is chunked
             logs, total, done = rider.logs, acc["total"], acc["done"]
-            csum = total[:, None] + np.cumsum(logs, axis=1)
+            csum = np.cumsum(np.concatenate([total[:, None], logs], axis=1), axis=1)[:, 1:]
             sel = (rec_at > done) & (rec_at <= done + m)
             running[:, sel] = csum[:, rec_at[sel] - done - 1] / rec_at[sel]
             for j in range(blocks):
                 lo, hi = max(edges[j], done), min(edges[j + 1], done + m)
                 if lo < hi:
-                    block_sum[:, j] += logs[:, lo - done:hi - done].sum(axis=1)
+                    part = np.concatenate([block_sum[:, j:j + 1], logs[:, lo - done:hi - done]], axis=1)
+                    block_sum[:, j] = np.cumsum(part, axis=1)[:, -1]
             acc["total"], acc["done"] = csum[:, -1], done + m
 
         batch.advance(measured, rider, observe)

@@ -11,7 +11,7 @@ import xarray as xr
 from .. import kernels
 from .._checks import check_float, check_int
 from .._seeds import describe
-from ..dynamics import CHUNK_ELEMENTS, Batch
+from ..dynamics import Batch
 from ..network import check_network
 from ..results import coord, provenance, status_variable
 from ._common import LAG_NOTE, REFS, check_omegas, check_sources
@@ -34,6 +34,7 @@ class Forcing:
         self.E = np.zeros((B * K, N))
         self.s = 0
         self.D = np.zeros((0, B, 2, K, N))
+        self.max_steps = max(1, batch.chunk // (4 * w.size))        # D holds 4W times a state chunk
 
     def run(self, batch, drive, m):
         B, N, K = batch.B, batch.N, self.K
@@ -150,23 +151,23 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     with batch:
         batch.advance(transient)
         rider = Forcing(batch, w, eps, e)
-        step = max(1, CHUNK_ELEMENTS // (B * 4 * W * N))
-        sep = 0.0
-        s = 0
-        while s < settle + steps:
-            m = min(step, settle + steps - s)
-            batch.advance(m, rider)
+        state = {"sep": 0.0}
+
+        def observe(batch, t0, m, drive):
+            s = rider.s - m                                            # forcing time of the chunk's first step
             live = np.nonzero(batch.alive)[0]
             D = rider.D[:m, live, 1]                                   # (m, b, 2W, N): (u_r - u) / eps
             if live.size:
-                sep = max(sep, float(np.abs(D).max()) * eps)
+                state["sep"] = max(state["sep"], float(np.abs(D).max()) * eps)
             for i in range(m):
                 if s + i >= settle:
                     z = (D[i, :, :W] + 1j * D[i, :, W:]) * np.exp(-1j * w * (s + i + 1))[None, :, None]
                     g = (s + i - settle) * blocks // steps
                     acc[g] += z.sum(axis=0)
                     count[g] += live.size
-            s += m
+
+        batch.advance(settle + steps, rider, observe)
+    sep = state["sep"]
     with np.errstate(invalid="ignore", divide="ignore"):
         per = acc / count[:, None, None]
         chi = acc.sum(axis=0) / count.sum()

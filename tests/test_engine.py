@@ -1,0 +1,187 @@
+"""The trajectory engine (snt.dynamics.Batch) and its riders: each rider against its plain-numpy twin in
+tests/reference.py, and for every rider the engine's guarantees: time chunking, lane padding, seeds,
+stimulus, divergence of one trial (flagged, the others carry on) and the status variable."""
+
+import importlib
+
+import numpy as np
+import pytest
+
+import snt
+from snt import response
+from snt._seeds import child
+from snt.dynamics import Batch
+from snt.response._forcing import Forcing
+from snt.response._kernel import Pulses
+from snt.results import STATUS
+
+from . import reference
+
+dynamics_module = importlib.import_module("snt.dynamics")
+
+
+def _net(N=12, **kw):
+    params = dict(J=1.0, g=1.8, gamma=0.3, sigma=0.1, theta_std=0.2)
+    params.update(kw)
+    return snt.Ensemble(N=N, **params).sample(seed=4)
+
+
+def _run_window(net, rider_factory, trials=3, transient=7, n=6, seed=5):
+    """Advance ``transient`` steps, then ``n`` with the rider; returns (batch, rider, u before, noise)."""
+    batch = Batch(net, trials, seed=seed, total=transient + n)
+    with batch:
+        batch.advance(transient)
+        rider = rider_factory(batch)
+        before = batch.U[:trials].copy()
+        draws = []
+        batch.advance(n, rider, lambda b, t0, m, drive: draws.append(drive[0]))
+    noise = np.concatenate(draws, axis=1) if net.sigma > 0 else None
+    return batch, rider, before, noise
+
+
+# ------------------------------------------------------------------------------------ riders vs reference
+
+def test_pulse_riders_match_their_numpy_twins():
+    net = _net()
+    H, eps = 6, 1e-6
+    src = np.array([0, 3])
+
+    def make(batch):
+        rider = Pulses(batch, H, src, 2, True, True, True, eps)
+        rider.new_patterns()
+        return rider
+
+    batch, rider, before, noise = _run_window(net, make, n=H)
+    for b in range(batch.B):
+        nz = noise[b]
+        states = reference.trajectory(net, before[b], H, noise=nz)[1:]
+        np.testing.assert_allclose(rider.u[:, b], states, rtol=0, atol=1e-12)
+        V = reference.jacobian_rider(net, states, rider.E[b])
+        np.testing.assert_allclose(rider.D[:, b, 0], V, rtol=0, atol=1e-10)
+        D = reference.kicked_replicas(net, before[b], nz, rider.E[b], eps)
+        # (R - u) / eps amplifies rounding by 1/eps: 1e-16 / 1e-6, over a few steps of growth
+        np.testing.assert_allclose(rider.D[:, b, 1], D, rtol=0, atol=1e-8)
+        # the linear response of the kicked replica is the tangent vector, to O(eps)
+        np.testing.assert_allclose(D, V, rtol=0, atol=1e-4)
+
+
+def test_forced_replicas_match_their_numpy_twin():
+    net = _net()
+    w, eps = np.array([0.4, 2.0]), 1e-3
+    e = np.zeros(net.N)
+    e[2] = 1.0
+    batch, rider, before, noise = _run_window(net, lambda batch: Forcing(batch, w, eps, e), n=5)
+    t = np.arange(5)[:, None]
+    force = eps * np.concatenate([np.cos(w * t), np.sin(w * t)], axis=1)
+    for b in range(batch.B):
+        ref = reference.forced_replicas(net, before[b], noise[b], force, e) / eps
+        np.testing.assert_allclose(rider.D[:5, b, 1], ref, rtol=0, atol=1e-10)
+
+
+def test_tangent_and_qr_riders_follow_simulate_with_a_stimulus():
+    net = _net(N=20)
+    stim = 0.05 * np.sin(np.arange(300))[:, None] * np.linspace(-1, 1, net.N)[None, :]
+    sim = snt.simulate(net, 250, transient=50, trials=3, stimulus=stim, seed=2, record="M")
+    ly = snt.max_lyapunov(net, 300, transient=50, trials=3, stimulus=stim, seed=2)
+    sp = snt.lyapunov_spectrum(net, 300, k=3, transient=50, trials=3, stimulus=stim, seed=2)
+    np.testing.assert_array_equal(ly.u_final.values, sim.u_final.values)
+    np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
+    plain = snt.max_lyapunov(net, 300, transient=50, trials=3, seed=2)
+    assert not np.array_equal(plain.u_final.values, ly.u_final.values)      # the stimulus did enter
+
+
+# ------------------------------------------------------------------------------------ chunking, padding, seeds
+
+ANALYSES = {
+    "simulate": lambda net, **kw: snt.simulate(net, 60, transient=10, **kw),
+    "max_lyapunov": lambda net, **kw: snt.max_lyapunov(net, 80, transient=10, tangent_transient=5, blocks=2, **kw),
+    "lyapunov_spectrum": lambda net, **kw: snt.lyapunov_spectrum(net, 80, k=3, transient=10, tangent_transient=5,
+                                                                 qr_every=2, blocks=2, **kw),
+    "kernel": lambda net, **kw: response.kernel(net, 4, sources=[0, 1], method=response.METHODS, steps=40,
+                                                transient=10, blocks=2, probes=2, theory=False, **kw),
+    "susceptibility": lambda net, **kw: response.susceptibility(net, [0.5, 1.5], steps=30, transient=10,
+                                                                settle=5, blocks=2, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANALYSES))
+def test_time_chunking_does_not_change_a_bit(monkeypatch, name):
+    net = _net()
+    whole = ANALYSES[name](net, trials=3, seed=9)
+    monkeypatch.setattr(dynamics_module, "CHUNK_ELEMENTS", 2 * 3 * net.N + 5)     # chunks of 2 steps
+    pieces = ANALYSES[name](net, trials=3, seed=9)
+    for var in whole.data_vars:
+        np.testing.assert_array_equal(pieces[var].values, whole[var].values, err_msg=var)
+
+
+@pytest.mark.parametrize("name", ["simulate", "max_lyapunov", "lyapunov_spectrum"])
+def test_a_trial_is_the_same_in_any_padded_batch(name):
+    net = _net()
+    kids = np.random.SeedSequence(3).spawn(7)
+    whole = ANALYSES[name](net, trials=7, seed=3)
+    for a, b in ((0, 2), (2, 7), (3, 6)):
+        part = ANALYSES[name](net, trials=b - a, seed=kids[a:b])
+        np.testing.assert_array_equal(part.u_final.values, whole.u_final.values[a:b])
+
+
+def test_batch_seeds_are_the_children_of_the_root():
+    net = _net()
+    batch = Batch(net, 4, seed=11)
+    kids = np.random.SeedSequence(11).spawn(4)
+    for s, k in zip(batch.seeds, kids):
+        assert s.entropy == k.entropy and s.spawn_key == k.spawn_key
+    u0 = np.stack([np.random.default_rng(k).standard_normal(net.N) for k in kids])
+    np.testing.assert_array_equal(batch.U[:4], u0)
+    assert batch.Bp == 4 and batch.U.shape == (4, net.N)
+    assert Batch(net, 5, seed=1).Bp == 8 and np.all(Batch(net, 5, seed=1).U[5:] == 0)
+
+
+# ------------------------------------------------------------------------------------ divergence and status
+
+def _exploding():
+    """Neuron 0 listens to neuron 1 only (J_01 = 2e307) with a tiny gain: near u = 0 the map contracts, but a
+    trial started at u = 1.79e308 overflows in its first step (0.9 * 1.79e308 + 2e307 > max float)."""
+    J = np.zeros((4, 4))
+    J[0, 1] = 2e307
+    net = snt.Network(J, g=1e-300, gamma=0.9, sigma=0.1)
+    u0 = np.zeros((3, 4))
+    u0[2] = 1.79e308
+    return net, u0
+
+
+EXPLODING = {
+    "simulate": lambda net, **kw: snt.simulate(net, 40, **kw),
+    "max_lyapunov": lambda net, **kw: snt.max_lyapunov(net, 60, tangent_transient=5, blocks=2, **kw),
+    "lyapunov_spectrum": lambda net, **kw: snt.lyapunov_spectrum(net, 60, k=2, tangent_transient=5, blocks=2, **kw),
+    "kernel": lambda net, **kw: response.kernel(net, 4, sources=[2, 3], method=response.METHODS, steps=40,
+                                                transient=5, blocks=2, probes=2, theory=False,
+                                                max_separation=1e12, **kw),
+    "susceptibility": lambda net, **kw: response.susceptibility(net, [0.5, 1.5], steps=30, transient=5, settle=5,
+                                                                blocks=2, **kw),
+}
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in square:RuntimeWarning")   # J.std() in params
+@pytest.mark.parametrize("name", sorted(EXPLODING))
+def test_one_exploding_trial_is_flagged_and_the_others_carry_on(name):
+    net, u0 = _exploding()
+    kids = np.random.SeedSequence(6).spawn(3)
+    ds = EXPLODING[name](net, trials=3, u0=u0, seed=kids)
+    assert ds.status.values.tolist() == [STATUS["ok"], STATUS["ok"], STATUS["diverged"]]
+    assert ds.status.attrs["flag_meanings"].split()[:2] == ["ok", "diverged"]
+    assert ds.diverged_at.values.tolist() == [-1, -1, 1]
+    survivors = EXPLODING[name](net, trials=2, u0=u0[:2], seed=kids[:2])
+    assert survivors.status.values.tolist() == [0, 0]
+    for var in ds.data_vars:
+        if var in ("status", "diverged", "diverged_at"):
+            continue
+        a, b = ds[var], survivors[var]
+        if "trial" in a.dims:
+            a = a.isel(trial=[0, 1])
+        np.testing.assert_array_equal(a.values, b.values, err_msg=var)
+        if "trial" not in ds[var].dims or not np.issubdtype(ds[var].dtype, np.floating) or var == "u_final":
+            continue
+        dead = ds[var].isel(trial=2)
+        if "time" in dead.dims and name == "simulate":
+            dead = dead.isel(time=slice(1, None))                # u(0) was finite
+        assert np.all(np.isnan(dead.values)), var
