@@ -418,10 +418,11 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         "kaplan_yorke_dimension": ((), d_ky, {"long_name": "Kaplan-Yorke dimension", "units": "1"}),
         "kaplan_yorke_complete": ((), ky_complete,
                                   {"long_name": "Kaplan-Yorke dimension determined (False: k too small, value is "
-                                                "a lower bound)"}),
+                                                "a lower bound)", "units": "1"}),
         "entropy": ((), entropy, {"long_name": "sum of the positive exponents (Pesin entropy)", **unit}),
         "entropy_complete": ((), entropy_complete,
-                             {"long_name": "all positive exponents computed (False: k too small, lower bound)"}),
+                             {"long_name": "all positive exponents computed (False: k too small, lower bound)",
+                              "units": "1"}),
         **_common_data(batch, steps),
     }
     coords = _coords(batch, {

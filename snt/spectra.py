@@ -89,7 +89,7 @@ def power_spectrum(ds, variable="M", *, nperseg=None, detrend="constant"):
     data["trials_used"] = ((), n, {"long_name": "trials averaged", "units": "1"})
     coords = {"omega": coord("omega", freq)}
     for d in other:
-        coords[d] = x[d].values
+        coords[d] = coord(d, x[d].values) if d in x.coords else coord(d, np.arange(x.sizes[d]))
     attrs = provenance(f"Power spectrum of {variable}", "SCIENCE.md E13: Welch (scipy.signal.welch, Hann window, "
                        "50% overlap), mean over trials", {"variable": variable, "nperseg": nperseg,
                                                           "detrend": str(detrend), "source_title":

@@ -398,10 +398,11 @@ def _kernel_dataset(net, run, U, methods, multi, batch, theory, G):
     put("R_mean", ("lag",), {"long_name": "population-mean response to a uniform pulse", **one})
     put("R_mean_stderr", ("lag",), {"long_name": "standard error of R_mean", **one})
     put("R_mean_block", ("block", "lag"), {"long_name": "R_mean per block", **one})
-    put("R_diag", ("lag",), {"long_name": "mean diagonal response Tr R(tau) / N", **one,
-                             "comment": "NaN when probes = 0 (jacobian, perturbation)"})
-    put("R_diag_stderr", ("lag",), {"long_name": "standard error of R_diag", **one})
-    put("R_diag_block", ("block", "lag"), {"long_name": "R_diag per block", **one})
+    if run.P > 0 or "noise" in methods:     # without probes the tangent/replica methods have no diagonal
+        put("R_diag", ("lag",), {"long_name": "mean diagonal response Tr R(tau) / N", **one,
+                                 "comment": "NaN when probes = 0 (jacobian, perturbation)"})
+        put("R_diag_stderr", ("lag",), {"long_name": "standard error of R_diag", **one})
+        put("R_diag_block", ("block", "lag"), {"long_name": "R_diag per block", **one})
     if theory:
         from ..meanfield import response_prediction
         mf = response_prediction(net, lags)
