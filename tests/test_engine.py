@@ -185,3 +185,44 @@ def test_one_exploding_trial_is_flagged_and_the_others_carry_on(name):
         if "time" in dead.dims and name == "simulate":
             dead = dead.isel(time=slice(1, None))                # u(0) was finite
         assert np.all(np.isnan(dead.values)), var
+
+
+# ------------------------------------------------------------------------------------ seeds: Generators
+
+@pytest.mark.parametrize("name", ["simulate", "max_lyapunov", "kernel"])
+def test_a_generator_seed_is_consumed_and_recorded(name):
+    net = _net()
+    gen = np.random.default_rng(42)
+    first = ANALYSES[name](net, trials=2, seed=gen)
+    second = ANALYSES[name](net, trials=2, seed=gen)
+    assert not np.array_equal(first.u_final.values, second.u_final.values)      # the Generator advanced
+    again = ANALYSES[name](net, trials=2, seed=np.random.default_rng(42))
+    np.testing.assert_array_equal(again.u_final.values, first.u_final.values)   # alike Generators, alike runs
+    replay = ANALYSES[name](net, trials=2, seed=int(first.attrs["seed_entropy"]))
+    np.testing.assert_array_equal(replay.u_final.values, first.u_final.values)
+
+
+# ------------------------------------------------------------------------------------ complex input refused
+
+@pytest.mark.parametrize("what", ["J", "theta", "theta_scalar", "u0", "u0_list", "stimulus", "stimulus_fn"])
+def test_complex_input_is_refused_naming_the_parameter(what):
+    N = 5
+    J = np.eye(N) * 0.5
+    if what == "J":
+        with pytest.raises(TypeError, match="J must be real"):
+            snt.Network(J + 0.1j)
+        return
+    if what.startswith("theta"):
+        theta = 0.1 + 0.2j if what == "theta_scalar" else np.full(N, 0.1 + 0.2j)
+        with pytest.raises(TypeError, match="theta"):
+            snt.Network(J, theta=theta)
+        return
+    net = snt.Network(J)
+    kw = {"u0": {"u0": np.ones(N) * (1 + 1j)}, "u0_list": {"u0": [1j] * N},
+          "stimulus": {"stimulus": np.full((10, N), 1j)},
+          "stimulus_fn": {"stimulus": lambda t: np.full(N, 0.5j)}}[what]
+    name = "u0" if what.startswith("u0") else "stimulus"
+    for run in (lambda: snt.simulate(net, 10, **kw), lambda: snt.max_lyapunov(net, 10, tangent_transient=0,
+                                                                               blocks=2, **kw)):
+        with pytest.raises(TypeError, match=name):
+            run()
