@@ -105,9 +105,12 @@ def initial_states(net, trials, u0, rngs):
     raise ValueError(f"u0 must have shape ({N},) or (trials={trials}, {N}), got {u0.shape}")
 
 
-def padded_rows(trials):
-    """Rows of the products for ``trials`` trials: 1 for one trial, else a multiple of the lane block."""
-    return 1 if trials == 1 else -(-trials // kernels.LANE_BLOCK) * kernels.LANE_BLOCK
+def padded_rows(rows, exact=True):
+    """Rows of the products for ``rows`` rows: exact, a multiple of ``kernels.EXACT_LANES``; fast, 1 for one
+    row, else a multiple of ``kernels.LANE_BLOCK``."""
+    if exact:
+        return -(-rows // kernels.EXACT_LANES) * kernels.EXACT_LANES
+    return 1 if rows == 1 else -(-rows // kernels.LANE_BLOCK) * kernels.LANE_BLOCK
 
 
 class Batch:
@@ -129,7 +132,15 @@ class Batch:
     rider_rows : int
         Product rows reserved after the state rows for riders fused into the same gemm (tangent vectors).
     threads : int or None
-        BLAS threads while the batch runs (``with batch:``); None leaves the pools as they are.
+        BLAS threads while the batch runs (``with batch:``) with ``exact=False``; None leaves the pools as
+        they are. Exact products always run with one BLAS thread.
+    exact : bool
+        The product policy. True (default): every product is made of gemm calls of exactly
+        ``kernels.EXACT_LANES`` rows with one BLAS thread, so a trial's result is bit-identical whatever
+        batch it runs in (alone included) and whatever ``threads``. False: one gemm over the batch padded to
+        ``kernels.LANE_BLOCK`` rows (gemv for one trial), with ``threads`` BLAS threads: faster for large
+        batches and lone trials, bit-identical only between batches of the same padded size and threads,
+        equal to rounding otherwise.
     progress : bool
         Show a tqdm progress bar of ``total`` steps.
     desc : str
@@ -143,10 +154,13 @@ class Batch:
     """
 
     def __init__(self, net, trials=1, *, u0=None, seed=None, stimulus=None, total=0, rider_rows=0, threads=1,
-                 progress=False, desc="snt"):
+                 exact=True, progress=False, desc="snt"):
         self.net = check_network(net)
         self.B = trials = check_int(trials, "trials", minimum=1)
         self.threads = check_threads(threads)
+        if not isinstance(exact, (bool, np.bool_)):
+            raise TypeError(f"exact must be a bool, got {type(exact).__name__}")
+        self.exact = bool(exact)
         self.progress = check_progress(progress)
         self.N = N = net.N
         self.total = int(total)
@@ -155,17 +169,19 @@ class Batch:
         self.rngs = [np.random.default_rng(s) for s in self.seeds]
         U0 = initial_states(net, trials, u0, self.rngs)
         self.u0_given = u0 is not None
-        self.Bp = Bp = padded_rows(trials)
+        self.Bp = Bp = padded_rows(trials, self.exact)
         self.U = np.zeros((Bp, N))
         self.U[:trials] = U0
-        self.M = np.zeros((Bp + int(rider_rows), N))
+        extra = padded_rows(int(rider_rows), self.exact) if (rider_rows and self.exact) else int(rider_rows)
+        self.M = np.zeros((Bp + extra, N))
         self.M[:trials] = kernels.apply_transfer(U0, net.g, net.transfer_code)
         self.H = np.zeros_like(self.M)
         self.S = np.zeros((Bp, N))
         self.alive = np.ones(trials, dtype=np.bool_)
         self.diverged_at = np.full(trials, -1, dtype=np.int64)
         self.params = kernels.Params(np.ascontiguousarray(net.J.T), np.ascontiguousarray(net.theta), net.gamma,
-                                     net.sigma, net.g, net.transfer_code)
+                                     net.sigma, net.g, net.transfer_code,
+                                     kernels.EXACT_LANES if self.exact else 0)
         self.chunk = max(1, CHUNK_ELEMENTS // (trials * N))
         self.t = 0
         self.desc = desc
@@ -174,7 +190,7 @@ class Batch:
 
     # -------------------------------------------------------------------------------- context: BLAS, bar
     def __enter__(self):
-        self._limit = blas_limit(self.threads)
+        self._limit = blas_limit(1 if self.exact else self.threads)
         if self.progress:
             from tqdm.auto import tqdm
             self._bar = tqdm(total=self.total, unit="step", desc=self.desc)

@@ -41,12 +41,18 @@ TANH = 0
 ERF = 1
 TRANSFER_CODES = {"tanh": TANH, "erf": ERF}
 
-#: Batches are padded with zero rows to a multiple of this many trials (the lanes of the products).
+#: Fast products (``lanes = 0``): batches are padded with zero rows to a multiple of this many trials and
+#: multiplied in one gemm (gemv for a lone trial). Bit-identical only between batches of the same padded size.
 LANE_BLOCK = 4
 
+#: Exact products (``lanes = EXACT_LANES``): every product is a sequence of gemm calls of exactly this many
+#: rows, so a row's arithmetic never depends on the batch size (the BLAS picks its path by shape) nor, with
+#: one BLAS thread per call, on threads.
+EXACT_LANES = 8
+
 #: The parameters of E1 as the kernels receive them: ``JT`` is J transposed (C-contiguous), ``theta`` (N,),
-#: ``code`` the transfer code.
-Params = namedtuple("Params", ["JT", "theta", "gamma", "sigma", "g", "code"])
+#: ``code`` the transfer code, ``lanes`` the product policy (0: fast, L > 0: gemm calls of L rows).
+Params = namedtuple("Params", ["JT", "theta", "gamma", "sigma", "g", "code", "lanes"])
 
 _SQRT_PI_2 = math.sqrt(math.pi) / 2.0
 
@@ -93,9 +99,13 @@ def apply_slope(U, g, code):
 
 
 @_inline
-def product(F, JT, H):
-    """H = F @ JT: gemv for one row, gemm otherwise (on all the padded rows)."""
-    if F.shape[0] == 1:
+def product(F, JT, H, lanes):
+    """H = F @ JT. ``lanes = L > 0``: one gemm per block of L rows (F has a multiple of L rows), the same
+    call shape whatever the batch; ``lanes = 0``: gemv for one row, else one gemm on all the rows."""
+    if lanes > 0:
+        for k in range(0, F.shape[0], lanes):
+            np.dot(F[k:k + lanes], JT, H[k:k + lanes])
+    elif F.shape[0] == 1:
         np.dot(F[0], JT, H[0])
     else:
         np.dot(F, JT, H)
@@ -195,7 +205,7 @@ def run_chunk(p, state, drive, clock, records):
             k = (t - rec_start) // rec_every
             if k < n_rec:
                 _record(U, F, alive, k, rec_u, rec_M, rec_m)
-        product(F, p.JT, H)
+        product(F, p.JT, H, p.lanes)
         for b in range(B):
             if not alive[b]:
                 continue
@@ -271,11 +281,11 @@ def tangent_chunk(p, state, drive, logs):
     has_stim = stim.shape[0] > 0
     empty = np.empty(0)
     for s in range(logs.shape[1]):
-        if Bp == 1:
+        if Bp == 1 and p.lanes == 0:
             np.dot(M[0], p.JT, H[0])
             np.dot(M[1], p.JT, H[1])
         else:
-            np.dot(M, p.JT, H)
+            product(M, p.JT, H, p.lanes)
         for b in range(B):
             if not alive[b]:
                 logs[b, s] = np.nan
@@ -331,7 +341,7 @@ def qr_chunk(p, state, drive, schedule, logsum):
     has_stim = stim.shape[0] > 0
     empty = np.empty(0)
     for s in range(nsteps):
-        np.dot(M, p.JT, H)
+        product(M, p.JT, H, p.lanes)
         since[0] += 1
         do_qr = since[0] >= qr_every or (qr_at_end and s == nsteps - 1)
         for b in range(B):
@@ -381,10 +391,10 @@ def response_chunk(p, state, riders, drive, clock, out):
     p : Params
     state : (U, F, H, alive, diverged_at, S)
         As in :func:`run_chunk`, plus ``S`` (Bp, N) the slopes f'(U) (kept current).
-    riders : (V, MV, R, FR, HR, E)
+    riders : (V, MV, R, FR, E)
         ``V`` (B K, N) tangent vectors (or (0, N)), ``MV`` = f'(u_b) * V (product rows); ``R`` (B K, N)
-        replicas (or (0, N)), ``FR = f(R)``; ``HR`` (B K + B K, N) the riders' product buffer (tangent rows
-        first); ``E`` (B K, N) the patterns: restart of V, and kick (times ``eps``) of R.
+        replicas (or (0, N)), ``FR = f(R)``; ``E`` (B K, N) the patterns: restart of V, and kick (times
+        ``eps``) of R. The riders' rows go through their own product (padded to whole lanes).
     drive : (noise, eps, force, pattern)
         ``noise`` (B, n, N) or (B, 0, N); ``eps`` the kick; ``force`` (n, K) amplitudes of a forcing
         ``force[s, j] * pattern`` added to replica j of every trial in step s (or (0, K)); ``pattern`` (N,).
@@ -397,7 +407,7 @@ def response_chunk(p, state, riders, drive, clock, out):
         Dead trials are skipped (their records are left as they are: the caller masks them).
     """
     U, F, H, alive, diverged_at, S = state
-    V, MV, R, FR, HR, E = riders
+    V, MV, R, FR, E = riders
     noise, eps, force, pattern = drive
     t0, nsteps, phase, window = clock
     D, rec_u = out
@@ -409,14 +419,18 @@ def response_chunk(p, state, riders, drive, clock, out):
     forced = force.shape[0] > 0
     empty = np.empty(0)
     extra = np.empty(N)
-    MR = np.empty((KV * B + KR * B, N))
+    rows = KV * B + KR * B
+    if p.lanes > 0:
+        rows = -(-rows // p.lanes) * p.lanes
+    MR = np.zeros((rows, N))
+    HR = np.zeros((rows, N))
     for s in range(nsteps):
         k = (phase + s) % window if window > 0 else 1
-        product(F, p.JT, H)
-        if k > 0 and MR.shape[0] > 0:
+        product(F, p.JT, H, p.lanes)
+        if k > 0 and rows > 0:
             MR[:KV * B] = MV
-            MR[KV * B:] = FR
-            np.dot(MR, p.JT, HR)
+            MR[KV * B:KV * B + KR * B] = FR
+            product(MR, p.JT, HR, p.lanes)
         for b in range(B):
             if not alive[b]:
                 continue

@@ -83,7 +83,7 @@ class QRFrames:
         B, N = batch.B, batch.N
         self.T = batch.frames(k)
         batch.slopes()
-        batch.M[batch.Bp:] = (batch.S[:B, None, :] * self.T).reshape(B * k, N)
+        batch.M[batch.Bp:batch.Bp + B * k] = (batch.S[:B, None, :] * self.T).reshape(B * k, N)
         self.qr_every = np.int64(qr_every)
         self.since = np.zeros(1, dtype=np.int64)
         self.logsum = np.zeros((B, k))
@@ -136,7 +136,7 @@ def _coords(batch, extra):
 
 
 def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0=None, stimulus=None, blocks=10,
-                 record_every=None, seed=None, progress=False, threads=1):
+                 record_every=None, seed=None, progress=False, threads=1, exact=True):
     r"""Maximal Lyapunov exponent by Benettin's method, batched over trials (SCIENCE.md E2, E6).
 
     One tangent vector per trial, renormalised every step, rides in the same gemm as the state:
@@ -169,6 +169,10 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
         BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
         is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
         thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
+    exact : bool
+        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
+        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
+        large batches and lone trials, and equal to rounding only.
 
     Returns
     -------
@@ -204,8 +208,8 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     if record_every is None:
         record_every = max(1, measured // 1000)
     record_every = check_int(record_every, "record_every", minimum=1, maximum=measured)
-    batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=steps, rider_rows=padded(trials),
-                  threads=threads, progress=progress, desc="max_lyapunov")
+    batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=steps, rider_rows=padded(trials, exact),
+                  threads=threads, exact=exact, progress=progress, desc="max_lyapunov")
     B = batch.B
     with batch:
         batch.advance(transient)
@@ -299,7 +303,7 @@ def kaplan_yorke(exponents, n_total):
 
 
 def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100, qr_every=1, trials=1, u0=None,
-                      stimulus=None, blocks=10, seed=None, progress=False, threads=1):
+                      stimulus=None, blocks=10, seed=None, progress=False, threads=1, exact=True):
     r"""The k leading Lyapunov exponents by QR re-orthonormalisation (SCIENCE.md E2, E6).
 
     k tangent vectors per trial evolve with :math:`DF(u(t))` in the same gemm as the state; every
@@ -335,6 +339,10 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
         is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
         thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
+    exact : bool
+        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
+        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
+        large batches and lone trials, and equal to rounding only.
 
     Returns
     -------
@@ -374,7 +382,7 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
     k = check_int(k, "k", minimum=1, maximum=N)
     qr_every = check_int(qr_every, "qr_every", minimum=1)
     batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=steps, rider_rows=trials * k,
-                  threads=threads, progress=progress, desc="lyapunov_spectrum")
+                  threads=threads, exact=exact, progress=progress, desc="lyapunov_spectrum")
     B = batch.B
     edges = _block_edges(measured, blocks)
     block_sum = np.zeros((B, blocks, k))

@@ -33,7 +33,7 @@ def _check_record(record):
 
 
 def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, record_every=1, record=("u", "M"),
-             seed=None, progress=False, threads=1):
+             seed=None, progress=False, threads=1, exact=True):
     r"""Iterate the SNT map for ``trials`` independent trials and record u(t) and the activity M(t).
 
     Parameters
@@ -63,7 +63,12 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
     progress : bool
         Show a progress bar (tqdm).
     threads : int or None
-        BLAS threads during the run (default 1, see ``snt._threads``); None leaves the pools as they are.
+        BLAS threads during the run with ``exact=False`` (default 1, see ``snt._threads``); None leaves the
+        pools as they are.
+    exact : bool
+        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
+        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
+        large batches and lone trials, and equal to rounding only.
 
     Returns
     -------
@@ -96,7 +101,7 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
     record = _check_record(record)
     total = transient + steps
     batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=total, threads=threads,
-                  progress=progress, desc="simulate")
+                  exact=exact, progress=progress, desc="simulate")
     N = net.N
     n_rec = -(-steps // record_every)
     rec = Record(trials, N, transient, record_every, n_rec, **{r: True for r in record})
@@ -123,7 +128,8 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
                            {"long_name": "first time with a non-finite state (-1: never)", "units": "step"})
     params = {"network": net.params(), "steps": steps, "trials": trials, "transient": transient,
               "record_every": record_every, "record": list(record),
-              "u0": "given" if batch.u0_given else "N(0,1) per trial", "stimulus": batch.stimulus.kind}
+              "u0": "given" if batch.u0_given else "N(0,1) per trial", "stimulus": batch.stimulus.kind,
+              "exact": batch.exact}
     attrs = provenance("SNT model trajectories", "SCIENCE.md E1 (batched map, one gemm per step)", params,
                        describe(batch.root), references="B. Cessac, Neural Networks Dynamics (lecture, 2014)")
     return xr.Dataset(data, coords=coords, attrs=attrs)

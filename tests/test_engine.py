@@ -132,8 +132,10 @@ def test_batch_seeds_are_the_children_of_the_root():
         assert s.entropy == k.entropy and s.spawn_key == k.spawn_key
     u0 = np.stack([np.random.default_rng(k).standard_normal(net.N) for k in kids])
     np.testing.assert_array_equal(batch.U[:4], u0)
-    assert batch.Bp == 4 and batch.U.shape == (4, net.N)
-    assert Batch(net, 5, seed=1).Bp == 8 and np.all(Batch(net, 5, seed=1).U[5:] == 0)
+    L = snt.kernels.EXACT_LANES
+    assert batch.Bp == L and batch.U.shape == (L, net.N) and np.all(batch.U[4:] == 0)
+    assert Batch(net, L + 1, seed=1).Bp == 2 * L
+    assert Batch(net, 1, exact=False).Bp == 1 and Batch(net, 5, exact=False).Bp == 8
 
 
 # ------------------------------------------------------------------------------------ divergence and status
@@ -226,3 +228,46 @@ def test_complex_input_is_refused_naming_the_parameter(what):
                                                                                blocks=2, **kw)):
         with pytest.raises(TypeError, match=name):
             run()
+
+
+# ------------------------------------------------------------------------------------ exact products
+
+INVARIANCE = {
+    "simulate": lambda net, **kw: snt.simulate(net, 30, record="M", **kw),
+    "max_lyapunov": lambda net, **kw: snt.max_lyapunov(net, 30, tangent_transient=2, blocks=2, **kw),
+    "lyapunov_spectrum": lambda net, **kw: snt.lyapunov_spectrum(net, 20, k=2, tangent_transient=2, blocks=2,
+                                                                 **kw),
+    "kernel": lambda net, **kw: response.kernel(net, 3, sources=[0], method=response.METHODS, steps=12,
+                                                transient=2, blocks=2, probes=1, theory=False, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVARIANCE))
+def test_exact_products_make_a_trial_independent_of_the_split_and_of_threads(name):
+    # N = 500: on OpenBLAS the gemm of 1, 4, 8 or 16 rows of this size take different code paths (and a
+    # 2-thread gemm another one), so without fixed-shape products a trial's bits depend on its batch.
+    net = snt.Ensemble(N=500, J=1.0, g=2.0, gamma=0.2, sigma=0.1).sample(seed=2)
+    kids = np.random.SeedSequence(8).spawn(11)
+    whole = INVARIANCE[name](net, trials=11, seed=kids)
+    if name == "kernel":                # the estimate pools trials; the trajectories are per trial
+        other = INVARIANCE[name](net, trials=11, seed=kids, threads=2)
+        np.testing.assert_array_equal(other.R.values, whole.R.values)
+    for a, b in ((0, 1), (4, 5), (1, 9), (9, 11)):
+        part = INVARIANCE[name](net, trials=b - a, seed=kids[a:b], threads=2)
+        np.testing.assert_array_equal(part.u_final.values, whole.u_final.values[a:b], err_msg=f"{a}:{b}")
+        for var in ("lambda_max", "exponents_trial", "M"):
+            if var in whole:       # (the spectrum's columns are ordered by the trial mean: sort each trial)
+                order = (lambda x: np.sort(x, axis=-1)) if var == "exponents_trial" else (lambda x: x)
+                np.testing.assert_array_equal(order(part[var].values), order(whole[var].values[a:b]))
+
+
+def test_fast_products_agree_to_rounding_and_exactly_within_one_padded_size():
+    net = snt.Ensemble(N=60, J=1.0, g=0.5, gamma=0.4, sigma=0.3).sample(seed=1)   # contracting
+    kids = np.random.SeedSequence(4).spawn(6)
+    whole = snt.simulate(net, 200, trials=6, seed=kids, exact=False)
+    same_pad = snt.simulate(net, 200, trials=5, seed=kids[1:], exact=False)         # 8 rows, like 6 trials
+    np.testing.assert_array_equal(same_pad.u.values, whole.u.values[1:])
+    alone = snt.simulate(net, 200, trials=1, seed=kids[3:4], exact=False)           # gemv
+    np.testing.assert_allclose(alone.u.values[0], whole.u.values[3], rtol=0, atol=1e-13)
+    exact = snt.simulate(net, 200, trials=6, seed=kids)
+    np.testing.assert_allclose(exact.u.values, whole.u.values, rtol=0, atol=1e-13)

@@ -69,10 +69,9 @@ def test_trajectory_is_the_one_simulate_produces():
         sim = snt.simulate(net, 150, transient=50, trials=trials, seed=8, record=("M",))
         ly = snt.max_lyapunov(net, 200, transient=50, trials=trials, tangent_transient=20, seed=8)
         sp = snt.lyapunov_spectrum(net, 200, k=4, transient=50, trials=trials, tangent_transient=20, seed=8)
-        # Same draws, same map kernel and the same padded gemm rows: bit-identical states (kernels.LANE_BLOCK).
+        # Same draws, same map kernel and the same fixed-shape gemm calls: bit-identical states.
         np.testing.assert_array_equal(ly.u_final.values, sim.u_final.values)
-        if trials > 1:   # one trial: the spectrum's k + 1 rows go through gemm, simulate uses gemv
-            np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
+        np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
 
 
 def test_spectrum_k1_equals_max_lyapunov():

@@ -30,7 +30,6 @@ class Forcing:
         self.K = K = 2 * w.size
         self.R = np.repeat(batch.U[:B], K, axis=0)
         self.FR = kernels.apply_transfer(self.R, batch.net.g, batch.net.transfer_code)
-        self.HR = np.zeros_like(self.R)
         self.E = np.zeros((B * K, N))
         self.s = 0
         self.D = np.zeros((0, B, 2, K, N))
@@ -44,7 +43,7 @@ class Forcing:
         force = self.eps * np.concatenate([np.cos(self.w[None, :] * t), np.sin(self.w[None, :] * t)], axis=1)
         state = (batch.U, batch.F, batch.H[:batch.Bp], batch.alive, batch.diverged_at, batch.S)
         none = np.zeros((0, N))
-        riders = (none, none, self.R, self.FR, self.HR, self.E)
+        riders = (none, none, self.R, self.FR, self.E)
         kernels.response_chunk(batch.params, state, riders, (drive[0], self.eps, force, self.e),
                                (np.int64(batch.t), np.int64(m), np.int64(0), np.int64(0)),
                                (self.D[:m], np.zeros((0, B, N))))
@@ -64,7 +63,7 @@ def _pattern(source, N):
 
 def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, transient=500, settle=100,
                    blocks=10, u0=None, seed=None, progress=False,
-                   threads=1):
+                   threads=1, exact=True):
     r"""Susceptibility :math:`\chi(\omega)` measured with a weak periodic stimulus (E13).
 
     For each ω two replicas of every trial, driven by :math:`\xi(t) = \varepsilon\cos(\omega t)\,e` and
@@ -103,7 +102,12 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     progress : bool
         Show a progress bar.
     threads : int or None
-        BLAS threads during the run (default 1, see ``snt._threads``); None leaves the pools as they are.
+        BLAS threads during the run with ``exact=False`` (default 1, see ``snt._threads``); None leaves the
+        pools as they are.
+    exact : bool
+        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
+        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
+        large batches and lone trials, and equal to rounding only.
 
     Returns
     -------
@@ -145,7 +149,7 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     e, src_label = _pattern(source, N)
     B, W = trials, w.size
     batch = Batch(net, trials, u0=u0, seed=seed, total=transient + settle + steps, threads=threads,
-                  progress=progress, desc="response.susceptibility")
+                  exact=exact, progress=progress, desc="response.susceptibility")
     acc = np.zeros((blocks, W, N), dtype=np.complex128)
     count = np.zeros(blocks)
     with batch:
@@ -228,6 +232,8 @@ def susceptibility_from_kernel(R, omegas=None):
     out = {}
     one = {"units": "1"}
     for name, var in (("chi", "R"), ("chi_mean", "R_mean"), ("chi_diag", "R_diag")):
+        if var not in R:        # R_diag is absent when the kernel had no probes
+            continue
         chi = xr.dot(R[var], phase, dim="lag")
         per = xr.dot(R[var + "_block"], phase, dim="lag")
         G = per.sizes["block"]

@@ -78,7 +78,6 @@ class Pulses:
         kv, kr = (K if jac else 0), (K if pert else 0)
         self.V, self.MV = np.zeros((B * kv, N)), np.zeros((B * kv, N))
         self.R, self.FR = np.zeros((B * kr, N)), np.zeros((B * kr, N))
-        self.HR = np.zeros((B * (kv + kr), N))
         self.D = np.zeros((H if (jac or pert) else 0, B, 2, K, N))
         self.u = np.zeros((H if noise else 0, B, N))
         self.phase = 0
@@ -96,7 +95,7 @@ class Pulses:
         D = self.D[self.phase:self.phase + m]
         u = self.u[self.phase:self.phase + m]
         state = (batch.U, batch.F, batch.H[:batch.Bp], batch.alive, batch.diverged_at, batch.S)
-        riders = (self.V, self.MV, self.R, self.FR, self.HR, self.E.reshape(-1, batch.N))
+        riders = (self.V, self.MV, self.R, self.FR, self.E.reshape(-1, batch.N))
         kernels.response_chunk(batch.params, state, riders, (noise, self.eps, np.zeros((0, self.K)), np.zeros(0)),
                                (np.int64(batch.t), np.int64(m), np.int64(self.phase), np.int64(self.H)), (D, u))
         self.phase = (self.phase + m) % self.H
@@ -206,7 +205,7 @@ class Accumulator:
 
 def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=2000, transient=500, eps=1e-4,
            probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False,
-           threads=1):
+           threads=1, exact=True):
     r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
 
     .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0{+}1))\big)_{ij}\Big]
@@ -265,7 +264,12 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     progress : bool
         Show a progress bar.
     threads : int or None
-        BLAS threads during the run (default 1, see ``snt._threads``); None leaves the pools as they are.
+        BLAS threads during the run with ``exact=False`` (default 1, see ``snt._threads``); None leaves the
+        pools as they are.
+    exact : bool
+        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
+        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
+        large batches and lone trials, and equal to rounding only.
 
     Returns
     -------
@@ -327,7 +331,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
         raise ValueError(f"steps = {steps} must be at least blocks * horizon = {blocks} * {horizon} = "
                          f"{blocks * horizon} (one window of H steps per block at least); raise steps")
     batch = Batch(net, trials, u0=u0, seed=seed, total=transient + windows * horizon, threads=threads,
-                  progress=progress, desc="response.kernel")
+                  exact=exact, progress=progress, desc="response.kernel")
     jac, pert, noi = (m in methods for m in METHODS)
     acc = Accumulator(methods, blocks, horizon, N, src.size, probes, src)
     with batch:
