@@ -21,9 +21,10 @@ import numpy as np
 
 from . import kernels
 from ._checks import check_array, check_int
-from ._seeds import trial_seeds
+from ._seeds import child, trial_seeds
 from ._threads import blas_limit, check_threads
 from .network import check_network
+from .results import trial_status
 
 __all__ = ["Batch", "Stimulus", "initial_states", "check_progress", "CHUNK_ELEMENTS"]
 
@@ -240,7 +241,6 @@ class Batch:
 
     def frames(self, k):
         """(B, k, N) random orthonormal frames, one per trial, from each trial seed's child 0."""
-        from ._seeds import child
         frames = np.empty((self.B, k, self.N))
         for b, s in enumerate(self.seeds):
             X = np.random.default_rng(child(s, 0)).standard_normal((k, self.N))
@@ -249,7 +249,6 @@ class Batch:
 
     def status(self):
         """Per-trial status codes (``snt.results.STATUS``): ok or diverged."""
-        from .results import trial_status
         return trial_status(self.alive)
 
     # -------------------------------------------------------------------------------- the driver

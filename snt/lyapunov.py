@@ -165,14 +165,9 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
         As in :func:`snt.simulate`; the initial tangent vector of trial b comes from that trial's child 0.
     progress : bool
         Show a progress bar (tqdm).
-    threads : int or None
-        BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
-        is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
-        thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
-    exact : bool
-        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
-        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
-        large batches and lone trials, and equal to rounding only.
+    threads, exact
+        As in :func:`snt.simulate` (BLAS threads with ``exact=False``; the product policy). One BLAS thread is
+        the fastest for N up to about 1000 and with QR; parallelise over trials or grid points instead.
 
     Returns
     -------
@@ -335,14 +330,9 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         As in :func:`snt.simulate`; the initial frame of trial b comes from that trial's child 0.
     progress : bool
         Show a progress bar (tqdm).
-    threads : int or None
-        BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
-        is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
-        thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
-    exact : bool
-        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
-        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
-        large batches and lone trials, and equal to rounding only.
+    threads, exact
+        As in :func:`snt.simulate` (BLAS threads with ``exact=False``; the product policy). One BLAS thread is
+        the fastest for N up to about 1000 and with QR; parallelise over trials or grid points instead.
 
     Returns
     -------

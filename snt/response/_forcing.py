@@ -99,15 +99,8 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     u0 : (N,) or (trials, N) array_like, optional
     seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
         As in :func:`snt.simulate`.
-    progress : bool
-        Show a progress bar.
-    threads : int or None
-        BLAS threads during the run with ``exact=False`` (default 1, see ``snt._threads``); None leaves the
-        pools as they are.
-    exact : bool
-        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
-        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
-        large batches and lone trials, and equal to rounding only.
+    progress, threads, exact
+        As in :func:`snt.simulate` (progress bar; BLAS threads with ``exact=False``; the product policy).
 
     Returns
     -------

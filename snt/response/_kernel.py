@@ -261,15 +261,8 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     theory : bool
         Add the mean-field predictions (solves :func:`snt.meanfield.stationary` for the network's ensemble,
         cached per parameter set; about a second, more for gamma > 0).
-    progress : bool
-        Show a progress bar.
-    threads : int or None
-        BLAS threads during the run with ``exact=False`` (default 1, see ``snt._threads``); None leaves the
-        pools as they are.
-    exact : bool
-        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
-        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
-        large batches and lone trials, and equal to rounding only.
+    progress, threads, exact
+        As in :func:`snt.simulate` (progress bar; BLAS threads with ``exact=False``; the product policy).
 
     Returns
     -------
