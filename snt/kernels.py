@@ -143,6 +143,20 @@ def row_update(p, X, F, S, r, h, noise, stim, extra):
 
 
 @_inline
+def trial_step(p, X, F, S, H, b, s, drive, empty, status, t):
+    """Step s of a chunk for trial b: :func:`row_update` with the trial's noise row and the stimulus row of
+    ``drive = (noise, stim)``; a non-finite result marks the trial dead in ``status = (alive, diverged_at)``
+    at time ``t + 1``. Returns True while the trial is finite."""
+    noise, stim = drive
+    ok = row_update(p, X, F, S, b, H[b], noise[b, s] if noise.shape[1] > 0 else empty,
+                    stim[s] if stim.shape[0] > 0 else empty, empty)
+    if not ok:
+        status[0][b] = False
+        status[1][b] = t + 1
+    return ok
+
+
+@_inline
 def tangent_rows(gamma, V, j, h, S, b, M, row, scale):
     """The tangent rider (E2): ``V[j] <- gamma V[j] + h`` (``h`` the product row ``J (f' * v)``), then
     ``V[j] *= scale`` and ``M[row] = S[b] * V[j]`` (the next product row). Returns ``||gamma V + h||^2``
@@ -190,13 +204,10 @@ def run_chunk(p, state, drive, clock, records):
         ``rec_m`` (B, n_rec) the mean (1/N) sum_i u_i, or (B, 0). Dead trials record NaN.
     """
     U, F, H, alive, diverged_at = state
-    noise, stim = drive
     t0, nsteps, rec_start, rec_every, n_rec = clock
     rec_u, rec_M, rec_m = records
     B = alive.shape[0]
     N = U.shape[1]
-    has_noise = noise.shape[1] > 0
-    has_stim = stim.shape[0] > 0
     empty = np.empty(0)
     noslope = np.empty((0, N))
     for s in range(nsteps):
@@ -209,11 +220,7 @@ def run_chunk(p, state, drive, clock, records):
         for b in range(B):
             if not alive[b]:
                 continue
-            ok = row_update(p, U, F, noslope, b, H[b], noise[b, s] if has_noise else empty,
-                            stim[s] if has_stim else empty, empty)
-            if not ok:
-                alive[b] = False
-                diverged_at[b] = t + 1
+            if not trial_step(p, U, F, noslope, H, b, s, drive, empty, (alive, diverged_at), t):
                 F[b, :] = 0.0
 
 
@@ -273,12 +280,9 @@ def tangent_chunk(p, state, drive, logs):
     One trial (Bp = 1) uses two gemv, like the single-trial :func:`run_chunk`.
     """
     U, M, H, V, S, alive, diverged_at, t0 = state
-    noise, stim = drive
     B = alive.shape[0]
     Bp = U.shape[0]
     N = U.shape[1]
-    has_noise = noise.shape[1] > 0
-    has_stim = stim.shape[0] > 0
     empty = np.empty(0)
     for s in range(logs.shape[1]):
         if Bp == 1 and p.lanes == 0:
@@ -290,11 +294,7 @@ def tangent_chunk(p, state, drive, logs):
             if not alive[b]:
                 logs[b, s] = np.nan
                 continue
-            ok = row_update(p, U, M, S, b, H[b], noise[b, s] if has_noise else empty,
-                            stim[s] if has_stim else empty, empty)
-            if not ok:
-                alive[b] = False
-                diverged_at[b] = t0 + s + 1
+            if not trial_step(p, U, M, S, H, b, s, drive, empty, (alive, diverged_at), t0 + s):
                 logs[b, s] = np.nan
                 M[b, :] = 0.0
                 M[Bp + b, :] = 0.0
@@ -333,12 +333,9 @@ def qr_chunk(p, state, drive, schedule, logsum):
     """
     U, M, H, T, S, alive, diverged_at, t0 = state
     qr_every, since, nsteps, qr_at_end = schedule
-    noise, stim = drive
     B = alive.shape[0]
     Bp = U.shape[0]
     k = T.shape[1]
-    has_noise = noise.shape[1] > 0
-    has_stim = stim.shape[0] > 0
     empty = np.empty(0)
     for s in range(nsteps):
         product(M, p.JT, H, p.lanes)
@@ -347,11 +344,7 @@ def qr_chunk(p, state, drive, schedule, logsum):
         for b in range(B):
             if not alive[b]:
                 continue
-            ok = row_update(p, U, M, S, b, H[b], noise[b, s] if has_noise else empty,
-                            stim[s] if has_stim else empty, empty)
-            if not ok:
-                alive[b] = False
-                diverged_at[b] = t0 + s + 1
+            if not trial_step(p, U, M, S, H, b, s, drive, empty, (alive, diverged_at), t0 + s):
                 logsum[b, :] = np.nan
                 M[Bp + b * k:Bp + (b + 1) * k, :] = 0.0
                 M[b, :] = 0.0

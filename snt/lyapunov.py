@@ -172,6 +172,7 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     Returns
     -------
     xarray.Dataset
+        ``status`` (trial) (CF flags), ``diverged`` (trial) and ``diverged_at`` (trial) for every trial;
         ``lambda_max`` (trial) in 1/step; ``stderr`` () the standard error of ``lambda_max.mean()``: over
         trials when trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial) the
         standard error over the blocks of each trial; ``lambda_block`` (trial, block) finite-time exponents;
@@ -326,17 +327,13 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         Deterministic input :math:`\xi(t)` by absolute time, as in :func:`snt.simulate` (T >= steps).
     blocks : int
         Number of blocks (>= 2) of the measured window, for finite-time exponents and error bars.
-    seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
-        As in :func:`snt.simulate`; the initial frame of trial b comes from that trial's child 0.
-    progress : bool
-        Show a progress bar (tqdm).
-    threads, exact
-        As in :func:`snt.simulate` (BLAS threads with ``exact=False``; the product policy). One BLAS thread is
-        the fastest for N up to about 1000 and with QR; parallelise over trials or grid points instead.
+    seed, progress, threads, exact
+        As in :func:`max_lyapunov`; the initial frame of trial b comes from that trial's child 0.
 
     Returns
     -------
     xarray.Dataset
+        ``status``, ``diverged``, ``diverged_at`` (trial) as in :func:`max_lyapunov`;
         ``exponents`` (exponent) mean over trials, in descending order; ``stderr`` (exponent) over trials when
         trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial, exponent) over the
         blocks of each trial; ``exponents_trial`` (trial, exponent); ``exponents_block``

@@ -11,7 +11,7 @@ import scipy.signal
 import xarray as xr
 
 from ._checks import check_float, check_int
-from .results import coord, provenance
+from .results import DivergenceError, coord, provenance
 
 __all__ = ["power_spectrum", "resonances", "peak_frequencies"]
 
@@ -39,6 +39,11 @@ def power_spectrum(ds, variable="M", *, nperseg=None, detrend="constant"):
         Welch segment length (default ``min(256, time)``), ``2 <= nperseg <= time``.
     detrend : {"constant", "linear", False}
         Passed to Welch.
+
+    Raises
+    ------
+    snt.DivergenceError
+        When every trial of ``ds`` diverged.
 
     Returns
     -------
@@ -68,7 +73,7 @@ def power_spectrum(ds, variable="M", *, nperseg=None, detrend="constant"):
     elif "diverged" in ds:
         x = x.isel(trial=~ds["diverged"].values.astype(bool))
     if x.sizes["trial"] == 0:
-        raise ValueError("power_spectrum: every trial diverged")
+        raise DivergenceError("power_spectrum: every trial diverged (status != 0); nothing to average")
     other = [d for d in x.dims if d not in ("trial", "time")]
     x = x.transpose("trial", *other, "time")
     T = x.sizes["time"]

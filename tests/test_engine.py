@@ -271,3 +271,13 @@ def test_fast_products_agree_to_rounding_and_exactly_within_one_padded_size():
     np.testing.assert_allclose(alone.u.values[0], whole.u.values[3], rtol=0, atol=1e-13)
     exact = snt.simulate(net, 200, trials=6, seed=kids)
     np.testing.assert_allclose(exact.u.values, whole.u.values, rtol=0, atol=1e-13)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in square:RuntimeWarning")
+def test_power_spectrum_of_an_all_diverged_run_raises_a_divergence_error():
+    net, u0 = _exploding()
+    ds = snt.simulate(net, 32, trials=1, u0=u0[2], seed=1)
+    assert ds.status.values.tolist() == [STATUS["diverged"]]
+    with pytest.raises(snt.DivergenceError, match="every trial diverged"):
+        snt.power_spectrum(ds)
+    assert issubclass(snt.DivergenceError, snt.SntError) and issubclass(snt.DivergenceError, RuntimeError)
