@@ -106,7 +106,7 @@ def initial_states(net, trials, u0, rngs):
     raise ValueError(f"u0 must have shape ({N},) or (trials={trials}, {N}), got {u0.shape}")
 
 
-def padded_rows(rows, exact=True):
+def padded_rows(rows, exact=False):
     """Rows of the products for ``rows`` rows: exact, a multiple of ``kernels.EXACT_LANES``; fast, 1 for one
     row, else a multiple of ``kernels.LANE_BLOCK``."""
     if exact:
@@ -136,12 +136,12 @@ class Batch:
         BLAS threads while the batch runs (``with batch:``) with ``exact=False``; None leaves the pools as
         they are. Exact products always run with one BLAS thread.
     exact : bool
-        The product policy. True (default): every product is made of gemm calls of exactly
-        ``kernels.EXACT_LANES`` rows with one BLAS thread, so a trial's result is bit-identical whatever
-        batch it runs in (alone included) and whatever ``threads``. False: one gemm over the batch padded to
-        ``kernels.LANE_BLOCK`` rows (gemv for one trial), with ``threads`` BLAS threads: faster for large
-        batches and lone trials, bit-identical only between batches of the same padded size and threads,
-        equal to rounding otherwise.
+        The product policy. False (default): one gemm over the batch padded to ``kernels.LANE_BLOCK`` rows
+        (gemv for one trial), with ``threads`` BLAS threads: a trial is bit-identical only between batches of
+        the same padded size and threads, equal to rounding otherwise. True: every product is made of gemm
+        calls of exactly ``kernels.EXACT_LANES`` rows with one BLAS thread, so a trial's result is
+        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; it costs about
+        twice as much (the BLAS re-reads J for every call, and pads to 8 rows).
     progress : bool
         Show a tqdm progress bar of ``total`` steps.
     desc : str
@@ -155,7 +155,7 @@ class Batch:
     """
 
     def __init__(self, net, trials=1, *, u0=None, seed=None, stimulus=None, total=0, rider_rows=0, threads=1,
-                 exact=True, progress=False, desc="snt"):
+                 exact=False, progress=False, desc="snt"):
         self.net = check_network(net)
         self.B = trials = check_int(trials, "trials", minimum=1)
         self.threads = check_threads(threads)

@@ -136,7 +136,7 @@ def _coords(batch, extra):
 
 
 def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0=None, stimulus=None, blocks=10,
-                 record_every=None, seed=None, progress=False, threads=1, exact=True):
+                 record_every=None, seed=None, progress=False, threads=1, exact=False):
     r"""Maximal Lyapunov exponent by Benettin's method, batched over trials (SCIENCE.md E2, E6).
 
     One tangent vector per trial, renormalised every step, rides in the same gemm as the state:
@@ -299,7 +299,7 @@ def kaplan_yorke(exponents, n_total):
 
 
 def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100, qr_every=1, trials=1, u0=None,
-                      stimulus=None, blocks=10, seed=None, progress=False, threads=1, exact=True):
+                      stimulus=None, blocks=10, seed=None, progress=False, threads=1, exact=False):
     r"""The k leading Lyapunov exponents by QR re-orthonormalisation (SCIENCE.md E2, E6).
 
     k tangent vectors per trial evolve with :math:`DF(u(t))` in the same gemm as the state; every

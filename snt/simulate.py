@@ -33,7 +33,7 @@ def _check_record(record):
 
 
 def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, record_every=1, record=("u", "M"),
-             seed=None, progress=False, threads=1, exact=True):
+             seed=None, progress=False, threads=1, exact=False):
     r"""Iterate the SNT map for ``trials`` independent trials and record u(t) and the activity M(t).
 
     Parameters
@@ -66,9 +66,11 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
         BLAS threads during the run with ``exact=False`` (default 1, see ``snt._threads``); None leaves the
         pools as they are.
     exact : bool
-        Product policy of the engine (``snt.dynamics.Batch``): True (default) makes a trial's result
-        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; False is faster for
-        large batches and lone trials, and equal to rounding only.
+        Product policy of the engine (``snt.dynamics.Batch``). False (default): one gemm over the batch
+        (gemv for one trial), fast; a trial is bit-identical only in batches of the same padded size and
+        threads, equal to rounding otherwise. True: fixed-shape gemm calls with one BLAS thread, so a trial's
+        result is bit-identical whatever batch it runs in (alone included) and whatever ``threads``, at about
+        2x the cost (``benchmarks/``).
 
     Returns
     -------

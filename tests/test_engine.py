@@ -81,12 +81,12 @@ def test_forced_replicas_match_their_numpy_twin():
 def test_tangent_and_qr_riders_follow_simulate_with_a_stimulus():
     net = _net(N=20)
     stim = 0.05 * np.sin(np.arange(300))[:, None] * np.linspace(-1, 1, net.N)[None, :]
-    sim = snt.simulate(net, 250, transient=50, trials=3, stimulus=stim, seed=2, record="M")
-    ly = snt.max_lyapunov(net, 300, transient=50, trials=3, stimulus=stim, seed=2)
-    sp = snt.lyapunov_spectrum(net, 300, k=3, transient=50, trials=3, stimulus=stim, seed=2)
+    sim = snt.simulate(net, 250, transient=50, trials=3, stimulus=stim, seed=2, record="M", exact=True)
+    ly = snt.max_lyapunov(net, 300, transient=50, trials=3, stimulus=stim, seed=2, exact=True)
+    sp = snt.lyapunov_spectrum(net, 300, k=3, transient=50, trials=3, stimulus=stim, seed=2, exact=True)
     np.testing.assert_array_equal(ly.u_final.values, sim.u_final.values)
     np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
-    plain = snt.max_lyapunov(net, 300, transient=50, trials=3, seed=2)
+    plain = snt.max_lyapunov(net, 300, transient=50, trials=3, seed=2, exact=True)
     assert not np.array_equal(plain.u_final.values, ly.u_final.values)      # the stimulus did enter
 
 
@@ -118,15 +118,15 @@ def test_time_chunking_does_not_change_a_bit(monkeypatch, name):
 def test_a_trial_is_the_same_in_any_padded_batch(name):
     net = _net()
     kids = np.random.SeedSequence(3).spawn(7)
-    whole = ANALYSES[name](net, trials=7, seed=3)
-    for a, b in ((0, 2), (2, 7), (3, 6)):
-        part = ANALYSES[name](net, trials=b - a, seed=kids[a:b])
+    whole = ANALYSES[name](net, trials=7, seed=3, exact=True)
+    for a, b in ((0, 1), (0, 2), (2, 7), (3, 6)):
+        part = ANALYSES[name](net, trials=b - a, seed=kids[a:b], exact=True)
         np.testing.assert_array_equal(part.u_final.values, whole.u_final.values[a:b])
 
 
 def test_batch_seeds_are_the_children_of_the_root():
     net = _net()
-    batch = Batch(net, 4, seed=11)
+    batch = Batch(net, 4, seed=11, exact=True)
     kids = np.random.SeedSequence(11).spawn(4)
     for s, k in zip(batch.seeds, kids):
         assert s.entropy == k.entropy and s.spawn_key == k.spawn_key
@@ -134,7 +134,7 @@ def test_batch_seeds_are_the_children_of_the_root():
     np.testing.assert_array_equal(batch.U[:4], u0)
     L = snt.kernels.EXACT_LANES
     assert batch.Bp == L and batch.U.shape == (L, net.N) and np.all(batch.U[4:] == 0)
-    assert Batch(net, L + 1, seed=1).Bp == 2 * L
+    assert Batch(net, L + 1, seed=1, exact=True).Bp == 2 * L
     assert Batch(net, 1, exact=False).Bp == 1 and Batch(net, 5, exact=False).Bp == 8
 
 
@@ -248,12 +248,12 @@ def test_exact_products_make_a_trial_independent_of_the_split_and_of_threads(nam
     # 2-thread gemm another one), so without fixed-shape products a trial's bits depend on its batch.
     net = snt.Ensemble(N=500, J=1.0, g=2.0, gamma=0.2, sigma=0.1).sample(seed=2)
     kids = np.random.SeedSequence(8).spawn(11)
-    whole = INVARIANCE[name](net, trials=11, seed=kids)
+    whole = INVARIANCE[name](net, trials=11, seed=kids, exact=True)
     if name == "kernel":                # the estimate pools trials; the trajectories are per trial
-        other = INVARIANCE[name](net, trials=11, seed=kids, threads=2)
+        other = INVARIANCE[name](net, trials=11, seed=kids, threads=2, exact=True)
         np.testing.assert_array_equal(other.R.values, whole.R.values)
     for a, b in ((0, 1), (4, 5), (1, 9), (9, 11)):
-        part = INVARIANCE[name](net, trials=b - a, seed=kids[a:b], threads=2)
+        part = INVARIANCE[name](net, trials=b - a, seed=kids[a:b], threads=2, exact=True)
         np.testing.assert_array_equal(part.u_final.values, whole.u_final.values[a:b], err_msg=f"{a}:{b}")
         for var in ("lambda_max", "exponents_trial", "M"):
             if var in whole:       # (the spectrum's columns are ordered by the trial mean: sort each trial)
@@ -264,12 +264,12 @@ def test_exact_products_make_a_trial_independent_of_the_split_and_of_threads(nam
 def test_fast_products_agree_to_rounding_and_exactly_within_one_padded_size():
     net = snt.Ensemble(N=60, J=1.0, g=0.5, gamma=0.4, sigma=0.3).sample(seed=1)   # contracting
     kids = np.random.SeedSequence(4).spawn(6)
-    whole = snt.simulate(net, 200, trials=6, seed=kids, exact=False)
-    same_pad = snt.simulate(net, 200, trials=5, seed=kids[1:], exact=False)         # 8 rows, like 6 trials
+    whole = snt.simulate(net, 200, trials=6, seed=kids)                             # default: exact=False
+    same_pad = snt.simulate(net, 200, trials=5, seed=kids[1:])                      # 8 rows, like 6 trials
     np.testing.assert_array_equal(same_pad.u.values, whole.u.values[1:])
-    alone = snt.simulate(net, 200, trials=1, seed=kids[3:4], exact=False)           # gemv
+    alone = snt.simulate(net, 200, trials=1, seed=kids[3:4])                        # gemv
     np.testing.assert_allclose(alone.u.values[0], whole.u.values[3], rtol=0, atol=1e-13)
-    exact = snt.simulate(net, 200, trials=6, seed=kids)
+    exact = snt.simulate(net, 200, trials=6, seed=kids, exact=True)
     np.testing.assert_allclose(exact.u.values, whole.u.values, rtol=0, atol=1e-13)
 
 

@@ -66,10 +66,11 @@ def test_spectrum_matches_reference_and_qr_schedule():
 def test_trajectory_is_the_one_simulate_produces():
     net = small_net(N=30, sigma=0.2)
     for trials in (1, 2, 5):
-        sim = snt.simulate(net, 150, transient=50, trials=trials, seed=8, record=("M",))
-        ly = snt.max_lyapunov(net, 200, transient=50, trials=trials, tangent_transient=20, seed=8)
-        sp = snt.lyapunov_spectrum(net, 200, k=4, transient=50, trials=trials, tangent_transient=20, seed=8)
-        # Same draws, same map kernel and the same fixed-shape gemm calls: bit-identical states.
+        sim = snt.simulate(net, 150, transient=50, trials=trials, seed=8, record=("M",), exact=True)
+        ly = snt.max_lyapunov(net, 200, transient=50, trials=trials, tangent_transient=20, seed=8, exact=True)
+        sp = snt.lyapunov_spectrum(net, 200, k=4, transient=50, trials=trials, tangent_transient=20, seed=8,
+                                   exact=True)
+        # Same draws, same map kernel and the same fixed-shape gemm calls (exact products): bit-identical.
         np.testing.assert_array_equal(ly.u_final.values, sim.u_final.values)
         np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
 

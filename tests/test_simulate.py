@@ -88,9 +88,9 @@ def test_trials_split_across_calls_are_bit_identical(monkeypatch):
     monkeypatch.setattr(dynamics_module, "CHUNK_ELEMENTS", 10_000)
     net = _net(N=60, g=2.0, gamma=0.2, sigma=0.2)
     kids = np.random.SeedSequence(21).spawn(8)
-    whole = snt.simulate(net, 300, trials=8, transient=20, seed=21)
+    whole = snt.simulate(net, 300, trials=8, transient=20, seed=21, exact=True)
     for parts in ([(0, 4), (4, 8)], [(0, 3), (3, 8)], [(0, 2), (2, 7), (7, 8)]):
-        pieces = [snt.simulate(net, 300, trials=b - a, transient=20, seed=kids[a:b]) for a, b in parts]
+        pieces = [snt.simulate(net, 300, trials=b - a, transient=20, seed=kids[a:b], exact=True) for a, b in parts]
         for (a, b), piece in zip(parts, pieces):
             np.testing.assert_array_equal(piece.u.values, whole.u.values[a:b])
             np.testing.assert_array_equal(piece.M.values, whole.M.values[a:b])
@@ -99,8 +99,8 @@ def test_trials_split_across_calls_are_bit_identical(monkeypatch):
 def test_lone_trial_equals_its_batched_self_to_rounding_with_fast_products():
     net = _net(N=60, g=0.5, gamma=0.4, sigma=0.3)  # contracting: rounding differences do not grow
     kids = np.random.SeedSequence(4).spawn(5)
-    whole = snt.simulate(net, 200, trials=5, seed=4, exact=False)
-    alone = snt.simulate(net, 200, trials=1, seed=kids[3:4], exact=False)   # gemv
+    whole = snt.simulate(net, 200, trials=5, seed=4)
+    alone = snt.simulate(net, 200, trials=1, seed=kids[3:4])   # gemv (the default fast products)
     np.testing.assert_allclose(alone.u.values[0], whole.u.values[3], rtol=0, atol=1e-13)
 
 

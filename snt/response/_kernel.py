@@ -170,20 +170,21 @@ class Accumulator:
             ii, jj = i[ok], j[ok]
             if ii.size == 0:
                 continue
-            un, u0, b0 = unew[ii], U2[jj], B2[jj]                   # (n, b, N)
+            un, u0, b0 = (x.reshape(-1, N) for x in (unew[ii], U2[jj], B2[jj]))    # (n b, N), BLAS below
+            bs = np.ascontiguousarray(b0[:, src])
             k = tau - 1
-            a["src"][g, k] += np.einsum("nbi,nbs->is", un, b0[:, :, src])
-            a["src_c"][g, k] += np.einsum("nbi,nbs->is", u0, b0[:, :, src])
-            bsum = b0.sum(axis=2)
-            um, u0m = un.mean(axis=2), u0.mean(axis=2)
-            a["mean"][g, k] += np.sum(um * bsum)
-            a["mean_c"][g, k] += np.sum(u0m * bsum)
-            a["diag"][g, k] += np.einsum("nbi,nbi->", un, b0) / N
-            a["diag_c"][g, k] += np.einsum("nbi,nbi->", u0, b0) / N
-            c["u"][k] += np.einsum("nbi,nbi->", un, u0)
-            c["u0"][k] += np.einsum("nbi,nbi->", u0, u0)
-            c["m"][k] += np.sum(um * u0m)
-            c["m0"][k] += np.sum(u0m * u0m)
+            a["src"][g, k] += un.T @ bs
+            a["src_c"][g, k] += u0.T @ bs
+            bsum = b0.sum(axis=1)
+            um, u0m = un.mean(axis=1), u0.mean(axis=1)
+            a["mean"][g, k] += um @ bsum
+            a["mean_c"][g, k] += u0m @ bsum
+            a["diag"][g, k] += np.vdot(un, b0) / N
+            a["diag_c"][g, k] += np.vdot(u0, b0) / N
+            c["u"][k] += np.vdot(un, u0)
+            c["u0"][k] += np.vdot(u0, u0)
+            c["m"][k] += um @ u0m
+            c["m0"][k] += u0m @ u0m
             self.count["noise"][g, k] += ii.size * live.size
         self.hist_u, self.hist_B = upre, Bw
 
@@ -205,7 +206,7 @@ class Accumulator:
 
 def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=2000, transient=500, eps=1e-4,
            probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False,
-           threads=1, exact=True):
+           threads=1, exact=False):
     r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
 
     .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0{+}1))\big)_{ij}\Big]
