@@ -82,9 +82,10 @@ def adopt_array(value, name, *, ndim=None):
 
 
 def check_recording(trials, steps, record_every, N, record):
-    """Refuse a simulation whose recorded arrays (u: trials x records x N, m: trials x records) do not fit."""
+    """Refuse a simulation whose recorded arrays (u: trials x records x N; M and m: trials x records) do not
+    fit."""
     n_rec = -(-int(steps) // int(record_every))
-    per_record = (N if "u" in record else 0) + (1 if "m" in record else 0)
+    per_record = (N if "u" in record else 0) + sum(1 for r in ("M", "m") if r in record)
     return check_memory(8 * trials * n_rec * per_record, "the recorded arrays",
                         f"trials = {trials}, steps = {steps}, record_every = {record_every}, N = {N} "
                         f"(record = {tuple(record)})")

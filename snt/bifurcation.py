@@ -22,6 +22,7 @@ from ._seeds import as_seed_sequence, describe
 from .io import provenance
 from .lyapunov import max_lyapunov
 from .simulate import check_network, simulate
+from .spectra import peak_frequencies
 from .stability import _first_crossing, jacobian
 from .sweep import sweep
 
@@ -48,33 +49,8 @@ def count_frequencies(m, *, nperseg=1024, prominence=1e-3, order=4):
     (n_peaks, n_frequencies, frequencies, power)
         Counts, the basis frequencies (cycles/step) and the spectrum's largest peak power.
     """
-    m = np.asarray(m, dtype=float)
-    x = m - m.mean()
-    if x.size < 16 or not np.any(np.abs(x) > 1e-12 * (1 + np.abs(m).max())):
-        return 0, 0, np.zeros(0), 0.0
-    nper = min(nperseg, x.size)
-    freq, power = scipy.signal.welch(x, nperseg=nper, detrend=False)
-    peaks, _ = scipy.signal.find_peaks(power, prominence=prominence * power.max())
-    peaks = peaks[np.argsort(-power[peaks])]
-    df = 2.0 * (freq[1] - freq[0])
-    basis = []
-    for p in peaks:
-        f = freq[p]
-        if f <= df / 2:
-            continue
-        if basis and _is_combination(f, basis, order, df):
-            continue
-        basis.append(f)
-        if len(basis) >= 4:
-            break
-    return int(peaks.size), len(basis), np.array(basis), float(power.max())
-
-
-def _is_combination(f, basis, order, tol):
-    grids = np.meshgrid(*[np.arange(-order, order + 1)] * len(basis), indexing="ij")
-    combo = np.abs(sum(n * b for n, b in zip(grids, basis))).ravel()
-    folded = np.abs(combo - np.round(combo))  # aliasing folds frequencies into [0, 1/2]
-    return bool(np.any(np.abs(folded - f) <= tol))
+    n_peaks, n_freq, omegas, power = peak_frequencies(m, nperseg=nperseg, prominence=prominence, order=order)
+    return n_peaks, n_freq, omegas / (2 * np.pi), power * 2 * np.pi   # snt.spectra works in rad/step
 
 
 def _period(m, tol, period_max):
@@ -135,8 +111,8 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
     period_tol = check_float(period_tol, "period_tol", minimum=0.0)
     lambda_tol = check_float(lambda_tol, "lambda_tol", minimum=0.0)
     root = as_seed_sequence(seed)
-    sim = simulate(net, steps, trials=1, transient=transient, record="m", seed=root)
-    m = sim.m.values[0]
+    sim = simulate(net, steps, trials=1, transient=transient, record="M", seed=root)
+    m = sim.M.values[0]
     ly = max_lyapunov(net, transient + steps, transient=transient - tangent_transient,
                       tangent_transient=tangent_transient, trials=trials, seed=root)
     lam = float(ly.lambda_max.mean())
@@ -474,7 +450,7 @@ def spectra(net, gains, *, steps=4096, transient=2000, seed=None, nperseg=1024):
     nper = min(check_int(nperseg, "nperseg", minimum=16), steps)
     rows = []
     for g in gains:
-        m = simulate(net.replace(g=float(g)), steps, transient=transient, record="m", seed=root).m.values[0]
+        m = simulate(net.replace(g=float(g)), steps, transient=transient, record="M", seed=root).M.values[0]
         freq, power = scipy.signal.welch(m - m.mean(), nperseg=nper, detrend=False)
         rows.append(power)
     data = {"power": (("g", "frequency"), np.array(rows), {"long_name": "power spectral density of m",

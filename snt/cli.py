@@ -15,7 +15,7 @@ import time
 EXAMPLES = {
     "simulate": """examples:
   snt simulate --N 1000 --g 2 --gamma 0.5 --steps 2000 --trials 16 --seed 2 -o run.nc
-  snt simulate --N 4000 --g 1.5 --sigma 0.3 --record m --steps 100000 --trials 64 -o m.zarr
+  snt simulate --N 4000 --g 1.5 --sigma 0.3 --record M --steps 100000 --trials 64 -o m.zarr
 """,
 }
 
@@ -64,11 +64,11 @@ def _simulate(args):
                   threads=threads_from(args))
     elapsed = time.perf_counter() - start
     save(ds, args.output)
-    m = ds["m"] if "m" in ds else None
+    M = ds["M"] if "M" in ds else None
     summary = f"wrote {args.output}: {args.trials} trials x {ds.sizes['time']} records, N={net.N}, g={net.g}, " \
               f"gamma={net.gamma}, sigma={net.sigma}"
-    if m is not None:
-        summary += f", <m>={float(m.mean()):.4g}, std(m)={float(m.std()):.4g}"
+    if M is not None:
+        summary += f", <M>={float(M.mean()):.4g}, std(M)={float(M.std()):.4g}"
     summary += f", diverged {int(ds.diverged.sum())}/{args.trials}, {elapsed:.1f} s"
     print(summary)
     return 0
@@ -90,7 +90,9 @@ def build_parser():
     p.add_argument("--trials", type=int, default=16, help="trials (default 16)")
     p.add_argument("--transient", type=int, default=500, help="discarded steps (default 500)")
     p.add_argument("--record-every", type=int, default=1, help="keep every k-th state (default 1)")
-    p.add_argument("--record", nargs="+", choices=["u", "m"], default=["u", "m"], help="what to keep")
+    p.add_argument("--record", nargs="+", choices=["u", "M", "m"], default=["u", "M"],
+                   help="what to keep: u, the activity M = (1/N) sum f(u_i), the mean m = (1/N) sum u_i "
+                        "(default u M)")
     p.add_argument("--seed", type=int, default=2, help="seed of initial conditions and noise (default 2)")
     add_threads_option(p)
     p.add_argument("-o", "--output", default="snt-simulate.nc", help="output file, .nc or .zarr")

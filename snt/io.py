@@ -7,44 +7,18 @@ the analysis: :func:`save` refuses attribute values netCDF cannot hold instead o
 
 import json
 import os
-import shlex
-import sys
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from . import __version__
 from .errors import CorruptFileError
+from .results import provenance  # noqa: F401 - the provenance attributes live with the vocabulary
 from .storage import chunk_digests, damage, is_zarr_store, raise_damage, written_aside
 from .sweep_store import point_damage
 
 NETCDF_SUFFIXES = (".nc", ".nc4", ".h5", ".netcdf")
 ZARR_SUFFIXES = (".zarr",)
-
-
-def provenance(title, method, params, seed_info=None, references="", comment=""):
-    """CF-style global attributes: title, source (package version), method (equation numbers),
-    parameters as JSON, seed entropy, references and the command line (history)."""
-    attrs = {
-        "title": title,
-        "source": f"snt {__version__}",
-        "method": method,
-        "parameters": json.dumps(params, sort_keys=True, default=_json_default),
-        "history": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "python",
-        "references": references,
-        "comment": comment,
-    }
-    attrs.update(seed_info or {})
-    return attrs
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"cannot store {type(obj).__name__} in the parameters JSON")
 
 
 def _format(path, name="path"):

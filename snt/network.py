@@ -109,6 +109,11 @@ class Network:
         u = np.asarray(u, dtype=np.float64)
         return kernels.apply_slope(np.ascontiguousarray(u), self.g, self.transfer_code)
 
+    def __repr__(self):
+        """One line: the size and the scalar parameters (J and theta are summarised, not printed)."""
+        return (f"Network(N={self.N}, g={self.g:g}, gamma={self.gamma:g}, sigma={self.sigma:g}, "
+                f"transfer={self.transfer!r}, J_std={float(self.J.std()):.3g}, theta_mean={float(self.theta.mean()):.3g})")
+
     def params(self):
         """The scalar parameters and a summary of J and theta, as a JSON-ready dict."""
         out = {"N": self.N, "g": self.g, "gamma": self.gamma, "sigma": self.sigma, "transfer": self.transfer,
@@ -121,3 +126,11 @@ class Network:
     def params_json(self):
         """:meth:`params` as a JSON string (netCDF attributes cannot hold dicts)."""
         return json.dumps(self.params(), sort_keys=True)
+
+
+def check_network(net, name="net"):
+    """The argument must be a :class:`Network` (an Ensemble must be sampled first); returns it."""
+    if not isinstance(net, Network):
+        hint = " (call ens.sample(seed) to draw a network)" if type(net).__name__ == "Ensemble" else ""
+        raise TypeError(f"{name} must be an snt.Network, got {type(net).__name__}{hint}")
+    return net
