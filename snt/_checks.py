@@ -39,7 +39,7 @@ def check_array(value, name, *, shape=None, ndim=None):
     """A finite float64 array (copied, C-contiguous) of the given ndim/shape (None entries match any).
 
     Complex input is refused (a TypeError naming the parameter), never truncated to its real part."""
-    if np.iscomplexobj(value) or (not isinstance(value, np.ndarray) and _has_complex(value)):
+    if _has_complex(value):
         raise TypeError(f"{name} must be real; got complex values (the SNT map is real: pass the real part "
                         f"explicitly, e.g. {name}.real, if that is what you mean)")
     try:
@@ -59,12 +59,15 @@ def check_array(value, name, *, shape=None, ndim=None):
 
 
 def _has_complex(value):
-    """True when a (nested) list/tuple holds a complex number."""
-    if isinstance(value, complex):
+    """True when an array-like (or a nested list/tuple) holds complex numbers."""
+    if isinstance(value, (complex, np.complexfloating)):
         return True
     if isinstance(value, (list, tuple)):
         return any(_has_complex(v) for v in value)
-    return False
+    try:
+        return bool(np.iscomplexobj(value))
+    except (TypeError, ValueError):  # not array-like: the conversion below names the parameter
+        return False
 
 
 def check_choice(value, name, choices):
