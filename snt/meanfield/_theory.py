@@ -12,6 +12,7 @@ from ._gauss import HALF_WIDTH, MAX_STEP, auto_step, grid, moments, pair_row
 from ._march import march
 from ._model import model_of
 from ._solve import anderson, lyapunov, refine_banded, slope_correlation, solve_banded, solve_gamma0
+from ._states import select, state_attrs
 
 REFERENCES = ("L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69, 3717 (1992); "
               "O. Moynot, M. Samuelides, Probab. Theory Relat. Fields 123, 41 (2002); "
@@ -175,6 +176,12 @@ def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
 
 
 def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
+    """The attracting stationary (or period-2) state, its kind and λ_MF (see :mod:`._states`)."""
+    return select(model, lags, tol, band, max_steps, m0, v0, z, w, _period1)
+
+
+def _period1(model, lags, tol, band, max_steps, m0, v0, z, w):
+    """A time-translation invariant solution marched from (m0, v0), with its bulk exponent (E11)."""
     if model.gamma == 0.0:
         sol = solve_gamma0(model, lags, z, w, tol, max_steps, m0, v0)
         W = lags
@@ -239,19 +246,11 @@ def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
     Qe = np.concatenate([Q, np.repeat(Q[:, -1:], L_eig - Q.shape[1] + 1, axis=1)], axis=1)
     lam, info = lyapunov(model, Qe, static)
     mom = moments(np.ascontiguousarray(m), np.ascontiguousarray(v), model.g, model.code, z, w)
-    if not sol["converged"]:
-        regime = "not converged"
-    elif lam > 0:
-        regime = "chaotic"
-    elif static:
-        regime = "fixed point"
-    else:
-        regime = "noise-driven"
     K = model.var @ C + model.theta_var[:, None]
     err = 0.0
     if model.gamma > 0:
         err = float(np.max(np.abs(K[:, -1] - (1.0 - model.gamma) ** 2 * q_inf))) / (1.0 - model.gamma)
-    return {**sol, "Q": Q, "C": C, "lambda": lam, "lambda_info": info, "static": static, "regime": regime,
+    return {**sol, "Q": Q, "C": C, "lambda": lam, "lambda_info": info, "static": static,
             "M": mom[0], "fprime2": mom[3], "W": W, "edge_error": err, "q_inf": q_inf, "grid": (z, w)}
 
 
@@ -349,7 +348,8 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
 
 def _stationary_dataset(model, r, lags, tol, z):
     lag = np.arange(lags + 1)
-    coords = {"lag": ("lag", lag, {"long_name": "lag", "units": "step"}), **_pop_coords(model)}
+    coords = {"lag": ("lag", lag, {"long_name": "lag", "units": "step"}),
+              "phase": ("phase", np.arange(2), {"long_name": "phase of a period-2 state"}), **_pop_coords(model)}
     pl = ("population", "lag")
     D = r["Delta"][:, :lags + 1]
     data = {
@@ -359,7 +359,19 @@ def _stationary_dataset(model, r, lags, tol, z):
         "q_inf": (("population",), r["q_inf"], {"long_name": "long-lag covariance q_inf", **UNITS}),
         "lambda_max": ((), r["lambda"], {"long_name": "mean-field maximal Lyapunov exponent (E11)",
                                          "units": "1/step"}),
-        "regime": ((), r["regime"], {"long_name": "kind of stationary solution"}),
+        "lambda_bulk": ((), r["lambda_bulk"], {"long_name": "bulk exponent of the replica kernel (E11)",
+                                               "units": "1/step"}),
+        "lambda_mean": ((), r["lambda_mean"], {"long_name": "mean (outlier) mode exponent (E11), coupled to the "
+                                                            "variance at a fixed point", "units": "1/step"}),
+        "lambda_mean_uncoupled": ((), r["lambda_mean_uncoupled"],
+                                  {"long_name": "ln|gamma + Jbar<f'>| (mean mode without the variance coupling)",
+                                   "units": "1/step"}),
+        "state": ((), np.int8(r["state"]), state_attrs()),
+        "regime": ((), r["regime"], {"long_name": "kind of mean-field state (label of state)"}),
+        "m_phase": (("phase", "population"), r["m_phase"], {"long_name": "mean of u in each phase of a "
+                                                                        "period-2 state (equal when stationary)",
+                                                            **UNITS}),
+        "v_phase": (("phase", "population"), r["v_phase"], {"long_name": "variance of u in each phase", **UNITS}),
         "correlation": (pl, D, {"long_name": "covariance Delta(tau) of u", **UNITS}),
         "activity_correlation": (pl, r["C"][:, :lags + 1], {"long_name": "C(tau) = E f(u(t)) f(u(t-tau))",
                                                              **UNITS}),
@@ -379,5 +391,6 @@ def _stationary_dataset(model, r, lags, tol, z):
                   "band_error_note": "|K(W)-K_inf|/(1-gamma): the input covariance neglected beyond the band; "
                                      "the error of Delta near the diagonal is smaller by about "
                                      "max(gamma, correlation decay per lag)^(W-lag) (0: exact for gamma = 0)",
-                  "eigenvector_edge_weight": float(r["lambda_info"].get("eigenvector_edge_weight", 0.0))})
+                  "eigenvector_edge_weight": float(r["lambda_info"].get("eigenvector_edge_weight", 0.0)),
+                  "state_reason": r["state_reason"], "selection": r["selection"]})
     return _squeeze(xr.Dataset(data, coords=coords, attrs=attrs), model)
