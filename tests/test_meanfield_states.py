@@ -92,3 +92,20 @@ def test_states_match_simulation_N2000(kw):
     P = snt.jacobian(net, u[-1]) if period == 1 else snt.jacobian(net, u[-1]) @ snt.jacobian(net, u[-2])
     lam = float(np.log(np.max(np.abs(np.linalg.eigvals(P))))) / period
     assert abs(lam - float(st.lambda_max)) < 0.1
+
+
+@pytest.mark.parametrize("kw", [dict(J=1.0, g=1e6), dict(J=1.0, g=2.0, sigma=1e6), dict(J=1.0, g=2.0, gamma=0.999)])
+def test_extreme_input_returns_not_converged_quickly(kw):
+    """Saturated transfer (g sqrt(v) ~ 1e6) or a leak so close to 1 that the band would need 23000 lags: a
+    flagged answer with the reason, within seconds (the quadrature grid and the band are bounded)."""
+    import time
+    t = time.perf_counter()
+    st = snt.meanfield.stationary(snt.Ensemble(**kw))
+    assert time.perf_counter() - t < 60          # generous for a loaded machine; it hung before
+    assert str(st.regime.values) == "not converged" and int(st.state) == 0
+    assert st.attrs["state_reason"]
+
+
+def test_critical_values_refuse_unconverged_evaluations():
+    with pytest.raises(RuntimeError, match="did not converge"):
+        snt.meanfield.critical_noise(snt.Ensemble(J=1.0, g=1e6))

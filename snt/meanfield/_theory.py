@@ -36,11 +36,21 @@ def _grid(step, half_width):
     return z, w, auto
 
 
+#: Finest automatic quadrature step (2 x 900 nodes): beyond it (g sqrt(v) > ~1e3, a saturated tanh) the
+#: integrals are not refined further and the result is flagged as not converged.
+MIN_STEP = 0.01
+#: Widest band of the stationary march (gamma -> 1 needs W ~ ln(tol)/ln(gamma)): beyond it, flagged.
+MAX_BAND = 1500
+
+
 def _refined(model, v_max, z, auto):
-    """A finer grid when ``auto`` and the poles of tanh come too close for the current step (else None)."""
+    """A finer grid when ``auto`` and the poles of tanh come too close for the current step (else None);
+    the string "unresolved" when the step needed is below :data:`MIN_STEP`."""
     if not auto:
         return None
     need = auto_step(model.g, float(v_max), model.code, float(z[1] - z[0]))
+    if need < MIN_STEP:
+        return "unresolved"
     if need < float(z[1] - z[0]) * 0.999:
         return grid(need, float(z[-1]))
     return None
@@ -168,11 +178,31 @@ def _q_inf(model, m, v, q0, z, w, tol):
 def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
     """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`); with ``auto`` the
     quadrature step is refined for the variance found (:func:`~snt.meanfield._gauss.auto_step`)."""
+    if model.gamma > 0 and band is None and _band_for(model.gamma, tol) + 8 > MAX_BAND:
+        return _refused(model, lags, z, w, f"gamma = {model.gamma} needs a band W = ln(tol)/ln(gamma) = "
+                        f"{_band_for(model.gamma, tol)} > {MAX_BAND}: not solved (pass band= or a larger tol)")
     r = _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w)
     finer = _refined(model, np.max(r["v"]), z, auto)
+    if isinstance(finer, str):
+        return {**r, "converged": False, "regime": "not converged", "state": 0,
+                "state_reason": f"g sqrt(v) = {model.g * np.sqrt(np.max(r['v'])):.3g}: the transfer is saturated "
+                                f"and the quadrature would need a step below {MIN_STEP}; values on the coarse grid "
+                                "are not accurate"}
     if finer is not None:
         r = _solve_on(model, lags, tol, band, max_steps, m0, v0, *finer)
     return r
+
+
+def _refused(model, lags, z, w, reason):
+    """A 'not converged' result without solving (NaN values), for inputs outside the solver's reach."""
+    P, nan = model.P, np.full(model.P, np.nan)
+    D = np.full((P, lags + 1), np.nan)
+    return {"m": nan, "v": nan, "M": nan, "q_inf": nan, "Delta": D, "C": D, "Q": D, "lambda": np.nan,
+            "lambda_bulk": np.nan, "lambda_mean": np.nan, "lambda_mean_uncoupled": np.nan,
+            "m_phase": np.full((2, P), np.nan), "v_phase": np.full((2, P), np.nan), "regime": "not converged",
+            "state": 0, "state_reason": reason, "selection": "not attempted", "converged": False,
+            "change": np.nan, "steps": 0, "W": 0, "edge_error": np.nan, "method": "not solved",
+            "lambda_info": {"lambda_method": "not solved"}, "grid": (z, w)}
 
 
 def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
