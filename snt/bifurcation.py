@@ -109,23 +109,22 @@ def _settle(u, m, lam, se, lambda_tol, tol, period_max):
     settled", with the reason."""
     p = _period(u, tol, period_max)
     if p:
-        return ("fixed point" if p == 1 else "periodic"), p, True, f"u(t) repeats with period {p}"
+        return ("fixed point" if p == 1 else "periodic"), p, True, f"u(t) repeats, period {p}"
     if lam - 2 * se > lambda_tol:
-        return "chaotic", 0, True, f"lambda = {lam:.3g} +- {se:.1g} > 0"
+        return "chaotic", 0, True, f"lambda {lam:.3g} +- {se:.1g} > 0"
     for q in range(1, period_max + 1):
         rate, monotone = _decay(u, q)
         if (monotone and lam + 2 * se < 0 and rate * (u.shape[0] // 2) < -0.7
                 and abs(rate - lam) <= 0.3 * abs(lam) + 2 * se):
             return (("fixed point" if q == 1 else "periodic"), q, False,
-                    f"converging to a period-{q} orbit: max|u(t)-u(t-{q})| decays at {rate:.3g}/step, "
-                    f"lambda = {lam:.3g}")
+                    f"converging to period {q} at {rate:.3g}/step, lambda {lam:.3g}")
     h = m.size // 2
     a1, a2 = np.std(m[:h]), np.std(m[h:])
     same = a1 > 0 and abs(a2 / a1 - 1) <= 0.1
     if abs(lam) <= lambda_tol + 2 * se and same:
-        return "quasi-periodic", 0, True, f"lambda = {lam:.3g} +- {se:.1g} ~ 0, no period, amplitude steady"
-    why = (f"lambda = {lam:.3g} +- {se:.1g}, no period <= {period_max}, amplitude of m changes by "
-           f"{(a2 / a1 - 1) * 100 if a1 > 0 else np.inf:.0f} % between the halves of the record")
+        return "quasi-periodic", 0, True, f"lambda {lam:.2g} +- {se:.1g} ~ 0, no period, steady amplitude"
+    why = (f"lambda {lam:.2g} +- {se:.1g}, no period, amplitude {(a2 / a1 - 1) * 100 if a1 > 0 else np.inf:+.0f}"
+           " % between halves")
     return "not settled", 0, False, why
 
 
@@ -209,7 +208,7 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
                                           "units": "step"}),
         "settled": ((), settled, {"long_name": "orbit settled on its attractor within the record (False: "
                                                "converging or undecided; see evidence)"}),
-        "evidence": ((), evidence, {"long_name": "what the regime label rests on"}),
+        "evidence": ((), evidence[:64], {"long_name": "what the regime label rests on"}),
         "n_peaks": ((), np.int64(n_peaks), {"long_name": "peaks in the Welch spectrum of m(t)"}),
         "n_frequencies": ((), np.int64(n_freq), {"long_name": "incommensurate spectral peaks of m(t)"}),
         "regime": ((), regime, {"long_name": "dynamical regime", "flag_meanings": " | ".join(REGIMES)}),
