@@ -22,7 +22,7 @@ from ._seeds import as_seed_sequence, describe
 from .io import provenance
 from .lyapunov import max_lyapunov
 from .simulate import check_network, simulate
-from .stability import _first_crossing, jacobian
+from .stability import _first_crossing, follow_branch, jacobian
 from .sweep import sweep
 
 __all__ = ["REGIMES", "orbit_point", "gain_sweep", "first_bifurcation", "fixed_point_continuation", "spectra",
@@ -320,19 +320,22 @@ def _track(net, g0, u0, g1, slope, max_change=0.2, halvings=24):
 
 
 def fixed_point_continuation(net, gains, *, modes=6):
-    r"""Follow the fixed point of the noiseless map in g from :math:`u^*(0) = -\theta/(1-\gamma)` by Newton
-    continuation, with the leading eigenvalues of :math:`DF(u^*)` (E2).
+    r"""Follow the fixed point of the noiseless map in g from :math:`u^*(0) = -\theta/(1-\gamma)` by
+    pseudo-arclength continuation (:func:`snt.stability.follow_branch`), with the leading eigenvalues of
+    :math:`DF(u^*)` (E2) at the grid gains.
 
-    Between grid gains Newton is applied in substeps, halved when it fails or when u* would move by more than
-    0.2 in one substep (so it cannot jump to another branch); the branch counts as lost when the substep
-    falls below :math:`2^{-24}` of the grid step, which happens at a fold.
+    The branch is followed in (u, g) with a predictor along its tangent and a Newton corrector constrained to
+    the arclength, so it cannot jump to another branch on any grid; at a fold (the branch turns back in g, a
+    saddle-node) it ends, located by bisection. Grid gains on the branch are then solved by Newton at fixed g
+    from the interpolated branch point.
 
     Returns
     -------
     xarray.Dataset
-        ``u_star`` (g, neuron) (NaN after the branch is lost), ``modulus`` and ``angle`` (g, mode) of the
+        ``u_star`` (g, neuron) (NaN beyond the branch end), ``modulus`` and ``angle`` (g, mode) of the
         ``modes`` leading eigenvalues, ``spectral_radius`` (g), ``found`` (g); attributes ``branch_end``
-        (the gain where the branch was lost, NaN if never) and, when lost, ``branch_end_state`` (u* there).
+        (the gain of the fold, NaN if the branch reached the last gain) and, at a fold, ``branch_end_state``
+        (u* there) and ``branch_end_kind`` ("fold").
     """
     check_network(net)
     gains = np.asarray(gains, dtype=float)
@@ -340,39 +343,53 @@ def fixed_point_continuation(net, gains, *, modes=6):
         raise ValueError("gains must be increasing values >= 0")
     modes = check_int(modes, "modes", minimum=1, maximum=net.N)
     net0 = net.replace(sigma=0.0)
-    u = -net0.theta / (1.0 - net0.gamma)
     U = np.full((gains.size, net.N), np.nan)
     ev = np.full((gains.size, modes), np.nan + 0j)
     found = np.zeros(gains.size, dtype=bool)
-    g_prev, slope, end = float(gains[0]), np.zeros(net.N), None
-    for i, g in enumerate(gains):
-        if i == 0:
-            x = _newton(net0.replace(g=float(g)), u)
-        else:
-            x, slope, end = _track(net0, g_prev, u, float(g), slope)
-        if x is None:
-            break
-        u, g_prev = x, float(g)
-        U[i], found[i] = x, True
-        ev[i] = _leading(np.linalg.eigvals(jacobian(net0.replace(g=float(g)), x)), modes)
+    end = None
+    u = _newton(net0.replace(g=float(gains[0])), -net0.theta / (1.0 - net0.gamma))
+    if u is not None:
+        span = max(float(gains[-1] - gains[0]), 1e-12)
+        branch = follow_branch(net0.replace(g=float(gains[0])), u, float(gains[-1]),
+                               ds_max=min(0.05, span / 4) * (1.0 + float(np.max(np.abs(u)))))
+        bg, bu = branch["g"], branch["u"]
+        if branch["fold"] is not None:
+            end = branch["fold"]
+        elif branch["lost"] is not None:
+            end = branch["lost"]
+        top = bg.max()
+        for i, g in enumerate(gains):
+            if g > top + 1e-14:
+                break
+            j = int(np.clip(np.searchsorted(bg, g), 1, bg.size - 1)) if bg.size > 1 else 0
+            if bg.size > 1 and bg[j] != bg[j - 1]:
+                a = (g - bg[j - 1]) / (bg[j] - bg[j - 1])
+                guess = (1 - a) * bu[j - 1] + a * bu[j]
+            else:
+                guess = bu[j]
+            x = _newton(net0.replace(g=float(g)), guess)
+            if x is None or np.max(np.abs(x - guess)) > 0.5 * (1.0 + np.max(np.abs(guess))):
+                break
+            U[i], found[i] = x, True
+            ev[i] = _leading(np.linalg.eigvals(jacobian(net0.replace(g=float(g)), x)), modes)
     data = {
         "u_star": (("g", "neuron"), U, {"long_name": "fixed point u*", "units": "1"}),
         "modulus": (("g", "mode"), np.abs(ev), {"long_name": "|eigenvalue| of DF(u*)", "units": "1"}),
         "angle": (("g", "mode"), np.angle(ev), {"long_name": "argument of the eigenvalue", "units": "rad"}),
         "spectral_radius": (("g",), np.abs(ev[:, 0]), {"long_name": "spectral radius of DF(u*)", "units": "1"}),
-        "found": (("g",), found, {"long_name": "Newton converged on the branch"}),
+        "found": (("g",), found, {"long_name": "on the followed branch"}),
     }
     coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
               "mode": ("mode", np.arange(modes), {"long_name": "eigenvalue rank"}),
               "neuron": ("neuron", np.arange(net.N), {"long_name": "neuron index"})}
-    attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: Newton continuation",
-                       {"network": net.params(), "modes": modes}, {"seed_entropy": "none (deterministic)",
-                                                                   "seed_spawn_key": ""}, references=_REFS)
-    # where the branch was lost (a fold, within the smallest substep), NaN if it was followed to the end
-    attrs["branch_end"] = float("nan") if end is None else end[0]
+    attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: pseudo-arclength "
+                       "continuation, Newton at the grid gains", {"network": net.params(), "modes": modes},
+                       {"seed_entropy": "none (deterministic)", "seed_spawn_key": ""}, references=_REFS)
+    attrs["branch_end"] = float("nan") if end is None else float(end[0])
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     if end is not None:
         ds.attrs["branch_end_state"] = end[1]
+        ds.attrs["branch_end_kind"] = "fold" if branch["fold"] is not None else "lost (corrector failed)"
     return ds
 
 
@@ -481,6 +498,9 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
                                        f"(between the grid gains {lo:.6g} and {hi:.6g}); refine `points`")
                 crit = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_c), x)), 1)[0]
                 kind = _bifurcation_type(crit)
+                if kind == "pitchfork" and not at_origin:
+                    # a +1 crossing on a branch that goes on, without the u -> -u symmetry (theta != 0)
+                    kind = "transcritical"
     data = {
         "g_critical": ((), float(g_c), {"long_name": "gain of the first bifurcation", "units": "1"}),
         "mu_modulus": ((), float(abs(crit)), {"long_name": "modulus of the critical eigenvalue", "units": "1"}),

@@ -218,3 +218,25 @@ def test_undecided_orbit_is_not_settled():
     assert "amplitude" in str(short.evidence.values)
     long = orbit_point(net.replace(g=1.3 * g_c), 2, steps=3000, transient=2000)
     assert str(long.regime.values) == "quasi-periodic" and bool(long.settled)
+
+
+@pytest.mark.parametrize("g_max,points", [(10.0, 50), (10.0, 7), (1.0, 37), (2.0, 200)])
+def test_fold_is_a_fold_on_any_grid(g_max, points):
+    """Pseudo-arclength continuation cannot jump branches: on a coarse grid the fold is still found (it was
+    called a 'pitchfork' at g_max=10, points=50, after Newton jumped to another branch)."""
+    net = snt.Network(J=_FOLD[0], theta=_FOLD[1])
+    fb = first_bifurcation(net, g_max=g_max, points=points)
+    assert str(fb.kind.values) == "saddle-node"
+    assert abs(float(fb.g_critical) - 0.44768702279) < 1e-6
+    path = fixed_point_continuation(net, np.linspace(0.0, g_max, points), modes=2)
+    assert abs(path.attrs["branch_end"] - 0.44768702279) < 1e-6 and path.attrs["branch_end_kind"] == "fold"
+    assert not path.found.values[path.g.values > 0.45].any()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31), gamma=st.floats(0.0, 0.6), theta=st.floats(0.05, 1.0))
+def test_a_pitchfork_needs_the_symmetry(seed, gamma, theta):
+    # without u -> -u symmetry (theta != 0) a +1 crossing is a fold or a transcritical point, never a pitchfork
+    net = snt.Ensemble(N=6, J=1.5, gamma=gamma, theta_mean=theta, theta_std=0.3).sample(seed=seed)
+    fb = first_bifurcation(net, points=40, modes=2)
+    assert str(fb.kind.values) != "pitchfork"
