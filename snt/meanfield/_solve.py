@@ -43,7 +43,11 @@ def anderson(G, x, tol, max_iter, memory=6):
             continue
         dF = np.array([F[i + 1] - F[i] for i in range(len(F) - 1)]).T
         dX = np.array([X[i + 1] - X[i] for i in range(len(X) - 1)]).T
-        coef, *_ = np.linalg.lstsq(dF, f, rcond=None)
+        # least squares by the (small) normal equations: LAPACK's gelsd on a tall (n, memory) matrix was
+        # the bottleneck under BLAS thread contention
+        A = dF.T @ dF
+        A[np.diag_indices_from(A)] += 1e-13 * np.trace(A) + 1e-300
+        coef = np.linalg.solve(A, dF.T @ f)
         x = gx - dX @ coef
     return x, res, max_iter
 
@@ -110,6 +114,9 @@ def slope_correlation(model, m, Delta, z, w):
     C[:, 0] = mom[1]
     return Q, C
 
+
+#: Anderson memory of the banded stationary iteration (slow modes near the edge need a long memory).
+ANDERSON_MEMORY = 25
 
 #: Chebyshev nodes of the long-lag interpolation of C(c) (see :func:`lag_C`).
 CHEB_NODES = 16
@@ -202,17 +209,29 @@ def _stationary_step(model, W, z, w, period=1):
     return G
 
 
-def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-3):
+def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-2):
     """Stationary state for γ > 0: march with band W, then accelerate (see module docstring)."""
     P = model.P
-    out = march(model, max_steps, m0, v0, W, z, w, tol=switch, min_steps=W + 1)
-    marched = out["steps"]
-    x = np.concatenate([out["m"][-1], out["band"].ravel()])
     G = _stationary_step(model, W, z, w)
-    x, change, iters = anderson(G, x, tol, max(max_steps - marched, 1))
+    # the plain iteration of the time-translation invariant step is the march at t -> infinity: it selects
+    # the attracting solution (checked afterwards); Anderson then converges it
+    band0 = np.zeros((P, W + 1))
+    band0[:, 0] = v0
+    x = np.concatenate([np.broadcast_to(np.asarray(m0, dtype=float), (P,)), band0.ravel()])
+    marched, change = 0, np.inf
+    for marched in range(1, max_steps + 1):
+        nx = G(x)
+        change = float(np.max(np.abs(nx - x)))
+        x = nx
+        if not np.isfinite(change):
+            raise FloatingPointError(f"mean-field march became non-finite at step {marched}")
+        if change < switch:
+            break
+    start = x.copy()
+    x, change, iters = anderson(G, x, tol, max(max_steps - marched, 1), memory=ANDERSON_MEMORY)
     if not np.isfinite(change) or change >= tol:
         # fall back on the plain (time-translation invariant) march
-        x = np.concatenate([out["m"][-1], out["band"].ravel()])
+        x = start
         for iters in range(1, max(max_steps - marched, 1) + 1):
             nx = G(x)
             change = float(np.max(np.abs(nx - x)))
@@ -223,14 +242,14 @@ def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-3):
     D = x[P:].reshape(P, W + 1)
     return {"m": m, "v": D[:, 0].copy(), "Delta": D, "change": change, "steps": marched + iters,
             "converged": bool(change < tol),
-            "method": f"two-time march with band W={W} ({marched} steps), then Anderson-accelerated "
-                      f"stationary iteration ({iters} iterations)"}
+            "method": f"stationary step with band W={W} iterated ({marched} steps), then Anderson-accelerated "
+                      f"({iters} iterations)"}
 
 
 def refine_banded(model, W, z, w, tol, max_steps, m, D0, previous):
     """Continue a stationary solution on a wider band W (D0 padded to W+1 lags) with Anderson iteration."""
     G = _stationary_step(model, W, z, w)
-    x, change, iters = anderson(G, np.concatenate([m, D0.ravel()]), tol, max_steps)
+    x, change, iters = anderson(G, np.concatenate([m, D0.ravel()]), tol, max_steps, memory=ANDERSON_MEMORY)
     P = model.P
     D = x[P:].reshape(P, W + 1)
     return {"m": x[:P], "v": D[:, 0].copy(), "Delta": D, "change": change,

@@ -329,6 +329,12 @@ def _classify(model, r, z, w, notes, reason):
         state, reason = "not converged", reason or r["lambda_info"]["lambda_method"]
     elif abs(lam) <= 1e-9:
         state, reason = "marginal", "lambda_MF = 0 within its accuracy (1e-9): at the edge of stability"
+    elif r.get("multiplier", 0.0) > 0.99 and abs(lam) < 1e-2:
+        # critical slowing down: near a bifurcation of the mean-field solution the residual is no longer a
+        # measure of the error (v -> 0 like 1/t exactly at g_c), so the sign of a small lambda is not resolved
+        state = "marginal"
+        reason = (f"the stationary step's multiplier {r['multiplier']:.4f} is within 0.01 of 1 (critical slowing "
+                  f"down) and |lambda_MF| = {abs(lam):.2g} < 0.01: at the edge of stability, sign not resolved")
     elif period == 2:
         state = "chaotic period-2 mean" if lam_bulk > 0 else "period-2 mean"
     elif lam > 0:

@@ -178,6 +178,10 @@ def _q_inf(model, m, v, q0, z, w, tol):
 def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
     """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`); with ``auto`` the
     quadrature step is refined for the variance found (:func:`~snt.meanfield._gauss.auto_step`)."""
+    if auto:
+        step = _bound_step(model)
+        if step >= MIN_STEP:
+            z, w = grid(step, float(z[-1]))
     if model.gamma > 0 and band is None and _band_for(model.gamma, tol) + 8 > MAX_BAND:
         return _refused(model, lags, z, w, f"gamma = {model.gamma} needs a band W = ln(tol)/ln(gamma) = "
                         f"{_band_for(model.gamma, tol)} > {MAX_BAND}: not solved (pass band= or a larger tol)")
@@ -191,6 +195,28 @@ def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
     if finer is not None:
         r = _solve_on(model, lags, tol, band, max_steps, m0, v0, *finer)
     return r
+
+
+#: Coarsest automatic quadrature step (the Gaussian weight alone is integrated to ~exp(-2 pi^2 / 0.2^2)).
+AUTO_MAX_STEP = 0.2
+
+
+def _bound_step(model):
+    r"""Quadrature step accurate to ~1e-15 for every variance the state can have: with |f| <= 1,
+    :math:`v \le (\max_a \sum_b \alpha_b J_{ab}^2 + \sigma_\theta^2)/(1-\gamma)^2 + \sigma^2/(1-\gamma^2)`.
+    tanh: poles at distance π/(2g√v) in h, step <= π²/(35 g√v); erf (entire, Gaussian growth off the axis):
+    f'² ~ exp(-πg²u²/2): step <= π/√(40(πg²v/2 + 1/2)); at most :data:`AUTO_MAX_STEP`."""
+    gam = model.gamma
+    v = (float(np.max(model.var.sum(axis=1) + model.theta_var)) / (1.0 - gam) ** 2
+         + model.sigma2 / (1.0 - gam * gam))
+    gv = model.g * np.sqrt(v)
+    if gv == 0.0:
+        return AUTO_MAX_STEP
+    if model.transfer == "erf":
+        need = np.pi / np.sqrt(40.0 * (np.pi * gv * gv / 2.0 + 0.5))
+    else:
+        need = auto_step(model.g, v, model.code, AUTO_MAX_STEP)
+    return float(min(AUTO_MAX_STEP, need))
 
 
 def _refused(model, lags, z, w, reason):
