@@ -1,7 +1,8 @@
 """Property: over a box of ensembles (J, J̄, θ̄, σ_θ, σ, g, γ) that includes mean modes a = γ + J̄<f'> beyond
 ±1, the mean-field state agrees with a simulation of the same ensemble, or says it could not decide.
 
-Finite-N tolerances (N = 1000; N = 400 for the fast variant, scaled by √(1000/N)): |m| to 0.05 (1 + |m|),
+Finite-N tolerances (N = 1000; N = 400 for the fast variant, scaled by √(1000/N)): |m| to 0.05 (1 + |m|)
+plus 3 √(v/(N(1 − a²))) (the fluctuation of a finite population mean, amplified by the mean mode a),
 v to 10 % + 0.02, λ to 0.1 + 3 se away from the onset (|λ_MF| > 0.1; near it finite networks do not follow
 the mean field, SCIENCE.md §4); a period-2 mean must be a period-2 mean of the network and conversely (σ = 0).
 The state is solved from the simulation's mean as m0 (several stable states can coexist; the theory reports
@@ -36,9 +37,13 @@ def _check(kw, N, seed=7):
     if kw["sigma"] == 0.0 and state in ("fixed point", "period-2 mean"):
         assert alternating == (state == "period-2 mean"), (state, u[-4:].mean(1))
     m_th = np.sort(np.abs(st_.m_phase.values.ravel()))
-    m_sim = np.sort(np.abs(u[-2:].mean(1)))
+    m_sim = np.sort(np.abs(u[-2:].mean(1))) if alternating else np.full(2, abs(u[-50:].mean()))
     if state.endswith("period-2 mean") or not alternating:
-        np.testing.assert_allclose(m_sim, m_th, atol=0.05 * k * (1 + m_th.max()))
+        # the population mean of a finite network fluctuates by ~ sqrt(v/N) around m*, amplified by the
+        # mean mode a (a linear mode driven by O(N^-1/2) noise: variance v / (N (1 - a^2)))
+        a2 = min(float(np.exp(2 * st_.lambda_mean_uncoupled)), 0.99)
+        spread = 3.0 * np.sqrt(float(st_.v_phase.max()) / (N * (1.0 - a2)))
+        np.testing.assert_allclose(m_sim, m_th, atol=0.05 * k * (1 + m_th.max()) + spread)
         v_sim = u[-50:].var(1).mean() if not alternating else u[-2:].var(1).mean()
         assert abs(v_sim - float(st_.v_phase.mean())) <= (0.1 * float(st_.v_phase.mean()) + 0.02) * k
     lam = float(st_.lambda_max)

@@ -350,7 +350,12 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     -------
     xarray.Dataset
         ``m`` mean of u, ``M`` mean activity <f>, ``v`` = Δ(0), ``q_inf`` = Δ(τ -> ∞), ``lambda_max``
-        (E11), ``regime`` ("chaotic", "fixed point", "noise-driven" or "not converged"),
+        = max(``lambda_bulk``, ``lambda_mean``) (E11: bulk replica kernel, mean (outlier) mode coupled to
+        the variance at a fixed point; ``lambda_mean_uncoupled`` = ln|γ + J̄<f'>|), ``state`` (flag with
+        CF ``flag_values``/``flag_meanings``: not converged, fixed point, noise-driven (σ > 0, λ < 0),
+        chaotic, period-2 mean, chaotic period-2 mean, marginal (λ = 0 not resolved)) and ``regime`` its
+        label; ``m_phase``, ``v_phase`` (phase) the two phases of a period-2 state (equal otherwise; ``m``,
+        ``v`` and the correlations are those of phase 0),
         ``correlation`` (lag) Δ(τ), ``activity_correlation`` (lag) C(τ) = E f(u(t)) f(u(t-τ)),
         ``slope_correlation`` (lag) Q(τ) = E f'(u(t)) f'(u(t-τ)); a ``population`` dim for
         :class:`Populations` (``lambda_max`` and ``regime`` have none). Attrs: ``converged``,
@@ -358,6 +363,14 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
 
     Notes
     -----
+    The state reported is the one the march is attracted to from ``m0`` (``snt.meanfield._states``): a
+    solution whose mean mode is unstable (a > 1, e.g. m = 0 for odd f, θ̄ = 0 and large J̄) is left for the
+    ferromagnetic fixed point on the side of ``m0`` (or of +1); a < −1 gives a period-2 cycle of the mean,
+    solved as a 2-cycle of the stationary map; an accelerated root whose stationary step has a multiplier
+    > 1 is refused. The attrs ``selection`` and ``state_reason`` say what was tried and why a state is not
+    decided. Inputs beyond the solver's reach (a saturated transfer, g√v ≳ 1e3; γ so close to 1 that the
+    band would exceed 1500 lags) come back as "not converged" with the reason, in seconds.
+
     γ = 0: the one-time recursions m(t+1) = J̄<f> − θ̄, v(t+1) = J²<f²> + σ_θ² + σ² are marched to
     convergence (then Anderson-accelerated). (E9) then reads Δ(t+1, s+1) = J² C(t, s) + σ_θ²: a lag is fed
     by the same lag one step earlier, so Δ(τ) = q for all τ >= 1, the stable fixed point of
