@@ -145,9 +145,22 @@ def replica_growth(model, Qtab, T=400):
         D[t + 1, t + 1] = gam * D[t, t + 1] + gam * D[t + 1, t] + (J2 * Qtab[t % 2, 0] - gam * gam) * D[t, t]
         scale = D[t + 1, t + 1]
         if not np.isfinite(scale) or scale <= 0:
-            return -np.inf, 0.0
+            return np.nan, np.inf
         logs[t + 1] = logs[t] + np.log(scale)
-        D[:t + 2, :t + 2] /= scale
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            D[:t + 2, :t + 2] /= scale
+        if not np.all(np.isfinite(D[:t + 2, :t + 2])):
+            # the old entries outgrow the range when lambda is strongly negative: keep the estimate so far
+            # if it has settled, else undecided
+            if t >= 44:
+                lam = 0.25 * (logs[t + 1] - logs[t - 1])
+                drift = abs(lam - 0.25 * (logs[t - 39] - logs[t - 41]))
+                return (float(lam), float(drift)) if drift < 1e-6 else (np.nan, float(drift))
+            return np.nan, np.inf
+        if t >= 100 and t % 20 == 0:
+            lam = 0.25 * (logs[t + 1] - logs[t - 1])
+            if abs(lam - 0.25 * (logs[t - 39] - logs[t - 41])) < 1e-12:
+                return float(lam), float(abs(lam - 0.25 * (logs[t - 39] - logs[t - 41])))
     # growth over two steps (one period), per step: D(t,t) ~ e^{2 λ t}
     lam = 0.25 * (logs[T] - logs[T - 2])
     earlier = 0.25 * (logs[T - 40] - logs[T - 42])
