@@ -17,6 +17,7 @@ from .lyapunov import lyapunov_spectrum, max_lyapunov  # noqa: E402
 from .stability import contraction_gain, coupling_spectrum, fixed_points, jacobian  # noqa: E402
 from . import bifurcation, studies  # noqa: E402
 from .bifurcation import first_bifurcation, gain_sweep  # noqa: E402
+from .edge import edge_of_chaos  # noqa: E402
 from .sweep import sweep  # noqa: E402
 from . import response  # noqa: E402
 from . import spectra  # noqa: E402
@@ -35,6 +36,7 @@ __all__ = [
     "contraction_gain",
     "coupling_spectrum",
     "dynamics",
+    "edge_of_chaos",
     "ensembles",
     "first_bifurcation",
     "fixed_points",

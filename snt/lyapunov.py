@@ -275,27 +275,46 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def kaplan_yorke(exponents, n_total):
+def kaplan_yorke(exponents, n_total, stderr=None, z=2.0):
     r"""Kaplan--Yorke dimension :math:`D_{KY} = j + \sum_{i\le j}\lambda_i / |\lambda_{j+1}|` (E6), j the
     largest index with :math:`\sum_{i\le j}\lambda_i \ge 0`, of descending exponents.
 
+    With ``stderr`` (the exponents' standard errors) an exponent with :math:`|\lambda_i| \le z\,
+    \mathrm{se}_i` is taken as 0 (its sign is not resolved: on an invariant circle λ₁ = ±1e-6 with
+    se = 1.5e-5 would otherwise flip D between 0 and 1), and the uncertainty of D is half the range of D over
+    the resolved exponents moved by ±se (D is non-decreasing in every exponent).
+
     Returns
     -------
-    (float, bool)
+    (float, bool) or (float, bool, float, bool)
         The dimension, and whether it is determined: False when all the given k < ``n_total`` partial sums
-        are >= 0 (then k is only a lower bound, returned as the value).
+        are >= 0 (then k is only a lower bound, returned as the value). With ``stderr`` also the uncertainty
+        of D and whether every exponent's sign is resolved (False: some were within z se of 0 and taken as 0).
     """
     lam = np.asarray(exponents, dtype=float)
     if np.any(np.isnan(lam)):
-        return float("nan"), False
-    csum = np.cumsum(lam)
-    nonneg = np.nonzero(csum >= 0)[0]
-    if nonneg.size == 0:
-        return 0.0, True
-    j = int(nonneg[-1]) + 1
-    if j == lam.size:
-        return float(j), j == n_total
-    return float(j + csum[j - 1] / abs(lam[j])), True
+        return (float("nan"), False) if stderr is None else (float("nan"), False, float("nan"), False)
+
+    def dim(x):
+        x = -np.sort(-x)
+        csum = np.cumsum(x)
+        nonneg = np.nonzero(csum >= 0)[0]
+        if nonneg.size == 0:
+            return 0.0, True
+        j = int(nonneg[-1]) + 1
+        if j == x.size:
+            return float(j), j == n_total
+        return float(j + csum[j - 1] / abs(x[j])), True
+
+    if stderr is None:
+        return dim(lam)
+    se = np.nan_to_num(np.abs(np.asarray(stderr, dtype=float)), nan=0.0)
+    unresolved = np.abs(lam) <= z * se
+    snapped = np.where(unresolved, 0.0, lam)
+    d, complete = dim(snapped)
+    lo, _ = dim(np.where(unresolved, 0.0, lam - se))
+    hi, _ = dim(np.where(unresolved, 0.0, lam + se))
+    return d, complete, 0.5 * (hi - lo), not bool(np.any(unresolved))
 
 
 def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100, qr_every=1, trials=1, u0=None,
@@ -394,7 +413,7 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         stderr, how = stderr_of_mean(lam_trial, axis=0), "standard deviation over trials / sqrt(trials)"
     else:
         stderr, how = stderr_of_mean(lam_block[0], axis=0), "standard deviation over blocks / sqrt(blocks) (one trial)"
-    d_ky, ky_complete = kaplan_yorke(mean, N)
+    d_ky, ky_complete, d_ky_err, ky_resolved = kaplan_yorke(mean, N, stderr)
     entropy = np.nan if np.any(np.isnan(mean)) else float(np.sum(mean[mean > 0]))
     entropy_complete = bool(k == N or mean[-1] <= 0)
     t_meas = transient + tangent_transient
@@ -411,6 +430,12 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         "exponents_block": (("trial", "block", "exponent"), lam_block,
                             {"long_name": "finite-time Lyapunov exponent per block", **unit}),
         "kaplan_yorke_dimension": ((), d_ky, {"long_name": "Kaplan-Yorke dimension", "units": "1"}),
+        "kaplan_yorke_uncertainty": ((), d_ky_err, {"long_name": "uncertainty of the Kaplan-Yorke dimension "
+                                                                  "(exponents moved by one standard error)",
+                                                     "units": "1"}),
+        "kaplan_yorke_resolved": ((), ky_resolved, {"long_name": "every exponent's sign resolved (False: some "
+                                                                 "within 2 standard errors of 0, taken as 0)",
+                                                     "units": "1"}),
         "kaplan_yorke_complete": ((), ky_complete,
                                   {"long_name": "Kaplan-Yorke dimension determined (False: k too small, value is "
                                                 "a lower bound)", "units": "1"}),

@@ -92,11 +92,17 @@ class Network:
         return kernels.TRANSFER_CODES[self.transfer]
 
     def replace(self, **changes):
-        """A copy with some fields changed (validated again), e.g. ``net.replace(g=2.5)``."""
+        """A copy with some fields changed (validated again), e.g. ``net.replace(g=2.5)``.
+
+        Replacing ``J`` or ``theta`` drops the ensemble description of ``origin`` (it no longer describes
+        them): the old one is kept under ``origin["previous"]`` for provenance only."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise TypeError(f"replace: unknown field(s) {sorted(unknown)}; fields are "
                             f"{[f.name for f in dataclasses.fields(self)]}")
+        if ({"J", "theta"} & set(changes)) and "origin" not in changes and self.origin is not None:
+            # what was derived from the ensemble (its law, J-bar, theta's law) no longer describes J or theta
+            changes["origin"] = {"replaced": sorted({"J", "theta"} & set(changes)), "previous": self.origin}
         return dataclasses.replace(self, **changes)
 
     def f(self, u):
