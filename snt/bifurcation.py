@@ -451,7 +451,7 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
             lo, hi = gains[i - 1], gains[i]
             u_lo = path.u_star.values[i - 1]
             crit = None
-            if not found[i]:
+            if not found[i] and "branch_end_state" in path.attrs:
                 # the branch was lost between lo and hi: at a fold the critical eigenvalue reaches +1 there
                 g_end, u_end = path.attrs["branch_end"], path.attrs["branch_end_state"]
                 ev_end = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_end), u_end)), 1)[0]
