@@ -40,3 +40,18 @@ def test_changelog_and_typing_marker():
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert (ROOT / "snt" / "py.typed").is_file()
     assert "py.typed" in _setup()["options.package_data"]["snt"]
+
+
+def test_version_is_readable_without_importing_the_package():
+    # pip builds the metadata in an isolated environment without numpy: setuptools must find the version as a
+    # literal assignment in the module that setup.cfg names, or the install fails
+    import ast
+
+    spec = _setup()["metadata"]["version"].strip()
+    assert spec.startswith("attr:")
+    module, _, name = spec[len("attr:"):].strip().rpartition(".")
+    tree = ast.parse((ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+    literal = [node.value.value for node in tree.body if isinstance(node, ast.Assign)
+               and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+               and isinstance(node.value, ast.Constant)]
+    assert literal == [snt.__version__]
