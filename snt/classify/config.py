@@ -120,11 +120,15 @@ def model_name(name, v):
 PRESET_NAMES = ("paper", "digits", "fashion-mnist", "mnist")
 
 
-def option(check, doc, *, default=None, group="training", cli=True, cli_type=None, nargs=None):
+_NO_AUTO = object()
+
+
+def option(check, doc, *, default=None, auto=_NO_AUTO, group="training", cli=True, cli_type=None, nargs=None):
     """A field of :class:`Settings`: ``check(name, value)`` validates a non-None value and returns it
-    normalised; ``doc`` is the numpydoc description (first line: the type)."""
+    normalised; ``doc`` is the numpydoc description (first line: the type); ``auto`` the value an automatic
+    (None) setting takes when neither the preset, the model's recipe nor a rule on the data sets it."""
     return field(default=default, metadata={"check": check, "doc": doc, "group": group, "cli": cli,
-                                            "cli_type": cli_type, "nargs": nargs})
+                                            "cli_type": cli_type, "nargs": nargs, "auto": auto})
 
 
 # ---------------------------------------------------------------------------------------------- the table
@@ -149,7 +153,7 @@ class Settings:
                                  ":math:`\\max(F, 2(K+2), \\min(2F, 128))` for F features and K classes (inputs "
                                  "are zero-padded).", group="model", cli_type=int)
     dtype: str | None = option(choice("float64", "float32"), "{'float64', 'float32'}\n    Floating type of the "
-                               "trajectories (default float64).", group="model", cli_type=str)
+                               "trajectories (default float64).", group="model", auto="float64", cli_type=str)
     input_scale: float | None = option(positive, "float\n    The initial condition is ``input_scale`` times "
                                        "the item (in [0, 1]) zero-padded; default 1, and for CVFR "
                                        ":math:`0.1\\sqrt{128/N}`, the attractor level :math:`x_p \\propto "
@@ -157,7 +161,7 @@ class Settings:
     readout: str | None = option(choice("nearest", "strict"), "{'nearest', 'strict'}\n    Nearest attractor "
                                  "(default), or strict sign match on every node (double well and SNT map; "
                                  "rejected items are predicted as -1, integer labels only).", group="model",
-                                 cli_type=str)
+                                 auto="nearest", cli_type=str)
     sigma: float | None = option(nonneg, "float\n    Noise amplitude of the CVFR models (default 0 / 3).",
                                  group="model", cli_type=float)
     training_noise: float | None = option(nonneg, "float\n    ``model='cvfr'`` only: train with the "
@@ -167,13 +171,13 @@ class Settings:
     init: str | None = option(choice("orthogonal", "complement"), "{'orthogonal', 'complement'}\n    Initial "
                               "trained eigenvectors: the papers' random orthonormal columns, or drawn in the "
                               "orthogonal complement of the planted span (default).", group="model",
-                              cli_type=str)
+                              auto="complement", cli_type=str)
     enforce_stability: bool | None = option(flag, "bool\n    After training, shrink the trained eigenvalues "
                                             "until every attractor is stable (default True).", group="model",
-                                            cli_type=bool)
+                                            auto=True, cli_type=bool)
     # -- the optimizer and its schedule
     optimizer: str | None = option(choice("adam", "lbfgs"), "{'adam', 'lbfgs'}\n    Projected Adam "
-                                   "(default) or L-BFGS-B (:mod:`snt.classify.training`).", cli_type=str)
+                                   "(default) or L-BFGS-B (:mod:`snt.classify.training`).", auto="adam", cli_type=str)
     maxiter: int | None = option(positive_int, "int\n    Adam epochs or L-BFGS iterations; default about "
                                  "4500 Adam steps, at most the model's digits epochs.", cli_type=int)
     batch_size: int | None = option(positive_int, "int\n    Adam mini-batch (default from the data: "
@@ -184,10 +188,10 @@ class Settings:
                                     "that the rate falls over ``maxiter`` epochs as over the digits recipe.",
                                     cli_type=float)
     lr_milestones: tuple | None = option(milestones, "sequence of int\n    Epochs after which the rate is "
-                                         "multiplied by ``lr_drop`` (a step schedule).", cli_type=int,
+                                         "multiplied by ``lr_drop`` (a step schedule).", auto=(), cli_type=int,
                                          nargs="+")
     lr_drop: float | None = option(positive, "float\n    Factor of ``lr_milestones`` (default 0.1).",
-                                   cli_type=float)
+                                   auto=0.1, cli_type=float)
     lr_eigenvalues: float | None = option(positive, "float\n    Adam rate of the trained eigenvalues (default "
                                           "per model; L-BFGS: a preconditioner).", cli_type=float)
     lr_gamma: float | None = option(positive, "float\n    Adam rate of the trained scalar γ (default ``lr``).",
@@ -199,31 +203,31 @@ class Settings:
     # -- the loss and its regularisers
     loss: str | None = option(choice("mse", "xent"), "{'mse', 'xent'}\n    Mean squared error to the class "
                               "pattern (the papers') or the cross-entropy of the nearest-attractor readout "
-                              "(default).", cli_type=str)
+                              "(default).", auto="xent", cli_type=str)
     temperature: float | None = option(positive, "float\n    Temperature of ``loss='xent'`` and of "
                                        ":meth:`predict_proba`, in units of the smallest squared distance "
-                                       "between two patterns (default 0.1).", cli_type=float)
+                                       "between two patterns (default 0.1).", auto=0.1, cli_type=float)
     input_noise: float | None = option(nonneg, "float\n    Standard deviation of Gaussian noise added to the "
                                        "training items' features (default per model: 0.05, 0.1, else 0).",
-                                       cli_type=float)
+                                       auto=0.0, cli_type=float)
     # -- early stopping
     validation: float | None = option(fraction, "float\n    Fraction of the training set held out for "
-                                      "validation and early stopping (default 0).", cli_type=float)
+                                      "validation and early stopping (default 0).", auto=0.0, cli_type=float)
     patience: int | None = option(nonneg_int, "int\n    Validation checks without improvement before "
                                   "stopping (default 10; 0: never stop early). The parameters of the best "
-                                  "validation accuracy are restored in either case.", cli_type=int)
+                                  "validation accuracy are restored in either case.", auto=10, cli_type=int)
     val_every: int | None = option(positive_int, "int\n    Iterations between validation checks (default 1).",
-                                   cli_type=int)
+                                   auto=1, cli_type=int)
     # -- checkpointing
     checkpoint: str | None = option(path_value, "str\n    ``.npz`` file written during training; an "
                                     "existing one is resumed (with ``resume``).", cli_type=str)
     checkpoint_every: int | None = option(positive_int, "int\n    Iterations between checkpoints (default 1).",
-                                          cli_type=int)
+                                          auto=1, cli_type=int)
     resume: bool | None = option(flag, "bool\n    Continue from an existing ``checkpoint`` (default True).",
-                                 cli_type=bool)
+                                 auto=True, cli_type=bool)
     # -- how the work runs
     chunk: int | None = option(positive_int, "int\n    Items per forward/backward pass (memory: chunk x steps "
-                               "x N floats; default 2048).", group="runtime", cli_type=int)
+                               "x N floats; default 2048).", group="runtime", auto=2048, cli_type=int)
     n_threads: int | None = option(positive_int, "int\n    BLAS threads (default 1 below 512 nodes, else the "
                                    "library's).", group="runtime", cli_type=int)
     callback: object = option(callable_value, "callable\n    ``callback(intermediate_result)`` after every "
@@ -280,10 +284,7 @@ class Settings:
         if scale is None:
             scale = 0.1 * math.sqrt(128.0 / n_nodes) if self.model.startswith("cvfr") else 1.0
         auto = dict(n_nodes=n_nodes, batch_size=batch, maxiter=epochs, lr_decay=decay, input_scale=scale)
-        rest = dict(dtype="float64", readout="nearest", init="complement", enforce_stability=True,
-                    optimizer="adam", lr_drop=0.1, loss="xent", temperature=0.1, input_noise=0.0,
-                    validation=0.0, patience=10, val_every=1, checkpoint_every=1, resume=True, chunk=2048,
-                    lr_milestones=())
+        rest = {f.name: f.metadata["auto"] for f in fields(Settings) if f.metadata["auto"] is not _NO_AUTO}
         fill = {k: v for k, v in {**rest, **auto}.items() if getattr(s, k) is None}
         out = replace(s, **fill)
         if out.training_noise and (out.model != "cvfr" or out.sigma):
