@@ -655,3 +655,25 @@ def test_every_preset_trains(digits, table, name):
     assert clf.result_.max_residual < 1e-10
     assert clf.result_.max_growth_rate < 0
     assert set(np.unique(clf.predict(X[:50]))) <= set(range(10))
+
+
+def test_lr_warmup_ramps_the_adam_rate(digits, objective_calls):
+    """Replayed Adam steps use lr·min(1, e/(w+1)) in epoch e (w = lr_warmup)."""
+    import snt.classify.training as training
+    from snt.classify.objective import bounds
+
+    X, y, _, _ = digits
+    kw = dict(model="snt-map", steps=5, n_nodes=64, maxiter=3, batch_size=100, lr=0.01, lr_decay=1.0,
+              lr_eigenvalues=0.01, lr_warmup=2, enforce_stability=False, random_state=0)
+    clf = AttractorClassifier(**kw).fit(X[:200], y[:200])
+    calls = objective_calls
+    assert len(calls) == 6 and clf.config_.lr_warmup == 2
+    lower, upper = bounds(clf.model_, clf.dt_)
+    state = {"m": 0.0, "v": 0.0, "t": 0}
+    thetas = [t for t, _ in calls] + [clf.result_.x]
+    for k, (theta, g) in enumerate(calls):
+        rate = 0.01 * min(1.0, (k // 2 + 1) / 3)
+        np.testing.assert_allclose(np.clip(training.adam_step(theta, g, state, rate), lower, upper), thetas[k + 1],
+                                   rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="lr_warmup"):
+        AttractorClassifier(**{**kw, "lr_warmup": -1}).fit(X[:50], y[:50])

@@ -192,6 +192,9 @@ class Settings:
                                          nargs="+")
     lr_drop: float | None = option(positive, "float\n    Factor of ``lr_milestones`` (default 0.1).",
                                    auto=0.1, cli_type=float)
+    lr_warmup: int | None = option(nonneg_int, "int\n    Adam: epochs of linear warm-up, the rate of epoch "
+                                   ":math:`e \\le w` multiplied by :math:`e/(w+1)` (default 0).", auto=0,
+                                   cli_type=int)
     lr_eigenvalues: float | None = option(positive, "float\n    Adam rate of the trained eigenvalues (default "
                                           "per model; L-BFGS: a preconditioner).", cli_type=float)
     lr_gamma: float | None = option(positive, "float\n    Adam rate of the trained scalar γ (default ``lr``).",

@@ -152,9 +152,11 @@ def load_checkpoint(path):
     return out
 
 
-def adam_rate(lr, epoch, lr_decay=1.0, lr_milestones=(), lr_drop=1.0):
-    r"""Adam's learning rate in epoch ``epoch`` (from 1): :math:`\eta\,\delta^{e-1}\,d^{\#\{m:\,m<e\}}`."""
-    return lr * lr_decay ** (epoch - 1) * lr_drop ** sum(1 for m in lr_milestones if m < epoch)
+def adam_rate(lr, epoch, lr_decay=1.0, lr_milestones=(), lr_drop=1.0, lr_warmup=0):
+    r"""Adam's learning rate in epoch ``epoch`` (from 1): :math:`\eta\,\delta^{e-1}\,d^{\#\{m:\,m<e\}}`, times
+    :math:`\min(1, e/(w+1))` for ``lr_warmup`` :math:`= w` epochs of warm-up."""
+    warm = min(1.0, epoch / (lr_warmup + 1))
+    return warm * lr * lr_decay ** (epoch - 1) * lr_drop ** sum(1 for m in lr_milestones if m < epoch)
 
 
 def train(model, theta0, X, Y, cfg, *, lower, upper, rng, val_fn=None, lr_scale=None, n_features=None,
@@ -241,7 +243,7 @@ def train(model, theta0, X, Y, cfg, *, lower, upper, rng, val_fn=None, lr_scale=
                 # the input noise has a stream of its own: shuffles and dynamical noise do not depend on it
                 nrng = np.random.default_rng((seed_used, epoch, 1))
                 tot = 0.0
-                rate = adam_rate(lr, epoch, lr_decay, lr_milestones, lr_drop)
+                rate = adam_rate(lr, epoch, lr_decay, lr_milestones, lr_drop, cfg.lr_warmup)
                 for bi, start in enumerate(range(0, B, bs)):
                     idx = order[start:start + bs]
                     obj = Objective(model, noisy(X[idx], nrng), Y[idx], steps, dt, chunk=chunk,
