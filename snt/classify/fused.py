@@ -31,7 +31,7 @@ class FusedModel(PlantedModel):
 
     # ------------------------------------------------------------------ hooks
     def step_constants(self, gamma, dt):  # pragma: no cover - abstract
-        """Tuple of the scalars and constant arrays the two kernels take, cast to :attr:`dtype`."""
+        """Tuple of the scalars and constant arrays the two kernels take, cast to the model's ``dtype``."""
         raise NotImplementedError
 
     def step(self, s, u, out, aux, consts):  # pragma: no cover - abstract

@@ -122,8 +122,8 @@ PAPER = {
 
 #: The defaults of every model (``preset=None``): the digits recipe without what is derived from the data
 #: (network size, batch size, input scale, and the number of epochs and the rate decay, which are rescaled
-#: from the ``DIGITS`` ones to the data size, see :meth:`snt.classify.config.Settings.resolve`). On the 1437 digits training items they resolve to
-#: ``DIGITS`` exactly.
+#: from the ``DIGITS`` ones to the data size, see :meth:`snt.classify.config.Settings.resolve`). On the 1437
+#: digits training items they resolve to ``DIGITS`` exactly, except the SNT map's loss (below).
 RECIPES = {name: {k: v for k, v in kw.items() if k not in ("n_nodes", "batch_size", "input_scale", "maxiter",
                                                           "lr_decay")}
            for name, kw in DIGITS.items()}
@@ -131,6 +131,10 @@ _STEPS = {"sa-node": (30, 0.1), "wilson-cowan": (25, 0.1), "cvfr": (60, 0.03), "
           "snt-map": (20, 1.0)}
 for _name, (_steps, _dt) in _STEPS.items():
     RECIPES[_name].update(steps=_steps, dt=_dt)
+#: the SNT map by default with the cross-entropy: with the mean squared error of its digits preset one of the
+#: five cross-validation folds stalled (0.467, training accuracy 0.49); with the cross-entropy the folds gave
+#: 0.969, 0.955, 0.972, 0.972, 0.951 (mean 0.964)
+RECIPES["snt-map"]["loss"] = "xent"
 
 PRESETS = {"paper": PAPER, "digits": DIGITS, "fashion-mnist": FASHION, "mnist": MNIST}
 
