@@ -705,3 +705,23 @@ def test_presets_by_name(preset):
         assert all(getattr(cfg, k) == v for k, v in table.items() if k != "steps")
     with pytest.raises(ValueError, match="preset must be one of"):
         Settings(preset="imagenet")
+
+
+def test_results_carry_provenance_and_units(trained, digits, tmp_path):
+    import snt
+    from snt import io
+
+    _, _, Xt, _ = digits
+    for ds in (trained.trajectories(Xt[:3]), trained.stability(), trained.to_dataset()):
+        assert ds.attrs["source"] == f"snt {snt.__version__}"
+        params = json.loads(ds.attrs["parameters"])
+        assert params["model"] == "sa-node" and params["n_nodes"] == 64 and params["steps"] == 30
+        for name, var in ds.variables.items():
+            assert "long_name" in var.attrs and "units" in var.attrs, name
+        path = tmp_path / f"{ds.attrs['title'][:12].replace(' ', '_')}.nc"
+        io.save(ds, path)                                         # the package's writer accepts it
+        xr.testing.assert_identical(io.open(path), ds)
+    traj = trained.trajectories(Xt[:3])
+    assert traj.time.attrs["units"] == "model time unit" and traj.step.attrs["units"] == "step"
+    np.testing.assert_allclose(traj.time.values, traj.step.values * trained.dt_)
+    assert trained.stability().growth_rate.attrs["units"] == "1/(model time unit)"
