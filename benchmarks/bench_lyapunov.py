@@ -12,6 +12,7 @@ timings, and peers from PyPI computing the same quantity.
 """
 
 import argparse
+import inspect
 import importlib.util
 import pathlib
 
@@ -30,19 +31,22 @@ def ratio_table(shapes, repeats):
     for N, trials, steps in shapes:
         net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
         snt.max_lyapunov(net, 20, tangent_transient=0, trials=trials, blocks=2, seed=1)   # compile / load cache
-        snt.simulate(net, 20, trials=trials, record=("m",), seed=1)
+        snt.simulate(net, 20, trials=trials, record=("M",), seed=1)
         # simulate keeps one BLAS thread up to N = 500 whatever the limit, so 2 threads only above that.
-        for threads in (1, 2) if N > 500 else (1,):
+        exact = {"exact": True} if "exact" in inspect.signature(snt.simulate).parameters else None
+        runs = [(threads, {}) for threads in ((1, 2) if N > 500 else (1,))] + ([(1, exact)] if exact else [])
+        for threads, policy in runs:
             t_sim, t_ly = np.inf, np.inf
             with threadpool_limits(limits=threads, user_api="blas"):
                 for _ in range(repeats):
-                    t, _ = timed(lambda: snt.simulate(net, steps, trials=trials, record=("m",), seed=1))
+                    t, _ = timed(lambda: snt.simulate(net, steps, trials=trials, record=("M",), seed=1, **policy))
                     t_sim = min(t_sim, t)
                     t, _ = timed(lambda: snt.max_lyapunov(net, steps, tangent_transient=0, trials=trials, seed=1,
-                                                          threads=None))
+                                                          threads=None, **policy))
                     t_ly = min(t_ly, t)
-            print(f"{N:>6} {trials:>6} {steps:>6} {threads:>8} {t_sim:>11.3f} {t_ly:>11.3f} {t_ly / t_sim:>6.2f}",
-                  flush=True)
+            tag = "" if not policy else "  (exact=True)"
+            print(f"{N:>6} {trials:>6} {steps:>6} {threads:>8} {t_sim:>11.3f} {t_ly:>11.3f} {t_ly / t_sim:>6.2f}"
+                  + tag, flush=True)
 
 
 def spectrum_table(N, ks, quick):

@@ -4,7 +4,7 @@ The core is B. Cessac's "simple but non-trivial" model u(t+1) = γu(t) + J f(u(t
 couplings J (equations in SCIENCE.md, numbered E1..E13 in the docstrings).
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401
 
 from . import ensembles, kernels, plot  # noqa: E402
 from .ensembles import Ensemble  # noqa: E402
@@ -17,23 +17,31 @@ from .lyapunov import lyapunov_spectrum, max_lyapunov  # noqa: E402
 from .stability import contraction_gain, coupling_spectrum, fixed_points, jacobian  # noqa: E402
 from . import bifurcation, studies  # noqa: E402
 from .bifurcation import first_bifurcation, gain_sweep  # noqa: E402
+from .edge import edge_of_chaos  # noqa: E402
 from .sweep import sweep  # noqa: E402
 from . import response  # noqa: E402
-from .response import power_spectrum  # noqa: E402
+from . import spectra  # noqa: E402
+from .spectra import power_spectrum  # noqa: E402
+from . import dynamics, results  # noqa: E402
+from .results import ConvergenceError, DivergenceError, SntError  # noqa: E402
 
 __all__ = [
     "__version__",
+    "ConvergenceError",
+    "DivergenceError",
     "Ensemble",
+    "SntError",
     "Network",
     "bifurcation",
     "contraction_gain",
     "coupling_spectrum",
+    "dynamics",
+    "edge_of_chaos",
     "ensembles",
     "first_bifurcation",
     "fixed_points",
     "gain_sweep",
     "jacobian",
-    "kernels",
     "lyapunov",
     "lyapunov_spectrum",
     "max_lyapunov",
@@ -42,8 +50,10 @@ __all__ = [
     "plot",
     "power_spectrum",
     "response",
+    "results",
     "save",
     "simulate",
+    "spectra",
     "stability",
     "studies",
     "sweep",

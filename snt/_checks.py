@@ -36,7 +36,12 @@ def check_float(value, name, *, minimum=None, maximum=None, strict_max=False, st
 
 
 def check_array(value, name, *, shape=None, ndim=None):
-    """A finite float64 array (copied, C-contiguous) of the given ndim/shape (None entries match any)."""
+    """A finite float64 array (copied, C-contiguous) of the given ndim/shape (None entries match any).
+
+    Complex input is refused (a TypeError naming the parameter), never truncated to its real part."""
+    if _has_complex(value):
+        raise TypeError(f"{name} must be real; got complex values (the SNT map is real: pass the real part "
+                        f"explicitly, e.g. {name}.real, if that is what you mean)")
     try:
         arr = np.array(value, dtype=np.float64, copy=True, order="C")
     except (TypeError, ValueError) as exc:
@@ -51,6 +56,18 @@ def check_array(value, name, *, shape=None, ndim=None):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
     return arr
+
+
+def _has_complex(value):
+    """True when an array-like (or a nested list/tuple) holds complex numbers."""
+    if isinstance(value, (complex, np.complexfloating)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_complex(v) for v in value)
+    try:
+        return bool(np.iscomplexobj(value))
+    except (TypeError, ValueError):  # not array-like: the conversion below names the parameter
+        return False
 
 
 def check_choice(value, name, choices):

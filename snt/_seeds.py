@@ -4,6 +4,11 @@ Children are addressed by key, never by the order in which they were asked for: 
 ``k`` is ``SeedSequence(entropy, spawn_key=parent.spawn_key + k)``, which equals the ``k``-th child of
 ``parent.spawn()``. A trial, a grid point or a chunk therefore gets the same stream whatever the
 number of workers or the way the work was split.
+
+A ``numpy.random.Generator`` passed as a seed is *consumed*, as numpy and scikit-learn users expect: a 128-bit
+root entropy is drawn from it (advancing it), so two calls with the same Generator give different runs, two
+Generators seeded alike give the same runs, and the drawn entropy is recorded in the provenance
+(``seed_entropy``), so ``seed=int(ds.attrs["seed_entropy"])`` repeats the run.
 """
 
 import numbers
@@ -14,17 +19,16 @@ import numpy as np
 def as_seed_sequence(seed):
     """Turn ``None``, an int, a ``SeedSequence`` or a ``Generator`` into a ``SeedSequence``.
 
-    ``None`` draws fresh entropy (recorded in the results' provenance, so the run can be repeated).
+    ``None`` draws fresh entropy (recorded in the results' provenance, so the run can be repeated); a
+    ``Generator`` gives a root with 128 bits of entropy drawn from it (the Generator advances).
     """
     if seed is None:
         return np.random.SeedSequence()
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):
-        ss = seed.bit_generator.seed_seq
-        if isinstance(ss, np.random.SeedSequence):
-            return ss
-        raise TypeError("seed: this Generator has no SeedSequence; pass an int or a SeedSequence")
+        hi, lo = seed.integers(0, 2 ** 64, size=2, dtype=np.uint64, endpoint=False)
+        return np.random.SeedSequence((int(hi) << 64) | int(lo))
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         if seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")

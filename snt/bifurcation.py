@@ -22,14 +22,15 @@ from ._seeds import as_seed_sequence, describe
 from .io import provenance
 from .lyapunov import max_lyapunov
 from .simulate import check_network, simulate
-from .stability import _first_crossing, jacobian
+from .spectra import peak_frequencies
+from .stability import _first_crossing, follow_branch, jacobian
 from .sweep import sweep
 
 __all__ = ["REGIMES", "orbit_point", "gain_sweep", "first_bifurcation", "fixed_point_continuation", "spectra",
            "count_frequencies"]
 
 #: Regime labels, in the order of the route to chaos.
-REGIMES = ("fixed point", "periodic", "quasi-periodic", "chaotic", "diverged")
+REGIMES = ("fixed point", "periodic", "quasi-periodic", "chaotic", "diverged", "not settled")
 
 _REFS = ("Doyon, Cessac, Quoy, Samuelides, Int. J. Bifurc. Chaos 3, 279 (1993); "
          "Cessac, Sepulchre, Chaos 16, 013104 (2006), doi:10.1063/1.2126813")
@@ -48,45 +49,63 @@ def count_frequencies(m, *, nperseg=1024, prominence=1e-3, order=4):
     (n_peaks, n_frequencies, frequencies, power)
         Counts, the basis frequencies (cycles/step) and the spectrum's largest peak power.
     """
-    m = np.asarray(m, dtype=float)
-    x = m - m.mean()
-    if x.size < 16 or not np.any(np.abs(x) > 1e-12 * (1 + np.abs(m).max())):
-        return 0, 0, np.zeros(0), 0.0
-    nper = min(nperseg, x.size)
-    freq, power = scipy.signal.welch(x, nperseg=nper, detrend=False)
-    peaks, _ = scipy.signal.find_peaks(power, prominence=prominence * power.max())
-    peaks = peaks[np.argsort(-power[peaks])]
-    df = 2.0 * (freq[1] - freq[0])
-    basis = []
-    for p in peaks:
-        f = freq[p]
-        if f <= df / 2:
-            continue
-        if basis and _is_combination(f, basis, order, df):
-            continue
-        basis.append(f)
-        if len(basis) >= 4:
-            break
-    return int(peaks.size), len(basis), np.array(basis), float(power.max())
+    n_peaks, n_freq, omegas, power = peak_frequencies(m, nperseg=nperseg, prominence=prominence, order=order)
+    return n_peaks, n_freq, omegas / (2 * np.pi), power * 2 * np.pi   # snt.spectra works in rad/step
 
 
-def _is_combination(f, basis, order, tol):
-    grids = np.meshgrid(*[np.arange(-order, order + 1)] * len(basis), indexing="ij")
-    combo = np.abs(sum(n * b for n, b in zip(grids, basis))).ravel()
-    folded = np.abs(combo - np.round(combo))  # aliasing folds frequencies into [0, 1/2]
-    return bool(np.any(np.abs(folded - f) <= tol))
-
-
-def _period(m, tol, period_max):
-    """Smallest p <= period_max with |m(t) - m(t - p)| <= tol over the window, else 0."""
-    for p in range(1, min(period_max, m.size // 4) + 1):
-        if np.max(np.abs(m[p:] - m[:-p])) <= tol:
+def _period(x, tol, period_max):
+    """Smallest p <= period_max with |x(t) - x(t - p)| <= tol over the window (x: (T,) or (T, N)), else 0."""
+    x = x.reshape(x.shape[0], -1)
+    for p in range(1, min(period_max, x.shape[0] // 4) + 1):
+        if np.max(np.abs(x[p:] - x[:-p])) <= tol:
             return p
     return 0
 
 
+def _decay(u, p):
+    """Rate (per step) at which d_p(t) = max_i |u_i(t) - u_i(t-p)| decays over the second half of the record
+    (least-squares slope of ln d_p), and whether it decays monotonically on a coarse scale."""
+    d = np.max(np.abs(u[p:] - u[:-p]), axis=1)
+    half = d[d.size // 2:]
+    if half.size < 8 or np.any(half <= 0):
+        return -np.inf, True
+    t = np.arange(half.size)
+    slope = float(np.polyfit(t, np.log(half), 1)[0])
+    blocks = np.array([b.max() for b in np.array_split(half, 4)])
+    return slope, bool(np.all(np.diff(blocks) < 0))
+
+
+def _settle(u, m, lam, se, lambda_tol, tol, period_max):
+    """Label of a noiseless orbit from the recorded state u (T, N), m(t) and λ ± se, with the evidence.
+
+    A period p is accepted when u(t) repeats to ``tol``; an orbit still contracting (λ + 2se < 0, or |λ|
+    resolved as negative, λ + 2se < 0) counts as converging to a p-cycle when d_p(t) = max|u(t) - u(t-p)|
+    decays monotonically at the rate λ (within 30 % + 2se) by a factor of at least 2 over the second half; "quasi-periodic" needs λ = 0 within its error and the two halves of the record
+    to have the same amplitude (10 %); "chaotic" needs λ - 2se > ``lambda_tol``. Anything else is "not
+    settled", with the reason."""
+    p = _period(u, tol, period_max)
+    if p:
+        return ("fixed point" if p == 1 else "periodic"), p, True, f"u(t) repeats, period {p}"
+    if lam - 2 * se > lambda_tol:
+        return "chaotic", 0, True, f"lambda {lam:.3g} +- {se:.1g} > 0"
+    for q in range(1, period_max + 1):
+        rate, monotone = _decay(u, q)
+        if (monotone and lam + 2 * se < 0 and rate * (u.shape[0] // 2) < -0.7
+                and abs(rate - lam) <= 0.3 * abs(lam) + 2 * se):
+            return (("fixed point" if q == 1 else "periodic"), q, False,
+                    f"converging to period {q} at {rate:.3g}/step, lambda {lam:.3g}")
+    h = m.size // 2
+    a1, a2 = np.std(m[:h]), np.std(m[h:])
+    same = a1 > 0 and abs(a2 / a1 - 1) <= 0.1
+    if abs(lam) <= lambda_tol + 2 * se and same:
+        return "quasi-periodic", 0, True, f"lambda {lam:.2g} +- {se:.1g} ~ 0, no period, steady amplitude"
+    why = (f"lambda {lam:.2g} +- {se:.1g}, no period, amplitude {(a2 / a1 - 1) * 100 if a1 > 0 else np.inf:+.0f}"
+           " % between halves")
+    return "not settled", 0, False, why
+
+
 def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1, tangent_transient=None,
-                period_max=64, period_tol=1e-9, lambda_tol=1e-3):
+                period_max=64, period_tol=1e-9, lambda_tol=1e-3, u0=None):
     r"""The dynamics of one network at its gain: an orbit sample of m(t), the maximal Lyapunov exponent, the
     number of spectral peaks and the regime. The unit of work of :func:`gain_sweep` and of sweeps over g.
 
@@ -107,6 +126,8 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
         Periods up to ``period_max`` are detected when m(t) repeats to ``period_tol`` (times 1 + max|m|).
     lambda_tol : float
         :math:`|\lambda| \le` ``lambda_tol`` counts as zero.
+    u0 : (N,) array_like, optional
+        Initial state (default: drawn from the seed).
 
     Returns
     -------
@@ -117,11 +138,13 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
 
     Notes
     -----
-    Regimes (σ = 0): "diverged" if the state overflowed; "fixed point" if m(t) is constant; "periodic" if
-    a period <= ``period_max`` is found, or if λ < −``lambda_tol`` (an attracting cycle of longer period);
-    "chaotic" if λ > ``lambda_tol``; else "quasi-periodic" (λ ≈ 0 without a period: an invariant circle or
-    torus). With σ > 0 the labels follow λ only: "fixed point" for λ < 0 (noise around a stable state),
-    "chaotic" for λ > 0.
+    Regimes (σ = 0) are read from the state u(t), not only from m(t) (a 2-cycle can keep m constant):
+    "diverged" if the state overflowed; "fixed point"/"periodic" if u(t) repeats with period 1/p <=
+    ``period_max``, or if max|u(t) − u(t−p)| still decays at the contraction rate λ (converging; then
+    ``settled`` is False); "chaotic" if λ − 2 se > ``lambda_tol``; "quasi-periodic" if λ = 0 within
+    ``lambda_tol`` + 2 se with no period and the same amplitude of m in both halves of the record (an
+    invariant circle or torus); otherwise "not settled", with the reason in ``evidence``. With σ > 0 the
+    labels follow λ only: "fixed point" for λ < 0 (noise around a stable state), "chaotic" for λ > 0.
     """
     check_network(net)
     steps = check_int(steps, "steps", minimum=16)
@@ -135,22 +158,33 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
     period_tol = check_float(period_tol, "period_tol", minimum=0.0)
     lambda_tol = check_float(lambda_tol, "lambda_tol", minimum=0.0)
     root = as_seed_sequence(seed)
-    sim = simulate(net, steps, trials=1, transient=transient, record="m", seed=root)
-    m = sim.m.values[0]
+    sim = simulate(net, steps, trials=1, transient=transient, record=("u", "M"), seed=root, u0=u0)
+    m = sim.M.values[0]
+    u = sim.u.values[0]
     ly = max_lyapunov(net, transient + steps, transient=transient - tangent_transient,
-                      tangent_transient=tangent_transient, trials=trials, seed=root)
+                      tangent_transient=tangent_transient, trials=trials, seed=root,
+                      u0=None if u0 is None else np.broadcast_to(np.asarray(u0, dtype=float), (trials, net.N)))
     lam = float(ly.lambda_max.mean())
     stderr = float(ly.stderr)
     diverged = bool(sim.diverged.any()) or bool(ly.diverged.any())
     n_peaks, n_freq, _, _ = count_frequencies(m) if not diverged else (0, 0, None, 0.0)
-    period = 0 if diverged else _period(m, period_tol * (1 + np.abs(m).max()), period_max)
-    regime = _classify(diverged, period, lam, lambda_tol, net.sigma > 0, m, period_tol)
+    if diverged:
+        regime, period, settled, evidence = "diverged", 0, False, "the state overflowed"
+    elif net.sigma > 0:
+        regime = "chaotic" if lam > lambda_tol else "fixed point"
+        period, settled, evidence = 0, True, "noise: labelled by the sign of lambda only"
+    else:
+        regime, period, settled, evidence = _settle(u, m, lam, stderr if np.isfinite(stderr) else 0.0, lambda_tol,
+                                                    period_tol * (1 + np.abs(u).max()), period_max)
     data = {
         "m_orbit": (("sample",), m[-samples:], {"long_name": "m(t) on the attractor", "units": "1"}),
         "lambda_max": ((), lam, {"long_name": "maximal Lyapunov exponent", "units": "1/step"}),
         "lambda_stderr": ((), stderr, {"long_name": "standard error of lambda_max", "units": "1/step"}),
-        "period": ((), np.int64(period), {"long_name": "period of m(t) (0: none up to period_max)",
+        "period": ((), np.int64(period), {"long_name": "period of the state u(t) (0: none up to period_max)",
                                           "units": "step"}),
+        "settled": ((), settled, {"long_name": "orbit settled on its attractor within the record (False: "
+                                               "converging or undecided; see evidence)"}),
+        "evidence": ((), evidence[:64], {"long_name": "what the regime label rests on"}),
         "n_peaks": ((), np.int64(n_peaks), {"long_name": "peaks in the Welch spectrum of m(t)"}),
         "n_frequencies": ((), np.int64(n_freq), {"long_name": "incommensurate spectral peaks of m(t)"}),
         "regime": ((), regime, {"long_name": "dynamical regime", "flag_meanings": " | ".join(REGIMES)}),
@@ -163,22 +197,6 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
                        describe(root), references=_REFS)
     return xr.Dataset(data, coords={"sample": ("sample", np.arange(samples), {"long_name": "orbit sample"})},
                       attrs=attrs)
-
-
-def _classify(diverged, period, lam, lambda_tol, noisy, m, period_tol):
-    if diverged:
-        return "diverged"
-    if noisy:
-        return "chaotic" if lam > lambda_tol else "fixed point"
-    if period == 1:
-        return "fixed point"
-    if period > 1:
-        return "periodic"
-    if lam > lambda_tol:
-        return "chaotic"
-    if lam < -lambda_tol:
-        return "periodic" if np.std(m) > period_tol else "fixed point"
-    return "quasi-periodic"
 
 
 def _orbit_study(net, seed, **options):
@@ -278,19 +296,22 @@ def _track(net, g0, u0, g1, slope, max_change=0.2, halvings=24):
 
 
 def fixed_point_continuation(net, gains, *, modes=6):
-    r"""Follow the fixed point of the noiseless map in g from :math:`u^*(0) = -\theta/(1-\gamma)` by Newton
-    continuation, with the leading eigenvalues of :math:`DF(u^*)` (E2).
+    r"""Follow the fixed point of the noiseless map in g from :math:`u^*(0) = -\theta/(1-\gamma)` by
+    pseudo-arclength continuation (:func:`snt.stability.follow_branch`), with the leading eigenvalues of
+    :math:`DF(u^*)` (E2) at the grid gains.
 
-    Between grid gains Newton is applied in substeps, halved when it fails or when u* would move by more than
-    0.2 in one substep (so it cannot jump to another branch); the branch counts as lost when the substep
-    falls below :math:`2^{-24}` of the grid step, which happens at a fold.
+    The branch is followed in (u, g) with a predictor along its tangent and a Newton corrector constrained to
+    the arclength, so it cannot jump to another branch on any grid; at a fold (the branch turns back in g, a
+    saddle-node) it ends, located by bisection. Grid gains on the branch are then solved by Newton at fixed g
+    from the interpolated branch point.
 
     Returns
     -------
     xarray.Dataset
-        ``u_star`` (g, neuron) (NaN after the branch is lost), ``modulus`` and ``angle`` (g, mode) of the
+        ``u_star`` (g, neuron) (NaN beyond the branch end), ``modulus`` and ``angle`` (g, mode) of the
         ``modes`` leading eigenvalues, ``spectral_radius`` (g), ``found`` (g); attributes ``branch_end``
-        (the gain where the branch was lost, NaN if never) and, when lost, ``branch_end_state`` (u* there).
+        (the gain of the fold, NaN if the branch reached the last gain) and, at a fold, ``branch_end_state``
+        (u* there) and ``branch_end_kind`` ("fold").
     """
     check_network(net)
     gains = np.asarray(gains, dtype=float)
@@ -298,39 +319,53 @@ def fixed_point_continuation(net, gains, *, modes=6):
         raise ValueError("gains must be increasing values >= 0")
     modes = check_int(modes, "modes", minimum=1, maximum=net.N)
     net0 = net.replace(sigma=0.0)
-    u = -net0.theta / (1.0 - net0.gamma)
     U = np.full((gains.size, net.N), np.nan)
     ev = np.full((gains.size, modes), np.nan + 0j)
     found = np.zeros(gains.size, dtype=bool)
-    g_prev, slope, end = float(gains[0]), np.zeros(net.N), None
-    for i, g in enumerate(gains):
-        if i == 0:
-            x = _newton(net0.replace(g=float(g)), u)
-        else:
-            x, slope, end = _track(net0, g_prev, u, float(g), slope)
-        if x is None:
-            break
-        u, g_prev = x, float(g)
-        U[i], found[i] = x, True
-        ev[i] = _leading(np.linalg.eigvals(jacobian(net0.replace(g=float(g)), x)), modes)
+    end = None
+    u = _newton(net0.replace(g=float(gains[0])), -net0.theta / (1.0 - net0.gamma))
+    if u is not None:
+        span = max(float(gains[-1] - gains[0]), 1e-12)
+        branch = follow_branch(net0.replace(g=float(gains[0])), u, float(gains[-1]),
+                               ds_max=min(0.05, span / 4) * (1.0 + float(np.max(np.abs(u)))))
+        bg, bu = branch["g"], branch["u"]
+        if branch["fold"] is not None:
+            end = branch["fold"]
+        elif branch["lost"] is not None:
+            end = branch["lost"]
+        top = bg.max()
+        for i, g in enumerate(gains):
+            if g > top + 1e-14:
+                break
+            j = int(np.clip(np.searchsorted(bg, g), 1, bg.size - 1)) if bg.size > 1 else 0
+            if bg.size > 1 and bg[j] != bg[j - 1]:
+                a = (g - bg[j - 1]) / (bg[j] - bg[j - 1])
+                guess = (1 - a) * bu[j - 1] + a * bu[j]
+            else:
+                guess = bu[j]
+            x = _newton(net0.replace(g=float(g)), guess)
+            if x is None or np.max(np.abs(x - guess)) > 0.5 * (1.0 + np.max(np.abs(guess))):
+                break
+            U[i], found[i] = x, True
+            ev[i] = _leading(np.linalg.eigvals(jacobian(net0.replace(g=float(g)), x)), modes)
     data = {
         "u_star": (("g", "neuron"), U, {"long_name": "fixed point u*", "units": "1"}),
         "modulus": (("g", "mode"), np.abs(ev), {"long_name": "|eigenvalue| of DF(u*)", "units": "1"}),
         "angle": (("g", "mode"), np.angle(ev), {"long_name": "argument of the eigenvalue", "units": "rad"}),
         "spectral_radius": (("g",), np.abs(ev[:, 0]), {"long_name": "spectral radius of DF(u*)", "units": "1"}),
-        "found": (("g",), found, {"long_name": "Newton converged on the branch"}),
+        "found": (("g",), found, {"long_name": "on the followed branch"}),
     }
     coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
               "mode": ("mode", np.arange(modes), {"long_name": "eigenvalue rank"}),
               "neuron": ("neuron", np.arange(net.N), {"long_name": "neuron index"})}
-    attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: Newton continuation",
-                       {"network": net.params(), "modes": modes}, {"seed_entropy": "none (deterministic)",
-                                                                   "seed_spawn_key": ""}, references=_REFS)
-    # where the branch was lost (a fold, within the smallest substep), NaN if it was followed to the end
-    attrs["branch_end"] = float("nan") if end is None else end[0]
+    attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: pseudo-arclength "
+                       "continuation, Newton at the grid gains", {"network": net.params(), "modes": modes},
+                       {"seed_entropy": "none (deterministic)", "seed_spawn_key": ""}, references=_REFS)
+    attrs["branch_end"] = float("nan") if end is None else float(end[0])
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     if end is not None:
         ds.attrs["branch_end_state"] = end[1]
+        ds.attrs["branch_end_kind"] = "fold" if branch["fold"] is not None else "lost (corrector failed)"
     return ds
 
 
@@ -439,6 +474,9 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
                                        f"(between the grid gains {lo:.6g} and {hi:.6g}); refine `points`")
                 crit = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_c), x)), 1)[0]
                 kind = _bifurcation_type(crit)
+                if kind == "pitchfork" and not at_origin:
+                    # a +1 crossing on a branch that goes on, without the u -> -u symmetry (theta != 0)
+                    kind = "transcritical"
     data = {
         "g_critical": ((), float(g_c), {"long_name": "gain of the first bifurcation", "units": "1"}),
         "mu_modulus": ((), float(abs(crit)), {"long_name": "modulus of the critical eigenvalue", "units": "1"}),
@@ -474,7 +512,7 @@ def spectra(net, gains, *, steps=4096, transient=2000, seed=None, nperseg=1024):
     nper = min(check_int(nperseg, "nperseg", minimum=16), steps)
     rows = []
     for g in gains:
-        m = simulate(net.replace(g=float(g)), steps, transient=transient, record="m", seed=root).m.values[0]
+        m = simulate(net.replace(g=float(g)), steps, transient=transient, record="M", seed=root).M.values[0]
         freq, power = scipy.signal.welch(m - m.mean(), nperseg=nper, detrend=False)
         rows.append(power)
     data = {"power": (("g", "frequency"), np.array(rows), {"long_name": "power spectral density of m",

@@ -15,7 +15,7 @@ import time
 EXAMPLES = {
     "simulate": """examples:
   snt simulate --N 1000 --g 2 --gamma 0.5 --steps 2000 --trials 16 --seed 2 -o run.nc
-  snt simulate --N 4000 --g 1.5 --sigma 0.3 --record m --steps 100000 --trials 64 -o m.zarr
+  snt simulate --N 4000 --g 1.5 --sigma 0.3 --record M --steps 100000 --trials 64 -o m.zarr
 """,
 }
 
@@ -64,11 +64,11 @@ def _simulate(args):
                   threads=threads_from(args))
     elapsed = time.perf_counter() - start
     save(ds, args.output)
-    m = ds["m"] if "m" in ds else None
+    M = ds["M"] if "M" in ds else None
     summary = f"wrote {args.output}: {args.trials} trials x {ds.sizes['time']} records, N={net.N}, g={net.g}, " \
               f"gamma={net.gamma}, sigma={net.sigma}"
-    if m is not None:
-        summary += f", <m>={float(m.mean()):.4g}, std(m)={float(m.std()):.4g}"
+    if M is not None:
+        summary += f", <M>={float(M.mean()):.4g}, std(M)={float(M.std()):.4g}"
     summary += f", diverged {int(ds.diverged.sum())}/{args.trials}, {elapsed:.1f} s"
     print(summary)
     return 0
@@ -79,6 +79,7 @@ def build_parser():
     from . import __version__
     parser = argparse.ArgumentParser(prog="snt", description="Dynamics of random recurrent networks (SNT model).")
     parser.add_argument("--version", action="version", version=f"snt {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -89,7 +90,9 @@ def build_parser():
     p.add_argument("--trials", type=int, default=16, help="trials (default 16)")
     p.add_argument("--transient", type=int, default=500, help="discarded steps (default 500)")
     p.add_argument("--record-every", type=int, default=1, help="keep every k-th state (default 1)")
-    p.add_argument("--record", nargs="+", choices=["u", "m"], default=["u", "m"], help="what to keep")
+    p.add_argument("--record", nargs="+", choices=["u", "M", "m"], default=["u", "M"],
+                   help="what to keep: u, the activity M = (1/N) sum f(u_i), the mean m = (1/N) sum u_i "
+                        "(default u M)")
     p.add_argument("--seed", type=int, default=2, help="seed of initial conditions and noise (default 2)")
     add_threads_option(p)
     p.add_argument("-o", "--output", default="snt-simulate.nc", help="output file, .nc or .zarr")
@@ -111,15 +114,75 @@ def command_modules():
     return sorted(names)
 
 
+def _reported():
+    """What the command line reports as one line and a hint (no traceback unless --debug): the package's
+    own errors (snt.errors.SntError) and the built-in types its validators raise."""
+    from .errors import SntError
+
+    return (SntError, ValueError, TypeError, OSError, MemoryError)
+
+
+_HINTS = {
+    FileExistsError: "pass --overwrite, or choose another output name",
+    FileNotFoundError: "check the path",
+    PermissionError: "choose a directory you can write to",
+    MemoryError: "reduce the sizes (--N, --trials, --steps, what is recorded) or use a larger machine",
+}
+
+
+def hint_for(exc):
+    """The one-line hint printed under an error."""
+    from .errors import SntError
+
+    if isinstance(exc, SntError) and exc.hint:
+        return exc.hint
+    for kind, text in _HINTS.items():
+        if isinstance(exc, kind):
+            return text
+    return "see --help for the allowed values; --debug shows the traceback"
+
+
+def _first_line(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _check_output(args):
+    """Refuse an output path that cannot be written before any work starts."""
+    from .io import check_output_path
+
+    output = getattr(args, "output", None)
+    if output is None:
+        return
+    formats = getattr(args, "output_formats", ("netcdf", "zarr"))
+    check_output_path(output, formats=formats, name="-o/--output")
+
+
 def main(argv=None):
-    """Entry point of the ``snt`` console script."""
+    """Entry point of the ``snt`` console script.
+
+    Errors of the package (bad values, damaged files, a held lock, an unreachable scheduler, too little
+    memory) are printed as one line and a hint, with exit status 2; ``--debug`` shows the traceback.
+    An interrupt (Ctrl-C) exits with status 130.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # accepted anywhere on the line
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args([a for a in argv if a != "--debug"])
     try:
+        _check_output(args)
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as exc:
-        print(f"snt {args.command}: error: {exc}", file=sys.stderr)
+    except _reported() as exc:
+        if debug:
+            raise
+        print(f"snt {args.command}: error: {_first_line(exc)}", file=sys.stderr)
+        print(f"  hint: {hint_for(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"snt {args.command}: interrupted (a stored sweep resumes when run again)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,18 +1,25 @@
-r"""Numba kernels of the SNT map (SCIENCE.md E1, E2).
+r"""Numba kernels of the SNT map (SCIENCE.md E1, E2, E6, E12).
 
 Everything here is a pure array function: plain arrays and scalars in, arrays out, no validation and no
-Python objects. The public wrappers (``snt.simulate``, ``snt.max_lyapunov``, ...) check and convert their
-input once and call these. Every kernel has a plain-numpy reference in ``tests/reference.py``.
+Python objects. The engine (``snt.dynamics``) checks and converts its input once and calls these. Every
+kernel has a plain-numpy twin in ``tests/reference.py``.
 
-The map, for a batch of B trials stored row-wise in ``U`` (B, N):
+The map, for a batch of B trials stored row-wise in ``U`` (Bp, N) (Bp >= B: zero padding rows),
 
 .. math:: u_b(t+1) = \gamma u_b(t) + J f(u_b(t)) - \theta + \sigma B_b(t) + \xi(t)
 
-is advanced as one matrix--matrix product ``H = R @ J.T`` (``R = f(U)``) followed by one fused elementwise
-pass that forms the new state, its transfer ``f`` and a finiteness check per trial. The matrix product goes
-to BLAS (``np.dot`` inside numba calls the same gemm/gemv as numpy).
+is advanced by one matrix--matrix product ``H = F @ J.T`` (``F = f(U)``, BLAS gemm through ``np.dot``)
+followed by :func:`row_update`, the one fused elementwise pass of E1: new state, its transfer, its slope,
+the finiteness check, noise and stimulus. Every chunk kernel calls it. What travels with the state
+(the *riders*) is written once each:
 
-Transfer functions (both have slope ``g`` at the origin), selected by an integer code:
+* tangent vectors, :math:`v \mapsto \gamma v + J(f'(u)\odot v)` (E2): :func:`tangent_rows`, used by
+  Benettin's exponent, the QR spectrum and the Jacobian estimator of the response;
+* QR frames (E6): :func:`orthonormalise`;
+* replicas that share the noise of their trial, kicked (perturbation response) or forced
+  (susceptibility): extra rows advanced by :func:`row_update` with the trial's noise, :func:`replica_rows`.
+
+Transfer functions (slope ``g`` at the origin), by integer code; :func:`transfer` is the only formula:
 
 * ``TANH`` (0): :math:`f(x) = \tanh(g x)`, computed as :math:`1 - 2/(e^{2gx} + 1)` (absolute error below
   4e-16 against ``np.tanh``, and about twice as fast as the libm call inside a loop);
@@ -22,6 +29,7 @@ Derivatives :math:`f'` include the factor ``g`` (SCIENCE.md E1 convention).
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
@@ -33,17 +41,26 @@ TANH = 0
 ERF = 1
 TRANSFER_CODES = {"tanh": TANH, "erf": ERF}
 
-#: Batches are padded with zero rows to a multiple of this many trials, so that the BLAS micro-kernel
-#: sees the same row blocks whatever the batch size: a trial then gives bit-identical results alone in a
-#: batch of 2..4 or among 63 others (checked by the tests on the installed BLAS).
+#: Fast products (``lanes = 0``): batches are padded with zero rows to a multiple of this many trials and
+#: multiplied in one gemm (gemv for a lone trial). Bit-identical only between batches of the same padded size.
 LANE_BLOCK = 4
+
+#: Exact products (``lanes = EXACT_LANES``): every product is a sequence of gemm calls of exactly this many
+#: rows, so a row's arithmetic never depends on the batch size (the BLAS picks its path by shape) nor, with
+#: one BLAS thread per call, on threads.
+EXACT_LANES = 8
+
+#: The parameters of E1 as the kernels receive them: ``JT`` is J transposed (C-contiguous), ``theta`` (N,),
+#: ``code`` the transfer code, ``lanes`` the product policy (0: fast, L > 0: gemm calls of L rows).
+Params = namedtuple("Params", ["JT", "theta", "gamma", "sigma", "g", "code", "lanes"])
 
 _SQRT_PI_2 = math.sqrt(math.pi) / 2.0
 
 _jit = njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH)
+_inline = njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
 
 
-@njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
+@_inline
 def transfer(x, g, code):
     """f(x) for one value: tanh(g x) (code 0) or erf(sqrt(pi) g x / 2) (code 1)."""
     if code == TANH:
@@ -51,14 +68,14 @@ def transfer(x, g, code):
     return math.erf(_SQRT_PI_2 * g * x)
 
 
-@njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
-def transfer_slope(x, g, code):
-    """f'(x) for one value, including the factor g."""
+@_inline
+def transfer_and_slope(x, g, code):
+    """(f(x), f'(x)) for one value; f' includes the factor g (tanh: g (1 - f^2); erf: g exp(-y^2))."""
+    t = transfer(x, g, code)
     if code == TANH:
-        t = 1.0 - 2.0 / (math.exp(2.0 * g * x) + 1.0)
-        return g * (1.0 - t * t)
+        return t, g * (1.0 - t * t)
     y = _SQRT_PI_2 * g * x
-    return g * math.exp(-y * y)
+    return t, g * math.exp(-y * y)
 
 
 @_jit
@@ -77,101 +94,160 @@ def apply_slope(U, g, code):
     flat = U.ravel()
     out = np.empty_like(flat)
     for i in range(flat.shape[0]):
-        out[i] = transfer_slope(flat[i], g, code)
+        out[i] = transfer_and_slope(flat[i], g, code)[1]
     return out.reshape(U.shape)
 
 
-@_jit
-def map_step(J, theta, gamma, g, code, u, drive):
-    """One step of E1 for one state: ``gamma*u + J @ f(u) - theta + drive`` (drive = noise + stimulus)."""
-    r = np.empty_like(u)
-    for i in range(u.shape[0]):
-        r[i] = transfer(u[i], g, code)
-    h = np.dot(J, r)
-    out = np.empty_like(u)
-    for i in range(u.shape[0]):
-        out[i] = gamma * u[i] + h[i] - theta[i] + drive[i]
-    return out
-
-
-@_jit
-def _product(R, JT, H, nrows):
-    """H[:nrows] = R[:nrows] @ JT; one trial uses gemv, a batch one gemm on the padded rows."""
-    if nrows == 1:
-        np.dot(R[0], JT, H[0])
+@_inline
+def product(F, JT, H, lanes):
+    """H = F @ JT. ``lanes = L > 0``: one gemm per block of L rows (F has a multiple of L rows), the same
+    call shape whatever the batch; ``lanes = 0``: gemv for one row, else one gemm on all the rows."""
+    if lanes > 0:
+        for k in range(0, F.shape[0], lanes):
+            np.dot(F[k:k + lanes], JT, H[k:k + lanes])
+    elif F.shape[0] == 1:
+        np.dot(F[0], JT, H[0])
     else:
-        np.dot(R, JT, H)
+        np.dot(F, JT, H)
+
+
+@_inline
+def row_update(p, X, F, S, r, h, noise, stim, extra):
+    """The fused E1 row update: ``X[r] <- gamma X[r] + h - theta + sigma noise + stim + extra``, then
+    ``F[r] = f(X[r])`` and, when ``S`` has rows, ``S[r] = f'(X[r])``.
+
+    ``h`` (N,) is the product row ``(J f(x))``; ``noise`` (N,) or (0,), ``stim`` (N,) or (0,), ``extra`` (N,)
+    or (0,) are skipped when empty. Returns True when the new row is finite."""
+    has_noise = noise.shape[0] > 0
+    has_stim = stim.shape[0] > 0
+    has_extra = extra.shape[0] > 0
+    slope = S.shape[0] > 0
+    check = 0.0
+    for i in range(X.shape[1]):
+        x = p.gamma * X[r, i] + h[i] - p.theta[i]
+        if has_noise:
+            x += p.sigma * noise[i]
+        if has_stim:
+            x += stim[i]
+        if has_extra:
+            x += extra[i]
+        X[r, i] = x
+        if slope:
+            f, d = transfer_and_slope(x, p.g, p.code)
+            F[r, i] = f
+            S[r, i] = d
+        else:
+            F[r, i] = transfer(x, p.g, p.code)
+        check += x * 0.0  # 0 for finite x, NaN for inf/NaN (no nnan flag, so not folded)
+    return check == 0.0
+
+
+@_inline
+def trial_step(p, X, F, S, H, b, s, drive, empty, status, t):
+    """Step s of a chunk for trial b: :func:`row_update` with the trial's noise row and the stimulus row of
+    ``drive = (noise, stim)``; a non-finite result marks the trial dead in ``status = (alive, diverged_at)``
+    at time ``t + 1``. Returns True while the trial is finite."""
+    noise, stim = drive
+    ok = row_update(p, X, F, S, b, H[b], noise[b, s] if noise.shape[1] > 0 else empty,
+                    stim[s] if stim.shape[0] > 0 else empty, empty)
+    if not ok:
+        status[0][b] = False
+        status[1][b] = t + 1
+    return ok
+
+
+@_inline
+def tangent_rows(gamma, V, j, h, S, b, M, row, scale):
+    """The tangent rider (E2): ``V[j] <- gamma V[j] + h`` (``h`` the product row ``J (f' * v)``), then
+    ``V[j] *= scale`` and ``M[row] = S[b] * V[j]`` (the next product row). Returns ``||gamma V + h||^2``
+    (before the scale)."""
+    nrm = 0.0
+    for i in range(V.shape[1]):
+        w = gamma * V[j, i] + h[i]
+        V[j, i] = w
+        nrm += w * w
+    if row >= 0:
+        for i in range(V.shape[1]):
+            v = V[j, i] * scale
+            V[j, i] = v
+            M[row, i] = S[b, i] * v
+    return nrm
 
 
 @_jit
-def run_chunk(model, state, drive, clock, records):
+def orthonormalise(T, logsum, b):
+    """The QR-frame rider (E6): QR of trial b's k tangent vectors (rows of ``T[b]``) by LAPACK
+    (geqrf/orgqr); ``T[b]`` becomes the orthonormal Q^T and ``logsum[b, j] += ln |R_jj|``."""
+    Q, R = np.linalg.qr(T[b].T)
+    T[b, :, :] = Q.T
+    for j in range(T.shape[1]):
+        logsum[b, j] += math.log(abs(R[j, j]))
+
+
+@_jit
+def run_chunk(p, state, drive, clock, records):
     """Advance B trials by ``clock[1]`` steps of E1, recording as it goes.
 
     Parameters (tuples, to keep the signature short)
     ----------
-    model : (JT, theta, gamma, sigma, g, code)
-        ``JT`` is J transposed (C-contiguous), ``theta`` (N,).
-    state : (U, R, H, alive, diverged_at)
-        ``U`` (Bp, N) states (Bp >= B padded rows stay zero), ``R = f(U)``, ``H`` a work buffer,
-        ``alive`` (B,) bool, ``diverged_at`` (B,) int64 (-1 while alive). Updated in place.
+    p : Params
+    state : (U, F, H, alive, diverged_at)
+        ``U`` (Bp, N) states (padded rows stay zero), ``F = f(U)``, ``H`` a work buffer, ``alive`` (B,) bool,
+        ``diverged_at`` (B,) int64 (-1 while alive). Updated in place.
     drive : (noise, stim)
         ``noise`` (B, C, N) standard normal draws, or (B, 0, N) when sigma = 0; ``stim`` (C, N) or (0, N).
     clock : (t0, nsteps, rec_start, rec_every, n_rec)
         Absolute time of the chunk's first state, number of steps, and the recording grid
         t = rec_start + k * rec_every, k < n_rec.
-    records : (rec_u, rec_m)
-        ``rec_u`` (B, n_rec, N) or (B, 0, N) when u is not recorded; ``rec_m`` (B, n_rec) or (B, 0).
+    records : (rec_u, rec_M, rec_m)
+        ``rec_u`` (B, n_rec, N) or (B, 0, N); ``rec_M`` (B, n_rec) the activity (1/N) sum_i f(u_i), or (B, 0);
+        ``rec_m`` (B, n_rec) the mean (1/N) sum_i u_i, or (B, 0). Dead trials record NaN.
     """
-    JT, theta, gamma, sigma, g, code = model
-    U, R, H, alive, diverged_at = state
-    noise, stim = drive
+    U, F, H, alive, diverged_at = state
     t0, nsteps, rec_start, rec_every, n_rec = clock
-    rec_u, rec_m = records
+    rec_u, rec_M, rec_m = records
     B = alive.shape[0]
     N = U.shape[1]
-    has_noise = noise.shape[1] > 0
-    has_stim = stim.shape[0] > 0
-    keep_u = rec_u.shape[1] > 0
-    keep_m = rec_m.shape[1] > 0
-    nrows = U.shape[0]
+    empty = np.empty(0)
+    noslope = np.empty((0, N))
     for s in range(nsteps):
         t = t0 + s
         if t >= rec_start and (t - rec_start) % rec_every == 0:
             k = (t - rec_start) // rec_every
             if k < n_rec:
-                for b in range(B):
-                    if alive[b]:
-                        if keep_u:
-                            rec_u[b, k, :] = U[b, :]
-                        if keep_m:
-                            acc = 0.0
-                            for i in range(N):
-                                acc += R[b, i]
-                            rec_m[b, k] = acc / N
-                    else:
-                        if keep_u:
-                            rec_u[b, k, :] = np.nan
-                        if keep_m:
-                            rec_m[b, k] = np.nan
-        _product(R, JT, H, 1 if nrows == 1 else nrows)
+                _record(U, F, alive, k, rec_u, rec_M, rec_m)
+        product(F, p.JT, H, p.lanes)
         for b in range(B):
             if not alive[b]:
                 continue
-            check = 0.0
-            for i in range(N):
-                x = gamma * U[b, i] + H[b, i] - theta[i]
-                if has_noise:
-                    x += sigma * noise[b, s, i]
-                if has_stim:
-                    x += stim[s, i]
-                U[b, i] = x
-                R[b, i] = transfer(x, g, code)
-                check += x * 0.0  # 0 for finite x, NaN for inf/NaN (no nnan flag, so not folded)
-            if check != 0.0:
-                alive[b] = False
-                diverged_at[b] = t + 1
+            if not trial_step(p, U, F, noslope, H, b, s, drive, empty, (alive, diverged_at), t):
+                F[b, :] = 0.0
+
+
+@_inline
+def _record(U, F, alive, k, rec_u, rec_M, rec_m):
+    N = U.shape[1]
+    for b in range(alive.shape[0]):
+        if alive[b]:
+            if rec_u.shape[1] > 0:
+                rec_u[b, k, :] = U[b, :]
+            if rec_M.shape[1] > 0:
+                acc = 0.0
                 for i in range(N):
-                    R[b, i] = 0.0
+                    acc += F[b, i]
+                rec_M[b, k] = acc / N
+            if rec_m.shape[1] > 0:
+                acc = 0.0
+                for i in range(N):
+                    acc += U[b, i]
+                rec_m[b, k] = acc / N
+        else:
+            if rec_u.shape[1] > 0:
+                rec_u[b, k, :] = np.nan
+            if rec_M.shape[1] > 0:
+                rec_M[b, k] = np.nan
+            if rec_m.shape[1] > 0:
+                rec_m[b, k] = np.nan
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -179,91 +255,51 @@ def run_chunk(model, state, drive, clock, records):
 #
 # The tangent vectors ride in the same matrix product as the state: the rows of ``M`` are f(u_b) for the
 # (padded) trials followed by Λ(u_b) ⊙ v for every tangent vector v, so one gemm ``H = M @ J^T`` per step
-# gives both J f(u) and J Λ v (J is read once per step). In row form the tangent map of E2 is
-# v(t+1) = γ v(t) + J Λ(u(t)) v(t). Noise and thresholds do not enter the tangent map, so the tangent
-# vector is the infinitesimal separation of two replicas that share the noise.
+# gives both J f(u) and J Λ v (J is read once per step). Noise and thresholds do not enter the tangent map,
+# so the tangent vector is the infinitesimal separation of two replicas that share the noise.
 # ----------------------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
-def transfer_and_slope(x, g, code):
-    """(f(x), f'(x)) for one value, sharing the exponential; f' includes the factor g."""
-    if code == TANH:
-        t = 1.0 - 2.0 / (math.exp(2.0 * g * x) + 1.0)
-        return t, g * (1.0 - t * t)
-    y = _SQRT_PI_2 * g * x
-    return math.erf(_SQRT_PI_2 * g * x), g * math.exp(-y * y)
-
-
 @_jit
-def _state_rows(model, U, M, S, H, b, s, noise, has_noise):
-    """New state of trial b from ``H[b]``: writes U[b], f into M[b], f' into S[b]; returns the sum of the
-    new state (non-finite when the trial diverged)."""
-    JT, theta, gamma, sigma, g, code = model
-    check = 0.0
-    for i in range(U.shape[1]):
-        x = gamma * U[b, i] + H[b, i] - theta[i]
-        if has_noise:
-            x += sigma * noise[b, s, i]
-        U[b, i] = x
-        r, d = transfer_and_slope(x, g, code)
-        M[b, i] = r
-        S[b, i] = d
-        check += x
-    return check
-
-
-@_jit
-def tangent_chunk(model, state, noise, logs):
+def tangent_chunk(p, state, drive, logs):
     """Advance B trials and one tangent vector per trial by ``logs.shape[1]`` steps (Benettin, E6, k = 1).
 
-    Parameters (tuples, to keep the signature short)
+    Parameters
     ----------
-    model : (JT, theta, gamma, sigma, g, code)
-        As in :func:`run_chunk`.
-    state : (U, M, H, V, S, alive)
+    p : Params
+    state : (U, M, H, V, S, alive, diverged_at, t0)
         ``U`` (Bp, N) states; ``M`` (2 Bp, N) with ``M[:Bp] = f(U)`` and ``M[Bp + b] = f'(U[b]) * V[b]``;
         ``H`` (2 Bp, N) work buffer; ``V`` (Bp, N) unit tangent vectors; ``S`` (Bp, N) slopes f'(U);
-        ``alive`` (B,) bool. Updated in place; padded rows stay zero.
-    noise : (B, n, N) standard normal draws, or (B, 0, N) when sigma = 0.
+        ``alive`` (B,) bool; ``diverged_at`` (B,) int64; ``t0`` the absolute time of the first state.
+    drive : (noise, stim)
+        ``noise`` (B, n, N) standard normal draws, or (B, 0, N) when sigma = 0; ``stim`` (n, N) or (0, N).
     logs : (B, n) float64, output
         ``logs[b, s]`` = ln of the growth of trial b's tangent vector in step s (the vector is then
         renormalised); NaN once the trial has diverged, -inf if the tangent map annihilated the vector.
 
-    The product is one gemm over the 2 Bp rows. A single trial (Bp = 1) uses two gemv, like the
-    single-trial :func:`run_chunk`, so its state is bit-identical to ``simulate``'s too; J is then read
-    twice per step (a two-row gemm would pack J on every call, which is slower still), so one trial costs
-    about twice a simulation step while a batch costs little more than one.
+    One trial (Bp = 1) uses two gemv, like the single-trial :func:`run_chunk`.
     """
-    U, M, H, V, S, alive = state
-    gamma = model[2]
+    U, M, H, V, S, alive, diverged_at, t0 = state
     B = alive.shape[0]
     Bp = U.shape[0]
     N = U.shape[1]
-    has_noise = noise.shape[1] > 0
+    empty = np.empty(0)
     for s in range(logs.shape[1]):
-        if Bp == 1:
-            H[0, :] = np.dot(M[0], model[0])
-            H[1, :] = np.dot(M[1], model[0])
+        if Bp == 1 and p.lanes == 0:
+            np.dot(M[0], p.JT, H[0])
+            np.dot(M[1], p.JT, H[1])
         else:
-            np.dot(M, model[0], H)
+            product(M, p.JT, H, p.lanes)
         for b in range(B):
             if not alive[b]:
                 logs[b, s] = np.nan
                 continue
-            check = _state_rows(model, U, M, S, H, b, s, noise, has_noise)
-            nrm = 0.0
-            for i in range(N):
-                w = gamma * V[b, i] + H[Bp + b, i]
-                V[b, i] = w
-                nrm += w * w
-            if not np.isfinite(check):
-                alive[b] = False
+            if not trial_step(p, U, M, S, H, b, s, drive, empty, (alive, diverged_at), t0 + s):
                 logs[b, s] = np.nan
-                for i in range(N):
-                    M[b, i] = 0.0
-                    M[Bp + b, i] = 0.0
+                M[b, :] = 0.0
+                M[Bp + b, :] = 0.0
                 continue
+            nrm = tangent_rows(p.gamma, V, b, H[Bp + b], S, b, M, -1, 1.0)
             if nrm > 0.0:
                 logs[b, s] = 0.5 * math.log(nrm)
                 scale = 1.0 / math.sqrt(nrm)
@@ -277,68 +313,153 @@ def tangent_chunk(model, state, noise, logs):
 
 
 @_jit
-def orthonormalise(T, logsum, b):
-    """QR of trial b's k tangent vectors (rows of ``T[b]``, i.e. columns of ``T[b].T``) by LAPACK
-    (geqrf/orgqr); ``T[b]`` becomes the orthonormal Q^T and ``logsum[b, j] += ln |R_jj|``."""
-    Q, R = np.linalg.qr(T[b].T)
-    T[b, :, :] = Q.T
-    for j in range(T.shape[1]):
-        logsum[b, j] += math.log(abs(R[j, j]))
-
-
-@_jit
-def qr_chunk(model, state, noise, schedule, logsum):
+def qr_chunk(p, state, drive, schedule, logsum):
     """Advance B trials and k tangent vectors per trial, re-orthonormalising by QR (E6).
 
     Parameters
     ----------
-    model : (JT, theta, gamma, sigma, g, code)
-    state : (U, M, H, T, S, alive)
+    p : Params
+    state : (U, M, H, T, S, alive, diverged_at, t0)
         ``U`` (Bp, N); ``T`` (B, k, N) tangent vectors as rows; ``M`` (Bp + B k, N) with ``M[:Bp] = f(U)``
-        and ``M[Bp + b k + j] = f'(U[b]) * T[b, j]``; ``H`` like ``M``; ``S`` (Bp, N) slopes; ``alive`` (B,).
-    noise : (B, n, N) or (B, 0, N)
-        n is the number of steps of the chunk (``schedule[2]`` when there is no noise).
+        and ``M[Bp + b k + j] = f'(U[b]) * T[b, j]``; ``H`` like ``M``; ``S`` (Bp, N) slopes; ``alive`` (B,);
+        ``diverged_at`` (B,); ``t0`` the absolute time of the first state.
+    drive : (noise, stim)
+        As in :func:`tangent_chunk`.
     schedule : (qr_every, since, nsteps, qr_at_end)
         QR every ``qr_every`` steps; ``since`` (1,) int64 counts the steps since the last QR (updated);
         ``qr_at_end`` forces a QR after the last step of the chunk (block boundaries).
     logsum : (B, k) float64
         ``ln |R_jj|`` summed over the QRs of the chunk (added in place; NaN once a trial diverged).
     """
-    U, M, H, T, S, alive = state
+    U, M, H, T, S, alive, diverged_at, t0 = state
     qr_every, since, nsteps, qr_at_end = schedule
-    gamma = model[2]
     B = alive.shape[0]
     Bp = U.shape[0]
-    N = U.shape[1]
     k = T.shape[1]
-    has_noise = noise.shape[1] > 0
+    empty = np.empty(0)
     for s in range(nsteps):
-        np.dot(M, model[0], H)
+        product(M, p.JT, H, p.lanes)
         since[0] += 1
         do_qr = since[0] >= qr_every or (qr_at_end and s == nsteps - 1)
         for b in range(B):
             if not alive[b]:
                 continue
-            check = _state_rows(model, U, M, S, H, b, s, noise, has_noise)
-            if not np.isfinite(check):
-                alive[b] = False
-                for j in range(k):
-                    logsum[b, j] = np.nan
-                for r in range(Bp + b * k, Bp + (b + 1) * k):
-                    for i in range(N):
-                        M[r, i] = 0.0
-                for i in range(N):
-                    M[b, i] = 0.0
+            if not trial_step(p, U, M, S, H, b, s, drive, empty, (alive, diverged_at), t0 + s):
+                logsum[b, :] = np.nan
+                M[Bp + b * k:Bp + (b + 1) * k, :] = 0.0
+                M[b, :] = 0.0
                 continue
             for j in range(k):
-                row = Bp + b * k + j
-                for i in range(N):
-                    T[b, j, i] = gamma * T[b, j, i] + H[row, i]
+                tangent_rows(p.gamma, T[b], j, H[Bp + b * k + j], S, b, M, -1, 1.0)
             if do_qr:
                 orthonormalise(T, logsum, b)
             for j in range(k):
                 row = Bp + b * k + j
-                for i in range(N):
+                for i in range(T.shape[2]):
                     M[row, i] = S[b, i] * T[b, j, i]
         if do_qr:
             since[0] = 0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Response riders (SCIENCE.md E12, E13): tangent vectors restarted at given patterns, and replicas of each
+# trial (kicked at a window start, or driven by a forcing) that share the trial's noise. The state rows keep
+# their own product, the same as run_chunk's, so the reference trajectory is simulate's whatever rides along.
+# ----------------------------------------------------------------------------------------------------------
+
+
+@_jit
+def replica_rows(p, R, FR, hr, r, noise, extra):
+    """The replica rider: row r of the replicas ``R`` makes the full E1 step with its trial's ``noise``
+    row and an ``extra`` input (the kick or the forcing); returns True while finite."""
+    return row_update(p, R, FR, np.empty((0, R.shape[1])), r, hr, noise, np.empty(0), extra)
+
+
+@_jit
+def response_chunk(p, state, riders, drive, clock, out):
+    """Advance B trials with K tangent rows and/or K replicas per trial for ``clock[1]`` steps.
+
+    Parameters
+    ----------
+    p : Params
+    state : (U, F, H, alive, diverged_at, S)
+        As in :func:`run_chunk`, plus ``S`` (Bp, N) the slopes f'(U) (kept current).
+    riders : (V, MV, R, FR, E)
+        ``V`` (B K, N) tangent vectors (or (0, N)), ``MV`` = f'(u_b) * V (product rows); ``R`` (B K, N)
+        replicas (or (0, N)), ``FR = f(R)``; ``E`` (B K, N) the patterns: restart of V, and kick (times
+        ``eps``) of R. The riders' rows go through their own product (padded to whole lanes).
+    drive : (noise, eps, force, pattern)
+        ``noise`` (B, n, N) or (B, 0, N); ``eps`` the kick; ``force`` (n, K) amplitudes of a forcing
+        ``force[s, j] * pattern`` added to replica j of every trial in step s (or (0, K)); ``pattern`` (N,).
+    clock : (t0, nsteps, phase, window)
+        Absolute time of the first state; steps; the step's position in its window (``phase``, 0 restarts
+        the riders) and the window length (0: never restart).
+    out : (D, rec_u)
+        ``D`` (n, B, 2, K, N) or (0, ...): the tangent vector after each step in ``D[s, b, 0]`` and
+        ``(R - u) / eps`` in ``D[s, b, 1]``; ``rec_u`` (n, B, N) or (0, B, N): the new state after each step.
+        Dead trials are skipped (their records are left as they are: the caller masks them).
+    """
+    U, F, H, alive, diverged_at, S = state
+    V, MV, R, FR, E = riders
+    noise, eps, force, pattern = drive
+    t0, nsteps, phase, window = clock
+    D, rec_u = out
+    B = alive.shape[0]
+    N = U.shape[1]
+    KV = V.shape[0] // B if B > 0 else 0
+    KR = R.shape[0] // B if B > 0 else 0
+    has_noise = noise.shape[1] > 0
+    forced = force.shape[0] > 0
+    empty = np.empty(0)
+    extra = np.empty(N)
+    rows = KV * B + KR * B
+    if p.lanes > 0:
+        rows = -(-rows // p.lanes) * p.lanes
+    MR = np.zeros((rows, N))
+    HR = np.zeros((rows, N))
+    for s in range(nsteps):
+        k = (phase + s) % window if window > 0 else 1
+        product(F, p.JT, H, p.lanes)
+        if k > 0 and rows > 0:
+            MR[:KV * B] = MV
+            MR[KV * B:KV * B + KR * B] = FR
+            product(MR, p.JT, HR, p.lanes)
+        for b in range(B):
+            if not alive[b]:
+                continue
+            nz = noise[b, s] if has_noise else empty
+            ok = row_update(p, U, F, S, b, H[b], nz, empty, empty)
+            for j in range(KR):
+                r = b * KR + j
+                if k == 0:
+                    for i in range(N):
+                        R[r, i] = U[b, i] + eps * E[r, i]
+                        FR[r, i] = transfer(R[r, i], p.g, p.code)
+                else:
+                    if forced:
+                        for i in range(N):
+                            extra[i] = force[s, j] * pattern[i]
+                    ok &= replica_rows(p, R, FR, HR[KV * B + r], r, nz, extra if forced else empty)
+            for j in range(KV):
+                r = b * KV + j
+                if k == 0:
+                    V[r, :] = E[r, :]
+                    for i in range(N):
+                        MV[r, i] = S[b, i] * V[r, i]
+                else:
+                    tangent_rows(p.gamma, V, r, HR[r], S, b, MV, r, 1.0)
+            if not ok:
+                alive[b] = False
+                diverged_at[b] = t0 + s + 1
+                F[b, :] = 0.0
+                FR[b * KR:(b + 1) * KR, :] = 0.0
+                MV[b * KV:(b + 1) * KV, :] = 0.0
+                continue
+            if D.shape[0] > 0:
+                for j in range(KV):
+                    D[s, b, 0, j, :] = V[b * KV + j, :]
+                for j in range(KR):
+                    for i in range(N):
+                        D[s, b, 1, j, i] = (R[b * KR + j, i] - U[b, i]) / eps
+            if rec_u.shape[0] > 0:
+                rec_u[s, b, :] = U[b, :]

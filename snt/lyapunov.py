@@ -22,19 +22,17 @@ doi:10.1007/BF02128236; R. Engelken, F. Wolf, L. F. Abbott, arXiv:2006.02427 (20
 J. A. Yorke, Lecture Notes in Math. 730, 204 (1979), doi:10.1007/BFb0064319.
 """
 
-import numbers
-
 import numpy as np
 import xarray as xr
 
 from . import kernels
 from ._checks import check_int
-from ._threads import blas_limit as _blas
-from ._seeds import child, describe, trial_seeds
-from .io import provenance
-from .simulate import _CHUNK_ELEMENTS, check_network, initial_states
+from ._seeds import describe
+from .dynamics import Batch, check_progress, padded_rows as padded
+from .network import check_network
+from .results import coord, provenance, status_variable
 
-__all__ = ["max_lyapunov", "lyapunov_spectrum"]
+__all__ = ["max_lyapunov", "lyapunov_spectrum", "kaplan_yorke", "stderr_of_mean"]
 
 _REFS = ("Benettin, Galgani, Giorgilli, Strelcyn, Meccanica 15, 9 (1980), doi:10.1007/BF02128236; "
          "Engelken, Wolf, Abbott, arXiv:2006.02427 (2020); Kaplan, Yorke, Lect. Notes Math. 730, 204 (1979)")
@@ -49,8 +47,7 @@ def _check_common(net, steps, transient, tangent_transient, trials, blocks, prog
     tangent_transient = check_int(tangent_transient, "tangent_transient", minimum=0)
     trials = check_int(trials, "trials", minimum=1)
     blocks = check_int(blocks, "blocks", minimum=2)
-    if not isinstance(progress, (bool, numbers.Integral)):
-        raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
+    check_progress(progress)
     measured = steps - transient - tangent_transient
     if measured < blocks:
         raise ValueError(f"steps = {steps} counts every iteration, transients included: it must be at least "
@@ -59,87 +56,56 @@ def _check_common(net, steps, transient, tangent_transient, trials, blocks, prog
     return steps, transient, tangent_transient, trials, blocks, measured
 
 
-class _Trajectory:
-    """Buffers and noise streams of B trials whose state rows head the matrix ``M`` of the fused product."""
+class Benettin:
+    """The rider of :func:`max_lyapunov`: one unit tangent vector per trial in the state's gemm; ``logs``
+    (B, m) of the last chunk holds the log growth per step."""
 
-    def __init__(self, net, trials, tangent_rows, u0, seed):
-        """``tangent_rows``: rows of M after the state rows (None: one per padded trial)."""
-        self.net = net
-        self.B = trials
-        self.N = N = net.N
-        self.root, self.seeds = trial_seeds(seed, trials)
-        self.rngs = [np.random.default_rng(s) for s in self.seeds]
-        U0 = initial_states(net, trials, u0, self.rngs)
-        self.Bp = Bp = 1 if trials == 1 else -(-trials // kernels.LANE_BLOCK) * kernels.LANE_BLOCK
-        self.U = np.zeros((Bp, N))
-        self.U[:trials] = U0
-        self.M = np.zeros((Bp + (Bp if tangent_rows is None else tangent_rows), N))
-        self.M[:trials] = kernels.apply_transfer(U0, net.g, net.transfer_code)
-        self.H = np.zeros_like(self.M)
-        self.S = np.zeros((Bp, N))
-        self.alive = np.ones(trials, dtype=np.bool_)
-        self.diverged_at = np.full(trials, -1, dtype=np.int64)
-        self.model = (np.ascontiguousarray(net.J.T), np.ascontiguousarray(net.theta), net.gamma, net.sigma, net.g,
-                      net.transfer_code)
-        self.chunk = max(1, _CHUNK_ELEMENTS // (trials * N))
-        self.t = 0
+    def __init__(self, batch):
+        Bp, B, N = batch.Bp, batch.B, batch.N
+        self.V = np.zeros((Bp, N))
+        self.V[:B] = batch.frames(1)[:, 0, :]
+        batch.slopes()
+        batch.M[Bp:Bp + B] = batch.S[:B] * self.V[:B]
+        self.logs = np.empty((B, 0))
 
-    def tangent_start(self, k):
-        """(B, k, N) random orthonormal frames, one per trial, from each trial seed's child 0."""
-        frames = np.empty((self.B, k, self.N))
-        for b, s in enumerate(self.seeds):
-            X = np.random.default_rng(child(s, 0)).standard_normal((k, self.N))
-            frames[b] = np.linalg.qr(X.T)[0].T
-        return frames
-
-    def noise(self, n):
-        if self.net.sigma <= 0:
-            return np.zeros((self.B, 0, self.N))
-        out = np.empty((self.B, n, self.N))
-        for b, rng in enumerate(self.rngs):
-            out[b] = rng.standard_normal((n, self.N))
-        return out
-
-    def pieces(self, n):
-        """Split n steps into chunks of bounded noise memory."""
-        while n > 0:
-            m = min(n, self.chunk)
-            yield m
-            n -= m
-
-    def state_only(self, n, bar):
-        """Advance the state alone (the transient) with the map kernel of ``simulate``."""
-        Bp, B, N = self.Bp, self.B, self.N
-        rec = (np.empty((B, 0, N)), np.empty((B, 0)))
-        for m in self.pieces(n):
-            clock = (np.int64(self.t), np.int64(m), np.int64(0), np.int64(1), np.int64(0))
-            kernels.run_chunk(self.model, (self.U, self.M[:Bp], self.H[:Bp], self.alive, self.diverged_at),
-                              (self.noise(m), np.zeros((0, N))), clock, rec)
-            self.t += m
-            _tick(bar, m)
-
-    def slopes(self):
-        self.S[:self.B] = kernels.apply_slope(self.U[:self.B], self.net.g, self.net.transfer_code)
-        self.S[:self.B][~self.alive] = 0.0
+    def run(self, batch, drive, m):
+        self.logs = np.empty((batch.B, m))
+        state = (batch.U, batch.M, batch.H, self.V, batch.S, batch.alive, batch.diverged_at, np.int64(batch.t))
+        kernels.tangent_chunk(batch.params, state, drive, self.logs)
 
 
-def _tick(bar, m):
-    if bar is not None:
-        bar.update(m)
+class QRFrames:
+    """The rider of :func:`lyapunov_spectrum`: k tangent vectors per trial, re-orthonormalised every
+    ``qr_every`` steps and at the end of each :meth:`Batch.advance` call; ``logsum`` (B, k) accumulates
+    ln |R_jj|."""
 
+    def __init__(self, batch, k, qr_every):
+        B, N = batch.B, batch.N
+        self.T = batch.frames(k)
+        batch.slopes()
+        batch.M[batch.Bp:batch.Bp + B * k] = (batch.S[:B, None, :] * self.T).reshape(B * k, N)
+        self.qr_every = np.int64(qr_every)
+        self.since = np.zeros(1, dtype=np.int64)
+        self.logsum = np.zeros((B, k))
+        self.left = 0
 
-def _bar(progress, total, desc):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-    return tqdm(total=total, unit="step", desc=desc)
+    def window(self, batch, n, logsum):
+        """Advance n steps accumulating into ``logsum``, with a QR after the last one."""
+        self.logsum, self.left = logsum, n
+        batch.advance(n, self)
+
+    def run(self, batch, drive, m):
+        self.left -= m
+        state = (batch.U, batch.M, batch.H, self.T, batch.S, batch.alive, batch.diverged_at, np.int64(batch.t))
+        kernels.qr_chunk(batch.params, state, drive, (self.qr_every, self.since, np.int64(m), self.left == 0),
+                         self.logsum)
 
 
 def _block_edges(measured, blocks):
     return np.linspace(0, measured, blocks + 1).round().astype(np.int64)
 
 
-def _stderr(values, axis):
+def stderr_of_mean(values, axis):
     """Standard error of the mean along ``axis`` over finite entries (NaN when fewer than 2)."""
     values = np.asarray(values, dtype=float)
     ok = np.isfinite(values)
@@ -150,15 +116,27 @@ def _stderr(values, axis):
         return np.where(n >= 2, np.sqrt(var / n), np.nan)
 
 
-def _coords(traj, extra):
-    coords = {"trial": ("trial", np.arange(traj.B), {"long_name": "trial"}),
-              "neuron": ("neuron", np.arange(traj.N), {"long_name": "neuron index"})}
+def _common_data(batch, steps):
+    B = batch.B
+    return {
+        "u_final": (("trial", "neuron"), batch.U[:B].copy(),
+                    {"long_name": f"state at time {steps} (after the last step)", "units": "1"}),
+        "status": status_variable(batch.status()),
+        "diverged": (("trial",), ~batch.alive, {"long_name": "trial became non-finite (status == diverged)",
+                                                "units": "1"}),
+        "diverged_at": (("trial",), batch.diverged_at.copy(),
+                        {"long_name": "first time with a non-finite state (-1: never)", "units": "step"}),
+    }
+
+
+def _coords(batch, extra):
+    coords = {"trial": coord("trial", np.arange(batch.B)), "neuron": coord("neuron", np.arange(batch.N))}
     coords.update(extra)
     return coords
 
 
-def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0=None, blocks=10,
-                 record_every=None, seed=None, progress=False, threads=1):
+def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0=None, stimulus=None, blocks=10,
+                 record_every=None, seed=None, progress=False, threads=1, exact=False):
     r"""Maximal Lyapunov exponent by Benettin's method, batched over trials (SCIENCE.md E2, E6).
 
     One tangent vector per trial, renormalised every step, rides in the same gemm as the state:
@@ -177,6 +155,8 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
         Independent trials (initial conditions and noise as in :func:`snt.simulate`).
     u0 : (N,) or (trials, N) array_like, optional
         Initial state; by default :math:`u_i(0) \sim \mathcal N(0, 1)` from each trial's stream.
+    stimulus : (T, N) or (T,) array_like, or callable, optional
+        Deterministic input :math:`\xi(t)` by absolute time, as in :func:`snt.simulate` (T >= steps).
     blocks : int
         Number of blocks of the measured window (>= 2) for finite-time exponents and error bars.
     record_every : int, optional
@@ -185,14 +165,14 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
         As in :func:`snt.simulate`; the initial tangent vector of trial b comes from that trial's child 0.
     progress : bool
         Show a progress bar (tqdm).
-    threads : int or None
-        BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
-        is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
-        thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
+    threads, exact
+        As in :func:`snt.simulate` (BLAS threads with ``exact=False``; the product policy). One BLAS thread is
+        the fastest for N up to about 1000 and with QR; parallelise over trials or grid points instead.
 
     Returns
     -------
     xarray.Dataset
+        ``status`` (trial) (CF flags), ``diverged`` (trial) and ``diverged_at`` (trial) for every trial;
         ``lambda_max`` (trial) in 1/step; ``stderr`` () the standard error of ``lambda_max.mean()``: over
         trials when trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial) the
         standard error over the blocks of each trial; ``lambda_block`` (trial, block) finite-time exponents;
@@ -224,20 +204,13 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     if record_every is None:
         record_every = max(1, measured // 1000)
     record_every = check_int(record_every, "record_every", minimum=1, maximum=measured)
-    traj = _Trajectory(net, trials, None, u0, seed)
-    Bp, B, N = traj.Bp, traj.B, traj.N
-    bar = _bar(progress, steps, "max_lyapunov")
-    blas = _blas(threads)
-    try:
-        traj.state_only(transient, bar)
-        V = np.zeros((Bp, N))
-        V[:B] = traj.tangent_start(1)[:, 0, :]
-        traj.slopes()
-        traj.M[Bp:Bp + B] = traj.S[:B] * V[:B]
-        state = (traj.U, traj.M, traj.H, V, traj.S, traj.alive)
-        for m in traj.pieces(tangent_transient):
-            kernels.tangent_chunk(traj.model, state, traj.noise(m), np.empty((B, m)))
-            _tick(bar, m)
+    batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=steps, rider_rows=padded(trials, exact),
+                  threads=threads, exact=exact, progress=progress, desc="max_lyapunov")
+    B = batch.B
+    with batch:
+        batch.advance(transient)
+        rider = Benettin(batch)
+        batch.advance(tangent_transient, rider)
         n_rec = measured // record_every
         rec_at = record_every * np.arange(1, n_rec + 1)
         if rec_at.size == 0 or rec_at[-1] != measured:
@@ -245,33 +218,31 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
         running = np.empty((B, rec_at.size))
         edges = _block_edges(measured, blocks)
         block_sum = np.zeros((B, blocks))
-        total = np.zeros(B)
-        done = 0
-        for m in traj.pieces(measured):
-            logs = np.empty((B, m))
-            kernels.tangent_chunk(traj.model, state, traj.noise(m), logs)
-            csum = total[:, None] + np.cumsum(logs, axis=1)
+        acc = {"total": np.zeros(B), "done": 0}
+
+        def observe(batch, t0, m, drive):
+            # sequential sums (cumsum with the carry in front): the same bits however the run is chunked
+            logs, total, done = rider.logs, acc["total"], acc["done"]
+            csum = np.cumsum(np.concatenate([total[:, None], logs], axis=1), axis=1)[:, 1:]
             sel = (rec_at > done) & (rec_at <= done + m)
             running[:, sel] = csum[:, rec_at[sel] - done - 1] / rec_at[sel]
             for j in range(blocks):
                 lo, hi = max(edges[j], done), min(edges[j + 1], done + m)
                 if lo < hi:
-                    block_sum[:, j] += logs[:, lo - done:hi - done].sum(axis=1)
-            total = csum[:, -1]
-            done += m
-            _tick(bar, m)
-    finally:
-        blas.restore_original_limits()
-        if bar is not None:
-            bar.close()
+                    part = np.concatenate([block_sum[:, j:j + 1], logs[:, lo - done:hi - done]], axis=1)
+                    block_sum[:, j] = np.cumsum(part, axis=1)[:, -1]
+            acc["total"], acc["done"] = csum[:, -1], done + m
 
-    lam = np.where(traj.alive, total / measured, np.nan)
+        batch.advance(measured, rider, observe)
+    total = acc["total"]
+    alive = batch.alive
+    lam = np.where(alive, total / measured, np.nan)
     lam_block = block_sum / np.diff(edges)[None, :]
-    lam_block[~traj.alive] = np.nan
-    running[~traj.alive] = np.nan
-    se_blocks = _stderr(lam_block, axis=1)
+    lam_block[~alive] = np.nan
+    running[~alive] = np.nan
+    se_blocks = stderr_of_mean(lam_block, axis=1)
     if trials >= 2:
-        stderr, how = float(_stderr(lam, axis=0)), "standard deviation over trials / sqrt(trials)"
+        stderr, how = float(stderr_of_mean(lam, axis=0)), "standard deviation over trials / sqrt(trials)"
     else:
         stderr, how = float(se_blocks[0]), "standard deviation over blocks / sqrt(blocks) (one trial)"
     t_meas = transient + tangent_transient
@@ -286,50 +257,68 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
                          {"long_name": "finite-time maximal exponent per block", "units": "1/step"}),
         "lambda_max_t": (("trial", "time"), running,
                          {"long_name": "running estimate of the maximal exponent", "units": "1/step"}),
-        "u_final": (("trial", "neuron"), traj.U[:B].copy(),
-                    {"long_name": f"state at time {steps} (after the last step)", "units": "1"}),
-        "diverged": (("trial",), ~traj.alive, {"long_name": "trial became non-finite"}),
+        **_common_data(batch, steps),
     }
-    coords = _coords(traj, {
-        "time": ("time", t_meas + rec_at, {"long_name": "end of the averaging window", "units": "step"}),
-        "block": ("block", np.arange(blocks), {"long_name": "block of the measured window"}),
+    coords = _coords(batch, {
+        "time": coord("time", t_meas + rec_at, "end of the averaging window"),
+        "block": coord("block", np.arange(blocks)),
         "block_start": ("block", t_meas + edges[:-1], {"long_name": "first step of the block", "units": "step"}),
     })
     params = {"network": net.params(), "steps": steps, "transient": transient,
               "tangent_transient": tangent_transient, "measured_steps": measured, "trials": trials,
-              "blocks": blocks, "record_every": record_every, "u0": "N(0,1) per trial" if u0 is None else "given"}
+              "blocks": blocks, "record_every": record_every, "u0": "N(0,1) per trial" if u0 is None else "given",
+              "stimulus": batch.stimulus.kind}
     attrs = provenance("Maximal Lyapunov exponent of the SNT map",
                        "SCIENCE.md E2, E6: Benettin, one tangent vector per trial renormalised every step, fused "
                        "with the state in one gemm per step; replicas share the noise", params,
-                       describe(traj.root), references=_REFS)
+                       describe(batch.root), references=_REFS)
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def kaplan_yorke(exponents, n_total):
+def kaplan_yorke(exponents, n_total, stderr=None, z=2.0):
     r"""Kaplan--Yorke dimension :math:`D_{KY} = j + \sum_{i\le j}\lambda_i / |\lambda_{j+1}|` (E6), j the
     largest index with :math:`\sum_{i\le j}\lambda_i \ge 0`, of descending exponents.
 
+    With ``stderr`` (the exponents' standard errors) an exponent with :math:`|\lambda_i| \le z\,
+    \mathrm{se}_i` is taken as 0 (its sign is not resolved: on an invariant circle λ₁ = ±1e-6 with
+    se = 1.5e-5 would otherwise flip D between 0 and 1), and the uncertainty of D is half the range of D over
+    the resolved exponents moved by ±se (D is non-decreasing in every exponent).
+
     Returns
     -------
-    (float, bool)
+    (float, bool) or (float, bool, float, bool)
         The dimension, and whether it is determined: False when all the given k < ``n_total`` partial sums
-        are >= 0 (then k is only a lower bound, returned as the value).
+        are >= 0 (then k is only a lower bound, returned as the value). With ``stderr`` also the uncertainty
+        of D and whether every exponent's sign is resolved (False: some were within z se of 0 and taken as 0).
     """
     lam = np.asarray(exponents, dtype=float)
     if np.any(np.isnan(lam)):
-        return float("nan"), False
-    csum = np.cumsum(lam)
-    nonneg = np.nonzero(csum >= 0)[0]
-    if nonneg.size == 0:
-        return 0.0, True
-    j = int(nonneg[-1]) + 1
-    if j == lam.size:
-        return float(j), j == n_total
-    return float(j + csum[j - 1] / abs(lam[j])), True
+        return (float("nan"), False) if stderr is None else (float("nan"), False, float("nan"), False)
+
+    def dim(x):
+        x = -np.sort(-x)
+        csum = np.cumsum(x)
+        nonneg = np.nonzero(csum >= 0)[0]
+        if nonneg.size == 0:
+            return 0.0, True
+        j = int(nonneg[-1]) + 1
+        if j == x.size:
+            return float(j), j == n_total
+        return float(j + csum[j - 1] / abs(x[j])), True
+
+    if stderr is None:
+        return dim(lam)
+    se = np.nan_to_num(np.abs(np.asarray(stderr, dtype=float)), nan=0.0)
+    unresolved = np.abs(lam) <= z * se
+    snapped = np.where(unresolved, 0.0, lam)
+    d, complete = dim(snapped)
+    lo, _ = dim(np.where(unresolved, 0.0, lam - se))
+    hi, _ = dim(np.where(unresolved, 0.0, lam + se))
+    return d, complete, 0.5 * (hi - lo), not bool(np.any(unresolved))
 
 
 def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100, qr_every=1, trials=1, u0=None,
-                      blocks=10, seed=None, progress=False, threads=1):
+                      stimulus=None, blocks=10, seed=None, progress=False, threads=1, exact=False):
     r"""The k leading Lyapunov exponents by QR re-orthonormalisation (SCIENCE.md E2, E6).
 
     k tangent vectors per trial evolve with :math:`DF(u(t))` in the same gemm as the state; every
@@ -353,20 +342,17 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         Independent trials (initial conditions and noise as in :func:`snt.simulate`).
     u0 : (N,) or (trials, N) array_like, optional
         Initial state.
+    stimulus : (T, N) or (T,) array_like, or callable, optional
+        Deterministic input :math:`\xi(t)` by absolute time, as in :func:`snt.simulate` (T >= steps).
     blocks : int
         Number of blocks (>= 2) of the measured window, for finite-time exponents and error bars.
-    seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
-        As in :func:`snt.simulate`; the initial frame of trial b comes from that trial's child 0.
-    progress : bool
-        Show a progress bar (tqdm).
-    threads : int or None
-        BLAS threads during the run (threadpoolctl); None leaves the pools as they are. The default, 1,
-        is the fastest for N up to about 1000 and with QR (LAPACK's small blocked calls lose badly to
-        thread synchronisation, more so on a busy machine); parallelise over trials or grid points instead.
+    seed, progress, threads, exact
+        As in :func:`max_lyapunov`; the initial frame of trial b comes from that trial's child 0.
 
     Returns
     -------
     xarray.Dataset
+        ``status``, ``diverged``, ``diverged_at`` (trial) as in :func:`max_lyapunov`;
         ``exponents`` (exponent) mean over trials, in descending order; ``stderr`` (exponent) over trials when
         trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial, exponent) over the
         blocks of each trial; ``exponents_trial`` (trial, exponent); ``exponents_block``
@@ -401,51 +387,33 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         k = min(N, 50)
     k = check_int(k, "k", minimum=1, maximum=N)
     qr_every = check_int(qr_every, "qr_every", minimum=1)
-    traj = _Trajectory(net, trials, trials * k, u0, seed)
-    Bp, B = traj.Bp, traj.B
+    batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=steps, rider_rows=trials * k,
+                  threads=threads, exact=exact, progress=progress, desc="lyapunov_spectrum")
+    B = batch.B
     edges = _block_edges(measured, blocks)
     block_sum = np.zeros((B, blocks, k))
-    bar = _bar(progress, steps, "lyapunov_spectrum")
-    blas = _blas(threads)
-    try:
-        traj.state_only(transient, bar)
-        T = traj.tangent_start(k)
-        traj.slopes()
-        traj.M[Bp:] = (traj.S[:B, None, :] * T).reshape(B * k, N)
-        state = (traj.U, traj.M, traj.H, T, traj.S, traj.alive)
-        since = np.zeros(1, dtype=np.int64)
-
-        def run(n, logsum):
-            pieces = list(traj.pieces(n))
-            for i, m in enumerate(pieces):
-                noise = traj.noise(m)
-                schedule = (np.int64(qr_every), since, np.int64(m), i == len(pieces) - 1)
-                kernels.qr_chunk(traj.model, state, noise, schedule, logsum)
-                _tick(bar, m)
-
+    with batch:
+        batch.advance(transient)
+        rider = QRFrames(batch, k, qr_every)
         if tangent_transient:
-            run(tangent_transient, np.zeros((B, k)))
+            rider.window(batch, tangent_transient, np.zeros((B, k)))
         for j in range(blocks):
             logsum = np.zeros((B, k))
-            run(int(edges[j + 1] - edges[j]), logsum)
+            rider.window(batch, int(edges[j + 1] - edges[j]), logsum)
             block_sum[:, j, :] = logsum
-    finally:
-        blas.restore_original_limits()
-        if bar is not None:
-            bar.close()
-
-    block_sum[~traj.alive] = np.nan
+    alive = batch.alive
+    block_sum[~alive] = np.nan
     lam_trial = block_sum.sum(axis=1) / measured
     lam_block = block_sum / np.diff(edges)[None, :, None]
     with np.errstate(invalid="ignore"):
-        mean = np.nanmean(lam_trial, axis=0) if traj.alive.any() else np.full(k, np.nan)
+        mean = np.nanmean(lam_trial, axis=0) if alive.any() else np.full(k, np.nan)
     order = np.argsort(-np.where(np.isnan(mean), -np.inf, mean), kind="stable")
     mean, lam_trial, lam_block = mean[order], lam_trial[:, order], lam_block[:, :, order]
     if trials >= 2:
-        stderr, how = _stderr(lam_trial, axis=0), "standard deviation over trials / sqrt(trials)"
+        stderr, how = stderr_of_mean(lam_trial, axis=0), "standard deviation over trials / sqrt(trials)"
     else:
-        stderr, how = _stderr(lam_block[0], axis=0), "standard deviation over blocks / sqrt(blocks) (one trial)"
-    d_ky, ky_complete = kaplan_yorke(mean, N)
+        stderr, how = stderr_of_mean(lam_block[0], axis=0), "standard deviation over blocks / sqrt(blocks) (one trial)"
+    d_ky, ky_complete, d_ky_err, ky_resolved = kaplan_yorke(mean, N, stderr)
     entropy = np.nan if np.any(np.isnan(mean)) else float(np.sum(mean[mean > 0]))
     entropy_complete = bool(k == N or mean[-1] <= 0)
     t_meas = transient + tangent_transient
@@ -454,7 +422,7 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         "exponents": (("exponent",), mean, {"long_name": "Lyapunov exponent", **unit}),
         "stderr": (("exponent",), stderr, {"long_name": "standard error of the Lyapunov exponent", **unit,
                                            "method": how}),
-        "stderr_blocks": (("trial", "exponent"), _stderr(lam_block, axis=1),
+        "stderr_blocks": (("trial", "exponent"), stderr_of_mean(lam_block, axis=1),
                           {"long_name": "standard error over blocks", **unit,
                            "method": "standard deviation of the block exponents / sqrt(blocks)"}),
         "exponents_trial": (("trial", "exponent"), lam_trial, {"long_name": "Lyapunov exponent per trial",
@@ -462,26 +430,32 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
         "exponents_block": (("trial", "block", "exponent"), lam_block,
                             {"long_name": "finite-time Lyapunov exponent per block", **unit}),
         "kaplan_yorke_dimension": ((), d_ky, {"long_name": "Kaplan-Yorke dimension", "units": "1"}),
+        "kaplan_yorke_uncertainty": ((), d_ky_err, {"long_name": "uncertainty of the Kaplan-Yorke dimension "
+                                                                  "(exponents moved by one standard error)",
+                                                     "units": "1"}),
+        "kaplan_yorke_resolved": ((), ky_resolved, {"long_name": "every exponent's sign resolved (False: some "
+                                                                 "within 2 standard errors of 0, taken as 0)",
+                                                     "units": "1"}),
         "kaplan_yorke_complete": ((), ky_complete,
                                   {"long_name": "Kaplan-Yorke dimension determined (False: k too small, value is "
-                                                "a lower bound)"}),
+                                                "a lower bound)", "units": "1"}),
         "entropy": ((), entropy, {"long_name": "sum of the positive exponents (Pesin entropy)", **unit}),
         "entropy_complete": ((), entropy_complete,
-                             {"long_name": "all positive exponents computed (False: k too small, lower bound)"}),
-        "u_final": (("trial", "neuron"), traj.U[:B].copy(),
-                    {"long_name": f"state at time {steps} (after the last step)", "units": "1"}),
-        "diverged": (("trial",), ~traj.alive, {"long_name": "trial became non-finite"}),
+                             {"long_name": "all positive exponents computed (False: k too small, lower bound)",
+                              "units": "1"}),
+        **_common_data(batch, steps),
     }
-    coords = _coords(traj, {
-        "exponent": ("exponent", np.arange(1, k + 1), {"long_name": "exponent index"}),
-        "block": ("block", np.arange(blocks), {"long_name": "block of the measured window"}),
+    coords = _coords(batch, {
+        "exponent": coord("exponent", np.arange(1, k + 1)),
+        "block": coord("block", np.arange(blocks)),
         "block_start": ("block", t_meas + edges[:-1], {"long_name": "first step of the block", "units": "step"}),
     })
     params = {"network": net.params(), "steps": steps, "k": k, "transient": transient,
               "tangent_transient": tangent_transient, "measured_steps": measured, "qr_every": qr_every,
-              "trials": trials, "blocks": blocks, "u0": "N(0,1) per trial" if u0 is None else "given"}
+              "trials": trials, "blocks": blocks, "u0": "N(0,1) per trial" if u0 is None else "given",
+              "stimulus": batch.stimulus.kind}
     attrs = provenance("Lyapunov spectrum of the SNT map",
                        "SCIENCE.md E2, E6: QR re-orthonormalisation (LAPACK) of k tangent vectors fused with "
-                       "the state in one gemm per step; replicas share the noise", params, describe(traj.root),
+                       "the state in one gemm per step; replicas share the noise", params, describe(batch.root),
                        references=_REFS)
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import kernels
 from ._checks import check_array, check_choice, check_float
+from ._memory import adopt_array
 
 TRANSFERS = tuple(kernels.TRANSFER_CODES)
 
@@ -53,7 +54,7 @@ class Network:
     origin: dict = field(default=None, repr=False)
 
     def __post_init__(self):
-        J = check_array(self.J, "J", ndim=2)
+        J = adopt_array(self.J, "J", ndim=2)  # no copy of a freshly drawn, read-only J
         if J.shape[0] != J.shape[1]:
             raise ValueError(f"J must be square (N, N), got shape {J.shape}")
         if J.shape[0] < 1:
@@ -91,11 +92,17 @@ class Network:
         return kernels.TRANSFER_CODES[self.transfer]
 
     def replace(self, **changes):
-        """A copy with some fields changed (validated again), e.g. ``net.replace(g=2.5)``."""
+        """A copy with some fields changed (validated again), e.g. ``net.replace(g=2.5)``.
+
+        Replacing ``J`` or ``theta`` drops the ensemble description of ``origin`` (it no longer describes
+        them): the old one is kept under ``origin["previous"]`` for provenance only."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise TypeError(f"replace: unknown field(s) {sorted(unknown)}; fields are "
                             f"{[f.name for f in dataclasses.fields(self)]}")
+        if ({"J", "theta"} & set(changes)) and "origin" not in changes and self.origin is not None:
+            # what was derived from the ensemble (its law, J-bar, theta's law) no longer describes J or theta
+            changes["origin"] = {"replaced": sorted({"J", "theta"} & set(changes)), "previous": self.origin}
         return dataclasses.replace(self, **changes)
 
     def f(self, u):
@@ -107,6 +114,11 @@ class Network:
         """f'(u), including the factor g (SCIENCE.md E1 convention)."""
         u = np.asarray(u, dtype=np.float64)
         return kernels.apply_slope(np.ascontiguousarray(u), self.g, self.transfer_code)
+
+    def __repr__(self):
+        """One line: the size and the scalar parameters (J and theta are summarised, not printed)."""
+        return (f"Network(N={self.N}, g={self.g:g}, gamma={self.gamma:g}, sigma={self.sigma:g}, "
+                f"transfer={self.transfer!r}, J_std={float(self.J.std()):.3g}, theta_mean={float(self.theta.mean()):.3g})")
 
     def params(self):
         """The scalar parameters and a summary of J and theta, as a JSON-ready dict."""
@@ -120,3 +132,11 @@ class Network:
     def params_json(self):
         """:meth:`params` as a JSON string (netCDF attributes cannot hold dicts)."""
         return json.dumps(self.params(), sort_keys=True)
+
+
+def check_network(net, name="net"):
+    """The argument must be a :class:`Network` (an Ensemble must be sampled first); returns it."""
+    if not isinstance(net, Network):
+        hint = " (call ens.sample(seed) to draw a network)" if type(net).__name__ == "Ensemble" else ""
+        raise TypeError(f"{name} must be an snt.Network, got {type(net).__name__}{hint}")
+    return net

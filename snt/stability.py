@@ -20,6 +20,7 @@ import xarray as xr
 
 from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, children, describe
+from .ensembles import spectral_law
 from .io import provenance
 from .simulate import check_network
 
@@ -255,11 +256,8 @@ def _law(net, radius, eta, outlier):
     """E4 parameters: from the ensemble the network came from, else moments of J."""
     N = net.N
     J = net.J
-    origin = (net.origin or {}).get("ensemble")
-    if origin is not None and {"J", "Jbar"} <= set(origin):
-        est = {"radius": float(origin["J"]), "eta": 0.0, "outlier": float(origin["Jbar"]),
-               "source": "ensemble parameters (iid Gaussian)"}
-    else:
+    est = spectral_law(net)  # the law of the ensemble the network was sampled from, if it says
+    if est is None:
         centred = J - J.mean(axis=0, keepdims=True) - J.mean(axis=1, keepdims=True) + J.mean()
         r = float(np.sqrt(N * np.mean(centred**2))) if N > 1 else float(abs(J[0, 0]))
         off = ~np.eye(N, dtype=bool)
@@ -368,3 +366,104 @@ def _first_crossing(ev, gamma):
         return np.inf, complex(np.nan, np.nan)
     i = int(np.argmin(g))
     return float(g[i]), complex(ev[i])
+
+
+def _dG_dg(net, u):
+    """∂G/∂g of G(u, g) = (γ − 1)u + J f(u; g) − θ: f(u; g) = h(g u), so ∂f/∂g = u h'(g u)."""
+    unit = net.replace(g=1.0)
+    return net.J @ (u * unit.fprime(net.g * u))
+
+
+def _corrector(net, y, y_pred, tangent, weight, tol=1e-11, max_iter=12):
+    """Newton on [G(u, g) = 0, <tangent, y − y_pred>_w = 0] (pseudo-arclength). Returns y or None."""
+    N = net.N
+    eye = np.eye(N)
+    y = y_pred.copy()
+    for _ in range(max_iter):
+        u, g = y[:N], float(y[N])
+        if g < 0 or not np.all(np.isfinite(y)):
+            return None
+        at = net.replace(g=g)
+        G = (at.gamma - 1.0) * u + at.J @ at.f(u) - at.theta
+        arc = float(np.dot(weight * tangent, y - y_pred))
+        if np.max(np.abs(G)) <= tol and abs(arc) <= tol:
+            return y
+        A = np.zeros((N + 1, N + 1))
+        A[:N, :N] = jacobian(at, u) - eye
+        A[:N, N] = _dG_dg(at, u)
+        A[N] = weight * tangent
+        try:
+            y = y - np.linalg.solve(A, np.concatenate([G, [arc]]))
+        except np.linalg.LinAlgError:
+            return None
+    return None
+
+
+def _tangent(net, y, previous, weight):
+    """Unit tangent of the branch at y (weighted norm), oriented like ``previous``."""
+    N = net.N
+    at = net.replace(g=float(y[N]))
+    A = np.zeros((N + 1, N + 1))
+    A[:N, :N] = jacobian(at, y[:N]) - np.eye(N)
+    A[:N, N] = _dG_dg(at, y[:N])
+    A[N] = weight * previous
+    t = np.linalg.solve(A, np.concatenate([np.zeros(N), [1.0]]))
+    t /= np.sqrt(np.dot(weight * t, t))
+    return t if np.dot(weight * t, previous) >= 0 else -t
+
+
+def follow_branch(net, u0, g_end, *, ds_max=0.05, ds_min=1e-10, max_points=100000):
+    r"""Follow the fixed-point branch of the noiseless map from (u0, g = net.g) towards ``g_end`` by
+    pseudo-arclength continuation in (u, g) (SCIENCE.md E2).
+
+    Each step predicts along the unit tangent of the branch (norm :math:`\|u\|^2/N + g^2`) and corrects by
+    Newton on :math:`G(u, g) = (\gamma - 1)u + J f(u; g) - \theta = 0` with the arclength condition, so the
+    corrector cannot jump to another branch: a step is halved when Newton fails or when the tangent turns by
+    more than 30°. A fold (saddle-node) is where the g-component of the tangent changes sign; it is located
+    by bisection on the arclength to ``ds_min``.
+
+    Returns
+    -------
+    dict
+        ``g`` (points,), ``u`` (points, N) along the branch (g increasing until a fold), ``fold`` (the
+        (g, u) of the fold, or None when ``g_end`` was reached) and ``steps``.
+    """
+    N = net.N
+    weight = np.concatenate([np.full(N, 1.0 / N), [1.0]])
+    y = np.concatenate([np.asarray(u0, dtype=float), [float(net.g)]])
+    t = _tangent(net, y, np.concatenate([np.zeros(N), [1.0]]), weight)
+    gs, us = [y[N]], [y[:N].copy()]
+    ds = ds_max
+    steps = 0
+    while y[N] < g_end and steps < max_points:
+        steps += 1
+        y_new = _corrector(net, y, y + ds * t, t, weight)
+        t_new = None if y_new is None else _tangent(net, y_new, t, weight)
+        if y_new is None or float(np.dot(weight * t_new, t)) < np.cos(np.pi / 6):
+            ds /= 2.0
+            if ds < ds_min:
+                return {"g": np.array(gs), "u": np.array(us), "fold": None, "lost": (float(y[N]), y[:N].copy()),
+                        "steps": steps}
+            continue
+        if t_new[N] < 0 <= t[N]:
+            # the branch turns back in g: bisect the arclength for t_g = 0
+            lo, hi, y_fold = 0.0, ds, y
+            while hi - lo > ds_min:
+                mid = 0.5 * (lo + hi)
+                ym = _corrector(net, y, y + mid * t, t, weight)
+                if ym is None:
+                    hi = mid
+                    continue
+                if _tangent(net, ym, t, weight)[N] < 0:
+                    hi = mid
+                else:
+                    lo, y_fold = mid, ym
+            gs.append(float(y_fold[N]))
+            us.append(y_fold[:N].copy())
+            return {"g": np.array(gs), "u": np.array(us), "fold": (float(y_fold[N]), y_fold[:N].copy()),
+                    "lost": None, "steps": steps}
+        y, t = y_new, t_new
+        gs.append(float(y[N]))
+        us.append(y[:N].copy())
+        ds = min(ds * 1.5, ds_max)
+    return {"g": np.array(gs), "u": np.array(us), "fold": None, "lost": None, "steps": steps}

@@ -25,6 +25,7 @@ bifurcation, and its figures written as PNG files.
 """
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from ._seeds import as_seed_sequence, child
 from .bifurcation import first_bifurcation, orbit_point, spectra
 from .ensembles import Ensemble
 from .lyapunov import max_lyapunov
+from .network import Network
+from .storage import StoreLock
 from .sweep import as_network, sweep
 
 __all__ = ["STUDIES", "load_config", "run_config", "default_study"]
@@ -57,8 +60,8 @@ def orbit_study(obj, seed, **options):
 
 def meanfield_study(obj, seed, **options):
     """The stationary mean-field state of the point's ensemble (no simulation; the seed is unused)."""
-    if not isinstance(obj, Ensemble):
-        raise TypeError("the meanfield study needs an Ensemble base (theory speaks of ensembles, not of one J)")
+    if isinstance(obj, Network):
+        raise TypeError("the meanfield study needs an ensemble base (theory speaks of ensembles, not of one J)")
     st = meanfield.stationary(obj, **options)
     keep = [k for k in ("m", "v", "lambda_max", "q_inf") if k in st]
     return st[keep].drop_vars([c for c in st[keep].coords])
@@ -67,45 +70,124 @@ def meanfield_study(obj, seed, **options):
 STUDIES = {"orbit": orbit_study, "lyapunov": lyapunov_study, "meanfield": meanfield_study}
 
 
-def _grid_values(spec, name):
+def _study_options(name):
+    """The options a named study accepts (besides obj and seed), read from the functions it calls."""
+    import inspect
+
+    targets = {"orbit": [orbit_point], "lyapunov": [lyapunov_study, max_lyapunov],
+               "meanfield": [meanfield.stationary]}[name]
+    skip = {"obj", "seed", "net", "ens", "steps_", "progress", "options"}
+    out = set()
+    for func in targets:
+        out |= {p.name for p in inspect.signature(func).parameters.values()
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in skip}
+    return out
+
+
+def _where(path, key):
+    return f"{path}: {key}"
+
+
+def _is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _grid_values(spec, name, path):
+    key = _where(path, f"grid.{name}")
     if isinstance(spec, dict):
-        missing = {"start", "stop", "num"} - set(spec)
+        allowed = {"start", "stop", "num"}
+        unknown = set(spec) - allowed
+        if unknown:
+            raise ValueError(f"{key}: unknown key(s) {sorted(unknown)} in a range; allowed: {sorted(allowed)}")
+        missing = allowed - set(spec)
         if missing:
-            raise ValueError(f"grid.{name}: a range needs start, stop and num; missing {sorted(missing)}")
-        return np.linspace(float(spec["start"]), float(spec["stop"]), int(spec["num"]))
-    if isinstance(spec, (list, tuple)):
+            raise ValueError(f"{key}: a range needs start, stop and num; missing {sorted(missing)}")
+        for k in ("start", "stop"):
+            if not _is_number(spec[k]):
+                raise TypeError(f"{key}.{k} must be a number, got {spec[k]!r}")
+        num = spec["num"]
+        if isinstance(num, bool) or not isinstance(num, int):
+            raise TypeError(f"{key}.num must be an integer (the number of points), got {num!r}")
+        if num < 1:
+            raise ValueError(f"{key}.num must be >= 1, got {num}")
+        return np.linspace(float(spec["start"]), float(spec["stop"]), num)
+    if isinstance(spec, list):
+        bad = [v for v in spec if not _is_number(v)]
+        if bad or not spec:
+            raise TypeError(f"{key} must be a non-empty list of numbers, got {spec!r}")
         return np.asarray(spec, dtype=float)
-    raise ValueError(f"grid.{name} must be a list or {{start, stop, num}}, got {spec!r}")
+    raise TypeError(f"{key} must be a list or {{start, stop, num}}, got {spec!r}")
+
+
+def _typed(raw, key, kind, path, default):
+    if key not in raw:
+        return default
+    value = raw[key]
+    if kind == "bool" and not isinstance(value, bool):
+        raise TypeError(f"{_where(path, key)} must be true or false, got {value!r}")
+    if kind == "seed" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise (ValueError if isinstance(value, int) and not isinstance(value, bool) else TypeError)(
+            f"{_where(path, key)} must be a non-negative integer, got {value!r}")
+    if kind == "table" and not isinstance(value, dict):
+        raise TypeError(f"[{key}] must be a table in {path}, got {value!r}")
+    return value
 
 
 def load_config(path):
-    """Read and check a TOML sweep configuration; returns a dict with study, base, grid, options, seeds."""
+    """Read and check a TOML sweep configuration; returns a dict with study, base, grid, options, seeds.
+
+    Every key is checked before anything runs: unknown keys (at the top, in ``[base]``, in a grid range,
+    in ``[options]``) are errors naming the key and listing the allowed ones; values must have the type
+    they stand for (``common_random_numbers = "no"`` or ``num = 2.7`` are refused, not coerced).
+    """
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path, got {type(path).__name__}")
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise FileNotFoundError(f"no configuration file {path}")
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a valid TOML file ({exc})") from None
     known = {"study", "seed", "common_random_numbers", "network_seed", "base", "grid", "options"}
     unknown = set(raw) - known
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}; allowed {sorted(known)}")
     study = raw.get("study", "orbit")
-    if study not in STUDIES:
+    if not isinstance(study, str) or study not in STUDIES:
         raise ValueError(f"{path}: study must be one of {sorted(STUDIES)}, got {study!r}")
-    if "grid" not in raw or not raw["grid"]:
+    grid = _typed(raw, "grid", "table", path, None)
+    if not grid:
         raise ValueError(f"{path}: a [grid] table with at least one parameter is required")
+    base_spec = _typed(raw, "base", "table", path, {})
+    fields = set(Ensemble.__dataclass_fields__)
+    for table, keys in (("base", base_spec), ("grid", grid)):
+        wrong = set(keys) - fields
+        if wrong:
+            raise ValueError(f"{path}: unknown key(s) {sorted(wrong)} in [{table}]; allowed: {sorted(fields)}")
+    try:
+        base = Ensemble(**base_spec)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{path}: [base]: {exc}") from None
+    options = dict(_typed(raw, "options", "table", path, {}))
+    allowed = _study_options(study)
+    wrong = set(options) - allowed
+    if wrong:
+        raise ValueError(f"{path}: unknown option(s) {sorted(wrong)} for study {study!r}; allowed: "
+                         f"{sorted(allowed)}")
     return {
         "study": study,
-        "seed": raw.get("seed", 0),
-        "common_random_numbers": bool(raw.get("common_random_numbers", False)),
-        "network_seed": raw.get("network_seed"),
-        "base": Ensemble(**raw.get("base", {})),
-        "grid": {k: _grid_values(v, k) for k, v in raw["grid"].items()},
-        "options": dict(raw.get("options", {})),
+        "seed": _typed(raw, "seed", "seed", path, 0),
+        "common_random_numbers": _typed(raw, "common_random_numbers", "bool", path, False),
+        "network_seed": _typed(raw, "network_seed", "seed", path, None),
+        "base": base,
+        "grid": {k: _grid_values(v, k, path) for k, v in grid.items()},
+        "options": options,
     }
 
 
@@ -153,7 +235,8 @@ def default_study(store="snt-default.zarr", *, client=None, n_workers=None, prog
         "bifurcation_kind": (("gamma",), np.array([str(fb.kind.values) for fb in fbs]),
                              {"long_name": "type of the first bifurcation"}),
     }, coords={"gamma": ds.gamma}, attrs=ds.attrs)
-    extra.to_zarr(store, mode="a", consolidated=False)
+    with StoreLock(Path(store).absolute()):
+        extra.to_zarr(store, mode="a", consolidated=False)
     ds = ds.assign({k: extra[k] for k in extra.data_vars})
     ds.attrs["default_study"] = json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()})
     figures = _default_figures(ds, fbs, net, cfg, Path(store))

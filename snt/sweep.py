@@ -11,18 +11,24 @@ Seeds. Point p (flat index in C order over the grid) gets the child with key p o
 With ``common_random_numbers=True`` every point gets the same seed (the root itself): the same network
 sample, initial conditions and noise at every point, which is what an orbit diagram over g wants.
 
-Storage. With ``store="path.zarr"`` the layout is written first (from one computed point), each point
-then writes its own chunk of every variable (one chunk per grid point along the grid dims) and, after
-that, its flag in the ``done`` variable. A killed sweep resumes from the flags: finished points are never
-recomputed, a point whose write was interrupted is recomputed and rewritten. A worker that dies is
-replaced by dask and its point runs again; writes are idempotent, so nothing is lost or duplicated.
+Storage. With ``store="path.zarr"`` the store is built aside from one computed point and moved into
+place (:mod:`snt.sweep_store`); each point then writes its own chunk of every variable and, after that, its
+digest and its flag in ``done``. A killed sweep resumes from the flags: a finished point whose chunks are all
+present and match their digest is never recomputed; any other point is recomputed and rewritten. A worker
+that dies is replaced by dask and its point runs again; writes are idempotent, so nothing is lost or
+duplicated. One process at a time writes a store (a lock file ``<store>.lock`` refuses a second one). The
+path is made absolute before it is sent to the workers, which must all see the same filesystem.
+
+Identity. The store records a signature of the sweep: grid, base, seed, options, and the study's qualified
+name with a digest of its code (bytecode, constants, defaults, closure values). Resuming with anything
+different -- an edited study, another lambda -- is refused with a message saying how to start afresh.
 """
 
-import hashlib
 import itertools
-import json
 import logging
+import numbers
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,13 +36,22 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
+from . import sweep_store
+from .sweep_store import differences, study_identity, sweep_signature
 from ._seeds import as_seed_sequence, child, describe
+from .errors import SchedulerUnreachableError
+from .io import open as open_dataset
 from .io import provenance
 from .network import Network
+from .storage import StoreLock
 
-__all__ = ["sweep", "grid_points", "as_network"]
+__all__ = ["sweep", "grid_points", "as_network", "study_identity", "check_client"]
 
 _SERIAL = ("serial", "sync")
+#: seconds to wait for a dask scheduler given by address before giving up
+CONNECT_TIMEOUT = 10
+_ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})/?$")
+_log = logging.getLogger(__name__)
 
 
 def grid_points(grid):
@@ -47,9 +62,15 @@ def grid_points(grid):
     for name, vals in grid.items():
         if not isinstance(name, str):
             raise TypeError(f"grid keys must be parameter names (str), got {name!r}")
+        if isinstance(vals, (str, bytes, Mapping)):
+            raise TypeError(f"grid[{name!r}] must be a 1-D sequence of values, got {type(vals).__name__}")
         arr = np.asarray(vals)
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"grid[{name!r}] must be a non-empty 1-D sequence, got shape {arr.shape}")
+        if arr.dtype.kind not in "iufbU":
+            raise TypeError(f"grid[{name!r}] must hold numbers (or names), got {arr.dtype} values")
+        if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+            raise ValueError(f"grid[{name!r}] must be finite, got {arr.tolist()}")
         if len(np.unique(arr)) != arr.size:
             raise ValueError(f"grid[{name!r}] has repeated values; each grid value must be distinct")
         names.append(name)
@@ -74,26 +95,6 @@ def _check_base(base, names):
     if unknown:
         raise ValueError(f"grid keys {unknown} are not parameters of {type(base).__name__}; "
                          f"allowed: {sorted(fields - {'J', 'origin'})}")
-
-
-def _base_params(base):
-    return base.params() if hasattr(base, "params") else {}
-
-
-def _signature(study, names, values, base, seed_ss, crn, study_kwargs):
-    """A digest identifying the sweep, stored with the results so a resume cannot mix two sweeps."""
-    payload = {
-        "study": f"{getattr(study, '__module__', '')}.{getattr(study, '__qualname__', repr(study))}",
-        "grid": {n: v.tolist() for n, v in zip(names, values)},
-        "base": _base_params(base),
-        "J_digest": hashlib.sha256(base.J.tobytes() + base.theta.tobytes()).hexdigest()
-        if isinstance(base, Network) else "",
-        "seed": describe(seed_ss),
-        "common_random_numbers": bool(crn),
-        "study_kwargs": study_kwargs,
-    }
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest(), payload
 
 
 def _point_seed(root, p, crn):
@@ -125,31 +126,6 @@ def _check_layout(ds, expected, point):
                          f"{expected}; every point must return the same variables, dims and shapes")
 
 
-#: Text variables are stored with this fixed width (zarr arrays have one dtype for all points).
-TEXT_WIDTH = 64
-
-
-def _region_dataset(ds, names, index):
-    """The point's result with the grid dims in front, without the variables that do not span the grid."""
-    out = ds.drop_vars([c for c in ds.coords])
-    for k, v in out.data_vars.items():
-        if v.dtype.kind == "U":
-            if v.dtype.itemsize // 4 > TEXT_WIDTH:
-                raise ValueError(f"text variable {k!r} is wider than {TEXT_WIDTH} characters")
-            out[k] = v.astype(f"<U{TEXT_WIDTH}")
-    out = out.expand_dims({n: 1 for n in names})
-    region = {n: slice(i, i + 1) for n, i in zip(names, index)}
-    return out, region
-
-
-def _write_point(store, ds, names, index):
-    out, region = _region_dataset(ds, names, index)
-    out.attrs = {}
-    out.to_zarr(store, region=region, mode="r+", consolidated=False)
-    done = xr.Dataset({"done": (tuple(names), np.ones((1,) * len(names), dtype=bool))})
-    done.to_zarr(store, region=region, mode="r+", consolidated=False)
-
-
 def _task(study, base, names, point, index, seed, study_kwargs, store, expected):
     """One grid point: compute, check the layout, write it (when storing) and return it (when not)."""
     ds = _compute_point(study, base, names, point, seed, study_kwargs)
@@ -157,33 +133,24 @@ def _task(study, base, names, point, index, seed, study_kwargs, store, expected)
         _check_layout(ds, expected, point)
     if store is None:
         return ds
-    _write_point(store, ds, names, index)
+    sweep_store.write_point(store, ds, names, index)
     return None
 
 
-def _create_store(store, template, names, values, attrs):
-    import dask.array as da
-
-    data = {}
-    for k, v in template.data_vars.items():
-        shape = tuple(len(x) for x in values) + v.shape
-        chunks = (1,) * len(names) + v.shape
-        fill = np.nan if v.dtype.kind in "fc" else (False if v.dtype.kind == "b" else
-                                                     ("" if v.dtype.kind == "U" else 0))
-        dtype = f"<U{TEXT_WIDTH}" if v.dtype.kind == "U" else v.dtype
-        arr = da.full(shape, fill, dtype=dtype, chunks=chunks)
-        data[k] = (tuple(names) + v.dims, arr, dict(v.attrs))
-    data["done"] = (tuple(names), da.zeros(tuple(len(x) for x in values), dtype=bool, chunks=(1,) * len(names)),
-                    {"long_name": "grid point finished and written"})
-    coords = {n: (n, v, {"long_name": n}) for n, v in zip(names, values)}
-    for c, var in template.coords.items():
-        coords[c] = var
-    full = xr.Dataset(data, coords=coords, attrs=attrs)
-    full.to_zarr(store, mode="w", compute=False, consolidated=False, zarr_format=2)
-
-
-def _open_store(store):
-    return xr.open_zarr(store, consolidated=False)
+def check_client(client):
+    """Validate ``client`` before any work: None, "serial"/"sync", an address string or a Client."""
+    if client is None or (isinstance(client, str) and client in _SERIAL):
+        return client
+    if isinstance(client, str):
+        if not _ADDRESS.match(client.strip()):
+            raise ValueError(f"client {client!r} is not a scheduler address; expected tcp://HOST:PORT (or "
+                             f"'serial', or None for a local cluster)")
+        return client.strip()
+    from distributed import Client
+    if isinstance(client, Client):
+        return client
+    raise TypeError(f"client must be None, 'serial', a scheduler address or a distributed.Client, "
+                    f"got {type(client).__name__}")
 
 
 def _client(client, n_workers):
@@ -196,11 +163,51 @@ def _client(client, n_workers):
                                silence_logs=logging.ERROR)
         return Client(cluster), True
     if isinstance(client, str):
-        return Client(client), True
-    if isinstance(client, Client):
-        return client, False
-    raise TypeError(f"client must be None, 'serial', a scheduler address or a distributed.Client, "
-                    f"got {type(client).__name__}")
+        try:
+            return Client(client, timeout=CONNECT_TIMEOUT), True
+        except OSError as exc:  # distributed raises OSError (TimeoutError) when nobody answers
+            raise SchedulerUnreachableError(f"client: no dask scheduler answers at {client} within "
+                                            f"{CONNECT_TIMEOUT} s ({exc})") from None
+    return client, False
+
+
+def _check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def _check_n_workers(n_workers):
+    if n_workers is None:
+        return None
+    if isinstance(n_workers, bool) or not isinstance(n_workers, numbers.Integral):
+        raise TypeError(f"n_workers must be an integer >= 1 or None, got {n_workers!r} "
+                        f"({type(n_workers).__name__})")
+    if n_workers < 1:
+        raise ValueError(f"n_workers must be >= 1, got {n_workers}")
+    return int(n_workers)
+
+
+def _check_store(store):
+    if store is None:
+        return None
+    if not isinstance(store, (str, os.PathLike)):
+        raise TypeError(f"store must be a path ending in .zarr, got {type(store).__name__}")
+    store = Path(store).expanduser()
+    if store.suffix != ".zarr":
+        raise ValueError(f"store must be a path ending in .zarr, got {str(store)!r}")
+    store = store.absolute()  # workers resolve paths in their own working directory
+    if not store.parent.is_dir():
+        raise FileNotFoundError(f"store {str(store)!r}: the directory {store.parent} does not exist")
+    return store
+
+
+def _check_study_kwargs(study_kwargs):
+    if study_kwargs is None:
+        return {}
+    if not isinstance(study_kwargs, Mapping) or not all(isinstance(k, str) for k in study_kwargs):
+        raise TypeError(f"study_kwargs must be a mapping of option name (str) to value, got {study_kwargs!r}")
+    return dict(study_kwargs)
 
 
 def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=True, study_kwargs=None,
@@ -222,10 +229,12 @@ def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=Tru
         (recorded in the attrs).
     store : str or Path, optional
         A ``.zarr`` path: results are written there point by point and the sweep resumes from it. Without
-        a store the results are gathered in memory.
+        a store the results are gathered in memory. A relative path is made absolute here; with a remote
+        scheduler the store must be on a filesystem that every worker sees at the same path.
     client : None, "serial", str or distributed.Client
         None starts a local cluster with one single-threaded worker process per core; a string is a
-        scheduler address (``tcp://host:port``); "serial" runs in this process without dask.
+        scheduler address (``tcp://host:port``, refused with SchedulerUnreachableError when nobody answers
+        within ``CONNECT_TIMEOUT`` seconds, before anything is computed); "serial" runs in this process.
     progress : bool
         Show a progress bar over the points.
     study_kwargs : dict, optional
@@ -233,103 +242,160 @@ def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=Tru
     common_random_numbers : bool
         Give every point the same seed.
     overwrite : bool
-        Start afresh when ``store`` holds another sweep (otherwise that is an error).
+        Start afresh when ``store`` holds another sweep (otherwise that is an error). The old store is
+        replaced only once the new one holds its first point.
     n_workers : int, optional
         Workers of the local cluster (default: the number of cores).
 
     Returns
     -------
     xarray.Dataset
-        The study's variables with the grid dims in front, the grid coordinates, ``done`` (grid) when stored,
-        and provenance attrs (grid, base parameters, seed, study) plus the study's own title and method.
+        The study's variables with the grid dims in front, the grid coordinates, ``done`` and
+        ``point_digest`` (grid) when stored, and provenance attrs (grid, base parameters, seed, study) plus
+        the study's own title and method.
+
+    Raises
+    ------
+    snt.errors.StoreLockedError
+        Another process is writing ``store``.
+    ValueError
+        ``store`` holds a different sweep (the message lists what differs), or bad input.
     """
     if not callable(study):
         raise TypeError(f"study must be a callable study(obj, seed) -> Dataset, got {type(study).__name__}")
     names, values, points = grid_points(grid)
     _check_base(base, names)
-    study_kwargs = dict(study_kwargs or {})
+    study_kwargs = _check_study_kwargs(study_kwargs)
     root = as_seed_sequence(seed)
-    if n_workers is not None:
-        n_workers = int(n_workers)
-        if n_workers < 1:
-            raise ValueError(f"n_workers must be >= 1, got {n_workers}")
-    if store is not None:
-        store = Path(store)
-        if store.suffix != ".zarr":
-            raise ValueError(f"store must be a path ending in .zarr, got {str(store)!r}")
-    signature, payload = _signature(study, names, values, base, root, common_random_numbers, study_kwargs)
-    shape = tuple(len(v) for v in values)
-    indices = list(np.ndindex(*shape))
-
-    todo = list(range(len(points)))
-    created = False
-    if store is not None and store.exists() and not overwrite:
-        with _open_store(store) as existing:
-            if existing.attrs.get("sweep_signature") != signature:
-                raise ValueError(f"{store} holds a different sweep (other grid, base, seed or study); pass "
-                                 f"overwrite=True or choose another store")
-            done = np.asarray(existing["done"].values).reshape(-1)
-        todo = [p for p in todo if not done[p]]
-        created = True
-
+    crn = _check_flag(common_random_numbers, "common_random_numbers")
+    overwrite = _check_flag(overwrite, "overwrite")
+    progress = _check_flag(progress, "progress")
+    n_workers = _check_n_workers(n_workers)
+    client = check_client(client)
+    store = _check_store(store)
+    signature, payload = sweep_signature(study, names, values, base, root, crn, study_kwargs)
     attrs = provenance("Parameter sweep: " + payload["study"], "snt.sweep over " + ", ".join(names),
                        payload, describe(root))
     attrs["sweep_signature"] = signature
-    expected = None
-    results = {}
-
-    if store is not None and not created and todo:
-        # The first point fixes the layout of the store.
-        p0 = todo[0]
-        template = _compute_point(study, base, names, points[p0], _point_seed(root, p0, common_random_numbers),
-                                  study_kwargs)
-        attrs.update({f"study_{k}": v for k, v in template.attrs.items()
-                      if k in ("title", "method", "references") and isinstance(v, str)})
-        _create_store(store, template, names, values, attrs)
-        _write_point(store, template, names, indices[p0])
-        todo = todo[1:]
-    if store is not None:
-        opened = _open_store(store)
-        expected = {k: (v.dims[len(names):], v.shape[len(names):], v.dtype.kind)
-                    for k, v in opened.data_vars.items() if k != "done"}
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(points), initial=len(points) - len(todo), unit="point", desc="sweep")
-    try:
-        if client in _SERIAL:
-            for p in todo:
-                out = _task(study, base, names, points[p], indices[p], _point_seed(root, p, common_random_numbers),
-                            study_kwargs, store, expected)
-                if store is None:
-                    if expected is None:
-                        expected = _layout(out)
-                    results[p] = out
-                if bar is not None:
-                    bar.update(1)
-        elif todo:
-            results = _run_dask(client, n_workers, study, base, names, points, indices, todo, root,
-                                common_random_numbers, study_kwargs, store, expected, bar)
-    finally:
-        if bar is not None:
-            bar.close()
-
-    if store is not None:
-        with _open_store(store) as ds:
-            return ds.load()
-    return _combine(results, names, values, points, attrs)
+    job = _Job(study, base, names, values, points, root, crn, study_kwargs, store)
+    if store is None:
+        return _combine(job.run(list(range(len(points))), None, client, n_workers, progress), names, values,
+                        points, attrs)
+    with StoreLock(store):
+        todo = None if overwrite else _resumable(store, signature, payload, len(points))
+        return job.stored(todo, attrs, values, client, n_workers, progress)
 
 
-def _run_dask(client, n_workers, study, base, names, points, indices, todo, root, crn, study_kwargs, store,
-              expected, bar):
-    from distributed import as_completed
+def _resumable(store, signature, payload, n_points):
+    """The points still to compute in an existing store (None when there is no store yet)."""
+    from .storage import is_zarr_store
 
-    client, close = _client(client, n_workers)
-    try:
-        base_future = client.scatter(base, broadcast=True)
-        futures = [client.submit(_task, study, base_future, names, points[p], indices[p], _point_seed(root, p, crn),
-                                 study_kwargs, None if store is None else str(store), expected, pure=False,
+    if not store.exists():
+        return None
+    how = "pass overwrite=True (snt sweep --overwrite) to replace it, or choose another store"
+    if not is_zarr_store(store):
+        raise ValueError(f"{store} exists but is not a sweep store (no zarr metadata); {how}")
+    with sweep_store.open_store(store) as existing:
+        if "done" not in existing.variables or "sweep_signature" not in existing.attrs:
+            raise ValueError(f"{store} is a zarr store but not one written by snt.sweep; {how}")
+        if existing.attrs["sweep_signature"] != signature:
+            what = ", ".join(differences(existing.attrs, payload))
+            raise ValueError(f"{store} holds a different sweep (differs in: {what}); {how}")
+        good, bad = sweep_store.verified_done(store, existing)
+    if bad:
+        _log.warning("%s: %d point(s) flagged done have missing or damaged chunks; recomputing them", store,
+                     len(bad))
+    good = set(good)
+    return [p for p in range(n_points) if p not in good]
+
+
+class _Job:
+    """The fixed part of one sweep: what to compute at each point, and where to write it."""
+
+    def __init__(self, study, base, names, values, points, root, crn, study_kwargs, store):
+        self.study, self.base, self.names, self.points = study, base, names, points
+        self.root, self.crn, self.study_kwargs, self.store = root, crn, study_kwargs, store
+        self.indices = list(np.ndindex(*(len(v) for v in values)))
+
+    def seed(self, p):
+        return _point_seed(self.root, p, self.crn)
+
+    def stored(self, todo, attrs, values, client, n_workers, progress):
+        """Create the store if needed (aside, then moved into place), run the missing points, reopen it."""
+        todo = list(range(len(self.points))) if todo is None else todo
+        session = _Session(client, n_workers) if todo and client not in _SERIAL else None
+        try:
+            if session is not None:
+                session.open()
+            if not self.store.exists() or todo == list(range(len(self.points))):
+                p0 = todo[0]
+                template = _compute_point(self.study, self.base, self.names, self.points[p0], self.seed(p0),
+                                          self.study_kwargs)
+                attrs = dict(attrs)
+                attrs.update({f"study_{k}": v for k, v in template.attrs.items()
+                              if k in ("title", "method", "references") and isinstance(v, str)})
+                sweep_store.create(self.store, template, self.names, values, attrs, self.indices[p0])
+                todo = todo[1:]
+            with sweep_store.open_store(self.store) as opened:
+                expected = {k: (v.dims[len(self.names):], v.shape[len(self.names):], v.dtype.kind)
+                            for k, v in opened.data_vars.items() if k not in ("done", "point_digest")}
+            self.run(todo, expected, client if session is None else session, n_workers, progress,
+                     total=len(self.points))
+        finally:
+            if session is not None:
+                session.close()
+        return open_dataset(self.store)
+
+    def run(self, todo, expected, client, n_workers, progress, total=None):
+        """Compute the points ``todo`` (serially or on dask); returns {p: Dataset} when not storing."""
+        total = len(self.points) if total is None else total
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=total, initial=total - len(todo), unit="point", desc="sweep")
+        store = None if self.store is None else str(self.store)
+        results = {}
+        try:
+            if client in _SERIAL:
+                for p in todo:
+                    out = _task(self.study, self.base, self.names, self.points[p], self.indices[p], self.seed(p),
+                                self.study_kwargs, store, expected)
+                    if store is None:
+                        expected = expected or _layout(out)
+                        results[p] = out
+                    if bar is not None:
+                        bar.update(1)
+            elif todo:
+                session = client if isinstance(client, _Session) else _Session(client, n_workers)
+                try:
+                    results = session.run(self, todo, store, expected, bar)
+                finally:
+                    if session is not client:
+                        session.close()
+        finally:
+            if bar is not None:
+                bar.close()
+        return results
+
+
+class _Session:
+    """A dask client for the length of one sweep (opened before anything is computed)."""
+
+    def __init__(self, client, n_workers):
+        self.spec, self.n_workers, self.client, self.close_when_done = client, n_workers, None, False
+
+    def open(self):
+        if self.client is None:
+            self.client, self.close_when_done = _client(self.spec, self.n_workers)
+        return self.client
+
+    def run(self, job, todo, store, expected, bar):
+        from distributed import as_completed
+
+        client = self.open()
+        base_future = client.scatter(job.base, broadcast=True)
+        futures = [client.submit(_task, job.study, base_future, job.names, job.points[p], job.indices[p],
+                                 job.seed(p), job.study_kwargs, store, expected, pure=False,
                                  key=f"snt-sweep-point-{p}-{os.urandom(4).hex()}")
                    for p in todo]
         order = {f.key: p for f, p in zip(futures, todo)}
@@ -341,12 +407,14 @@ def _run_dask(client, n_workers, study, base, names, points, indices, todo, root
             if bar is not None:
                 bar.update(1)
         return results
-    finally:
-        if close:
-            cluster = getattr(client, "cluster", None)
-            client.close()
+
+    def close(self):
+        if self.client is not None and self.close_when_done:
+            cluster = getattr(self.client, "cluster", None)
+            self.client.close()
             if cluster is not None:
                 cluster.close()
+        self.client = None
 
 
 def _combine(results, names, values, points, attrs):

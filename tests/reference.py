@@ -23,12 +23,7 @@ def trajectory(net, u0, steps, noise=None, stimulus=None):
     u = np.array(u0, dtype=float)
     out = [u.copy()]
     for t in range(steps):
-        drive = np.zeros(net.N)
-        if noise is not None:
-            drive += net.sigma * noise[t]
-        if stimulus is not None:
-            drive += stimulus[t]
-        u = net.gamma * u + net.J @ f(u, net.g, net.transfer) - net.theta + drive
+        u = step(net, u, None if noise is None else noise[t], None if stimulus is None else stimulus[t])
         out.append(u.copy())
     return np.array(out)
 
@@ -39,3 +34,54 @@ def trial_draws(seed_sequence, N, steps, sigma):
     u0 = rng.standard_normal(N)
     noise = rng.standard_normal((steps, N)) if sigma > 0 else None
     return u0, noise
+
+
+def step(net, u, noise_t=None, stim_t=None, extra=None):
+    """One step of E1 for one state (the fused row update of snt.kernels.row_update)."""
+    x = net.gamma * u + net.J @ f(u, net.g, net.transfer) - net.theta
+    if noise_t is not None:
+        x = x + net.sigma * noise_t
+    if stim_t is not None:
+        x = x + stim_t
+    if extra is not None:
+        x = x + extra
+    return x
+
+
+def jacobian_rider(net, states, patterns):
+    """Tangent rider restarted at ``patterns`` (K, N): V(1) = E, V(tau+1) = DF(u(t0+tau)) V(tau), along
+    ``states`` = u(t0+1), u(t0+2), ... (the states after each step of the window). Returns (H, K, N)."""
+    V = np.array(patterns, dtype=float)
+    out = [V.copy()]
+    for u in states[:-1]:
+        V = net.gamma * V + (net.J @ (fprime(u, net.g, net.transfer)[:, None] * V.T)).T
+        out.append(V.copy())
+    return np.array(out)
+
+
+def kicked_replicas(net, u_before, noise, patterns, eps):
+    """Replica rider, kicked: replica k starts at u(t0+1) + eps E_k and makes the full E1 step with the
+    same noise as the reference. ``u_before`` = u(t0); ``noise`` (H, N). Returns (R - u) / eps, (H, K, N)."""
+    u = step(net, u_before, None if noise is None else noise[0])
+    R = u[None, :] + eps * np.asarray(patterns, dtype=float)
+    out = [(R - u) / eps]
+    for s in range(1, len(noise) if noise is not None else len(patterns)):
+        nz = None if noise is None else noise[s]
+        u = step(net, u, nz)
+        R = np.array([step(net, r, nz) for r in R])
+        out.append((R - u) / eps)
+    return np.array(out)
+
+
+def forced_replicas(net, u_start, noise, force, pattern):
+    """Replica rider, forced: replica j makes the full E1 step with the reference's noise plus
+    ``force[s, j] * pattern``; returns R - u after each step, (n, K, N)."""
+    u = np.array(u_start, dtype=float)
+    R = np.repeat(u[None, :], force.shape[1], axis=0)
+    out = []
+    for s in range(force.shape[0]):
+        nz = None if noise is None else noise[s]
+        u = step(net, u, nz)
+        R = np.array([step(net, r, nz, extra=force[s, j] * pattern) for j, r in enumerate(R)])
+        out.append(R - u)
+    return np.array(out)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .reference import f, fprime  # noqa: F401 - the transfer functions of E1
+from .reference import f, fprime, step  # noqa: F401 - the map and transfer functions of E1
 
 
 def jacobian(net, u):
@@ -14,14 +14,6 @@ def jacobian(net, u):
         for j in range(N):
             out[i, j] = net.J[i, j] * d[j] + (net.gamma if i == j else 0.0)
     return out
-
-
-def step(net, u, noise_t=None):
-    """One step of E1."""
-    x = net.gamma * u + net.J @ f(u, net.g, net.transfer) - net.theta
-    if noise_t is not None:
-        x = x + net.sigma * noise_t
-    return x
 
 
 def benettin(net, u0, noise, transient, tangent_transient, measured, v0):

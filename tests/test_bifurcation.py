@@ -184,3 +184,59 @@ def test_continuation_and_spectra_figures():
     assert len(ax.lines) == 2 and ax.get_xlabel() == "frequency [cycle/step]"
     np.testing.assert_allclose(ax.lines[1].get_ydata(), sp.power.sel(g=2.0))
     plt.close("all")
+
+
+def test_stable_fixed_points_just_below_the_first_bifurcation_are_fixed_points():
+    """Just below g_c (E5) the fixed point is stable but converges slowly (λ = ln|γ + gμ| ≈ −0.005 and
+    −0.001): the label must be "fixed point" (converging at the rate λ), not "periodic"/"quasi-periodic"."""
+    net = snt.Ensemble(N=40, J=1.0).sample(seed=4)
+    g_c = float(first_bifurcation(net).g_critical)
+    bif = gain_sweep(net, g_c * np.array([0.995, 0.999]), seed=1)
+    assert [str(r) for r in bif.regime.values] == ["fixed point", "fixed point"]
+    assert np.all(bif.lambda_max.values < 0) and "settled" in bif and "evidence" in bif
+    # the rate at which u(t) converges is the exponent: ln rho(DF(0)) = ln|gamma + g mu|
+    mu = np.linalg.eigvals(net.J)
+    for g, lam in zip(bif.g.values, bif.lambda_max.values):
+        assert abs(lam - np.log(np.max(np.abs(g * mu)))) < 3e-4
+
+
+def test_two_cycle_with_constant_mean_is_periodic():
+    # u1' = 2 tanh(u2), u2' = 2 tanh(u1) from (a, -a): the state alternates, m(t) = 0 for ever
+    net = snt.Network(np.array([[0.0, 2.0], [2.0, 0.0]]), g=1.0)
+    ds = orbit_point(net, 1, steps=400, transient=200, u0=np.array([0.5, -0.5]))
+    assert np.ptp(ds.m_orbit.values) < 1e-12
+    assert str(ds.regime.values) == "periodic" and int(ds.period) == 2 and bool(ds.settled)
+
+
+def test_undecided_orbit_is_not_settled():
+    # 64 steps from a random start on the invariant circle at 1.3 g_c: λ is not resolved (-0.018 +- 0.027)
+    # and the amplitude still changes; a long record settles on the circle
+    net = snt.Ensemble(N=40, J=1.0).sample(seed=4)
+    g_c = float(first_bifurcation(net).g_critical)
+    short = orbit_point(net.replace(g=1.3 * g_c), 2, steps=64, transient=0, samples=16)
+    assert str(short.regime.values) == "not settled" and not bool(short.settled)
+    assert "amplitude" in str(short.evidence.values)
+    long = orbit_point(net.replace(g=1.3 * g_c), 2, steps=3000, transient=2000)
+    assert str(long.regime.values) == "quasi-periodic" and bool(long.settled)
+
+
+@pytest.mark.parametrize("g_max,points", [(10.0, 50), (10.0, 7), (1.0, 37), (2.0, 200)])
+def test_fold_is_a_fold_on_any_grid(g_max, points):
+    """Pseudo-arclength continuation cannot jump branches: on a coarse grid the fold is still found (it was
+    called a 'pitchfork' at g_max=10, points=50, after Newton jumped to another branch)."""
+    net = snt.Network(J=_FOLD[0], theta=_FOLD[1])
+    fb = first_bifurcation(net, g_max=g_max, points=points)
+    assert str(fb.kind.values) == "saddle-node"
+    assert abs(float(fb.g_critical) - 0.44768702279) < 1e-6
+    path = fixed_point_continuation(net, np.linspace(0.0, g_max, points), modes=2)
+    assert abs(path.attrs["branch_end"] - 0.44768702279) < 1e-6 and path.attrs["branch_end_kind"] == "fold"
+    assert not path.found.values[path.g.values > 0.45].any()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31), gamma=st.floats(0.0, 0.6), theta=st.floats(0.05, 1.0))
+def test_a_pitchfork_needs_the_symmetry(seed, gamma, theta):
+    # without u -> -u symmetry (theta != 0) a +1 crossing is a fold or a transcritical point, never a pitchfork
+    net = snt.Ensemble(N=6, J=1.5, gamma=gamma, theta_mean=theta, theta_std=0.3).sample(seed=seed)
+    fb = first_bifurcation(net, points=40, modes=2)
+    assert str(fb.kind.values) != "pitchfork"

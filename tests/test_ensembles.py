@@ -121,3 +121,90 @@ def test_dale_signs_balance_and_radius():
 def test_bad_input(call, exc, words):
     with pytest.raises(exc, match=words):
         call()
+
+
+OBJECTS = [
+    (snt.Ensemble(N=300, J=0.8, Jbar=0.2, g=1.5), lambda s: ensembles.iid(300, 0.8, 0.2, seed=s)),
+    (ensembles.Correlated(N=300, J=1.2, eta=0.5, g=0.7), lambda s: ensembles.correlated(300, 1.2, 0.5, seed=s)),
+    (ensembles.Sparse(N=300, K=100, J=1.0, Jbar=2.5), lambda s: ensembles.sparse(300, 100, 1.0, 2.5, seed=s)),
+    (ensembles.Dale(N=300, frac_exc=0.75, J=0.9), lambda s: ensembles.dale(300, 0.75, 0.9, seed=s)),
+]
+
+
+@pytest.mark.parametrize("ens,draw", OBJECTS, ids=lambda x: type(x).__name__)
+def test_ensemble_objects_sample_their_function_with_child_0(ens, draw):
+    from snt._seeds import as_seed_sequence, child
+
+    net = ens.replace(theta_mean=0.1, theta_std=0.3, sigma=0.2).sample(seed=5)
+    np.testing.assert_array_equal(net.J, draw(child(as_seed_sequence(5), 0)))  # the old call form, same J
+    assert net.sigma == 0.2 and abs(net.theta.mean() - 0.1) < 5 * 0.3 / np.sqrt(300)
+    assert not net.J.flags.writeable
+    np.testing.assert_array_equal(ens.sample(seed=5).J, net.J)  # thresholds' law does not move J
+    assert net.origin["seed_entropy"] == "5" and net.origin["law"] == ens.spectral_law()
+    with pytest.raises(TypeError, match="unknown parameter"):
+        ens.replace(colour=1)
+
+
+@pytest.mark.parametrize("ens,draw", OBJECTS, ids=lambda x: type(x).__name__)
+def test_coupling_spectrum_overlays_the_ensembles_law(ens, draw):
+    law = ens.spectral_law()
+    spec = snt.coupling_spectrum(ens.replace(N=N).sample(seed=3))
+    assert float(spec.radius) == law["radius"] and float(spec.eta) == law["eta"]
+    bulk = spec.eigenvalue.values[~spec.outside.values]
+    # E4 at N = 1000: the bulk fills its ellipse up to a few % and at most a handful of eigenvalues sit outside
+    a, b = law["radius"] * (1 + law["eta"]), law["radius"] * (1 - law["eta"])
+    assert abs(np.abs(bulk.real).max() / a - 1) < 0.08 and abs(np.abs(bulk.imag).max() / b - 1) < 0.08
+    assert int(spec.outside.sum()) <= (1 if abs(law["outlier"]) > law["radius"] else 0) + 3
+    if abs(law["outlier"]) > law["radius"]:
+        assert abs(float(spec.predicted_outlier) - law["outlier"]) < 1e-12
+        assert np.min(np.abs(spec.eigenvalue.values - law["outlier"])) < 0.15
+
+
+def test_populations_object_and_its_law():
+    pops = ensembles.Populations(fractions=[0.6, 0.4], J=[[1.0, 0.5], [1.5, 0.8]], Jbar=0.0, N=N)
+    assert pops is snt.meanfield.Populations or isinstance(pops, snt.meanfield.Populations)
+    spec = snt.coupling_spectrum(pops.sample(seed=6))
+    predicted = ensembles.population_radius([600, 400], [[1.0, 0.5], [1.5, 0.8]])
+    assert float(spec.radius) == pytest.approx(predicted, rel=1e-12)
+    assert abs(float(spec.spectral_radius) / predicted - 1) < 0.06
+
+
+def test_meanfield_route_or_a_refusal_naming_what_is_missing():
+    sparse = ensembles.Sparse(N=400, K=40, J=1.0, Jbar=0.3, g=1.8, gamma=0.2)
+    direct = snt.meanfield.stationary(snt.Ensemble(N=400, J=1.0, Jbar=0.3, g=1.8, gamma=0.2))
+    via = snt.meanfield.stationary(sparse)  # the K -> infinity theory is the iid one
+    assert float(via.v) == float(direct.v) and float(via.lambda_max) == float(direct.lambda_max)
+    assert ensembles.Correlated(N=10, eta=0.0).meanfield() == snt.Ensemble(N=10)
+    for ens, words in [(ensembles.Correlated(N=50, eta=0.4), "reciprocal correlations"),
+                       (ensembles.Dale(N=50), "balanced-state")]:
+        with pytest.raises(TypeError, match=f"no theory for {type(ens).__name__}.*{words}.*missing"):
+            snt.meanfield.stationary(ens)
+
+
+def test_sample_refuses_a_J_that_does_not_fit_in_memory(monkeypatch):
+    import snt._memory
+
+    monkeypatch.setattr(snt._memory, "available_bytes", lambda: 4 * 2**20)  # pretend 4 MiB are free
+    for call in (lambda: snt.Ensemble(N=1000).sample(seed=1), lambda: ensembles.dale(1000, seed=1),
+                 lambda: ensembles.Correlated(N=1000).sample(seed=1)):
+        with pytest.raises(MemoryError, match=r"N = 1000 needs 0\.0 GiB for J; this machine has 0\.0 GiB"):
+            call()
+    net = snt.Ensemble(N=100).sample(seed=1)
+    with pytest.raises(MemoryError, match=r"trials = 64, steps = 1000000.*for the recorded arrays"):
+        snt.simulate(net, 10**6, trials=64)
+
+
+@pytest.mark.parametrize("make", [lambda: snt.Ensemble(N=1500).sample(seed=1),
+                                  lambda: ensembles.Correlated(N=1500, eta=0.3).sample(seed=1),
+                                  lambda: ensembles.Dale(N=1500).sample(seed=1)])
+def test_J_is_drawn_without_a_second_full_size_copy(make):
+    import tracemalloc
+
+    size = 8 * 1500**2
+    tracemalloc.start()
+    net = make()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert net.J.nbytes == size
+    # the matrix itself plus working blocks and a boolean finiteness mask (1/8 of J)
+    assert peak < 1.3 * size, f"peak {peak / size:.2f} x the size of J"

@@ -66,13 +66,13 @@ def test_spectrum_matches_reference_and_qr_schedule():
 def test_trajectory_is_the_one_simulate_produces():
     net = small_net(N=30, sigma=0.2)
     for trials in (1, 2, 5):
-        sim = snt.simulate(net, 150, transient=50, trials=trials, seed=8, record=("m",))
-        ly = snt.max_lyapunov(net, 200, transient=50, trials=trials, tangent_transient=20, seed=8)
-        sp = snt.lyapunov_spectrum(net, 200, k=4, transient=50, trials=trials, tangent_transient=20, seed=8)
-        # Same draws, same map kernel and the same padded gemm rows: bit-identical states (kernels.LANE_BLOCK).
+        sim = snt.simulate(net, 150, transient=50, trials=trials, seed=8, record=("M",), exact=True)
+        ly = snt.max_lyapunov(net, 200, transient=50, trials=trials, tangent_transient=20, seed=8, exact=True)
+        sp = snt.lyapunov_spectrum(net, 200, k=4, transient=50, trials=trials, tangent_transient=20, seed=8,
+                                   exact=True)
+        # Same draws, same map kernel and the same fixed-shape gemm calls (exact products): bit-identical.
         np.testing.assert_array_equal(ly.u_final.values, sim.u_final.values)
-        if trials > 1:   # one trial: the spectrum's k + 1 rows go through gemm, simulate uses gemv
-            np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
+        np.testing.assert_array_equal(sp.u_final.values, sim.u_final.values)
 
 
 def test_spectrum_k1_equals_max_lyapunov():
@@ -254,7 +254,7 @@ def test_kaplan_yorke_and_entropy():
     assert float(sp.entropy) == pytest.approx(lam[lam > 0].sum())
     np.testing.assert_allclose(sp.stderr, sp.exponents_block[0].std("block", ddof=1) / np.sqrt(10), rtol=1e-12)
     np.testing.assert_allclose(sp.stderr_blocks[0], sp.stderr, rtol=1e-12)
-    d, complete = kaplan_yorke(lam, 30)
+    d, complete = kaplan_yorke(lam, 30, sp.stderr.values)[:2]   # exponents within 2 se of 0 count as 0
     assert float(sp.kaplan_yorke_dimension) == pytest.approx(d) and bool(sp.kaplan_yorke_complete) == complete
     j = int(np.floor(d))
     assert lam[:j].sum() >= 0 > lam[:j + 1].sum()
@@ -321,12 +321,12 @@ def test_torus_window_above_first_bifurcation():
     assert float(below.lambda_max[0]) == pytest.approx(np.log(0.95), abs=1e-3)
     torus = net.replace(g=1.08 * g_star)
     sp = snt.lyapunov_spectrum(torus, 8000, k=3, **kw)
-    sim = snt.simulate(torus, 500, transient=7500, record=("m",), seed=1)
+    sim = snt.simulate(torus, 500, transient=7500, record=("M",), seed=1)
     # lambda_1 = 0 up to the O(1/T) finite-time error (measured |lambda_1| < 1e-4 at T = 5500; allow 1e-3),
     # lambda_2 clearly negative (not a 2-torus), and the orbit is not a fixed point (m(t) moves).
     assert abs(float(sp.exponents[0])) < 1e-3
     assert float(sp.exponents[1]) < -0.01
-    assert float(sim.m.std()) > 1e-3
+    assert float(sim.M.std()) > 1e-3
     chaos = snt.max_lyapunov(net.replace(g=1.4 * g_star), 8000, **kw)
     assert float(chaos.lambda_max[0]) > 0.03
 

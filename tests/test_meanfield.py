@@ -261,10 +261,10 @@ def test_stationary_exactly_at_the_edge_is_bounded_and_flagged():
     refinement used to grow W without bound (20 min for this point of the default study). The band and the
     iterations are capped: the answer comes back flagged, with λ_MF at its critical value 0."""
     st = snt.meanfield.stationary(snt.Ensemble(J=1.0, g=0.5, gamma=0.5))
-    assert str(st.regime.values) == "not converged"
+    assert str(st.regime.values) in ("not converged", "marginal")   # never "fixed point" or "chaotic"
     assert abs(float(st.lambda_max)) < 1e-3          # ln(γ + g J) = 0 at the edge; O(√v) off it
     assert float(st.v) < 1e-3                        # the variance decays to the critical fixed point 0
-    assert "500 iterations" in st.attrs["method"] or "band capped" in st.attrs["method"]
+    assert st.attrs["state_reason"]
 
 
 def test_critical_noise_gamma0():

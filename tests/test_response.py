@@ -15,7 +15,7 @@ CHAOTIC = dict(J=1.0, Jbar=0.3, g=1.5, gamma=0.5, sigma=0.2)
 def fixed_point():
     """A network with a stable fixed point (rho(DF) ~ 0.52), sigma = 0, heterogeneous thresholds (f'' != 0)."""
     net = snt.Ensemble(N=60, J=1.0, Jbar=0.3, g=0.3, gamma=0.2, theta_std=0.5).sample(seed=1)
-    u = snt.simulate(net, 1, transient=300, seed=0, record="m").u_final.values[0]   # contraction: near u*
+    u = snt.simulate(net, 1, transient=300, seed=0, record="M").u_final.values[0]   # contraction: near u*
     for _ in range(3):                                                                # Newton polish
         u = u - np.linalg.solve(snt.jacobian(net, u) - np.eye(net.N), net.J @ net.f(u) - net.theta
                                 + (net.gamma - 1) * u)
@@ -88,14 +88,14 @@ def test_jacobian_and_perturbation_agree_on_same_trajectories(chaotic_small):
     d = R.R.sel(estimator="jacobian") - R.R.sel(estimator="perturbation")
     # eps = 1e-4: the nonlinear error is ~ eps e^{2 lambda tau}; measured 3e-7 up to tau = 10.
     assert float(abs(d).max()) < 1e-3
-    assert float(R.separation.max()) < 1e-2 and R.attrs["perturbation_linear"] == 1
+    assert float(R.separation.max()) < 1e-2 and bool(R.perturbation_linear)
     assert float(abs(R.R_mean.sel(estimator="jacobian") - R.R_mean.sel(estimator="perturbation")).max()) < 1e-3
 
 
 def _zscores(R, other, lags=slice(1, 5)):
     """(estimate - jacobian) / combined standard error, lags 2..5 (lag 1 of the Jacobian is exact)."""
     d = (R.R.sel(estimator=other) - R.R.sel(estimator="jacobian")).isel(lag=lags)
-    se = np.sqrt(R.stderr.sel(estimator=other) ** 2 + R.stderr.sel(estimator="jacobian") ** 2).isel(lag=lags)
+    se = np.sqrt(R.R_stderr.sel(estimator=other) ** 2 + R.R_stderr.sel(estimator="jacobian") ** 2).isel(lag=lags)
     return (d / se).values.ravel()
 
 
@@ -110,7 +110,7 @@ def _check_estimators_agree(R):
     assert np.all(np.abs(_zscores(R, "perturbation")) < 0.05)
     # The noise estimate at lag 1 must be the identity (E[u(t0+1) B(t0)] = sigma exactly)
     n1 = R.sel(estimator="noise", lag=1)
-    z1 = (n1.R.values - np.eye(R.sizes["neuron"])[:, R.source.values]) / n1.stderr.values
+    z1 = (n1.R.values - np.eye(R.sizes["neuron"])[:, R.source.values]) / n1.R_stderr.values
     assert 0.7 < z1.std() < 1.3 and abs(z1.mean()) < 0.3
     for name in ("R_mean", "R_diag"):
         for other in ("noise",):
@@ -217,7 +217,7 @@ def test_stable_resonance_example():
     net = response.resonant_network(seed=1)
     R = response.kernel(net, 30, sources=[0], trials=8, steps=900, transient=300, seed=2, probes=0, theory=False)
     chi = response.susceptibility_from_kernel(R)
-    S = snt.power_spectrum(snt.simulate(net, 2048, trials=4, transient=300, record="m", seed=3), nperseg=128)
+    S = snt.power_spectrum(snt.simulate(net, 2048, trials=4, transient=300, record="M", seed=3), nperseg=128)
     res = response.resonances(chi, S, prominence=0.2)
     # the oscillator blocks ring at omega0 = 2 (measured response peak at 1.99) but are never excited
     found = np.array(res.attrs["resonance_omegas"])
@@ -267,7 +267,7 @@ def test_perturbation_warns_when_not_linear():
     with pytest.warns(UserWarning, match="max_separation"):
         R = response.kernel(net, 20, method="perturbation", trials=2, steps=200, transient=50, eps=0.05,
                             blocks=2, seed=1, theory=False)
-    assert R.attrs["perturbation_linear"] == 0
+    assert not bool(R.perturbation_linear)
 
 
 def test_cli_and_figures(tmp_path):

@@ -15,6 +15,7 @@ from snt._seeds import child
 from . import reference
 
 simulate_module = importlib.import_module("snt.simulate")
+dynamics_module = importlib.import_module("snt.dynamics")
 
 
 def _net(N=40, g=2.0, gamma=0.3, sigma=0.0, seed=0, transfer="tanh", theta_std=0.0):
@@ -46,12 +47,12 @@ def test_deterministic_trajectories_match_numpy(transfer, g, steps):
         np.testing.assert_allclose(ds.u.isel(trial=b).values, ref[:steps], rtol=0, atol=1e-12)
         np.testing.assert_allclose(ds.u_final.isel(trial=b).values, ref[steps], rtol=0, atol=1e-12)
         m_ref = reference.f(ref[:steps], net.g, transfer).mean(axis=1)
-        np.testing.assert_allclose(ds.m.isel(trial=b).values, m_ref, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ds.M.isel(trial=b).values, m_ref, rtol=0, atol=1e-12)
 
 
 def test_noisy_trajectories_match_numpy_with_the_same_noise(monkeypatch):
     # Small chunks force several noise draws per trial: the stream must not depend on the chunking.
-    monkeypatch.setattr(simulate_module, "_CHUNK_ELEMENTS", 7 * 3 * 40)
+    monkeypatch.setattr(dynamics_module, "CHUNK_ELEMENTS", 7 * 3 * 40)
     net = _net(g=0.8, gamma=0.5, sigma=0.3)
     steps, transient, every = 90, 30, 4
     ds = snt.simulate(net, steps, trials=3, transient=transient, record_every=every, seed=5)
@@ -71,7 +72,7 @@ def test_stimulus_array_and_callable_agree_with_reference():
     stim = rng.standard_normal((steps, net.N)) * 0.5
     a = snt.simulate(net, steps, trials=2, stimulus=stim, seed=1)
     b = snt.simulate(net, steps, trials=2, stimulus=lambda t: stim[t], seed=1)
-    xr.testing.assert_equal(a[["u", "m"]], b[["u", "m"]])
+    xr.testing.assert_equal(a[["u", "M"]], b[["u", "M"]])
     u0, _ = reference.trial_draws(child(np.random.SeedSequence(1), 1), net.N, steps, 0.0)
     ref = reference.trajectory(net, u0, steps, stimulus=stim)
     np.testing.assert_allclose(a.u.isel(trial=1).values, ref[:steps], rtol=0, atol=1e-12)
@@ -84,24 +85,22 @@ def test_stimulus_array_and_callable_agree_with_reference():
 def test_trials_split_across_calls_are_bit_identical(monkeypatch):
     # Chaotic and noisy: any difference in arithmetic or noise would show. Different batch sizes also
     # mean different time chunks, so this checks chunk invariance too.
-    monkeypatch.setattr(simulate_module, "_CHUNK_ELEMENTS", 10_000)
+    monkeypatch.setattr(dynamics_module, "CHUNK_ELEMENTS", 10_000)
     net = _net(N=60, g=2.0, gamma=0.2, sigma=0.2)
     kids = np.random.SeedSequence(21).spawn(8)
-    whole = snt.simulate(net, 300, trials=8, transient=20, seed=21)
+    whole = snt.simulate(net, 300, trials=8, transient=20, seed=21, exact=True)
     for parts in ([(0, 4), (4, 8)], [(0, 3), (3, 8)], [(0, 2), (2, 7), (7, 8)]):
-        pieces = [snt.simulate(net, 300, trials=b - a, transient=20, seed=kids[a:b]) for a, b in parts]
+        pieces = [snt.simulate(net, 300, trials=b - a, transient=20, seed=kids[a:b], exact=True) for a, b in parts]
         for (a, b), piece in zip(parts, pieces):
-            if b - a == 1:
-                continue  # a lone trial uses gemv: equal to rounding only (next test)
             np.testing.assert_array_equal(piece.u.values, whole.u.values[a:b])
-            np.testing.assert_array_equal(piece.m.values, whole.m.values[a:b])
+            np.testing.assert_array_equal(piece.M.values, whole.M.values[a:b])
 
 
-def test_lone_trial_equals_its_batched_self_to_rounding():
+def test_lone_trial_equals_its_batched_self_to_rounding_with_fast_products():
     net = _net(N=60, g=0.5, gamma=0.4, sigma=0.3)  # contracting: rounding differences do not grow
     kids = np.random.SeedSequence(4).spawn(5)
     whole = snt.simulate(net, 200, trials=5, seed=4)
-    alone = snt.simulate(net, 200, trials=1, seed=kids[3:4])
+    alone = snt.simulate(net, 200, trials=1, seed=kids[3:4])   # gemv (the default fast products)
     np.testing.assert_allclose(alone.u.values[0], whole.u.values[3], rtol=0, atol=1e-13)
 
 
@@ -125,12 +124,12 @@ def test_record_m_only_never_allocates_the_full_array():
     net = _net(N=500, g=1.5, sigma=0.1)
     trials, steps = 4, 4000
     full_bytes = trials * steps * net.N * 8  # 64 MB if u were kept
-    snt.simulate(net, 10, trials=trials, record=("m",), seed=0)  # compile outside the measurement
+    snt.simulate(net, 10, trials=trials, record=("M",), seed=0)  # compile outside the measurement
     tracemalloc.start()
-    ds = snt.simulate(net, steps, trials=trials, record="m", seed=0)
+    ds = snt.simulate(net, steps, trials=trials, record="M", seed=0)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert "u" not in ds and ds.m.shape == (trials, steps)
+    assert "u" not in ds and ds.M.shape == (trials, steps)
     # the noise buffers take 2 x 8 MB; keeping u would take 64 MB more
     assert peak < full_bytes / 3, f"peak {peak / 1e6:.1f} MB"
 
@@ -144,18 +143,18 @@ def test_divergence_is_flagged_per_trial_and_never_silent():
     ds = snt.simulate(net, 30, trials=2, u0=u0, stimulus=stim, seed=0)
     assert ds.diverged.values.tolist() == [False, True]
     assert ds.diverged_at.values.tolist() == [-1, 1]
-    assert np.all(np.isfinite(ds.u.isel(trial=0))) and np.all(np.isfinite(ds.m.isel(trial=0)))
+    assert np.all(np.isfinite(ds.u.isel(trial=0))) and np.all(np.isfinite(ds.M.isel(trial=0)))
     assert np.all(np.isfinite(ds.u.isel(trial=1, time=0)))
     assert np.all(np.isnan(ds.u.isel(trial=1, time=slice(1, None))))
-    assert np.all(np.isnan(ds.m.isel(trial=1, time=slice(1, None))))
+    assert np.all(np.isnan(ds.M.isel(trial=1, time=slice(1, None))))
 
 
 def test_dataset_conventions():
     net = _net(N=20)
     ds = snt.simulate(net, 12, trials=2, transient=3, seed=1)
     assert ds.u.dims == ("trial", "time", "neuron") and ds.u.dtype == np.float64
-    assert ds.m.dims == ("trial", "time")
-    for name in ("u", "m", "u_final", "diverged_at"):
+    assert ds.M.dims == ("trial", "time")
+    for name in ("u", "M", "u_final", "status", "diverged_at"):
         assert ds[name].attrs["long_name"]
     assert ds.time.attrs["units"] == "step"
     for key in ("source", "parameters", "method", "seed_entropy"):

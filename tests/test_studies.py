@@ -59,3 +59,22 @@ def test_bad_configs(tmp_path, text, words):
     path.write_text(text)
     with pytest.raises(ValueError, match=words):
         load_config(path)
+
+
+@pytest.mark.parametrize("text,exc,words", [
+    ('common_random_numbers = "no"\n[grid]\ng = [1.0]\n', TypeError, "common_random_numbers must be true or false"),
+    ('[grid]\ng = {start = 0.0, stop = 1.0, num = 2.7}\n', TypeError, "num must be an integer"),
+    ('[grid]\ng = {start = 0.0, stop = 1.0, num = 3, step = 0.1}\n', ValueError,
+     r"unknown key\(s\) \['step'\] in a range; allowed: \['num', 'start', 'stop'\]"),
+    ('[grid]\ng = ["a", 1.0]\n', TypeError, "list of numbers"),
+    ('seed = 1.5\n[grid]\ng = [1.0]\n', TypeError, "seed must be a non-negative integer"),
+    ('[base]\ncolour = 1\n[grid]\ng = [1.0]\n', ValueError, r"unknown key\(s\) \['colour'\] in \[base\]"),
+    ('[base]\nN = 2.5\n[grid]\ng = [1.0]\n', TypeError, r"\[base\]: N must be an integer"),
+    ('[options]\nstepz = 10\n[grid]\ng = [1.0]\n', ValueError, r"unknown option\(s\) \['stepz'\].*allowed"),
+    ('[grid]\ng = [1.0\n', ValueError, "not a valid TOML file"),
+])
+def test_configs_are_not_coerced(tmp_path, text, exc, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(exc, match=words):
+        load_config(path)

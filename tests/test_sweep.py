@@ -118,3 +118,104 @@ def test_store_of_another_sweep_is_refused(tmp_path):
     ds = snt.sweep(sweep_studies.noisy_mean, GRID, base=BASE, seed=12, store=tmp_path / "a.zarr",
                    client="serial", progress=False, overwrite=True)
     assert ds.attrs["seed_entropy"] == "12"
+
+
+def _constant(c):
+    return lambda obj, seed: xr.Dataset({"x": ((), float(c))})
+
+
+def test_a_different_study_with_the_same_name_is_refused(tmp_path):
+    store = tmp_path / "same-name.zarr"
+    kw = dict(base=BASE, seed=0, store=store, client="serial", progress=False)
+    namespace = {}
+    exec("import xarray as xr\ndef study(obj, seed):\n    return xr.Dataset({'x': ((), 1.0)})", namespace)
+    first = namespace["study"]
+    assert float(snt.sweep(first, {"g": [1.0, 2.0]}, **kw).x[0]) == 1.0
+    exec("import xarray as xr\ndef study(obj, seed):\n    return xr.Dataset({'x': ((), 2.0)})", namespace)
+    edited = namespace["study"]  # same module and qualified name, other code
+    assert edited.__qualname__ == first.__qualname__ and edited.__module__ == first.__module__
+    with pytest.raises(ValueError, match="differs in: study code.*overwrite=True"):
+        snt.sweep(edited, {"g": [1.0, 2.0]}, **kw)
+    # two lambdas that differ only by the value they captured
+    with pytest.raises(ValueError, match="study code"):
+        snt.sweep(_constant(3), {"g": [1.0, 2.0]}, **kw)
+    other = tmp_path / "closure.zarr"
+    snt.sweep(_constant(3), {"g": [1.0]}, **{**kw, "store": other})
+    with pytest.raises(ValueError, match="study code"):
+        snt.sweep(_constant(4), {"g": [1.0]}, **{**kw, "store": other})
+    # the same study resumes; overwrite starts afresh
+    assert float(snt.sweep(_constant(3), {"g": [1.0]}, **{**kw, "store": other}).x[0]) == 3.0
+    assert float(snt.sweep(edited, {"g": [1.0, 2.0]}, **kw, overwrite=True).x[0]) == 2.0
+
+
+def test_identity_of_a_study_is_stable_across_processes():
+    code = ("import sys; sys.path.append({root!r}); from snt.sweep import study_identity; "
+            "from tests import sweep_studies; print(study_identity(sweep_studies.noisy_mean)['code'])")
+    out = subprocess.run([sys.executable, "-c", code.format(root=str(ROOT))], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.strip()
+    from snt.sweep_store import study_identity
+
+    assert out == study_identity(sweep_studies.noisy_mean)["code"]
+
+
+def test_missing_chunk_of_a_done_point_is_recomputed_and_open_refuses(tmp_path):
+    store = tmp_path / "m.zarr"
+    reference = _serial()
+    _serial(store=store)
+    (store / "draw" / "1.0.0").unlink()  # the point g = 1.0, gamma = 0 (flat index 2)
+    for lazy in (False, True):
+        with pytest.raises(ValueError, match="missing or damaged"):
+            snt.open(store, lazy=lazy)
+    calls = tmp_path / "calls.txt"
+    os.environ["SNT_TEST_CALLS"] = str(calls)
+    try:
+        resumed = _serial(store=store)
+    finally:
+        del os.environ["SNT_TEST_CALLS"]
+    assert calls.read_text().split() == ["1.0"]  # only the damaged point ran again
+    xr.testing.assert_equal(resumed[["m_mean", "draw"]], reference[["m_mean", "draw"]])
+    xr.testing.assert_equal(snt.open(store)[["m_mean", "draw"]], reference[["m_mean", "draw"]])
+
+
+def test_relative_store_with_workers_in_another_directory(tmp_path, monkeypatch):
+    from distributed import Client, LocalCluster
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(tmp_path)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.run(os.chdir, str(elsewhere))  # like workers started on another machine or directory
+        ds = snt.sweep(sweep_studies.noisy_mean, GRID, base=BASE, seed=11, store="rel.zarr", client=client,
+                       progress=False)
+    xr.testing.assert_equal(ds[["m_mean", "draw"]], _serial()[["m_mean", "draw"]])
+    assert (tmp_path / "rel.zarr").is_dir() and not list(elsewhere.iterdir())
+
+
+def test_unreachable_scheduler_fails_before_any_work(tmp_path):
+    calls = tmp_path / "calls.txt"
+    os.environ["SNT_TEST_CALLS"] = str(calls)
+    try:
+        with pytest.raises(ValueError, match="client 'no-port' is not a scheduler address"):
+            snt.sweep(sweep_studies.noisy_mean, GRID, base=BASE, seed=11, store=tmp_path / "a.zarr",
+                      client="no-port", progress=False)
+        with pytest.raises(OSError, match="no dask scheduler answers at tcp://127.0.0.1:9"):
+            snt.sweep(sweep_studies.noisy_mean, GRID, base=BASE, seed=11, store=tmp_path / "b.zarr",
+                      client="tcp://127.0.0.1:9", progress=False)
+    finally:
+        del os.environ["SNT_TEST_CALLS"]
+    assert not calls.exists() and not (tmp_path / "a.zarr").exists() and not (tmp_path / "b.zarr").exists()
+
+
+@pytest.mark.parametrize("kw,exc,words", [
+    ({"common_random_numbers": "no"}, TypeError, "common_random_numbers must be True or False"),
+    ({"n_workers": 2.5}, TypeError, "n_workers must be an integer"),
+    ({"overwrite": "yes"}, TypeError, "overwrite must be True or False"),
+    ({"study_kwargs": 3}, TypeError, "study_kwargs must be a mapping"),
+    ({"grid": {"g": "abc"}}, TypeError, r"grid\['g'\] must be a 1-D sequence"),
+    ({"grid": {"g": [np.nan]}}, ValueError, r"grid\['g'\] must be finite"),
+])
+def test_flags_and_counts_are_not_coerced(kw, exc, words):
+    args = {"grid": {"g": [1.0]}, "base": BASE, "client": "serial", "progress": False, **kw}
+    with pytest.raises(exc, match=words):
+        snt.sweep(sweep_studies.noisy_mean, **args)

@@ -2,7 +2,7 @@
 as exact fixed points, trained with exact discrete-adjoint gradients.
 
 Models: SA-nODE/EODECA double well, Wilson–Cowan metapopulation, CVFR (deterministic and stochastic) and
-the SNT map itself. See :class:`AttractorClassifier`.
+the SNT map itself; RSN and ℂ-RSN (reconstructed). See :class:`AttractorClassifier`.
 """
 
 from .base import Params as Params
@@ -13,14 +13,25 @@ from .double_well import DoubleWell as DoubleWell
 from .estimator import MODELS as MODELS
 from .estimator import AttractorClassifier as AttractorClassifier
 from .estimator import make_model as make_model
+from .generate import Generator as Generator
+from .lna import lna as lna
+from .lna_compare import compare_lna as compare_lna
+from .noise import NoiseModel as NoiseModel
+from .noise import with_noise as with_noise
 from .objective import Objective as Objective
+from .robustness import compare_robustness as compare_robustness
+from .robustness import corrupt as corrupt
 from .robustness import random_pixel_attack as random_pixel_attack
+from .rsn import RSN as RSN
+from .rsn import ComplexRSN as ComplexRSN
+from .rsn import sequential_insertion as sequential_insertion
 from .robustness import robustness as robustness
 from .snt_map import SNTMap as SNTMap
 from .spectral import SpectralCoupling as SpectralCoupling
 from .spectral import orthogonality_penalty as orthogonality_penalty
 from .wilson_cowan import WilsonCowan as WilsonCowan
 
-__all__ = ["AttractorClassifier", "CVFR", "DoubleWell", "MODELS", "Objective", "Params", "PlantedModel",
+__all__ = ["AttractorClassifier", "CVFR", "ComplexRSN", "RSN", "DoubleWell", "MODELS", "Objective", "Params", "PlantedModel",
            "SNTMap", "SpectralCoupling", "WilsonCowan", "load_dataset", "make_model", "orthogonality_penalty",
-           "random_pixel_attack", "robustness"]
+           "random_pixel_attack", "robustness", "sequential_insertion"]
+__all__ += ["Generator", "NoiseModel", "compare_lna", "compare_robustness", "corrupt", "lna", "with_noise"]

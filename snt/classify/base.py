@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .noise import NoiseModel
 from .spectral import SpectralCoupling, orthogonal_columns
 
 __all__ = ["Params", "PlantedModel", "Trajectory", "Workspace", "block_patterns"]
@@ -133,11 +134,16 @@ class PlantedModel:
     #: interval of an initial condition that makes sense (None: any real); noisy training items are clipped
     #: to it (``input_noise``)
     state_range = None
+    #: :class:`~snt.classify.noise.NoiseModel` of the dynamics (None: deterministic); see :meth:`set_noise`
+    noise = None
+    #: noise model used when only ``sigma`` is given
+    default_noise = "additive"
 
-    @property
-    def stochastic(self):
-        """True when the dynamics carry noise of positive amplitude."""
-        return False
+    @classmethod
+    def default_nodes(cls, n_features, n_classes):
+        """Default number of nodes for items of ``n_features`` features and ``n_classes`` classes:
+        :math:`\max(F, 2(K+2), \min(2F, 128))` (128 on the digits, the papers' 784 on MNIST)."""
+        return max(n_features, 2 * (n_classes + 2), min(2 * n_features, 128))
 
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
         self.n_nodes = _check_int(n_nodes, "n_nodes", 3)
@@ -151,6 +157,37 @@ class PlantedModel:
         self.patterns = self._patterns()              # (K, N) target of the loss, state space
         q, _ = np.linalg.qr(self._fixed_span().T)     # span of the planted directions
         self.phi_fix = q                              # (N, K)
+
+    # ------------------------------------------------------------------ noise
+    def set_noise(self, kind, sigma):
+        """Set the noise of the dynamics (``kind=None`` or ``sigma=0``: deterministic); see
+        :mod:`snt.classify.noise`."""
+        if kind is None:
+            self.noise = None
+            return self
+        self.noise = NoiseModel(kind, sigma, self.n_state_blocks * self.n_nodes, self.n_nodes, self.name)
+        return self
+
+    @property
+    def stochastic(self):
+        """True when the dynamics carry noise of positive amplitude."""
+        return self.noise is not None and self.noise.active
+
+    def noise_rng(self, key):
+        """Generator of the noise of one forward pass (None for a deterministic model or ``key=None``)."""
+        if key is None or not self.stochastic:
+            return None
+        return np.random.default_rng(np.atleast_1d(key).tolist())
+
+    def noise_increment(self, s, rng, dt):
+        r"""The noise term of one step from state ``s`` (B, S): :math:`\sqrt{\Delta t}B(s)\eta` (ODE) or
+        :math:`B(s)\eta` (map), with :math:`\eta` the next standard normal draws of ``rng`` (in float64, so
+        that float32 and float64 runs see the same draws)."""
+        eta = rng.standard_normal(s.shape).astype(s.dtype)
+        amp = self.noise.amplitude(s)
+        if not self.discrete:
+            amp = amp * s.dtype.type(np.sqrt(dt))
+        return amp * eta
 
     # ------------------------------------------------------------------ to be defined by subclasses
     def _patterns(self):  # pragma: no cover - abstract

@@ -78,6 +78,8 @@ def train_command(args):
     from .data import load_dataset
     from .estimator import AttractorClassifier
 
+    if args.n_train is not None and args.n_train < 2:
+        raise ValueError(f"--n-train must be >= 2 (items to train on), got {args.n_train}")
     clf = AttractorClassifier(**{**from_arguments(args), "random_state": args.seed, "verbose": not args.quiet})
     X, y, Xt, yt = load_dataset(args.dataset, root=args.data_root)
     if args.n_train is not None:
@@ -102,9 +104,9 @@ def eval_command(args):
     from .estimator import AttractorClassifier
     from .robustness import robustness
 
-    ds = _open(args.model_file)
-    if "estimator_params" not in ds.attrs or "phi_tr" not in ds:
-        raise ValueError(f"model_file {args.model_file!r} is not a classifier written by 'snt classify train'")
+    from .data import check_classifier_dataset
+
+    ds = check_classifier_dataset(_open(args.model_file), source=f"model_file {args.model_file!r}")
     clf = AttractorClassifier.from_dataset(ds)
     dataset = args.dataset or ds.attrs.get("dataset", "digits")
     _, _, Xt, yt = load_dataset(dataset, root=args.data_root)

@@ -85,6 +85,22 @@ def milestones(name, v):
     return tuple(int(m) for m in ms)
 
 
+def sigma_value(name, v):
+    """A noise amplitude: a float, or a tuple of per-node floats (:func:`snt.classify.noise.check_sigma`)."""
+    from .noise import check_sigma
+
+    out = check_sigma(v, name)
+    return out if isinstance(out, float) else tuple(float(x) for x in out)
+
+
+def noise_value(name, v):
+    from .noise import NOISE_MODELS
+
+    if not isinstance(v, str) or v not in NOISE_MODELS:
+        raise ValueError(f"{name} must be one of {sorted(NOISE_MODELS)} or None, got {v!r}")
+    return v
+
+
 def seed_value(name, v):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
         raise ValueError(f"{name} must be an integer >= 0 or None, got {v!r}")
@@ -137,8 +153,9 @@ class Settings:
     """Every setting of a planted-attractor classifier (see the module docstring); ``None`` = automatic."""
 
     # -- the dynamics
-    model: str = option(model_name, 'str\n    The dynamics (aliases "eodeca"/"double-well", "wc", '
-                        '"snt" are accepted).', default="sa-node", group="model", cli_type=str)
+    model: str = option(model_name, 'str\n    The dynamics: "sa-node", "wilson-cowan", "cvfr", "cvfr-stochastic", '
+                        '"snt-map", "rsn", "c-rsn" (the last two reconstructed, :mod:`snt.classify.rsn`, without '
+                        'a validated recipe); aliases "eodeca"/"double-well", "wc", "snt", "crsn".', default="sa-node", group="model", cli_type=str)
     preset: str | None = option(choice(*PRESET_NAMES), "{None, 'paper', 'digits', 'fashion-mnist', 'mnist'}\n    "
                                 "Settings by name (:mod:`snt.classify.presets`): the papers' protocol or the "
                                 "recipe validated on a dataset ('mnist' is not validated yet). Parameters "
@@ -162,8 +179,15 @@ class Settings:
                                  "(default), or strict sign match on every node (double well and SNT map; "
                                  "rejected items are predicted as -1, integer labels only).", group="model",
                                  auto="nearest", cli_type=str)
-    sigma: float | None = option(nonneg, "float\n    Noise amplitude of the CVFR models (default 0 / 3).",
-                                 group="model", cli_type=float)
+    sigma: float | tuple | None = option(sigma_value, "float or sequence of float\n    Noise amplitude: of the "
+                                         "CVFR models' damped noise (default 0 / 3), or of ``noise`` (one value, "
+                                         "or one per node, :mod:`snt.classify.noise`); without ``noise`` a "
+                                         "non-CVFR model gets additive noise.", group="model", cli_type=float)
+    noise: str | None = option(noise_value, "{None, 'additive', 'state-dependent', 'damped'}\n    Noise model "
+                               "of the dynamics in training and prediction (:mod:`snt.classify.noise`); "
+                               "'damped' (CVFR only) vanishes at the attractors; fitting with "
+                               "'state-dependent' is refused (set it on a fitted classifier with "
+                               ":func:`snt.classify.with_noise`).", group="model", cli_type=str)
     training_noise: float | None = option(nonneg, "float\n    ``model='cvfr'`` only: train with the "
                                           "stochastic CVFR's noise of this amplitude, predict without it "
                                           "(default 3 for CVFR; 0: train without noise).", group="model",
@@ -267,13 +291,18 @@ class Settings:
         base = {**(lookup(self.preset, self.model) if self.preset else recipe(self.model)), **given}
         base["model"] = self.model
         s = replace(self, **{k: v for k, v in base.items() if k in _FIELD_NAMES})
-        n_nodes = s.n_nodes if s.n_nodes is not None else \
-            max(n_features, 2 * (n_classes + 2), min(2 * n_features, 128))
+        from .estimator import MODELS
+
+        n_nodes = s.n_nodes if s.n_nodes is not None else MODELS[self.model][0].default_nodes(n_features, n_classes)
         per = 2.0 if self.model.startswith("cvfr") else 1.0
         batch = s.batch_size
         if batch is None and (s.optimizer or "adam") == "adam":
             batch = _auto_batch(n_items, per)
         epochs, decay = s.maxiter, s.lr_decay
+        if epochs is None and self.model not in DIGITS:
+            epochs = 100                  # no validated recipe (RSN, C-RSN): a fixed budget
+        if decay is None and self.model not in DIGITS:
+            decay = 1.0
         if epochs is None:
             # as many Adam steps as the recipe makes on the 1437 digits, at most its number of epochs
             e_ref = DIGITS[self.model]["maxiter"]
@@ -290,7 +319,8 @@ class Settings:
         rest = {f.name: f.metadata["auto"] for f in fields(Settings) if f.metadata["auto"] is not _NO_AUTO}
         fill = {k: v for k, v in {**rest, **auto}.items() if getattr(s, k) is None}
         out = replace(s, **fill)
-        if out.training_noise and (out.model != "cvfr" or out.sigma):
+        if out.training_noise and (out.model != "cvfr" or out.noise is not None
+                                   or (out.sigma is not None and np.any(np.asarray(out.sigma) > 0))):
             raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={out.model!r}, "
                              f"sigma={out.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
         if out.readout == "strict" and out.model not in ("sa-node", "snt-map"):

@@ -42,6 +42,7 @@ from numba import njit
 
 from ..kernels import SAFE_FASTMATH
 from .base import PlantedModel, Trajectory, _check_int
+from .noise import check_sigma
 
 __all__ = ["CVFR"]
 
@@ -114,8 +115,10 @@ class CVFR(PlantedModel):
     ----------
     n_nodes, n_classes : int
     dtype : {numpy.float64, numpy.float32}
-    sigma : float
+    sigma : float or array
         Noise amplitude (0 = deterministic; the stochastic model of the paper uses 0.1).
+    noise : {"damped", "additive", "state-dependent"}
+        Noise model (:mod:`snt.classify.noise`): ``"damped"`` is the paper's, vanishing at every attractor.
     """
 
     name = "cvfr"
@@ -125,11 +128,11 @@ class CVFR(PlantedModel):
     default_steps = 300
     orth_gain = 1.3
     orth_factor = 0.004
+    default_noise = "damped"
 
-    def __init__(self, n_nodes, n_classes, dtype=np.float64, sigma=0.0):
-        if not (np.isfinite(sigma) and sigma >= 0):
-            raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
-        self.sigma = float(sigma)
+    def __init__(self, n_nodes, n_classes, dtype=np.float64, sigma=0.0, noise="damped"):
+        sigma = check_sigma(sigma)
+        self.sigma = sigma
         n = _check_int(n_nodes, "n_nodes", 3)
         self.beta = 1.0 / np.sqrt(n)
         self.gamma_r = 1.0 / (8.0 * n)
@@ -137,11 +140,8 @@ class CVFR(PlantedModel):
         self.x_p = self.beta * self.r_p
         super().__init__(n_nodes, n_classes, dtype)
         self.rate_patterns = self._rate_patterns()
-        self.name = "cvfr-stochastic" if self.sigma > 0 else "cvfr"
-
-    @property
-    def stochastic(self):
-        return self.sigma > 0
+        self.set_noise(noise, sigma)
+        self.name = "cvfr-stochastic" if noise == "damped" and np.any(np.asarray(sigma) > 0) else "cvfr"
 
     def _rate_patterns(self):
         block = self.n_nodes // self.n_classes
@@ -178,11 +178,6 @@ class CVFR(PlantedModel):
         return (2.0 * self.gamma_r) * s / (den * den) * p_out
 
     # ---------------------------------------------------------------- noise
-    def _noise_rng(self, key):
-        if key is None or self.sigma == 0.0:
-            return None
-        return np.random.default_rng(np.atleast_1d(key).tolist())
-
     def _damping(self, x):
         """log P(x) per row (B,) and the mean-square distances m_k (B, K), in float64."""
         m = np.empty((len(x), self.n_classes))
@@ -197,17 +192,20 @@ class CVFR(PlantedModel):
         x = s0
         traj = Trajectory([x])
         r = np.empty_like(x)
-        rng = self._noise_rng(noise)
+        rng = self.noise_rng(noise)
+        damped = self.noise is not None and self.noise.kind == "damped"
         for _ in range(steps):
             _rates(x, d(self.gamma_r), r)
             wr = r @ Wt
             nxt = np.empty_like(x)
-            if rng is None:
+            if rng is None or not damped:
                 _step_det(x, wr, d(dt), d(self.beta), nxt)
+                if rng is not None:          # additive or state-dependent noise, frozen in the adjoint
+                    nxt += self.noise_increment(x, rng, dt)
             else:
                 eta = rng.standard_normal(x.shape).astype(d)   # same draws in float32 and float64
                 logp, m = self._damping(x)
-                amp = (np.sqrt(dt) * self.sigma * np.tanh(np.exp(logp))).astype(d)
+                amp = (np.sqrt(dt) * float(self.sigma) * np.tanh(np.exp(logp))).astype(d)
                 _step(x, wr, amp, eta, d(dt), d(self.beta), nxt)
                 if keep:
                     traj.aux.append((eta, logp, m))
@@ -239,7 +237,7 @@ class CVFR(PlantedModel):
                 # dP/dx = P (1/K) sum_k 2 (x - x*k) / (N (m_k + eps))
                 w = P[:, None] / (m + _EPS) / self.n_classes          # (B, K), float64
                 grad_p = (2.0 / self.n_nodes) * (x * w.sum(1)[:, None] - w @ self.patterns)
-                coef = np.sqrt(dt) * self.sigma * (1.0 - th * th) * np.einsum("ij,ij->i", eta, p)
+                coef = np.sqrt(dt) * float(self.sigma) * (1.0 - th * th) * np.einsum("ij,ij->i", eta, p)
                 pn += (coef[:, None] * grad_p).astype(d)
             p = pn
         return G, 0.0, p

@@ -14,9 +14,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ..errors import CorruptFileError
 
 __all__ = ["load_dataset", "DATASETS"]
 
@@ -87,18 +90,29 @@ def _find(name, root):
 
 
 def _read_idx(path, name):
+    """Decompress and parse one IDX file after checking it: a truncated or non-gzip file, a checksum
+    mismatch or an inconsistent header raises CorruptFileError (a ValueError) naming the file."""
     raw = Path(path).read_bytes()
-    data = gzip.decompress(raw)
     md5_gz, md5_raw = _MD5[name][Path(path).name]
+    again = "; the file is corrupt or not the published one: download it again"
+    try:
+        data = gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as exc:
+        what = "truncated gzip file" if isinstance(exc, EOFError) else "not a gzip file"
+        raise CorruptFileError(f"{path}: {what} ({exc}){again}") from None
     if hashlib.md5(raw).hexdigest() != md5_gz and hashlib.md5(data).hexdigest() != md5_raw:
-        raise ValueError(f"{path}: checksum mismatch (md5 of the file {hashlib.md5(raw).hexdigest()}, expected "
-                         f"{md5_gz}, or of the decompressed content {md5_raw}); the file is corrupt or not the "
-                         "published one — download it again")
+        raise CorruptFileError(f"{path}: checksum mismatch (md5 of the file {hashlib.md5(raw).hexdigest()}, "
+                               f"expected {md5_gz}, or of the decompressed content {md5_raw}){again}")
+    if len(data) < 4:
+        raise CorruptFileError(f"{path}: too short for an IDX header ({len(data)} bytes){again}")
     magic = int.from_bytes(data[:4], "big")
     ndim = magic & 0xFF
     if magic >> 8 != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file (magic {magic:#x})")
+        raise CorruptFileError(f"{path}: not an unsigned-byte IDX file (magic {magic:#x})")
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    if len(data) != 4 + 4 * ndim + int(np.prod(shape)):
+        raise CorruptFileError(f"{path}: the IDX header announces shape {shape} but the file holds "
+                               f"{len(data) - 4 - 4 * ndim} bytes of data{again}")
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -122,7 +136,8 @@ def load_dataset(name, root=None):
     Raises
     ------
     ValueError
-        Unknown ``name`` or a checksum mismatch.
+        Unknown ``name``; :class:`snt.errors.CorruptFileError` (a ValueError) for a truncated or non-gzip
+        file, a checksum mismatch or an inconsistent IDX header, naming the file.
     FileNotFoundError
         Files not found; the message lists every directory searched and how to obtain the files.
     """
@@ -148,3 +163,26 @@ def load_dataset(name, root=None):
             raise ValueError(f"{d}: {len(img)} {prefix} images but {len(labels[prefix])} labels")
         out += [img.reshape(len(img), -1).astype(np.float64) / 255.0, labels[prefix]]
     return tuple(out)
+
+
+#: what :meth:`AttractorClassifier.from_dataset` reads from a saved classifier
+_MODEL_ATTRS = ("estimator_params", "parameters", "n_features_in", "nit", "message", "train_time",
+                "train_accuracy")
+_MODEL_VARS = ("phi_tr", "lam_tr", "gamma", "loss", "val_accuracy")
+
+
+def check_classifier_dataset(ds, source="ds"):
+    """Refuse (CorruptFileError, a ValueError) a Dataset that is not a classifier written by
+    ``AttractorClassifier.to_dataset``, naming what is missing."""
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"{source} must be an xarray.Dataset written by AttractorClassifier.to_dataset, got "
+                        f"{type(ds).__name__}")
+    missing = [f"attribute {k!r}" for k in _MODEL_ATTRS if k not in ds.attrs]
+    missing += [f"variable {k!r}" for k in _MODEL_VARS if k not in ds.variables]
+    if missing:
+        raise CorruptFileError(f"{source} is not a classifier written by AttractorClassifier.to_dataset "
+                               f"(snt classify train): it lacks {', '.join(missing[:4])}"
+                               + (f" and {len(missing) - 4} more" if len(missing) > 4 else ""))
+    return ds

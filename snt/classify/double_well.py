@@ -116,8 +116,10 @@ class DoubleWell(FusedModel):
         d = self.dtype
         return (d(4.0 * abs(gamma)), d(self.a**2), d(dt), d(self.beta), d(self.lim), d(dt * self.beta))
 
-    def step(self, s, u, out, aux, consts):
+    def step(self, s, u, out, aux, consts, noise=None):
         g4, a2, dt, beta, lim, _ = consts
+        if noise is not None:      # the noise enters before the clip, through u (x + dt(f + beta u) + noise)
+            u += noise / (dt * beta)
         _step(s, u, g4, a2, dt, beta, lim, out)
 
     def adjoint_step(self, s, s_next, aux, p, r, q, pn, consts):

@@ -28,7 +28,9 @@ from .base import Params, Workspace
 from .config import Settings, parameter_doc
 from .cvfr import CVFR
 from .double_well import DoubleWell
+from .noise import check_sigma
 from .objective import bounds, pack, unpack
+from .rsn import RSN, ComplexRSN
 from .snt_map import SNTMap
 from .training import train
 from .wilson_cowan import WilsonCowan
@@ -42,24 +44,40 @@ MODELS = {
     "cvfr": (CVFR, {"sigma": 0.0}, 5e-3),
     "cvfr-stochastic": (CVFR, {"sigma": 0.1}, 5e-3),
     "snt-map": (SNTMap, {}, 1e-2),
+    "rsn": (RSN, {}, 1e-2),
+    "c-rsn": (ComplexRSN, {}, 1e-2),
 }
-ALIASES = {"eodeca": "sa-node", "double-well": "sa-node", "wc": "wilson-cowan", "snt": "snt-map"}
+ALIASES = {"eodeca": "sa-node", "double-well": "sa-node", "wc": "wilson-cowan", "snt": "snt-map",
+           "crsn": "c-rsn", "complex-rsn": "c-rsn"}
 
 #: items of the training set scored for the chance-level check at the end of ``fit``
 _CHECK_ITEMS = 2000
 
 
-def make_model(model, n_nodes, n_classes, dtype=np.float64, sigma=None):
-    """Build the model object for ``model`` (a name or alias of :data:`MODELS`)."""
+def make_model(model, n_nodes, n_classes, dtype=np.float64, sigma=None, noise=None):
+    """Build the model object for ``model`` (a name or alias of :data:`MODELS`).
+
+    ``noise`` (:mod:`snt.classify.noise`; default: the CVFR models' damped noise, else ``"additive"`` when
+    ``sigma`` is given) and ``sigma`` set the noise of the dynamics.
+    """
     from .config import model_name
 
     cls, kw, _ = MODELS[model_name("model", model)]
     kw = dict(kw)
+    if noise is not None and noise != "damped" and sigma is None:
+        raise ValueError(f"noise={noise!r} needs sigma, the noise amplitude (>= 0)")
     if sigma is not None:
-        if "sigma" not in kw:
-            raise ValueError(f"sigma applies to the CVFR models only, not to model={model!r}")
-        kw["sigma"] = float(sigma)
-    return cls(n_nodes, n_classes, dtype=dtype, **kw)
+        sigma = check_sigma(sigma)
+    if "sigma" in kw:                      # CVFR: the paper's damped noise unless told otherwise
+        if sigma is not None:
+            kw["sigma"] = sigma
+        if noise is not None:
+            kw["noise"] = noise
+        return cls(n_nodes, n_classes, dtype=dtype, **kw)
+    m = cls(n_nodes, n_classes, dtype=dtype, **kw)
+    if sigma is None:
+        return m
+    return m.set_noise(m.default_noise if noise is None else noise, sigma)
 
 
 class AttractorClassifier(ClassifierMixin, BaseEstimator):
@@ -98,8 +116,8 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         2000 training items), ``max_growth_rate``, ``max_residual``.
     attractors_ : (K, N) float64
         Planted patterns (in the space compared by the loss: x for Wilson–Cowan, rates for CVFR).
-    eigenvalues_ : (N,) float64
-        Spectrum of :math:`A` (trained then planted eigenvalues).
+    eigenvalues_ : (N,) float64 or complex128
+        Spectrum of :math:`A` (trained then planted eigenvalues; complex for ℂ-RSN).
 
     Notes
     -----
@@ -213,8 +231,12 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                              f"than -1, got {self.classes_.tolist()[:10]}")
         if cfg.n_nodes < X.shape[1]:
             raise ValueError(f"n_nodes={cfg.n_nodes} must be >= the number of features {X.shape[1]}")
+        if cfg.noise == "state-dependent":
+            raise ValueError("fit: noise='state-dependent' is not supported for training (its pathwise gradient "
+                             "is not implemented); fit with noise='additive' or none, then use "
+                             "snt.classify.with_noise(clf, 'state-dependent', sigma)")
         model = make_model(cfg.model, cfg.n_nodes, K, dtype=np.dtype(cfg.dtype).type,
-                           sigma=cfg.training_noise if cfg.training_noise else cfg.sigma)
+                           sigma=cfg.training_noise if cfg.training_noise else cfg.sigma, noise=cfg.noise)
         model.loss, model.temperature = cfg.loss, cfg.temperature
         steps = cfg.steps if cfg.steps is not None else model.default_steps
         cfg = replace(cfg, lr=cfg.lr if cfg.lr is not None else MODELS[cfg.model][2], steps=steps,
@@ -277,7 +299,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         c = self.model_.coupling(self.params_)
         self.coupling_ = c
         self.attractors_ = self.model_.targets().copy()
-        self.eigenvalues_ = c.lam.copy()
+        self.eigenvalues_ = c.eigenvalues.copy()
         g = self.model_.growth_rates(self.params_, c) if growth is None else growth
         self.result_ = scipy.optimize.OptimizeResult(
             **info, train_time=float(train_time), train_accuracy=float(train_acc), max_growth_rate=float(g.max()),
@@ -404,23 +426,27 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         return results.stability(self)
 
     def deterministic(self):
-        r"""The noiseless counterpart of a fitted stochastic CVFR classifier.
+        r"""The noiseless counterpart of a fitted stochastic classifier.
 
-        A copy with the same trained :math:`\Phi_{tr}, \lambda_{tr}, \gamma` and :math:`\sigma = 0`
-        (``model="cvfr"``). It tells what of the robustness gained by training with noise is carried by the
-        coupling itself rather than by the noise at prediction (arXiv:2510.12286 reports that it is inherited).
-        Deterministic classifiers are returned as a copy.
+        A copy with the same trained :math:`\Phi_{tr}, \lambda_{tr}, \gamma` and no noise (the stochastic
+        CVFR becomes ``model="cvfr"``). It tells what of the robustness gained by training with noise is carried
+        by the coupling itself rather than by the noise at prediction (arXiv:2510.12286 reports that it is
+        inherited). Deterministic classifiers are returned as a copy.
         """
         check_is_fitted(self)
         new = copy.deepcopy(self)
         if self.model_.stochastic:
-            new.model, new.sigma = "cvfr", None
+            new.sigma, new.noise = None, None
+            name = self.config_.model
+            if self.model_.name.startswith("cvfr"):
+                new.model = name = "cvfr"
             new.model_ = self._noiseless_model()
-            new.config_ = replace(self.config_, model="cvfr", sigma=None)
+            new.config_ = replace(self.config_, model=name, sigma=None, noise=None)
         return new
 
     def _noiseless_model(self):
-        m = make_model("cvfr", self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
+        name = "cvfr" if self.model_.name.startswith("cvfr") else self.config_.model
+        m = make_model(name, self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
         m.loss, m.temperature = self.model_.loss, self.model_.temperature
         return m
 

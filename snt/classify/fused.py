@@ -34,8 +34,10 @@ class FusedModel(PlantedModel):
         """Tuple of the scalars and constant arrays the two kernels take, cast to the model's ``dtype``."""
         raise NotImplementedError
 
-    def step(self, s, u, out, aux, consts):  # pragma: no cover - abstract
-        """Write the next state of ``s`` into ``out`` (and the per-step arrays ``aux``), ``u = X A^T``."""
+    def step(self, s, u, out, aux, consts, noise=None):  # pragma: no cover - abstract
+        """Write the next state of ``s`` into ``out`` (and the per-step arrays ``aux``), ``u = X A^T``;
+        ``noise`` is the noise increment of the step (:meth:`~snt.classify.base.PlantedModel.noise_increment`)
+        or None."""
         raise NotImplementedError
 
     def adjoint_step(self, s, s_next, aux, p, r, q, pn, consts):  # pragma: no cover - abstract
@@ -51,7 +53,11 @@ class FusedModel(PlantedModel):
     # ------------------------------------------------------------------ template
     def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=None):
         """States ``[s_0, ..., s_T]`` (views of one (T+1, B, S) array, or only ``s_T`` with ``keep=False``);
-        ``work``: a :class:`~snt.classify.base.Workspace` holding the buffers (training)."""
+        ``work``: a :class:`~snt.classify.base.Workspace` holding the buffers (training).
+
+        With noise (:meth:`~snt.classify.base.PlantedModel.set_noise`) the step is Euler–Maruyama, the noise
+        of step t being the t-th draw of ``default_rng(noise)``; :meth:`backward` is the adjoint of the step
+        with the noise frozen, exact for additive noise."""
         d, n = self.dtype, self.n_nodes
         A = np.asarray(A, dtype=d)
         s0 = np.ascontiguousarray(s0, dtype=d)
@@ -66,10 +72,12 @@ class FusedModel(PlantedModel):
             aux = {name: np.empty((1, B, n), dtype=d) for name in self.aux_names}
         S[0] = s0
         consts = self.step_constants(gamma, dt)
+        rng = self.noise_rng(noise)
         for t in range(steps):
             cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
             np.matmul(S[cur][:, :n], A.T, out=u)
-            self.step(S[cur], u, S[nxt], [aux[name][t if keep else 0] for name in self.aux_names], consts)
+            incr = None if rng is None else self.noise_increment(S[cur], rng, dt)
+            self.step(S[cur], u, S[nxt], [aux[name][t if keep else 0] for name in self.aux_names], consts, incr)
         if keep:
             return Trajectory(list(S), aux=aux, array=S)
         return Trajectory([S[steps % 2]])

@@ -135,6 +135,12 @@ for _name, (_steps, _dt) in _STEPS.items():
 #: five cross-validation folds stalled (0.467, training accuracy 0.49); with the cross-entropy the folds gave
 #: 0.969, 0.955, 0.972, 0.972, 0.951 (mean 0.964)
 RECIPES["snt-map"]["loss"] = "xent"
+#: RSN and C-RSN (reconstructions, snt.classify.rsn) have no validated recipe: the orthogonal initialiser of the
+#: papers (their memory directions are unit vectors of the memory nodes; with "complement" a C-RSN fit on 500
+#: digits ended at chance with non-finite memory amplitudes),
+#: 100 epochs at a constant rate, the other settings automatic
+RECIPES["rsn"] = {"init": "orthogonal"}
+RECIPES["c-rsn"] = {"init": "orthogonal"}
 
 PRESETS = {"paper": PAPER, "digits": DIGITS, "fashion-mnist": FASHION, "mnist": MNIST}
 

@@ -33,22 +33,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..kernels import SAFE_FASTMATH, TANH, apply_transfer
 from .base import PlantedModel, Trajectory, block_patterns
 
 __all__ = ["SNTMap"]
 
-_FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
-
-@njit(cache=True, fastmath=_FM)
-def _transfer(u, g, out):
-    b, n = u.shape
-    for i in range(b):
-        for j in range(n):
-            out[i, j] = np.tanh(g * u[i, j])
-
-
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _adjoint(u, f, p, pa, gamma, g, out):
     """out = gamma p + g (1 - f^2) pa; returns sum p * u."""
     b, n = u.shape
@@ -116,11 +107,13 @@ class SNTMap(PlantedModel):
         At = np.ascontiguousarray(A.T)
         u = s0
         traj = Trajectory([u])
+        rng = self.noise_rng(noise)          # noise sigma B(t) of (E1) (snt.classify.noise), frozen in the adjoint
         for _ in range(steps):
-            f = np.empty_like(u)
-            _transfer(u, d(self.g), f)
+            f = apply_transfer(np.ascontiguousarray(u), self.g, TANH)    # the transfer of E1 (snt.kernels)
             nxt = f @ At
             nxt += d(gamma) * u
+            if rng is not None:
+                nxt += self.noise_increment(u, rng, None)
             u = nxt
             if keep:
                 traj.append(u)

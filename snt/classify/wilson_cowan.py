@@ -221,9 +221,11 @@ class WilsonCowan(FusedModel):
         d = self.dtype
         return (d(dt), d(dt / gamma), d(self.gam_coup), self._k.astype(d))
 
-    def step(self, s, u, out, aux, consts):
+    def step(self, s, u, out, aux, consts, noise=None):
         dt, dtg, gc, k = consts
         _step(s, u, dt, dtg, gc, k, out, aux[0], aux[1])
+        if noise is not None:      # Euler–Maruyama: noise on x and y
+            out += noise
 
     def adjoint_step(self, s, s_next, aux, p, r, q, pn, consts):
         dt, dtg, gc, k = consts

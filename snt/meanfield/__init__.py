@@ -15,5 +15,6 @@ from ._compare import compare
 from ._critical import critical_gain, critical_noise, scan
 from ._model import Populations
 from ._theory import evolve, stationary
+from ._response import response_prediction  # noqa: F401 - used by snt.response
 
 __all__ = ["Populations", "compare", "critical_gain", "critical_noise", "evolve", "scan", "stationary"]

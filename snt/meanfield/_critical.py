@@ -42,9 +42,15 @@ def _e10(model, z, w, auto):
     return float(np.sqrt(np.max(np.abs(np.linalg.eigvals(M))))) - (1.0 - model.gamma)
 
 
-def _lam(ens, z, w, auto, tol=1e-11):
+def _lam(ens, z, w, auto, tol=1e-11, caller="critical value"):
+    """λ_MF of the attracting state; refuses (RuntimeError) an evaluation that did not converge, so that a
+    root finder never brackets on an unconverged number."""
     model = model_of(ens)
-    return _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)["lambda"]
+    r = _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)
+    if not r["converged"] or r["regime"] == "not converged" or not np.isfinite(r["lambda"]):
+        raise RuntimeError(f"{caller}: the mean-field state at g = {ens.g}, sigma = {ens.sigma} did not converge "
+                           f"({r.get('state_reason') or 'tolerance not reached'}); no critical value is returned")
+    return r["lambda"]
 
 
 def _first_root(fun, lo, factor, limit, xtol, below=None, f_lo=None):
@@ -115,7 +121,7 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
         return float(g_static)
 
     def lam(g):
-        return _lam(ens.replace(g=g), z, w, auto)
+        return _lam(ens.replace(g=g), z, w, auto, caller="critical_gain")
     lam_static = lam(g_static)
     if lam_static < 0:
         return float(_first_root(lam, g_static, 1.2, g_max, 1e-10, f_lo=lam_static))
@@ -167,7 +173,7 @@ def critical_noise(ens, *, sigma_max=1e2, step=None, half_width=HALF_WIDTH):
     z, w, auto = _grid(step, half_width)
 
     def minus_lam(s):
-        return -_lam(ens.replace(sigma=s), z, w, auto)
+        return -_lam(ens.replace(sigma=s), z, w, auto, caller="critical_noise")
     if minus_lam(0.0) >= 0:
         return 0.0
     return float(_first_root(minus_lam, 1e-2, 1.5, sigma_max, 1e-12, below=0.0))

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._checks import check_array, check_choice, check_float, check_int
 from .._seeds import as_seed_sequence, child, describe
-from ..ensembles import Ensemble, populations
+from ..ensembles import Ensemble, populations, theory_ensemble
 from ..network import TRANSFERS, Network
 from ._gauss import transfer_code
 
@@ -165,6 +165,7 @@ class Model:
 
 def model_of(ens, name="ens"):
     """The :class:`Model` of an :class:`snt.Ensemble` or :class:`Populations`."""
+    ens = theory_ensemble(ens)  # Sparse -> Ensemble; Correlated, Dale refuse naming the missing theory
     if isinstance(ens, Ensemble):
         return Model(alpha=np.ones(1), var=np.array([[ens.J ** 2]]), mean=np.array([[ens.Jbar]]),
                      theta=np.array([ens.theta_mean]), theta_var=np.array([ens.theta_std ** 2]), g=ens.g,

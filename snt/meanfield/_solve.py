@@ -9,6 +9,8 @@ r"""Stationary solutions of the mean-field equations and the mean-field Lyapunov
   :math:`e^{2\lambda}`, solved by a 1-D root find in :math:`x = e^{\lambda}`.
 """
 
+import math
+
 import numpy as np
 import scipy.linalg
 import scipy.optimize
@@ -41,7 +43,11 @@ def anderson(G, x, tol, max_iter, memory=6):
             continue
         dF = np.array([F[i + 1] - F[i] for i in range(len(F) - 1)]).T
         dX = np.array([X[i + 1] - X[i] for i in range(len(X) - 1)]).T
-        coef, *_ = np.linalg.lstsq(dF, f, rcond=None)
+        # least squares by the (small) normal equations: LAPACK's gelsd on a tall (n, memory) matrix was
+        # the bottleneck under BLAS thread contention
+        A = dF.T @ dF
+        A[np.diag_indices_from(A)] += 1e-13 * np.trace(A) + 1e-300
+        coef = np.linalg.solve(A, dF.T @ f)
         x = gx - dX @ coef
     return x, res, max_iter
 
@@ -109,32 +115,123 @@ def slope_correlation(model, m, Delta, z, w):
     return Q, C
 
 
-def _stationary_step(model, W, z, w):
+#: Anderson memory of the banded stationary iteration (slow modes near the edge need a long memory).
+ANDERSON_MEMORY = 25
+
+#: Chebyshev nodes of the long-lag interpolation of C(c) (see :func:`lag_C`).
+CHEB_NODES = 16
+
+
+def lag_C(model, mt, vt, ms, vs, c, z, w):
+    r"""C(c_k) = E f(u_t) f(u_s) for a row of covariances c_k at fixed (m_t, v_t), (m_s, v_s).
+
+    C is analytic in c on and beyond the Cauchy--Schwarz range :math:`|c| \le \ell = \sqrt{v_t v_s}`.
+    The covariances are grouped by their distance :math:`d = \ell - |c|` to its ends into intervals of width
+    <= d/4 (dyadic levels of d, each cut in four); a group with more members than nodes is interpolated from
+    C at 16 Chebyshev nodes of its interval (error ~ 16^-16), the rest are 2-D integrals (:func:`pair_row`).
+    A stationary step then costs O(log(1/d_min)) groups of 16 integrals instead of one per lag.
+    """
+    n = c.size
+    lim = math.sqrt(max(vt * vs, 0.0))
+    c = np.ascontiguousarray(c, dtype=np.float64)
+
+    def direct(cc):
+        return pair_row(mt, vt, np.full(cc.size, ms), np.full(cc.size, vs), np.ascontiguousarray(cc), model.g,
+                        model.code, z, w, False)[0]
+    if n <= CHEB_NODES or lim == 0.0:
+        return direct(c)
+    d = np.maximum(lim - np.abs(c), 0.0)
+    with np.errstate(divide="ignore"):
+        level = np.floor(-np.log2(np.maximum(d, 1e-300) / lim))
+    floor_d = lim * 2.0 ** -(level + 1)
+    sub = np.minimum(np.floor(4.0 * (d - floor_d) / floor_d), 3)
+    key = np.where(level <= 30, (np.sign(c) + 2) * 1000 + level * 4 + sub, -1.0)
+    out = np.empty(n)
+    todo = np.ones(n, dtype=bool)
+    x = np.cos(np.pi * (np.arange(CHEB_NODES) + 0.5) / CHEB_NODES)
+    for kv in np.unique(key):
+        idx = np.nonzero(key == kv)[0]
+        if kv < 0 or idx.size <= CHEB_NODES:
+            continue
+        lo, hi = float(c[idx].min()), float(c[idx].max())
+        if hi - lo <= 1e-15 * lim:
+            out[idx] = direct(np.array([0.5 * (lo + hi)]))[0]
+        else:
+            nodes = 0.5 * (lo + hi) + 0.5 * (hi - lo) * x
+            cheb = np.polynomial.chebyshev.Chebyshev.fit(nodes, direct(nodes), CHEB_NODES - 1, domain=[lo, hi])
+            out[idx] = cheb(c[idx])
+        todo[idx] = False
+    if todo.any():
+        out[todo] = direct(c[todo])
+    return out
+
+
+def _row_K(model, m_t, v_t, m_hist, v_hist, D, z, w):
+    """K_a(t, t-k), k = 0..W (P, W+1), and the moments at t, in a stationary (period 1 or 2) state:
+    ``m_hist[k]``, ``v_hist[k]`` (W+1, P) are m, v at t - k; lags are grouped by phase."""
+    P, W1 = D.shape
+    mom = moments(np.ascontiguousarray(m_t), np.ascontiguousarray(v_t), model.g, model.code, z, w)
+    C = np.empty((P, W1))
+    C[:, 0] = mom[1]
+    period = 1 if W1 < 3 or np.array_equal(m_hist[1], m_hist[2]) and np.array_equal(v_hist[1], v_hist[2]) else 2
+    for b in range(P):
+        for ph in range(period):
+            ks = np.arange(1 + ph, W1, period)
+            if ks.size:
+                C[b, ks] = lag_C(model, m_t[b], v_t[b], m_hist[ks[0], b], v_hist[ks[0], b], D[b, ks], z, w)
+    K = model.var @ C + model.theta_var[:, None]
+    K[:, 0] += model.sigma2
+    return K, mom
+
+
+def _stationary_step(model, W, z, w, period=1):
+    """The time-translation invariant step of (E9) with band W on ``period`` phases (1: a stationary state,
+    2: a period-2 cycle of the mean): x holds (m, band) per phase; one call advances every phase once."""
     P = model.P
 
     def G(x):
-        m = x[:P]
-        D = x[P:].reshape(P, W + 1)
-        hist_m = np.tile(m, (W + 1, 1))
-        hist_v = np.tile(np.maximum(D[:, 0], 0.0), (W + 1, 1))
-        K, mom, _, _ = row_kernel(model, W, hist_m, hist_v, D, W, z, w)
-        new, _ = advance(model, np.inf, D, K, W, W)
-        m_new = model.gamma * m + model.mean @ mom[0] - model.theta
-        return np.concatenate([m_new, new.ravel()])
+        ms = x[:P * period].reshape(period, P)
+        Ds = x[P * period:].reshape(period, P, W + 1)
+        new_m, new_D = np.empty_like(ms), np.empty_like(Ds)
+        k = np.arange(W + 1)
+        for ph in range(period):
+            m, D = ms[ph], Ds[ph]
+            v = np.maximum(D[:, 0], 0.0)
+            vs = np.maximum(Ds[:, :, 0], 0.0)
+            hist_m = ms[(ph - k) % period]
+            hist_v = vs[(ph - k) % period]
+            K, mom = _row_K(model, m, v, hist_m, hist_v, D, z, w)
+            new, _ = advance(model, np.inf, D, K, W, W)
+            nxt = (ph + 1) % period
+            new_m[nxt] = model.gamma * m + model.mean @ mom[0] - model.theta
+            new_D[nxt] = new
+        return np.concatenate([new_m.ravel(), new_D.ravel()])
     return G
 
 
-def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-3):
+def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-2):
     """Stationary state for γ > 0: march with band W, then accelerate (see module docstring)."""
     P = model.P
-    out = march(model, max_steps, m0, v0, W, z, w, tol=switch, min_steps=W + 1)
-    marched = out["steps"]
-    x = np.concatenate([out["m"][-1], out["band"].ravel()])
     G = _stationary_step(model, W, z, w)
-    x, change, iters = anderson(G, x, tol, max(max_steps - marched, 1))
+    # the plain iteration of the time-translation invariant step is the march at t -> infinity: it selects
+    # the attracting solution (checked afterwards); Anderson then converges it
+    band0 = np.zeros((P, W + 1))
+    band0[:, 0] = v0
+    x = np.concatenate([np.broadcast_to(np.asarray(m0, dtype=float), (P,)), band0.ravel()])
+    marched, change = 0, np.inf
+    for marched in range(1, max_steps + 1):
+        nx = G(x)
+        change = float(np.max(np.abs(nx - x)))
+        x = nx
+        if not np.isfinite(change):
+            raise FloatingPointError(f"mean-field march became non-finite at step {marched}")
+        if change < switch:
+            break
+    start = x.copy()
+    x, change, iters = anderson(G, x, tol, max(max_steps - marched, 1), memory=ANDERSON_MEMORY)
     if not np.isfinite(change) or change >= tol:
         # fall back on the plain (time-translation invariant) march
-        x = np.concatenate([out["m"][-1], out["band"].ravel()])
+        x = start
         for iters in range(1, max(max_steps - marched, 1) + 1):
             nx = G(x)
             change = float(np.max(np.abs(nx - x)))
@@ -145,14 +242,14 @@ def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-3):
     D = x[P:].reshape(P, W + 1)
     return {"m": m, "v": D[:, 0].copy(), "Delta": D, "change": change, "steps": marched + iters,
             "converged": bool(change < tol),
-            "method": f"two-time march with band W={W} ({marched} steps), then Anderson-accelerated "
-                      f"stationary iteration ({iters} iterations)"}
+            "method": f"stationary step with band W={W} iterated ({marched} steps), then Anderson-accelerated "
+                      f"({iters} iterations)"}
 
 
 def refine_banded(model, W, z, w, tol, max_steps, m, D0, previous):
     """Continue a stationary solution on a wider band W (D0 padded to W+1 lags) with Anderson iteration."""
     G = _stationary_step(model, W, z, w)
-    x, change, iters = anderson(G, np.concatenate([m, D0.ravel()]), tol, max_steps)
+    x, change, iters = anderson(G, np.concatenate([m, D0.ravel()]), tol, max_steps, memory=ANDERSON_MEMORY)
     P = model.P
     D = x[P:].reshape(P, W + 1)
     return {"m": x[:P], "v": D[:, 0].copy(), "Delta": D, "change": change,

@@ -12,6 +12,7 @@ from ._gauss import HALF_WIDTH, MAX_STEP, auto_step, grid, moments, pair_row
 from ._march import march
 from ._model import model_of
 from ._solve import anderson, lyapunov, refine_banded, slope_correlation, solve_banded, solve_gamma0
+from ._states import select, state_attrs
 
 REFERENCES = ("L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69, 3717 (1992); "
               "O. Moynot, M. Samuelides, Probab. Theory Relat. Fields 123, 41 (2002); "
@@ -35,11 +36,21 @@ def _grid(step, half_width):
     return z, w, auto
 
 
+#: Finest automatic quadrature step (2 x 900 nodes): beyond it (g sqrt(v) > ~1e3, a saturated tanh) the
+#: integrals are not refined further and the result is flagged as not converged.
+MIN_STEP = 0.01
+#: Widest band of the stationary march (gamma -> 1 needs W ~ ln(tol)/ln(gamma)): beyond it, flagged.
+MAX_BAND = 1500
+
+
 def _refined(model, v_max, z, auto):
-    """A finer grid when ``auto`` and the poles of tanh come too close for the current step (else None)."""
+    """A finer grid when ``auto`` and the poles of tanh come too close for the current step (else None);
+    the string "unresolved" when the step needed is below :data:`MIN_STEP`."""
     if not auto:
         return None
     need = auto_step(model.g, float(v_max), model.code, float(z[1] - z[0]))
+    if need < MIN_STEP:
+        return "unresolved"
     if need < float(z[1] - z[0]) * 0.999:
         return grid(need, float(z[-1]))
     return None
@@ -167,14 +178,66 @@ def _q_inf(model, m, v, q0, z, w, tol):
 def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
     """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`); with ``auto`` the
     quadrature step is refined for the variance found (:func:`~snt.meanfield._gauss.auto_step`)."""
+    if auto:
+        step = _bound_step(model)
+        if step >= MIN_STEP:
+            z, w = grid(step, float(z[-1]))
+    if model.gamma > 0 and band is None and _band_for(model.gamma, tol) + 8 > MAX_BAND:
+        return _refused(model, lags, z, w, f"gamma = {model.gamma} needs a band W = ln(tol)/ln(gamma) = "
+                        f"{_band_for(model.gamma, tol)} > {MAX_BAND}: not solved (pass band= or a larger tol)")
     r = _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w)
     finer = _refined(model, np.max(r["v"]), z, auto)
+    if isinstance(finer, str):
+        return {**r, "converged": False, "regime": "not converged", "state": 0,
+                "state_reason": f"g sqrt(v) = {model.g * np.sqrt(np.max(r['v'])):.3g}: the transfer is saturated "
+                                f"and the quadrature would need a step below {MIN_STEP}; values on the coarse grid "
+                                "are not accurate"}
     if finer is not None:
         r = _solve_on(model, lags, tol, band, max_steps, m0, v0, *finer)
     return r
 
 
+#: Coarsest automatic quadrature step (the Gaussian weight alone is integrated to ~exp(-2 pi^2 / 0.2^2)).
+AUTO_MAX_STEP = 0.2
+
+
+def _bound_step(model):
+    r"""Quadrature step accurate to ~1e-15 for every variance the state can have: with |f| <= 1,
+    :math:`v \le (\max_a \sum_b \alpha_b J_{ab}^2 + \sigma_\theta^2)/(1-\gamma)^2 + \sigma^2/(1-\gamma^2)`.
+    tanh: poles at distance π/(2g√v) in h, step <= π²/(35 g√v); erf (entire, Gaussian growth off the axis):
+    f'² ~ exp(-πg²u²/2): step <= π/√(40(πg²v/2 + 1/2)); at most :data:`AUTO_MAX_STEP`."""
+    gam = model.gamma
+    v = (float(np.max(model.var.sum(axis=1) + model.theta_var)) / (1.0 - gam) ** 2
+         + model.sigma2 / (1.0 - gam * gam))
+    gv = model.g * np.sqrt(v)
+    if gv == 0.0:
+        return AUTO_MAX_STEP
+    if model.transfer == "erf":
+        need = np.pi / np.sqrt(40.0 * (np.pi * gv * gv / 2.0 + 0.5))
+    else:
+        need = auto_step(model.g, v, model.code, AUTO_MAX_STEP)
+    return float(min(AUTO_MAX_STEP, need))
+
+
+def _refused(model, lags, z, w, reason):
+    """A 'not converged' result without solving (NaN values), for inputs outside the solver's reach."""
+    P, nan = model.P, np.full(model.P, np.nan)
+    D = np.full((P, lags + 1), np.nan)
+    return {"m": nan, "v": nan, "M": nan, "q_inf": nan, "Delta": D, "C": D, "Q": D, "lambda": np.nan,
+            "lambda_bulk": np.nan, "lambda_mean": np.nan, "lambda_mean_uncoupled": np.nan,
+            "m_phase": np.full((2, P), np.nan), "v_phase": np.full((2, P), np.nan), "regime": "not converged",
+            "state": 0, "state_reason": reason, "selection": "not attempted", "converged": False,
+            "change": np.nan, "steps": 0, "W": 0, "edge_error": np.nan, "method": "not solved",
+            "lambda_info": {"lambda_method": "not solved"}, "grid": (z, w)}
+
+
 def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
+    """The attracting stationary (or period-2) state, its kind and λ_MF (see :mod:`._states`)."""
+    return select(model, lags, tol, band, max_steps, m0, v0, z, w, _period1)
+
+
+def _period1(model, lags, tol, band, max_steps, m0, v0, z, w):
+    """A time-translation invariant solution marched from (m0, v0), with its bulk exponent (E11)."""
     if model.gamma == 0.0:
         sol = solve_gamma0(model, lags, z, w, tol, max_steps, m0, v0)
         W = lags
@@ -239,19 +302,11 @@ def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
     Qe = np.concatenate([Q, np.repeat(Q[:, -1:], L_eig - Q.shape[1] + 1, axis=1)], axis=1)
     lam, info = lyapunov(model, Qe, static)
     mom = moments(np.ascontiguousarray(m), np.ascontiguousarray(v), model.g, model.code, z, w)
-    if not sol["converged"]:
-        regime = "not converged"
-    elif lam > 0:
-        regime = "chaotic"
-    elif static:
-        regime = "fixed point"
-    else:
-        regime = "noise-driven"
     K = model.var @ C + model.theta_var[:, None]
     err = 0.0
     if model.gamma > 0:
         err = float(np.max(np.abs(K[:, -1] - (1.0 - model.gamma) ** 2 * q_inf))) / (1.0 - model.gamma)
-    return {**sol, "Q": Q, "C": C, "lambda": lam, "lambda_info": info, "static": static, "regime": regime,
+    return {**sol, "Q": Q, "C": C, "lambda": lam, "lambda_info": info, "static": static,
             "M": mom[0], "fprime2": mom[3], "W": W, "edge_error": err, "q_inf": q_inf, "grid": (z, w)}
 
 
@@ -295,7 +350,12 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     -------
     xarray.Dataset
         ``m`` mean of u, ``M`` mean activity <f>, ``v`` = Δ(0), ``q_inf`` = Δ(τ -> ∞), ``lambda_max``
-        (E11), ``regime`` ("chaotic", "fixed point", "noise-driven" or "not converged"),
+        = max(``lambda_bulk``, ``lambda_mean``) (E11: bulk replica kernel, mean (outlier) mode coupled to
+        the variance at a fixed point; ``lambda_mean_uncoupled`` = ln|γ + J̄<f'>|), ``state`` (flag with
+        CF ``flag_values``/``flag_meanings``: not converged, fixed point, noise-driven (σ > 0, λ < 0),
+        chaotic, period-2 mean, chaotic period-2 mean, marginal (λ = 0 not resolved)) and ``regime`` its
+        label; ``m_phase``, ``v_phase`` (phase) the two phases of a period-2 state (equal otherwise; ``m``,
+        ``v`` and the correlations are those of phase 0),
         ``correlation`` (lag) Δ(τ), ``activity_correlation`` (lag) C(τ) = E f(u(t)) f(u(t-τ)),
         ``slope_correlation`` (lag) Q(τ) = E f'(u(t)) f'(u(t-τ)); a ``population`` dim for
         :class:`Populations` (``lambda_max`` and ``regime`` have none). Attrs: ``converged``,
@@ -303,6 +363,14 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
 
     Notes
     -----
+    The state reported is the one the march is attracted to from ``m0`` (``snt.meanfield._states``): a
+    solution whose mean mode is unstable (a > 1, e.g. m = 0 for odd f, θ̄ = 0 and large J̄) is left for the
+    ferromagnetic fixed point on the side of ``m0`` (or of +1); a < −1 gives a period-2 cycle of the mean,
+    solved as a 2-cycle of the stationary map; an accelerated root whose stationary step has a multiplier
+    > 1 is refused. The attrs ``selection`` and ``state_reason`` say what was tried and why a state is not
+    decided. Inputs beyond the solver's reach (a saturated transfer, g√v ≳ 1e3; γ so close to 1 that the
+    band would exceed 1500 lags) come back as "not converged" with the reason, in seconds.
+
     γ = 0: the one-time recursions m(t+1) = J̄<f> − θ̄, v(t+1) = J²<f²> + σ_θ² + σ² are marched to
     convergence (then Anderson-accelerated). (E9) then reads Δ(t+1, s+1) = J² C(t, s) + σ_θ²: a lag is fed
     by the same lag one step earlier, so Δ(τ) = q for all τ >= 1, the stable fixed point of
@@ -349,7 +417,8 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
 
 def _stationary_dataset(model, r, lags, tol, z):
     lag = np.arange(lags + 1)
-    coords = {"lag": ("lag", lag, {"long_name": "lag", "units": "step"}), **_pop_coords(model)}
+    coords = {"lag": ("lag", lag, {"long_name": "lag", "units": "step"}),
+              "phase": ("phase", np.arange(2), {"long_name": "phase of a period-2 state"}), **_pop_coords(model)}
     pl = ("population", "lag")
     D = r["Delta"][:, :lags + 1]
     data = {
@@ -359,7 +428,19 @@ def _stationary_dataset(model, r, lags, tol, z):
         "q_inf": (("population",), r["q_inf"], {"long_name": "long-lag covariance q_inf", **UNITS}),
         "lambda_max": ((), r["lambda"], {"long_name": "mean-field maximal Lyapunov exponent (E11)",
                                          "units": "1/step"}),
-        "regime": ((), r["regime"], {"long_name": "kind of stationary solution"}),
+        "lambda_bulk": ((), r["lambda_bulk"], {"long_name": "bulk exponent of the replica kernel (E11)",
+                                               "units": "1/step"}),
+        "lambda_mean": ((), r["lambda_mean"], {"long_name": "mean (outlier) mode exponent (E11), coupled to the "
+                                                            "variance at a fixed point", "units": "1/step"}),
+        "lambda_mean_uncoupled": ((), r["lambda_mean_uncoupled"],
+                                  {"long_name": "ln|gamma + Jbar<f'>| (mean mode without the variance coupling)",
+                                   "units": "1/step"}),
+        "state": ((), np.int8(r["state"]), state_attrs()),
+        "regime": ((), r["regime"], {"long_name": "kind of mean-field state (label of state)"}),
+        "m_phase": (("phase", "population"), r["m_phase"], {"long_name": "mean of u in each phase of a "
+                                                                        "period-2 state (equal when stationary)",
+                                                            **UNITS}),
+        "v_phase": (("phase", "population"), r["v_phase"], {"long_name": "variance of u in each phase", **UNITS}),
         "correlation": (pl, D, {"long_name": "covariance Delta(tau) of u", **UNITS}),
         "activity_correlation": (pl, r["C"][:, :lags + 1], {"long_name": "C(tau) = E f(u(t)) f(u(t-tau))",
                                                              **UNITS}),
@@ -379,5 +460,6 @@ def _stationary_dataset(model, r, lags, tol, z):
                   "band_error_note": "|K(W)-K_inf|/(1-gamma): the input covariance neglected beyond the band; "
                                      "the error of Delta near the diagonal is smaller by about "
                                      "max(gamma, correlation decay per lag)^(W-lag) (0: exact for gamma = 0)",
-                  "eigenvector_edge_weight": float(r["lambda_info"].get("eigenvector_edge_weight", 0.0))})
+                  "eigenvector_edge_weight": float(r["lambda_info"].get("eigenvector_edge_weight", 0.0)),
+                  "state_reason": r["state_reason"], "selection": r["selection"]})
     return _squeeze(xr.Dataset(data, coords=coords, attrs=attrs), model)

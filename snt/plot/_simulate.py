@@ -6,11 +6,11 @@ __all__ = ["activity"]
 
 
 def activity(ds, ax=None, trials=None):
-    """m(t) of a ``simulate`` Dataset, one line per trial (all, or the given trial indices)."""
+    """M(t) (population activity) of a ``simulate`` Dataset, one line per trial (all, or the given trial indices)."""
     ax = axes(ax)
-    m = ds["m"] if trials is None else ds["m"].isel(trial=list(trials))
+    m = ds["M"] if trials is None else ds["M"].isel(trial=list(trials))
     for trial in m.trial.values:
         ax.plot(m.time, m.sel(trial=trial), lw=0.8, label=f"trial {trial}")
     ax.set_xlabel(label(ds.time))
-    ax.set_ylabel(label(ds["m"]))
+    ax.set_ylabel(label(ds["M"]))
     return ax

@@ -1,0 +1,299 @@
+r"""The trajectory engine: B trials of the SNT map advanced together (SCIENCE.md E1).
+
+.. math:: u_b(t+1) = \gamma u_b(t) + J f(u_b(t)) - \theta + \sigma B_b(t) + \xi(t),\qquad b = 1..B
+
+:class:`Batch` owns everything a time-stepping analysis shares: the per-trial seed streams and the noise
+chunks drawn from them, the lane padding of the products, the stimulus, the initial states, the BLAS
+thread policy, the progress bar and the per-trial status (``alive``, ``diverged_at``). The analyses
+(``simulate``, the Lyapunov exponents, the response estimators) are accumulators over it: they call
+:meth:`Batch.advance` with a *rider* (what travels with the state: records, tangent vectors, QR frames,
+replicas; each one a chunk kernel of ``snt.kernels``) and an *observer* (a callable receiving each chunk).
+
+Seeds. Trial b uses the child ``SeedSequence`` with key b of the root seed: first its initial condition
+(N standard normal draws, when ``u0`` is not given), then its noise, N draws per step. So a trial is the
+same whether it runs alone or with others, and the time chunking (bounded by :data:`CHUNK_ELEMENTS`) does
+not change a single draw.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import kernels
+from ._checks import check_array, check_int
+from ._seeds import child, trial_seeds
+from ._threads import blas_limit, check_threads
+from .network import check_network
+from .results import trial_status
+
+__all__ = ["Batch", "Stimulus", "initial_states", "check_progress", "CHUNK_ELEMENTS"]
+
+#: Largest noise buffer (elements) drawn at once; a run is cut into time chunks of this size.
+CHUNK_ELEMENTS = 1 << 20
+
+
+def check_progress(progress):
+    """A bool (or int used as one)."""
+    if not isinstance(progress, (bool, numbers.Integral)):
+        raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
+    return bool(progress)
+
+
+class Stimulus:
+    r"""A deterministic input :math:`\xi(t)` for absolute times ``0 <= t < total``, read chunk by chunk.
+
+    Accepts an array (T, N) or (T,) (one value for all neurons) with T >= total, or a callable ``xi(t)``
+    returning a scalar or an (N,) array. Complex values are refused.
+    """
+
+    def __init__(self, stimulus, N, total):
+        self.N = N
+        self.fn = None
+        self.array = None
+        if stimulus is None:
+            return
+        if callable(stimulus):
+            self.fn = stimulus
+            return
+        arr = check_array(stimulus, "stimulus")
+        if arr.ndim not in (1, 2) or (arr.ndim == 2 and arr.shape[1] != N):
+            raise ValueError(f"stimulus must have shape (T, {N}) or (T,), got {arr.shape}")
+        if arr.shape[0] < total:
+            raise ValueError(f"stimulus covers {arr.shape[0]} steps but the run needs transient + steps = "
+                             f"{total}; give at least {total} rows")
+        self.array = arr if arr.ndim == 2 else arr[:, None]
+
+    @property
+    def active(self):
+        return self.fn is not None or self.array is not None
+
+    @property
+    def kind(self):
+        return "none" if not self.active else ("callable" if self.fn is not None else "array")
+
+    def chunk(self, t0, n):
+        """ξ(t) for t0 <= t < t0 + n as a C-contiguous (n, N) array ((0, N) when there is no stimulus)."""
+        if not self.active:
+            return np.zeros((0, self.N))
+        if self.array is not None:
+            return np.ascontiguousarray(np.broadcast_to(self.array[t0:t0 + n], (n, self.N)))
+        out = np.empty((n, self.N))
+        for s in range(n):
+            raw = self.fn(t0 + s)
+            if np.iscomplexobj(raw):
+                raise TypeError(f"stimulus(t) must return real values, got complex at t={t0 + s}")
+            value = np.asarray(raw, dtype=np.float64)
+            if value.shape not in ((), (self.N,)):
+                raise ValueError(f"stimulus(t) must return a scalar or shape ({self.N},), got {value.shape} "
+                                 f"at t={t0 + s}")
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"stimulus(t) returned a non-finite value at t={t0 + s}")
+            out[s] = value
+        return out
+
+
+def initial_states(net, trials, u0, rngs):
+    """(trials, N) initial states: u0 given as (N,) or (trials, N), else N(0, 1) draws from each trial's
+    own stream (so the initial condition of trial i does not depend on the other trials)."""
+    N = net.N
+    if u0 is None:
+        return np.stack([rng.standard_normal(N) for rng in rngs])
+    u0 = check_array(u0, "u0")
+    if u0.shape == (N,):
+        return np.repeat(u0[None, :], trials, axis=0)
+    if u0.shape == (trials, N):
+        return u0
+    raise ValueError(f"u0 must have shape ({N},) or (trials={trials}, {N}), got {u0.shape}")
+
+
+def padded_rows(rows, exact=False):
+    """Rows of the products for ``rows`` rows: exact, a multiple of ``kernels.EXACT_LANES``; fast, 1 for one
+    row, else a multiple of ``kernels.LANE_BLOCK``."""
+    if exact:
+        return -(-rows // kernels.EXACT_LANES) * kernels.EXACT_LANES
+    return 1 if rows == 1 else -(-rows // kernels.LANE_BLOCK) * kernels.LANE_BLOCK
+
+
+class Batch:
+    r"""B trials of E1 advanced together: the one driver of every time-stepping analysis.
+
+    Parameters
+    ----------
+    net : Network
+    trials : int
+        Number of trials B >= 1.
+    u0 : (N,) or (trials, N) array_like, optional
+        Initial state; default :math:`u_i(0) \sim \mathcal N(0, 1)` from each trial's stream.
+    seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
+        Root seed (trial b: child key b), or one SeedSequence per trial.
+    stimulus : array_like or callable, optional
+        :math:`\xi(t)` by absolute time (see :class:`Stimulus`); ``total`` steps must be covered.
+    total : int
+        Number of steps the run will take (for the stimulus check and the progress bar).
+    rider_rows : int
+        Product rows reserved after the state rows for riders fused into the same gemm (tangent vectors).
+    threads : int or None
+        BLAS threads while the batch runs (``with batch:``) with ``exact=False``; None leaves the pools as
+        they are. Exact products always run with one BLAS thread.
+    exact : bool
+        The product policy. False (default): one gemm over the batch padded to ``kernels.LANE_BLOCK`` rows
+        (gemv for one trial), with ``threads`` BLAS threads: a trial is bit-identical only between batches of
+        the same padded size and threads, equal to rounding otherwise. True: every product is made of gemm
+        calls of exactly ``kernels.EXACT_LANES`` rows with one BLAS thread, so a trial's result is
+        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; it costs about
+        twice as much (the BLAS re-reads J for every call, and pads to 8 rows).
+    progress : bool
+        Show a tqdm progress bar of ``total`` steps.
+    desc : str
+        Label of the progress bar.
+
+    Attributes
+    ----------
+    U : (Bp, N) states (Bp >= B padded rows stay zero); ``M`` (Bp + rider_rows, N) the product rows
+    (``M[:Bp] = f(U)``), ``H`` its product, ``S`` (Bp, N) slopes; ``alive`` (B,), ``diverged_at`` (B,)
+    (first non-finite time, -1 while alive); ``t`` the absolute time of the current state.
+    """
+
+    def __init__(self, net, trials=1, *, u0=None, seed=None, stimulus=None, total=0, rider_rows=0, threads=1,
+                 exact=False, progress=False, desc="snt"):
+        self.net = check_network(net)
+        self.B = trials = check_int(trials, "trials", minimum=1)
+        self.threads = check_threads(threads)
+        if not isinstance(exact, (bool, np.bool_)):
+            raise TypeError(f"exact must be a bool, got {type(exact).__name__}")
+        self.exact = bool(exact)
+        self.progress = check_progress(progress)
+        self.N = N = net.N
+        self.total = int(total)
+        self.stimulus = Stimulus(stimulus, N, self.total)
+        self.root, self.seeds = trial_seeds(seed, trials)
+        self.rngs = [np.random.default_rng(s) for s in self.seeds]
+        U0 = initial_states(net, trials, u0, self.rngs)
+        self.u0_given = u0 is not None
+        self.Bp = Bp = padded_rows(trials, self.exact)
+        self.U = np.zeros((Bp, N))
+        self.U[:trials] = U0
+        extra = padded_rows(int(rider_rows), self.exact) if (rider_rows and self.exact) else int(rider_rows)
+        self.M = np.zeros((Bp + extra, N))
+        self.M[:trials] = kernels.apply_transfer(U0, net.g, net.transfer_code)
+        self.H = np.zeros_like(self.M)
+        self.S = np.zeros((Bp, N))
+        self.alive = np.ones(trials, dtype=np.bool_)
+        self.diverged_at = np.full(trials, -1, dtype=np.int64)
+        self.params = kernels.Params(np.ascontiguousarray(net.J.T), np.ascontiguousarray(net.theta), net.gamma,
+                                     net.sigma, net.g, net.transfer_code,
+                                     kernels.EXACT_LANES if self.exact else 0)
+        self.chunk = max(1, CHUNK_ELEMENTS // (trials * N))
+        self.t = 0
+        self.desc = desc
+        self._bar = None
+        self._limit = None
+
+    # -------------------------------------------------------------------------------- context: BLAS, bar
+    def __enter__(self):
+        self._limit = blas_limit(1 if self.exact else self.threads)
+        if self.progress:
+            from tqdm.auto import tqdm
+            self._bar = tqdm(total=self.total, unit="step", desc=self.desc)
+        return self
+
+    def __exit__(self, *exc):
+        if self._limit is not None:
+            self._limit.restore_original_limits()
+            self._limit = None
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        return False
+
+    # -------------------------------------------------------------------------------- shared pieces
+    @property
+    def F(self):
+        """The state rows f(U) of the product matrix."""
+        return self.M[:self.Bp]
+
+    def pieces(self, n, limit=None):
+        """Split n steps into chunks of bounded noise memory (and at most ``limit`` steps)."""
+        chunk = self.chunk if limit is None else max(1, min(self.chunk, int(limit)))
+        while n > 0:
+            m = min(n, chunk)
+            yield m
+            n -= m
+
+    def noise(self, n):
+        """(B, n, N) standard normal draws of the next n steps, trial by trial; (B, 0, N) without noise."""
+        if self.net.sigma <= 0:
+            return np.zeros((self.B, 0, self.N))
+        out = np.empty((self.B, n, self.N))
+        for b, rng in enumerate(self.rngs):
+            rng.standard_normal(out=out[b])
+        return out
+
+    def drive(self, n):
+        """(noise, stimulus) of the next n steps."""
+        return self.noise(n), self.stimulus.chunk(self.t, n)
+
+    def slopes(self):
+        """S = f'(U) for the live trials (zero rows elsewhere)."""
+        self.S[:self.B] = kernels.apply_slope(self.U[:self.B], self.net.g, self.net.transfer_code)
+        self.S[:self.B][~self.alive] = 0.0
+        return self.S
+
+    def frames(self, k):
+        """(B, k, N) random orthonormal frames, one per trial, from each trial seed's child 0."""
+        frames = np.empty((self.B, k, self.N))
+        for b, s in enumerate(self.seeds):
+            X = np.random.default_rng(child(s, 0)).standard_normal((k, self.N))
+            frames[b] = np.linalg.qr(X.T)[0].T
+        return frames
+
+    def status(self):
+        """Per-trial status codes (``snt.results.STATUS``): ok or diverged."""
+        return trial_status(self.alive)
+
+    # -------------------------------------------------------------------------------- the driver
+    def advance(self, n, rider=None, observe=None):
+        """Advance every trial by ``n`` steps.
+
+        Parameters
+        ----------
+        n : int
+            Steps.
+        rider : object, optional
+            What travels with the state: an object with ``run(batch, drive, m)`` calling its chunk kernel
+            for ``m`` steps (see :class:`Record` and the riders of ``snt.lyapunov`` / ``snt.response``), and
+            optionally ``max_steps`` bounding the chunk (riders whose buffers grow with it). Default: the
+            state alone (no records).
+        observe : callable, optional
+            ``observe(batch, t0, m, drive)`` after each chunk (t0: time of the chunk's first state).
+        """
+        rider = rider if rider is not None else _STATE_ONLY
+        for m in self.pieces(int(n), getattr(rider, "max_steps", None)):
+            t0 = self.t
+            drive = self.drive(m)
+            rider.run(self, drive, m)
+            self.t += m
+            if observe is not None:
+                observe(self, t0, m, drive)
+            if self._bar is not None:
+                self._bar.update(m)
+
+
+class Record:
+    """The state rider of :func:`snt.simulate`: records u(t), M(t) = (1/N) sum f(u_i) and/or
+    m(t) = (1/N) sum u_i on the grid t = start + k * every, k < n (by absolute time)."""
+
+    def __init__(self, B, N, start=0, every=1, n=0, u=False, M=False, m=False):
+        self.grid = (np.int64(start), np.int64(every), np.int64(n))
+        self.u = np.empty((B, n if u else 0, N))
+        self.M = np.empty((B, n if M else 0))
+        self.m = np.empty((B, n if m else 0))
+
+    def run(self, batch, drive, m):
+        start, every, n = self.grid
+        clock = (np.int64(batch.t), np.int64(m), start, every, n)
+        kernels.run_chunk(batch.params, (batch.U, batch.F, batch.H[:batch.Bp], batch.alive, batch.diverged_at),
+                          drive, clock, (self.u, self.M, self.m))
+
+
+_STATE_ONLY = Record(0, 0)

@@ -1,0 +1,212 @@
+r"""The training machinery shared by the unsupervised plastic layers (BCM, Krotov–Hopfield): validation,
+seeded minibatches that use every sample, the optimizer, early stopping on the monitored threshold, the
+history Dataset and the scikit-learn transformer protocol (docs/science/plasticity.md (P6)–(P8)).
+
+A subclass defines ``_rule_params`` (its own constructor arguments, validated by ``_check_rule``),
+``_start(D)`` (rule state), ``_step(Xb, lr)`` (one minibatch update; returns the monitored vector) and
+``_currents(X)`` (the response used by :meth:`transform`).
+"""
+
+import numbers
+
+import numpy as np
+import xarray as xr
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .._checks import check_choice, check_float, check_int
+from .._seeds import as_seed_sequence, child, describe
+from .._threads import blas_limit, check_threads
+from ..io import provenance
+from .initializers import INITIALIZERS, initial_weights
+from .optimizers import OPTIMIZERS, make_optimizer
+
+__all__ = ["PlasticLayer"]
+
+_DTYPES = {"float64": np.float64, "float32": np.float32}
+#: Rows of X turned into responses at a time by ``transform`` (bounds the temporary's memory).
+_TRANSFORM_CHUNK = 8192
+
+
+class PlasticLayer(TransformerMixin, BaseEstimator):
+    """Base class; see :class:`snt.plasticity.BCM` and :class:`snt.plasticity.KrotovHopfield`."""
+
+    _title = "plastic layer"
+    _method = ""
+
+    def _store(self, params):
+        """Keep the constructor arguments as attributes of the same names (the scikit-learn convention;
+        validation happens in fit)."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
+    # ---------------------------------------------------------------- validation
+    def _check_params(self):
+        check_int(self.n_neurons, "n_neurons", minimum=1)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_float(self.lr, "lr", minimum=0.0, strict_min=True)
+        check_choice(self.init, "init", INITIALIZERS)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_int(self.epochs, "epochs", minimum=1)
+        if self.tol is not None:
+            check_float(self.tol, "tol", minimum=0.0)
+        check_int(self.patience, "patience", minimum=1)
+        check_float(self.decay, "decay", minimum=0.0)
+        check_choice(self.dtype, "dtype", _DTYPES)
+        check_threads(self.threads)
+        if not isinstance(self.progress, (bool, numbers.Integral)):
+            raise TypeError(f"progress must be a bool, got {type(self.progress).__name__}")
+        as_seed_sequence(self.seed)
+        self._check_rule()
+
+    def _check_X(self, X, name="X"):
+        dtype = _DTYPES[self.dtype]
+        try:
+            X = np.asarray(X, dtype=dtype, order="C")
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be an array of real numbers (samples, features), got "
+                            f"{type(X).__name__}") from exc
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (samples, features), got shape {X.shape}")
+        if X.shape[0] < 1 or X.shape[1] < 1:
+            raise ValueError(f"{name} must have at least one sample and one feature, got shape {X.shape}")
+        if not np.isfinite(X.sum(dtype=np.float64)):          # one pass; the entries only when needed
+            bad = int(X.size - np.count_nonzero(np.isfinite(X)))
+            if bad:
+                raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
+        if hasattr(self, "weights_") and X.shape[1] != self.weights_.shape[1]:
+            raise ValueError(f"{name} has {X.shape[1]} features but the layer was fitted on "
+                             f"{self.weights_.shape[1]} (n_features_in_ = {self.n_features_in_})")
+        return X
+
+    # ---------------------------------------------------------------- training
+    def _reset(self, D):
+        self._check_params()
+        self._ss = as_seed_sequence(self.seed)
+        self._dtype = _DTYPES[self.dtype]
+        rng = np.random.default_rng(child(self._ss, 0))
+        self.weights_ = initial_weights(self.init, rng, self.n_neurons, D, self._dtype)
+        self.n_features_in_ = D
+        self._opt = make_optimizer(self.optimizer, self.weights_.shape, self._dtype)
+        self._epoch = 0
+        self._theta_hist, self._change_hist, self._lr_hist = [], [], []
+        self._calm = 0
+        self.converged_ = False
+        self._start(D)
+
+    def fit(self, X, y=None):
+        """Train from a fresh initialisation for up to ``epochs`` epochs (fewer if ``tol`` stops it).
+
+        Parameters
+        ----------
+        X : (n_samples, n_features) array_like
+            Finite inputs (e.g. pixels in [0, 1]).
+        y : ignored
+            Unsupervised; present for the scikit-learn Pipeline protocol.
+
+        Returns
+        -------
+        self
+        """
+        for name in ("weights_", "n_features_in_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        self._check_params()
+        X = self._check_X(X)
+        self._reset(X.shape[1])
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=self.epochs, unit="epoch", desc=type(self).__name__)
+        limit = blas_limit(self.threads)
+        try:
+            for _ in range(self.epochs):
+                self._run_epoch(X)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(theta_change=f"{self._change_hist[-1]:.3g}")
+                if self.converged_:
+                    break
+        finally:
+            limit.restore_original_limits()
+            if bar is not None:
+                bar.close()
+        return self
+
+    def partial_fit(self, X, y=None):
+        """One more epoch over ``X`` (initialising the layer on the first call); the optimizer state, the
+        threshold and the epoch counter (which seeds the shuffle) carry over."""
+        if not hasattr(self, "weights_"):
+            self._check_params()
+            X = self._check_X(X)
+            self._reset(X.shape[1])
+        else:
+            X = self._check_X(X)
+        with blas_limit(self.threads):
+            self._run_epoch(X)
+        return self
+
+    def _epoch_lr(self):
+        return self.lr
+
+    def _run_epoch(self, X):
+        n = X.shape[0]
+        rng = np.random.default_rng(child(self._ss, 1, self._epoch))
+        order = rng.permutation(n)
+        n_batches = -(-n // self.batch_size)
+        lr = self._epoch_lr()
+        total = np.zeros(self.n_neurons)
+        for idx in np.array_split(order, n_batches):
+            total += self._step(X[idx], lr)                 # fancy indexing: the fastest row gather
+        theta = total / n_batches
+        prev = self._theta_hist[-1] if self._theta_hist else None
+        change = np.nan if prev is None else float(np.linalg.norm(theta - prev) / max(np.linalg.norm(theta),
+                                                                                       1e-300))
+        self._theta_hist.append(theta)
+        self._change_hist.append(change)
+        self._lr_hist.append(lr)
+        self._epoch += 1
+        if self.tol is not None and np.isfinite(change) and change <= self.tol:
+            self._calm += 1
+        else:
+            self._calm = 0
+        self.converged_ = self.tol is not None and self._calm >= self.patience
+
+    # ---------------------------------------------------------------- results
+    def transform(self, X):
+        """The responses (n_samples, n_neurons) of the trained layer to ``X``."""
+        if not hasattr(self, "weights_"):
+            from sklearn.exceptions import NotFittedError
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+        X = self._check_X(X)
+        out = np.empty((X.shape[0], self.n_neurons), dtype=self._dtype)
+        with blas_limit(self.threads):
+            for a in range(0, X.shape[0], _TRANSFORM_CHUNK):
+                out[a:a + _TRANSFORM_CHUNK] = self._currents(X[a:a + _TRANSFORM_CHUNK])
+        return out
+
+    @property
+    def n_epochs_(self):
+        """Epochs run so far."""
+        return self._epoch
+
+    @property
+    def history_(self):
+        """xarray.Dataset: the monitored threshold per epoch and neuron, its relative change and the
+        learning rate of each epoch, with the parameters and the seed in the attributes."""
+        if not hasattr(self, "weights_"):
+            raise AttributeError("history_ exists after fit")
+        E = len(self._theta_hist)
+        data = {
+            "theta": (("epoch", "neuron"), np.array(self._theta_hist),
+                      {"long_name": self._monitor_name, "units": "1"}),
+            "theta_change": (("epoch",), np.array(self._change_hist),
+                             {"long_name": "||theta(e) - theta(e-1)|| / ||theta(e)||", "units": "1"}),
+            "lr": (("epoch",), np.array(self._lr_hist), {"long_name": "learning rate of the epoch", "units": "1"}),
+        }
+        coords = {"epoch": ("epoch", np.arange(1, E + 1), {"long_name": "training epoch"}),
+                  "neuron": ("neuron", np.arange(self.n_neurons), {"long_name": "neuron index"})}
+        params = dict(self.get_params(), n_features=self.n_features_in_, converged=bool(self.converged_))
+        params["seed"] = None if params["seed"] is None else str(params["seed"])
+        attrs = provenance(f"{self._title}: training history", self._method, params, describe(self._ss))
+        return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -1,0 +1,432 @@
+r"""Linear response kernels of the SNT map by three estimators on the trajectory engine (SCIENCE.md E12).
+
+Lag convention (used everywhere in ``snt.response``). A pulse :math:`\delta\xi(t_0)` is an input added in
+the step :math:`t_0 \to t_0 + 1` (like the stimulus :math:`\xi(t_0)` or the noise :math:`\sigma B(t_0)` of
+E1), and the lag :math:`\tau \ge 1` counts the steps from that input to the response:
+
+.. math:: \delta u(t_0 + \tau) = R(\tau)\,\delta\xi(t_0),\qquad R(1) = I,\qquad
+          R(\tau) = \mathbb E\big[DF(u(t_0+\tau-1)) \cdots DF(u(t_0+1))\big],
+
+so :math:`R(\tau)` is a product of :math:`\tau - 1` Jacobians :math:`DF = \gamma I + J\Lambda` (E2).
+Novikov's identity reads :math:`R_{ij}(\tau) = \mathbb E[u_i(t_0+\tau) B_j(t_0)]/\sigma`.
+
+The estimators ride on :class:`snt.dynamics.Batch` (kernel ``snt.kernels.response_chunk``): tangent rows
+restarted at the pulse patterns every H steps (``"jacobian"``), replicas kicked by ε that share the noise of
+their trial (``"perturbation"``), and the correlation of the state with the recorded noise (``"noise"``,
+Novikov 1965; σ > 0). The reference trajectory is advanced by the same product as in ``simulate``, so it is
+simulate's trajectory whichever estimators ride along. A trial that diverges is flagged in ``status`` and
+left out of the averages from the window in which it diverged; the others carry on.
+"""
+
+import warnings
+
+import numpy as np
+import xarray as xr
+
+from .. import kernels
+from .._checks import check_choice, check_float, check_int
+from .._seeds import child, describe
+from ..dynamics import Batch
+from ..network import check_network
+from ..results import coord, provenance, status_variable
+from ._common import LAG_NOTE, REFS, check_sources
+
+__all__ = ["kernel", "METHODS"]
+
+METHODS = ("jacobian", "perturbation", "noise")
+
+
+def _methods(method):
+    if isinstance(method, str):
+        check_choice(method, "method", METHODS)
+        return (method,), False
+    methods = tuple(method)
+    if not methods:
+        raise ValueError(f"method must be one of {list(METHODS)} or a non-empty sequence of them, got ()")
+    for m in methods:
+        check_choice(m, "method", METHODS)
+    if len(set(methods)) != len(methods):
+        raise ValueError(f"method: each method at most once, got {list(methods)}")
+    return methods, True
+
+
+def _stderr_blocks(values, counts):
+    """Pooled mean and standard error from per-block sums ``values`` (block, ...) with ``counts`` samples."""
+    counts = np.asarray(counts, dtype=float)
+    c = counts.reshape(counts.shape + (1,) * (values.ndim - counts.ndim))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = values.sum(axis=0) / c.sum(axis=0)
+        per = values / c
+    G = values.shape[0]
+    se = per.std(axis=0, ddof=1) / np.sqrt(G)
+    return mean, se, per
+
+
+class Pulses:
+    """The rider of :func:`kernel`: K = sources + 1 + probes tangent rows and/or replicas per trial
+    (patterns: the unit vectors of the sources, the uniform pulse, Rademacher probes), restarted every H
+    steps; each window's records land in ``D`` (H, B, 2, K, N) and ``u`` (H, B, N)."""
+
+    def __init__(self, batch, H, src, probes, jac, pert, noise, eps):
+        B, N = batch.B, batch.N
+        self.H, self.S, self.P, self.eps = H, src.size, probes, eps
+        self.K = K = self.S + 1 + probes
+        self.E = np.zeros((B, K, N))
+        self.E[:, np.arange(self.S), src] = 1.0
+        self.E[:, self.S] = 1.0
+        self.rngs = [np.random.default_rng(child(s, 1)) for s in batch.seeds]
+        kv, kr = (K if jac else 0), (K if pert else 0)
+        self.V, self.MV = np.zeros((B * kv, N)), np.zeros((B * kv, N))
+        self.R, self.FR = np.zeros((B * kr, N)), np.zeros((B * kr, N))
+        self.D = np.zeros((H if (jac or pert) else 0, B, 2, K, N))
+        self.u = np.zeros((H if noise else 0, B, N))
+        self.phase = 0
+        batch.slopes()
+
+    def new_patterns(self):
+        if self.P:
+            for b, rng in enumerate(self.rngs):
+                self.E[b, self.S + 1:] = rng.choice((-1.0, 1.0), size=(self.P, self.E.shape[2]))
+
+    def run(self, batch, drive, m):
+        noise, stim = drive
+        if stim.shape[0]:
+            raise ValueError("response.kernel does not take a stimulus")
+        D = self.D[self.phase:self.phase + m]
+        u = self.u[self.phase:self.phase + m]
+        state = (batch.U, batch.F, batch.H[:batch.Bp], batch.alive, batch.diverged_at, batch.S)
+        riders = (self.V, self.MV, self.R, self.FR, self.E.reshape(-1, batch.N))
+        kernels.response_chunk(batch.params, state, riders, (noise, self.eps, np.zeros((0, self.K)), np.zeros(0)),
+                               (np.int64(batch.t), np.int64(m), np.int64(self.phase), np.int64(self.H)), (D, u))
+        self.phase = (self.phase + m) % self.H
+
+
+class Accumulator:
+    """Block sums of the three estimators over the windows (the science of :func:`kernel`)."""
+
+    def __init__(self, methods, blocks, H, N, S, P, src):
+        self.methods, self.H, self.N, self.S, self.P, self.src = methods, H, N, S, P, src
+        G = blocks
+        self.acc = {m: {"src": np.zeros((G, H, N, S)), "mean": np.zeros((G, H)), "diag": np.zeros((G, H))}
+                    for m in methods}
+        self.count = {m: np.zeros((G, H)) for m in methods}
+        if "noise" in methods:
+            a = self.acc["noise"]
+            a.update({k + "_c": np.zeros_like(a[k]) for k in ("src", "mean", "diag")})
+            self.corr = {k: np.zeros(H) for k in ("u", "u0", "m", "m0")}
+            self.hist_u = None
+            self.hist_B = None
+        self.separation = np.zeros(H)   # max |u_replica - u| (perturbation)
+        self.growth = np.zeros(H)       # max ||v||_2 / ||v(1)||_2 (jacobian)
+        self.windows_seen = 0
+
+    def window(self, g, rider, live, pre_u, noise):
+        """Add one window of H steps: trials ``live`` (indices alive at its end); ``pre_u`` (H, B, N) the
+        states before each step, ``noise`` (B, H, N) its draws."""
+        H, S, N = self.H, self.S, self.N
+        E = rider.E[live]
+        nb = live.size
+        for idx, name in ((0, "jacobian"), (1, "perturbation")):
+            if name not in self.methods:
+                continue
+            D = rider.D[:, live, idx]                               # (H, b, K, N)
+            a = self.acc[name]
+            a["src"][g] += np.einsum("hbsn->hns", D[:, :, :S])
+            a["mean"][g] += D[:, :, S].mean(axis=2).sum(axis=1)
+            if self.P:
+                a["diag"][g] += np.einsum("hbpn,bpn->h", D[:, :, S + 1:], E[:, S + 1:]) / (N * self.P)
+            self.count[name][g] += nb
+            if nb == 0:
+                continue
+            if name == "jacobian":
+                nrm = np.sqrt(np.einsum("hbkn,hbkn->hbk", D, D)) / np.sqrt(np.einsum("bkn,bkn->bk", E, E))
+                self.growth = np.maximum(self.growth, nrm.max(axis=(1, 2)))
+            else:
+                self.separation = np.maximum(self.separation, np.abs(D).max(axis=(1, 2, 3)) * rider.eps)
+        if "noise" in self.methods:
+            self._novikov(g, rider.u[:, live], pre_u[:, live], noise[live].transpose(1, 0, 2), live)
+        self.windows_seen += 1
+
+    def _novikov(self, g, unew, upre, Bw, live):
+        """Novikov: u(s0+tau) B(s0) for tau = 1..H over origins s0 = s+1-tau >= 0 of the measured run, and the
+        control u(s0) B(s0) (mean zero: B(s0) enters u(s0+1))."""
+        H, N, src = self.H, self.N, self.src
+        if self.hist_u is None:
+            self.hist_u = np.zeros((H,) + upre.shape[1:]) * np.nan
+            self.hist_B = np.zeros((H,) + Bw.shape[1:]) * np.nan
+            first = True
+        else:
+            first = False
+            # keep only the trials still alive (a trial that died is gone from every later window)
+            self.hist_u, self.hist_B = self.hist_u[:, self._keep(live)], self.hist_B[:, self._keep(live)]
+        self.live = live
+        U2 = np.concatenate([self.hist_u, upre])                   # u(s0) for s0 = window start - H ...
+        B2 = np.concatenate([self.hist_B, Bw])
+        a, c = self.acc["noise"], self.corr
+        for tau in range(1, H + 1):
+            i = np.arange(H)                                        # step s = start + i, new state u(s+1)
+            j = i + 1 - tau + H                                     # index of s0 in U2/B2
+            ok = (j >= H) if first else np.ones(H, bool)
+            ii, jj = i[ok], j[ok]
+            if ii.size == 0:
+                continue
+            un, u0, b0 = (x.reshape(-1, N) for x in (unew[ii], U2[jj], B2[jj]))    # (n b, N), BLAS below
+            bs = np.ascontiguousarray(b0[:, src])
+            k = tau - 1
+            a["src"][g, k] += un.T @ bs
+            a["src_c"][g, k] += u0.T @ bs
+            bsum = b0.sum(axis=1)
+            um, u0m = un.mean(axis=1), u0.mean(axis=1)
+            a["mean"][g, k] += um @ bsum
+            a["mean_c"][g, k] += u0m @ bsum
+            a["diag"][g, k] += np.vdot(un, b0) / N
+            a["diag_c"][g, k] += np.vdot(u0, b0) / N
+            c["u"][k] += np.vdot(un, u0)
+            c["u0"][k] += np.vdot(u0, u0)
+            c["m"][k] += um @ u0m
+            c["m0"][k] += u0m @ u0m
+            self.count["noise"][g, k] += ii.size * live.size
+        self.hist_u, self.hist_B = upre, Bw
+
+    def _keep(self, live):
+        """Positions in the previous window's live list of the trials live now."""
+        return np.searchsorted(self.live, live)
+
+    def noise_estimates(self):
+        """Control-variate combination: X - c_tau Y with c_tau the pooled lag-tau autocorrelation coefficient
+        of u (of the population mean for R_mean); E[Y] = 0, so any constant c keeps the estimate unbiased."""
+        a, c = self.acc["noise"], self.corr
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cu = c["u"] / c["u0"]
+            cm = c["m"] / c["m0"]
+        return {"src": a["src"] - cu[None, :, None, None] * a["src_c"],
+                "mean": a["mean"] - cm[None, :] * a["mean_c"],
+                "diag": a["diag"] - cu[None, :] * a["diag_c"]}, {"u": cu, "m": cm}
+
+
+def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=2000, transient=500, eps=1e-4,
+           probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False,
+           threads=1, exact=False):
+    r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
+
+    .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0{+}1))\big)_{ij}\Big]
+              = \frac{\mathbb E[u_i(t_0+\tau)\,B_j(t_0)]}{\sigma},\qquad \tau = 1, \dots, H
+
+    (lag convention of the module: R(1) = I). Estimators:
+
+    * ``"jacobian"``: one tangent vector per source and trial, :math:`v \mapsto \gamma v + J(f'(u)\odot v)`,
+      restarted at :math:`e_j` every H steps; all trials' tangent rows go through one gemm per step.
+    * ``"perturbation"``: a replica per source and trial, reset to :math:`u + \varepsilon e_j` every H steps
+      and iterated with the full map and the same noise; :math:`R \approx \delta u/\varepsilon`. Valid while
+      :math:`\varepsilon e^{\lambda\tau}` stays small: the largest separation per lag is returned
+      (``separation``) and a warning is issued when it exceeds ``max_separation``.
+    * ``"noise"``: Novikov's identity, perturbation-free and exact at any N; needs :math:`\sigma > 0`.
+      Every step is an origin :math:`t_0`.
+
+    Besides the columns of the chosen sources it estimates the population-mean response to a uniform pulse,
+    :math:`R_m(\tau) = \frac1N \mathbf 1^T R(\tau)\mathbf 1`, and the mean diagonal
+    :math:`\mathrm{Tr}\,R(\tau)/N` (by ``probes`` Rademacher vectors z, :math:`z^T R z/N`, for the first two
+    methods; exactly :math:`\frac1N\sum_i \mathbb E[u_i B_i]/\sigma` for the noise), next to the mean-field
+    predictions :math:`a^{\tau-1}`, :math:`a = \gamma + \bar J\langle f'\rangle`, and :math:`\gamma^{\tau-1}`.
+
+    Parameters
+    ----------
+    net : Network
+    horizon : int
+        Largest lag H >= 1.
+    sources : int or sequence of int
+        Neurons j whose column :math:`R_{\cdot j}` is estimated, ``0 <= j < N``.
+    method : {"jacobian", "perturbation", "noise"} or sequence of them
+        A sequence runs the methods on the same trajectories and adds an ``estimator`` dimension (not
+        ``method``, which ``.sel`` would take as its own keyword).
+    trials : int
+        Independent trials (initial conditions and noise as in :func:`snt.simulate`).
+    steps : int
+        Measured steps per trial (rounded down to whole windows of H steps), ``>= blocks * horizon``.
+    transient : int
+        Steps discarded before measuring.
+    eps : float
+        Kick size of the perturbation method, ``0 < eps <= 0.1``.
+    probes : int
+        Rademacher probes per trial and window for the mean diagonal (jacobian, perturbation), >= 0.
+    blocks : int
+        Consecutive blocks of the measured windows (all trials pooled) whose spread gives the error bars, >= 2.
+    u0 : (N,) or (trials, N) array_like, optional
+        Initial state (default: N(0, 1) per trial).
+    seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
+        As in :func:`snt.simulate` (trial b's noise is that of simulate's trial b); the probes of trial b use
+        its child 1.
+    max_separation : float
+        Largest acceptable :math:`\max_i |u^{\rm replica}_i - u_i|` of the perturbation method before a
+        warning, > 0.
+    theory : bool
+        Add the mean-field predictions (solves :func:`snt.meanfield.stationary` for the network's ensemble,
+        cached per parameter set; about a second, more for gamma > 0).
+    progress, threads, exact
+        As in :func:`snt.simulate` (progress bar; BLAS threads with ``exact=False``; the product policy).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``R`` (lag, neuron, source) with ``R_stderr``; ``R_mean`` (lag) with ``R_mean_stderr``; ``R_diag`` (lag)
+        with ``R_diag_stderr``; block estimates ``R_block``, ``R_mean_block``, ``R_diag_block`` (block, ...);
+        with ``theory=True`` the mean-field ``R_mean_theory`` and ``R_diag_theory`` (lag) with ``a`` and
+        ``mean_slope`` ();
+        ``separation`` (lag) for the perturbation method and ``growth`` (lag), the largest
+        :math:`\|v(\tau)\|/\|v(1)\|`, for the Jacobian method; ``u_final`` (trial, neuron). With several
+        methods, an ``estimator`` dimension leads every estimate.
+
+    Raises
+    ------
+    ValueError
+        ``horizon < 1``; a source outside ``0..N-1``; ``method="noise"`` with ``net.sigma == 0``; ``steps`` too
+        short for ``blocks`` windows; any other argument out of range.
+
+    Notes
+    -----
+    Implements SCIENCE.md (E12) and the mean-field remark of §5. Error bars: the standard deviation of the
+    block estimates divided by :math:`\sqrt{\rm blocks}`. The reference trajectory is advanced by its own
+    product :math:`f(U)J^T`, separately from the tangent/replica rows, so it is the same for every choice of
+    ``method`` (same seed, same trajectories: the Jacobian and perturbation estimates can be compared
+    window by window).
+
+    References
+    ----------
+    .. [1] B. Cessac, J.-A. Sepulchre, Phys. Rev. E 70, 056111 (2004).
+    .. [2] B. Cessac, J.-A. Sepulchre, Chaos 16, 013104 (2006).
+    .. [3] B. Cessac, J.-A. Sepulchre, Physica D 225, 13 (2007).
+    .. [4] E. A. Novikov, Sov. Phys. JETP 20, 1290 (1965).
+
+    Examples
+    --------
+    >>> import snt
+    >>> net = snt.Ensemble(N=100, J=1.0, g=1.5, gamma=0.5, sigma=0.2).sample(seed=1)
+    >>> R = snt.response.kernel(net, 5, sources=[0, 1], trials=4, steps=200, transient=50, seed=2)
+    >>> float(R.R.sel(lag=1, neuron=0, source=0))
+    1.0
+    """
+    check_network(net)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    N = net.N
+    src = check_sources(sources, N)
+    methods, multi = _methods(method)
+    if "noise" in methods and net.sigma == 0:
+        raise ValueError("method='noise' (Novikov) needs noise: net.sigma must be > 0, got 0.0; use "
+                         "method='jacobian' or 'perturbation' for a noiseless network")
+    trials = check_int(trials, "trials", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    transient = check_int(transient, "transient", minimum=0)
+    eps = check_float(eps, "eps", minimum=0.0, maximum=0.1, strict_min=True)
+    probes = check_int(probes, "probes", minimum=0)
+    blocks = check_int(blocks, "blocks", minimum=2)
+    max_separation = check_float(max_separation, "max_separation", minimum=0.0, strict_min=True)
+    windows = steps // horizon
+    if windows < blocks:
+        raise ValueError(f"steps = {steps} must be at least blocks * horizon = {blocks} * {horizon} = "
+                         f"{blocks * horizon} (one window of H steps per block at least); raise steps")
+    batch = Batch(net, trials, u0=u0, seed=seed, total=transient + windows * horizon, threads=threads,
+                  exact=exact, progress=progress, desc="response.kernel")
+    jac, pert, noi = (m in methods for m in METHODS)
+    acc = Accumulator(methods, blocks, horizon, N, src.size, probes, src)
+    with batch:
+        batch.advance(transient)
+        rider = Pulses(batch, horizon, src, probes, jac, pert, noi, eps)
+        for w in range(windows):
+            rider.new_patterns()
+            pre = []
+
+            def observe(batch, t0, m, drive, pre=pre):
+                pre.append(drive[0])
+
+            start_u = batch.U[:trials].copy()
+            batch.advance(horizon, rider, observe)
+            live = np.nonzero(batch.alive)[0]
+            noise = np.concatenate(pre, axis=1) if noi else None
+            pre_u = np.concatenate([start_u[None], rider.u[:-1]]) if noi else None
+            acc.window(w * blocks // windows, rider, live, pre_u, noise)
+    ds = _kernel_dataset(net, acc, batch.U[:trials].copy(), methods, multi, batch, bool(theory), blocks)
+    params = {"network": net.params(), "horizon": horizon, "sources": src.tolist(), "method": list(methods),
+              "trials": trials, "steps": steps, "measured_steps": windows * horizon, "transient": transient,
+              "eps": eps, "probes": probes, "blocks": blocks, "max_separation": max_separation,
+              "u0": "N(0,1) per trial" if u0 is None else "given"}
+    ds.attrs.update(provenance("Linear response kernel of the SNT map",
+                               "SCIENCE.md E12: " + ", ".join(methods) + "; " + LAG_NOTE, params,
+                               describe(batch.root), references=REFS))
+    if "perturbation" in methods:
+        worst = float(acc.separation.max())
+        ds["perturbation_linear"] = ((), worst <= max_separation, {
+            "long_name": "perturbation stayed below max_separation (linear regime)", "units": "1"})
+        if worst > max_separation:
+            warnings.warn(f"response.kernel: the perturbation grew to {worst:.3g} > max_separation = "
+                          f"{max_separation} (eps e^(lambda tau) not small): lower eps or horizon", stacklevel=2)
+    return ds
+
+
+def _kernel_dataset(net, run, U, methods, multi, batch, theory, G):
+    H, S = run.H, run.S
+    lags = np.arange(1, H + 1)
+    one = {"units": "1"}
+    data = {}
+    stacks = {k: [] for k in ("R", "R_stderr", "R_block", "R_mean", "R_mean_stderr", "R_mean_block", "R_diag",
+                              "R_diag_stderr", "R_diag_block")}
+    control = None
+    for m in methods:
+        a, c = run.acc[m], run.count[m]
+        if m == "noise":
+            a, control = run.noise_estimates()
+        scale = 1.0 / net.sigma if m == "noise" else 1.0
+        for key, name in (("src", "R"), ("mean", "R_mean"), ("diag", "R_diag")):
+            mean, se, per = _stderr_blocks(a[key] * scale, c)
+            stacks[name].append(mean)
+            stacks[name + "_stderr"].append(se)
+            stacks[name + "_block"].append(per)
+        if m != "noise" and run.P == 0:
+            stacks["R_diag"][-1][:] = np.nan
+            stacks["R_diag_stderr"][-1][:] = np.nan
+            stacks["R_diag_block"][-1][:] = np.nan
+
+    def put(name, dims, attrs):
+        arr = np.stack(stacks[name]) if multi else stacks[name][0]
+        data[name] = ((("estimator",) if multi else ()) + dims, arr, attrs)
+
+    put("R", ("lag", "neuron", "source"), {"long_name": "response kernel R_ij(tau)", **one})
+    put("R_stderr", ("lag", "neuron", "source"), {"long_name": "standard error of R", **one,
+                                                 "method": "std of block estimates / sqrt(blocks)"})
+    put("R_block", ("block", "lag", "neuron", "source"), {"long_name": "R per block", **one})
+    put("R_mean", ("lag",), {"long_name": "population-mean response to a uniform pulse", **one})
+    put("R_mean_stderr", ("lag",), {"long_name": "standard error of R_mean", **one})
+    put("R_mean_block", ("block", "lag"), {"long_name": "R_mean per block", **one})
+    if run.P > 0 or "noise" in methods:     # without probes the tangent/replica methods have no diagonal
+        put("R_diag", ("lag",), {"long_name": "mean diagonal response Tr R(tau) / N", **one,
+                                 "comment": "NaN when probes = 0 (jacobian, perturbation)"})
+        put("R_diag_stderr", ("lag",), {"long_name": "standard error of R_diag", **one})
+        put("R_diag_block", ("block", "lag"), {"long_name": "R_diag per block", **one})
+    if theory:
+        from ..meanfield import response_prediction
+        mf = response_prediction(net, lags)
+        data["R_mean_theory"] = (("lag",), mf["R_mean"], {"long_name": "mean-field a^(tau-1), a = gamma + Jbar <f'>",
+                                                          **one, "ensemble": mf["ensemble"], "regime": mf["regime"]})
+        data["R_diag_theory"] = (("lag",), mf["R_diag"], {"long_name": "mean-field gamma^(tau-1)", **one})
+        data["a"] = ((), mf["a"], {"long_name": "mean-field mean-mode multiplier a = gamma + Jbar <f'>", **one})
+        data["mean_slope"] = ((), mf["mean_slope"], {"long_name": "<f'(u)>, u ~ N(m*, v*)", **one})
+    if "perturbation" in methods:
+        data["separation"] = (("lag",), run.separation,
+                              {"long_name": "largest |u_replica - u| of the perturbation method", **one})
+    if "jacobian" in methods:
+        data["growth"] = (("lag",), run.growth, {"long_name": "largest tangent growth ||v(tau)|| / ||v(1)||", **one})
+    if control is not None:
+        data["control_coefficient"] = (("lag",), control["u"], {
+            "long_name": "noise method: control-variate coefficient c_tau = <u(t0+tau) u(t0)> / <u(t0)^2>",
+            **one, "comment": "R = E[(u(t0+tau) - c_tau u(t0)) B(t0)] / sigma; E[u(t0) B(t0)] = 0"})
+    data["u_final"] = (("trial", "neuron"), U, {"long_name": "state after the last step", **one})
+    data["status"] = status_variable(batch.status())
+    data["diverged_at"] = (("trial",), batch.diverged_at.copy(),
+                           {"long_name": "first time with a non-finite state (-1: never)", "units": "step"})
+    coords = {"lag": coord("lag", lags), "neuron": coord("neuron", np.arange(net.N)),
+              "source": coord("source", run.src), "block": coord("block", np.arange(G), "block of measured windows"),
+              "trial": coord("trial", np.arange(batch.B))}
+    if multi:
+        coords["estimator"] = coord("estimator", list(methods))
+    return xr.Dataset(data, coords=coords)
+
+

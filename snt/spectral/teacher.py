@@ -1,0 +1,189 @@
+r"""The teacher–student experiment: a spectral student's eigenvalues reveal the size of its teacher.
+
+Protocol (exact from the authors' teacher–student code unless stated; docs/science/spectral.md (S9), (S10)):
+
+* inputs :math:`x \sim \mathcal N(0, I_{10})`, ``n_train`` training and ``n_test`` fresh test items;
+* teacher: 10 → ReLU layer of ``teacher_size`` nodes → ReLU layer of ``teacher_second`` nodes → sum of the
+  outputs (all weights Glorot-uniform, frozen). The second width is missing from the authors' shipped
+  configuration; 10 is this package's choice;
+* spectral student: 10 → spectral ReLU layer of :math:`h` nodes (no bias; φ and :math:`\lambda_\mathrm{out}`
+  trained from ones, L2 ``eigen_l2`` = 5e-4 on λ and ``base_l2`` = 1e-2 on φ) → trained dense ReLU layer of
+  ``teacher_second`` nodes → frozen sum; Adam 0.005, batch 300, mean squared error;
+* direct student: the same architecture and initial φ with :math:`\lambda_\mathrm{out}` frozen at 1 (a plain
+  dense layer with L2 on its weights); Adam 0.002, batch 500;
+* importance :math:`s_i` of :func:`~snt.spectral.pruning.node_importance` (feature norm for the direct
+  student); the *average dimension* counts the nodes with :math:`s_i/\max s > 0.05`;
+* the ramp: for cutoffs :math:`c = 0, 0.05, \dots, 0.95` keep the nodes with :math:`s_i/\max s > c` (no
+  retraining) and record :math:`\Delta\mathrm{MSE} = |\mathrm{MSE}_\mathrm{pruned} - \mathrm{MSE}_\mathrm{full}|`
+  on the test set against :math:`n_\mathrm{kept} - h_T`.
+
+The authors train 2000 epochs (validation split 0.2) over 10 (README: 30) trials per size; ``epochs`` and
+``trials`` default lower here and the numbers must be read with them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+from tqdm.auto import tqdm
+
+from .. import __version__
+from .._seeds import as_seed_sequence, child
+from .layer import SpectralLayer, glorot_uniform
+from .network import SpectralNetwork, blas_threads, fit_adam
+from .pruning import mask_nodes, node_importance, score
+
+__all__ = ["teacher_student", "teacher_network", "student_network"]
+
+
+def _dense(w, activation, trainable=()):
+    """A dense layer as a spectral layer: λ_in = 0, λ_out = 1 frozen, so W = −φ."""
+    n_in, n_out = w.shape
+    return SpectralLayer(-w, np.zeros(n_in), np.ones(n_out), None, activation, trainable)
+
+
+def _sum_readout(n):
+    return SpectralLayer(np.ones((n, 1)), np.zeros(n), -np.ones(1), None, "linear", ())
+
+
+def teacher_network(n_inputs, teacher_size, teacher_second, seed):
+    """The frozen teacher (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    return SpectralNetwork([_dense(glorot_uniform(rng, n_inputs, teacher_size), "relu"),
+                            _dense(glorot_uniform(rng, teacher_size, teacher_second), "relu"),
+                            _sum_readout(teacher_second)], "mse")
+
+
+def student_network(n_inputs, size, second, spectral, eigen_l2, base_l2, seed):
+    """Spectral (λ_out trained) or direct (λ_out frozen at 1) student; the same φ for the same ``seed``."""
+    rng = np.random.default_rng(seed)
+    phi = glorot_uniform(rng, n_inputs, size)
+    first = SpectralLayer(phi, np.zeros(n_inputs), np.ones(size), None, "relu",
+                          ("phi", "lam_out") if spectral else ("phi",),
+                          {"phi": base_l2, "lam_out": eigen_l2})
+    second_layer = _dense(glorot_uniform(rng, size, second), "relu", ("phi",))
+    return SpectralNetwork([first, second_layer, _sum_readout(second)], "mse")
+
+
+def _train(net, X, Y, epochs, batch, lr, validation, rng):
+    n_val = int(round(validation * len(X)))
+    Xt, Yt, Xv, Yv = X[n_val:], Y[n_val:], X[:n_val], Y[:n_val]
+
+    def fun(theta, idx):
+        net.set_theta(theta)
+        return net.loss_grad(Xt[idx], Yt[idx])
+
+    def val_fn(theta):
+        net.set_theta(theta)
+        return net.evaluate(Xv, Yv)[0]
+
+    theta, hist = fit_adam(fun, net.get_theta(), len(Xt), epochs=epochs, batch_size=batch, lr=lr, rng=rng,
+                           val_fn=val_fn if n_val else None)
+    net.set_theta(theta)
+    return hist
+
+
+def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second=10, trials=3, n_train=10000,
+                    n_test=10000, n_inputs=10, epochs=300, eigen_l2=5e-4, base_l2=1e-2, validation=0.2,
+                    threshold=0.05, cutoffs=None, seed=0, progress=False):
+    r"""Train spectral and direct students of a fixed teacher; node importance, dimension and pruning ramp.
+
+    Parameters
+    ----------
+    student_sizes : sequence of int
+        Widths :math:`h` of the students' first layer.
+    teacher_size, teacher_second : int
+        Widths of the teacher's two layers (:math:`h_T` = ``teacher_size``).
+    trials : int
+        Independent students (initialisation and data) per size.
+    n_train, n_test, n_inputs : int
+    epochs : int
+    eigen_l2, base_l2 : float
+        L2 factors of the spectral student's λ_out and φ (φ only for the direct one).
+    validation : float
+        Fraction of the training items kept for choosing the best epoch.
+    threshold : float
+        Relative importance above which a node counts in the average dimension.
+    cutoffs : array, optional
+        Pruning cutoffs on :math:`s/\max s` (default 0, 0.05, …, 0.95).
+    seed : int or SeedSequence
+        Teacher from child 0; data and student of trial t from children (1, t) and (2, h, t).
+    progress : bool
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``model`` ("spectral", "direct"), ``size``, ``trial``, ``node``, ``cutoff``: ``importance``
+        (NaN beyond the student's width), ``n_active``, ``mse`` (unpruned test MSE), ``n_kept``,
+        ``delta_mse``, ``average_dimension`` and its ``_std`` over trials.
+    """
+    sizes = [int(h) for h in student_sizes]
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"student_sizes must be positive widths, got {student_sizes!r}")
+    for name, v in (("teacher_size", teacher_size), ("teacher_second", teacher_second), ("trials", trials),
+                    ("n_train", n_train), ("n_test", n_test), ("epochs", epochs)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    cut = np.arange(0.0, 1.0, 0.05) if cutoffs is None else np.asarray(cutoffs, dtype=np.float64)
+    ss = as_seed_sequence(seed)
+    teacher = teacher_network(n_inputs, teacher_size, teacher_second, child(ss, 0))
+    models = ("spectral", "direct")
+    H = max(sizes)
+    imp = np.full((2, len(sizes), trials, H), np.nan)
+    n_act = np.zeros((2, len(sizes), trials), dtype=np.int64)
+    mse = np.zeros((2, len(sizes), trials))
+    n_kept = np.zeros((2, len(sizes), trials, len(cut)), dtype=np.int64)
+    dmse = np.zeros((2, len(sizes), trials, len(cut)))
+    bar = tqdm(total=2 * len(sizes) * trials, disable=not progress, desc="teacher-student")
+    with blas_threads([H, n_inputs]):
+        for t in range(trials):
+            drng = np.random.default_rng(child(ss, 1, t))
+            X = drng.standard_normal((n_train, n_inputs))
+            Xs = drng.standard_normal((n_test, n_inputs))
+            Y, Ys = teacher.output(X), teacher.output(Xs)
+            for si, h in enumerate(sizes):
+                for mi, name in enumerate(models):
+                    spectral = name == "spectral"
+                    net = student_network(n_inputs, h, teacher_second, spectral, eigen_l2, base_l2,
+                                          child(ss, 2, h, t))
+                    _train(net, X, Y, epochs, 300 if spectral else 500, 0.005 if spectral else 0.002, validation,
+                           np.random.default_rng(child(ss, 3, h, t, mi)))
+                    s = node_importance(net, 0, "spectral" if spectral else "norm").normalized.values
+                    imp[mi, si, t, :h] = s
+                    n_act[mi, si, t] = int(np.sum(s > threshold))
+                    full = score(net, Xs, Ys)
+                    mse[mi, si, t] = full
+                    for ci, c in enumerate(cut):
+                        keep = np.nonzero(s > c)[0]
+                        n_kept[mi, si, t, ci] = len(keep)
+                        dmse[mi, si, t, ci] = abs(score(mask_nodes(net, 0, keep), Xs, Ys) - full)
+                    bar.update(1)
+    bar.close()
+    params = dict(student_sizes=sizes, teacher_size=int(teacher_size), teacher_second=int(teacher_second),
+                  trials=int(trials), n_train=int(n_train), n_test=int(n_test), n_inputs=int(n_inputs),
+                  epochs=int(epochs), eigen_l2=float(eigen_l2), base_l2=float(base_l2),
+                  validation=float(validation), threshold=float(threshold))
+    ds = xr.Dataset(
+        {"importance": (("model", "size", "trial", "node"), imp,
+                        {"long_name": "node importance s / max s", "units": "1"}),
+         "n_active": (("model", "size", "trial"), n_act,
+                      {"long_name": f"nodes with s / max s > {threshold}", "units": "1"}),
+         "mse": (("model", "size", "trial"), mse, {"long_name": "test MSE (unpruned)", "units": "1"}),
+         "n_kept": (("model", "size", "trial", "cutoff"), n_kept, {"long_name": "nodes kept", "units": "1"}),
+         "delta_mse": (("model", "size", "trial", "cutoff"), dmse,
+                       {"long_name": "|MSE pruned - MSE full|", "units": "1"})},
+        coords={"model": ("model", list(models)),
+                "size": ("size", sizes, {"long_name": "student width h", "units": "1"}),
+                "trial": ("trial", np.arange(trials)),
+                "node": ("node", np.arange(H), {"long_name": "hidden node", "units": "1"}),
+                "cutoff": ("cutoff", cut, {"long_name": "pruning cutoff on s / max s", "units": "1"})},
+        attrs={"title": "teacher-student spectral pruning", "source": f"snt {__version__}",
+               "method": "docs/science/spectral.md (S8)-(S10)", "parameters": json.dumps(params),
+               "teacher_size": int(teacher_size), "seed_entropy": str(ss.entropy)})
+    ds["average_dimension"] = ds.n_active.mean("trial").assign_attrs(
+        long_name="average dimension", units="1")
+    ds["average_dimension_std"] = ds.n_active.std("trial").assign_attrs(
+        long_name="std of the dimension over trials", units="1")
+    return ds
