@@ -11,7 +11,6 @@ override the preset's.
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import numpy as np

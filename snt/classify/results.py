@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import scipy.optimize
 import xarray as xr
 
 from ..io import provenance
