@@ -17,9 +17,9 @@ import scipy.optimize
 import scipy.signal
 import xarray as xr
 
-from ._checks import check_float, check_int
+from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, describe
-from .io import provenance
+from .results import provenance
 from .lyapunov import max_lyapunov
 from .simulate import check_network, simulate
 from .spectra import peak_frequencies
@@ -240,6 +240,8 @@ def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1,
     """
     check_network(net)
     gains = _check_gains(gains)
+    steps, transient = check_int(steps, "steps", minimum=1), check_int(transient, "transient", minimum=0)
+    samples, trials = check_int(samples, "samples", minimum=1), check_int(trials, "trials", minimum=1)
     kwargs = {"steps": steps, "transient": transient, "samples": samples, "trials": trials, **options}
     return sweep(_orbit_study, {"g": gains}, base=net, seed=seed, client=client, progress=progress,
                  study_kwargs=kwargs, common_random_numbers=True)
@@ -247,7 +249,7 @@ def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1,
 
 def _check_gains(gains):
     """A non-empty 1-D float array of finite gains >= 0."""
-    gains = np.asarray(gains, dtype=float)
+    gains = check_array(gains, "gains")
     if gains.ndim != 1 or gains.size == 0 or np.any(~np.isfinite(gains)) or np.any(gains < 0):
         raise ValueError(f"gains must be a non-empty 1-D array of finite values >= 0, got {gains!r}")
     return gains
@@ -314,7 +316,7 @@ def fixed_point_continuation(net, gains, *, modes=6):
         (u* there) and ``branch_end_kind`` ("fold").
     """
     check_network(net)
-    gains = np.asarray(gains, dtype=float)
+    gains = check_array(gains, "gains")
     if gains.ndim != 1 or gains.size == 0 or np.any(np.diff(gains) <= 0) or gains[0] < 0:
         raise ValueError("gains must be increasing values >= 0")
     modes = check_int(modes, "modes", minimum=1, maximum=net.N)
@@ -449,7 +451,7 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
             lo, hi = gains[i - 1], gains[i]
             u_lo = path.u_star.values[i - 1]
             crit = None
-            if not found[i]:
+            if not found[i] and "branch_end_state" in path.attrs:
                 # the branch was lost between lo and hi: at a fold the critical eigenvalue reaches +1 there
                 g_end, u_end = path.attrs["branch_end"], path.attrs["branch_end_state"]
                 ev_end = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_end), u_end)), 1)[0]

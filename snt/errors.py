@@ -6,8 +6,8 @@ lock a ``RuntimeError``, a memory refusal a ``MemoryError``), so code written ag
 keeps working. The command line prints any of them as one line and a hint.
 """
 
-__all__ = ["SntError", "CorruptFileError", "StoreLockedError", "InsufficientMemoryError",
-           "SchedulerUnreachableError"]
+__all__ = ["SntError", "DivergenceError", "ConvergenceError", "CorruptFileError", "StoreLockedError",
+           "InsufficientMemoryError", "SchedulerUnreachableError"]
 
 
 class SntError(Exception):
@@ -15,6 +15,18 @@ class SntError(Exception):
 
     #: one line telling the user what to do next (printed by the command line under the message)
     hint = ""
+
+
+class DivergenceError(SntError, RuntimeError):
+    """A trajectory became non-finite where the caller asked for an error (``throw=True``)."""
+
+    hint = "reduce the gain or the noise, or look at the per-trial status variable instead of raising"
+
+
+class ConvergenceError(SntError, RuntimeError):
+    """An iteration did not converge where the caller asked for an error."""
+
+    hint = "raise the iteration limit or loosen the tolerance named above"
 
 
 class CorruptFileError(SntError, ValueError):

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from ._version import __version__
+from .errors import ConvergenceError, DivergenceError, SntError  # noqa: F401 - the vocabulary's errors
 
 #: Status codes of the ``status`` variables (CF flag_values / flag_meanings).
 STATUS = {"ok": 0, "diverged": 1, "not_converged": 2, "branch_lost": 3, "nonlinear": 4}
@@ -32,18 +33,6 @@ COORDS = {
     "source": ("neuron index of the pulse", "1"),
     "estimator": ("estimator of E12", "1"),
 }
-
-
-class SntError(Exception):
-    """Base class of the errors snt raises on purpose."""
-
-
-class DivergenceError(SntError, RuntimeError):
-    """A trajectory became non-finite where the caller asked for an error (``throw=True``)."""
-
-
-class ConvergenceError(SntError, RuntimeError):
-    """An iteration did not converge where the caller asked for an error."""
 
 
 def coord(name, values, long_name=None, units=None):

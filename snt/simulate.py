@@ -25,6 +25,8 @@ RECORDABLE = ("u", "M", "m")
 def _check_record(record):
     if isinstance(record, str):
         record = (record,)
+    if not isinstance(record, (tuple, list)):
+        raise TypeError(f"record must be a name or a sequence of names from {RECORDABLE}, got {record!r}")
     record = tuple(record)
     bad = [r for r in record if r not in RECORDABLE]
     if bad or not record or len(set(record)) != len(record):

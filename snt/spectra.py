@@ -116,7 +116,7 @@ def resonances(chi, spectrum, *, prominence=0.05, tolerance=None):
     Parameters
     ----------
     chi : xarray.Dataset
-        From :func:`susceptibility_from_kernel` or :func:`susceptibility` (``chi_mean`` (omega), no other dim;
+        From :func:`snt.response.susceptibility_from_kernel` or :func:`snt.response.susceptibility` (``chi_mean`` (omega), no other dim;
         select an estimator first).
     spectrum : xarray.Dataset
         From :func:`power_spectrum` with ``power`` (omega).

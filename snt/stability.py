@@ -24,7 +24,7 @@ from .ensembles import spectral_law
 from .io import provenance
 from .simulate import check_network
 
-__all__ = ["jacobian", "contraction_gain", "fixed_points", "coupling_spectrum"]
+__all__ = ["jacobian", "contraction_gain", "fixed_points", "coupling_spectrum", "follow_branch"]
 
 _REFS = ("Cessac, J. Stat. Phys. 80, 1067 (1995), doi:10.1007/BF02178552; Doyon, Cessac, Quoy, Samuelides, "
          "Int. J. Bifurc. Chaos 3, 279 (1993), doi:10.1142/S0218127493000210")

@@ -12,7 +12,7 @@ With ``common_random_numbers=True`` every point gets the same seed (the root its
 sample, initial conditions and noise at every point, which is what an orbit diagram over g wants.
 
 Storage. With ``store="path.zarr"`` the store is built aside from one computed point and moved into
-place (:mod:`snt.sweep_store`); each point then writes its own chunk of every variable and, after that, its
+place (``snt.sweep_store``); each point then writes its own chunk of every variable and, after that, its
 digest and its flag in ``done``. A killed sweep resumes from the flags: a finished point whose chunks are all
 present and match their digest is never recomputed; any other point is recomputed and rewritten. A worker
 that dies is replaced by dask and its point runs again; writes are idempotent, so nothing is lost or

@@ -117,17 +117,16 @@ for p, kinds in {"steps": ints(1), "trials": ints(1), "transient": ints(0), "rec
                  "seed": SEEDS, "threads": ints(1)}.items():
     kinds = {k: v for k, v in kinds.items() if not (p == "threads" and k == "None")}  # None: leave BLAS alone
     spec("simulate", p, kinds, lambda v, p=p: snt.simulate(NET, **{"steps": 3, p: v}))
-# found by this suite and not fixed yet (simulate's record, gain_sweep's arguments): kept as strict expected
-# failures so that the fix shows
-OTHERS = "raw library error instead of a message naming the parameter"
+# found by this suite (each was a raw library error) and fixed: simulate's record, complex J and u0, gain_sweep's
+# gains and counts
 spec("simulate", "record", {"not a sequence": st.one_of(st.integers(), st.none())},
-     lambda v: snt.simulate(NET, 3, record=v), xfail={"not a sequence": OTHERS})
+     lambda v: snt.simulate(NET, 3, record=v))
 spec("Network", "J", {"complex": st.just(np.eye(3) * (1 + 1j))}, lambda v: snt.Network(v))
 spec("simulate", "u0", {"complex": st.just(np.ones(6) * 1j)}, lambda v: snt.simulate(NET, 3, u0=v))
 spec("gain_sweep", "gains", {"text": TEXT.filter(lambda s: s.strip() != "")},
-     lambda v: snt.gain_sweep(NET, v, steps=20, transient=5, samples=5), xfail={"text": OTHERS})
+     lambda v: snt.gain_sweep(NET, v, steps=20, transient=5, samples=5))
 spec("gain_sweep", "steps", {"complex": COMPLEX},
-     lambda v: snt.gain_sweep(NET, [1.0], steps=v, transient=5, samples=5), xfail={"complex": OTHERS})
+     lambda v: snt.gain_sweep(NET, [1.0], steps=v, transient=5, samples=5))
 for p, kinds in {"transient": ints(0), "tangent_transient": ints(0), "trials": ints(1), "blocks": ints(1),
                  "seed": SEEDS}.items():
     spec("max_lyapunov", p, kinds, lambda v, p=p: snt.max_lyapunov(NET, 200, **{p: v}))

@@ -89,7 +89,7 @@ def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8
     Parameters
     ----------
     model : PlantedModel
-        With its noise model (:meth:`PlantedModel.set_noise`).
+        With its noise model (``PlantedModel.set_noise``).
     params : Params
     dt : float
         Euler–Maruyama step (ignored by the SNT map).
@@ -240,7 +240,7 @@ def _fitted(clf):
 def lna(clf, method="discrete", errors="raise", max_cond=1e8):
     r"""LNA of a fitted :class:`~snt.classify.AttractorClassifier`: per class 𝒩(x*_k, C_k).
 
-    See :func:`lna_model` (the classifier supplies the model, its noise, the trained parameters and
+    See ``lna_model`` (the classifier supplies the model, its noise, the trained parameters and
     :math:`\Delta t`) and docs/science/stochastic.md (L3)-(L5).
 
     Examples

@@ -55,7 +55,7 @@ def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, grou
     Parameters
     ----------
     model : PlantedModel
-        A stochastic model (:meth:`PlantedModel.set_noise`).
+        A stochastic model (``PlantedModel.set_noise``).
     params : Params
     dt : float
     steps : int
@@ -177,7 +177,7 @@ def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, grou
 
 
 def compare_lna(clf, steps=20000, burn=None, chains=32, groups=8, seed=None, n_samples=500, progress=None):
-    """:func:`compare_lna_model` for a fitted :class:`~snt.classify.AttractorClassifier` (its model, noise,
+    """``compare_lna_model`` for a fitted :class:`~snt.classify.AttractorClassifier` (its model, noise,
     parameters and Euler step)."""
     model, params, dt, c = _fitted(clf)
     return compare_lna_model(model, params, dt, steps=steps, burn=burn, chains=chains, groups=groups, seed=seed,

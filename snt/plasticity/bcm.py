@@ -57,7 +57,7 @@ class BCM(PlasticLayer):
         Minibatch size; the samples of an epoch are split into ceil(n / batch_size) nearly equal batches,
         so every sample is used once per epoch.
     epochs : int
-        Maximal number of epochs of :meth:`fit`.
+        Maximal number of epochs of ``fit``.
     tol : float or None
         Early stopping: stop when the relative change of the monitored threshold between epochs,
         ‖θ(e) − θ(e−1)‖ / ‖θ(e)‖, stays <= ``tol`` for ``patience`` epochs. None: run every epoch.

@@ -137,7 +137,7 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
     forgetting : float
         λ in [0, 1] (1: no forgetting).
     rate : float
-        α >= 0. The Hebbian increment is (α/N)Γ with |Γ_ij| <= 1/4 for the covariance; the default 30 makes it
+        α >= 0. The Hebbian increment is (α/N)Γ with ``|Γ_ij| <= 1/4`` for the covariance; the default 30 makes it
         comparable, over a few epochs, to couplings of order 1/√N (with α ~ 1 forgetting alone acts).
     rule : {"covariance", "mean_deviation", "gated"} or callable
         Hebbian matrix Γ (P16). Default "covariance": the fluctuations' correlations, which vanish on a fixed

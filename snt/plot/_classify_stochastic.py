@@ -48,7 +48,7 @@ def _show(ax, img, shape):
 
 
 def generated_grid(datasets, n=8, fig=None):
-    """Grid of generated items: one row per Dataset of :meth:`Generator.sample` (one class each), ``n``
+    """Grid of generated items: one row per Dataset of ``Generator.sample`` (one class each), ``n``
     items per row. Returns the Figure."""
     import matplotlib.pyplot as plt
     datasets = list(datasets)
@@ -65,7 +65,7 @@ def generated_grid(datasets, n=8, fig=None):
 
 
 def traversal_strip(datasets, fig=None):
-    """Decoded traversals: one row per Dataset of :meth:`Generator.traverse`, columns from -extent to
+    """Decoded traversals: one row per Dataset of ``Generator.traverse``, columns from -extent to
     +extent standard deviations. Returns the Figure."""
     import matplotlib.pyplot as plt
     datasets = list(datasets)

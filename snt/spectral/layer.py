@@ -43,7 +43,7 @@ PARAMS = ("phi", "lam_in", "lam_out", "bias")
 
 
 def activate(z, name):
-    """σ(z) for ``name`` in :data:`ACTIVATIONS`."""
+    """σ(z) for ``name`` in ``ACTIVATIONS``."""
     if name == "relu":
         return np.maximum(z, 0)
     if name == "tanh":
@@ -87,7 +87,7 @@ class SpectralLayer:
     bias : (n_out,) float array or None
         Bias (None: no bias).
     activation : str
-        One of :data:`ACTIVATIONS`.
+        One of ``ACTIVATIONS``.
     trainable : tuple of str
         Which of ``phi, lam_in, lam_out, bias`` are trained.
     l2 : dict

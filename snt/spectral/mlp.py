@@ -67,7 +67,7 @@ class SpectralMLP(BaseEstimator):
     hidden : tuple of int
         Hidden layer widths (``()``: a single linear spectral layer).
     activation : str or tuple of str
-        Hidden transfer function(s), from :data:`snt.spectral.layer.ACTIVATIONS`.
+        Hidden transfer function(s), from ``snt.spectral.layer.ACTIVATIONS``.
     eigenvalues : {"in", "out", "both"}
         Which eigenvalues train (see the module docstring).
     eigen_l2, base_l2 : float
