@@ -703,6 +703,11 @@ def test_presets_by_name(preset):
         assert all(getattr(cfg, k) == v for k, v in table.items() if k != "steps")
     with pytest.raises(ValueError, match="preset must be one of"):
         Settings(preset="imagenet")
+    # an Adam-only setting of a recipe is dropped with another optimizer, refused when given
+    assert Settings(model="wilson-cowan", optimizer="lbfgs").resolve(1000, 64, 10).clip_norm is None
+    assert Settings(model="wilson-cowan").resolve(1000, 64, 10).clip_norm == 100.0
+    with pytest.raises(ValueError, match="clip_norm"):
+        Settings(model="wilson-cowan", optimizer="lbfgs", clip_norm=5.0).resolve(1000, 64, 10)
 
 
 def test_results_carry_provenance_and_units(trained, digits, tmp_path):

@@ -38,8 +38,10 @@ def digits():
     return load_dataset("digits")
 
 
-#: held-out accuracy and 5-fold cross-validation with no options at all (random_state=0), measured on two
-#: shared cores under load: see the docstring of snt.classify.presets for how the recipes were chosen
+#: held-out accuracy and 5-fold cross-validation with no options at all (random_state=0; fit time of the
+#: held-out fit on two shared cores under load): double well 0.975, CV 0.969 +- 0.013 (51 s); Wilson-Cowan 0.972,
+#: CV 0.971 +- 0.014 (92 s); CVFR 0.975, CV 0.971 +- 0.008 (147 s, three jobs on two cores); stochastic CVFR
+#: 0.972 (63 s); SNT map 0.972, CV 0.964 +- 0.009 (30 s). See snt.classify.presets for how the recipes were chosen.
 DEFAULT_MODELS = ("sa-node", "wilson-cowan", "cvfr", "cvfr-stochastic", "snt-map")
 
 

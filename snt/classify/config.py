@@ -326,11 +326,12 @@ class Settings:
         if out.readout == "strict" and out.model not in ("sa-node", "snt-map"):
             raise ValueError(f"readout='strict' needs sign patterns (sa-node, snt-map), not model={out.model!r}")
         if out.optimizer != "adam":
-            for name in ("ema", "clip_norm"):
-                if getattr(out, name) is not None:
-                    raise ValueError(f"{name} applies to optimizer='adam' only")
-            if out.lr_milestones:
-                raise ValueError("lr_milestones (a step schedule of the rate) applies to optimizer='adam' only")
+            # Adam-only settings: refused when given, dropped when they came from a recipe or a preset
+            for name in ("ema", "clip_norm", "lr_milestones"):
+                if given.get(name):
+                    what = "a step schedule of the rate" if name == "lr_milestones" else "an Adam setting"
+                    raise ValueError(f"{name} ({what}) applies to optimizer='adam' only")
+            out = replace(out, ema=None, clip_norm=None, lr_milestones=())
         return out
 
     def to_json(self):

@@ -148,10 +148,10 @@ def to_dataset(clf):
 
 def from_dataset(cls, ds):
     """Rebuild a fitted classifier of class ``cls`` from :func:`to_dataset` output."""
+    from .data import check_classifier_dataset
     from .estimator import make_model
 
-    if "estimator_params" not in ds.attrs or "phi_tr" not in ds:
-        raise ValueError("ds is not a classifier written by AttractorClassifier.to_dataset")
+    check_classifier_dataset(ds)          # a clear error naming what is missing, not a KeyError
     clf = cls(**{k: v for k, v in json.loads(ds.attrs["estimator_params"]).items() if k != "callback"})
     cfg = Settings(**{k: v for k, v in json.loads(ds.attrs["parameters"]).items() if k != "callback"})
     clf.config_ = cfg
