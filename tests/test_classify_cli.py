@@ -41,6 +41,7 @@ def test_eval_rejects_other_files(tmp_path, capsys):
         _run(["classify", "eval", str(p)], capsys)
 
 
+@pytest.mark.filterwarnings("ignore:.*chance level:RuntimeWarning")   # one-epoch runs: plumbing only
 def test_train_passes_input_scale_and_eigenvalue_rate(tmp_path, capsys):
     out = tmp_path / "model.nc"
     status, rep = _run(["classify", "train", "--model", "cvfr", "--dataset", "digits", "-o", str(out),
@@ -49,7 +50,7 @@ def test_train_passes_input_scale_and_eigenvalue_rate(tmp_path, capsys):
                         "--loss", "xent", "--temperature", "0.2", "--ema", "0.9", "--init", "complement",
                         "--training-noise", "2", "--input-noise", "0.05", "--clip-norm", "50", "-q"], capsys)
     assert status == 0
-    params = json.loads(cli._open(out).attrs["snt_params"])
+    params = json.loads(cli._open(out).attrs["parameters"])
     assert params["input_scale"] == 0.1 and params["lr_eigenvalues"] == 0.05 and params["lr_gamma"] == 0.001
     assert params["loss"] == "xent" and params["temperature"] == 0.2 and params["ema"] == 0.9
     assert params["init"] == "complement" and params["training_noise"] == 2.0 and params["sigma"] is None
@@ -58,20 +59,51 @@ def test_train_passes_input_scale_and_eigenvalue_rate(tmp_path, capsys):
     assert ev["test_accuracy"] == rep["test_accuracy"]      # the reloaded model scales its inputs too
 
 
+@pytest.mark.filterwarnings("ignore:.*chance level:RuntimeWarning")   # one-epoch runs: plumbing only
 def test_train_preset_with_overrides(tmp_path, capsys):
     from snt.classify.presets import DIGITS
 
     out = tmp_path / "model.nc"
     status, rep = _run(["classify", "train", "--model", "wilson-cowan", "--dataset", "digits", "--preset",
-                        "--maxiter", "1", "--n-train", "200", "-o", str(out), "-q"], capsys)
+                        "digits", "--maxiter", "1", "--n-train", "200", "-o", str(out), "-q"], capsys)
     assert status == 0
-    params = json.loads(cli._open(out).attrs["snt_params"])
+    params = json.loads(cli._open(out).attrs["parameters"])
     expected = {**DIGITS["wilson-cowan"], "maxiter": 1}
     assert {k: params[k] for k in expected} == expected
-    assert params["dtype"] == "float64"          # the estimator's default, as the preset was measured with
+    assert params["dtype"] == "float64" and params["preset"] == "digits"
+
+
+@pytest.mark.filterwarnings("ignore:.*chance level:RuntimeWarning")   # one-epoch runs: plumbing only
+@pytest.mark.parametrize("preset", ["paper", "mnist", "fashion-mnist"])
+def test_train_selects_every_preset_by_name(tmp_path, capsys, preset):
+    from snt.classify import presets
+
+    out = tmp_path / "model.nc"
+    status, _ = _run(["classify", "train", "--model", "sa-node", "--preset", preset, "--maxiter", "1",
+                      "--steps", "3", "--n-train", "100", "-o", str(out), "-q"], capsys)
+    assert status == 0
+    params = json.loads(cli._open(out).attrs["parameters"])
+    table = presets.PRESETS[preset]["sa-node"]
+    assert all(params[k] == v for k, v in table.items() if k not in ("maxiter", "steps"))
 
 
 def test_train_preset_unknown_combination(tmp_path, capsys):
-    with pytest.raises(ValueError, match="no preset for model 'cvfr' on dataset 'fashion-mnist'"):
-        _run(["classify", "train", "--model", "cvfr", "--dataset", "fashion-mnist", "--preset",
+    with pytest.raises(ValueError, match="preset='fashion-mnist' has no settings for model='cvfr'"):
+        _run(["classify", "train", "--model", "cvfr", "--dataset", "digits", "--preset", "fashion-mnist",
               "-o", str(tmp_path / "m.nc")], capsys)
+
+
+def test_every_estimator_option_is_a_command_line_option():
+    """The options of `snt classify train` are the fields of the one settings table."""
+    from dataclasses import fields
+
+    from snt.classify.config import Settings
+
+    parser = argparse.ArgumentParser(prog="snt")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli.register(sub)
+    train = sub.choices["classify"]._subparsers._group_actions[0].choices["train"]
+    dests = {a.dest for a in train._actions}
+    cli_fields = {f.name for f in fields(Settings) if f.metadata["cli"]}
+    assert cli_fields - {"random_state"} <= dests and "seed" in dests
+    assert {f.name for f in fields(Settings)} - cli_fields == {"callback", "seed", "verbose"}

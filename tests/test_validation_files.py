@@ -44,7 +44,7 @@ def test_damaged_idx_file_is_named(mnist_copy, damage, words):
 def test_from_dataset_of_something_else_names_what_is_missing():
     from snt.classify.estimator import AttractorClassifier
 
-    with pytest.raises(ValueError, match=r"not a classifier.*lacks attribute 'snt_params'"):
+    with pytest.raises(ValueError, match=r"not a classifier.*lacks attribute 'estimator_params'"):
         AttractorClassifier.from_dataset(xr.Dataset({"a": ("x", np.ones(2))}))
     with pytest.raises(TypeError, match="must be an xarray.Dataset"):
         AttractorClassifier.from_dataset({"snt_params": "{}"})

@@ -24,6 +24,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from ..kernels import SAFE_FASTMATH
+
 __all__ = ["tanh", "tanh_f32"]
 
 _P = (0.99999997950756159, 0.13381097788555785, 0.003495673064152481, 2.0610448728230688e-05,
@@ -36,7 +38,7 @@ _LIM = np.float32(9.0)
 _ONE = np.float32(1.0)
 
 
-@njit(inline="always", fastmath=True, error_model="numpy")
+@njit(inline="always", fastmath=SAFE_FASTMATH, error_model="numpy")
 def tanh_f32(x):
     """Rational float32 approximation of tanh (see the module docstring)."""
     v = min(max(x, -_LIM), _LIM)
@@ -53,7 +55,7 @@ def tanh(x):
     return np.tanh(x)
 
 
-@njit(fastmath=True, error_model="numpy")
+@njit(fastmath=SAFE_FASTMATH, error_model="numpy")
 def _tanh_f32_flat(x, out):
     for i in range(x.size):
         out[i] = tanh_f32(x[i])

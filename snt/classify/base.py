@@ -25,15 +25,39 @@ import numpy as np
 from .noise import NoiseModel
 from .spectral import SpectralCoupling, orthogonal_columns
 
-__all__ = ["Params", "PlantedModel", "Trajectory", "block_patterns"]
+__all__ = ["Params", "PlantedModel", "Trajectory", "Workspace", "block_patterns"]
 
 
 class Trajectory(list):
-    """List of states ``[s_0, ..., s_T]`` with ``aux``: per-step quantities kept for the backward pass."""
+    """List of states ``[s_0, ..., s_T]``.
 
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.aux = []
+    ``aux`` holds what the model's forward pass keeps for its adjoint (a list per step, or a dict of arrays
+    (T, B, N)); ``array`` is the (T+1, B, S) array the states are views of, when there is one.
+    """
+
+    def __init__(self, states=(), aux=None, array=None):
+        super().__init__(states)
+        self.aux = [] if aux is None else aux
+        self.array = array
+
+
+class Workspace:
+    """Named scratch arrays reused by the forward and backward passes of one training run.
+
+    Trajectories of a training pass live in these buffers: reusing them avoids touching fresh pages (tens of
+    MB per mini-batch at N = 784) on every pass. An array is reallocated when its shape or type changes. The
+    trainer owns one for the run (:func:`~snt.classify.training.train`); a pass without one allocates.
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, name, shape, dtype):
+        """The uninitialised array ``name`` of this shape and type."""
+        a = self._arrays.get(name)
+        if a is None or a.shape != tuple(shape) or a.dtype != dtype:
+            self._arrays[name] = a = np.empty(shape, dtype=dtype)
+        return a
 
 
 @dataclass
@@ -117,8 +141,9 @@ class PlantedModel:
 
     @classmethod
     def default_nodes(cls, n_features, n_classes):
-        """Default number of nodes for items of ``n_features`` features and ``n_classes`` classes."""
-        return max(n_features, 2 * (n_classes + 2))
+        """Default number of nodes for items of ``n_features`` features and ``n_classes`` classes:
+        :math:`\max(F, 2(K+2), \min(2F, 128))` (128 on the digits, the papers' 784 on MNIST)."""
+        return max(n_features, 2 * (n_classes + 2), min(2 * n_features, 128))
 
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
         self.n_nodes = _check_int(n_nodes, "n_nodes", 3)
@@ -163,30 +188,6 @@ class PlantedModel:
         if not self.discrete:
             amp = amp * s.dtype.type(np.sqrt(dt))
         return amp * eta
-
-    # ------------------------------------------------------------------ scratch buffers
-    def workspace(self, name, shape, dtype=None):
-        """A cached uninitialised array (one per ``name``, reallocated when the shape changes).
-
-        Trajectories of a training pass live in these buffers: reusing them avoids touching fresh pages
-        (tens of MB per mini-batch at N = 784) on every pass. Only the training path (:meth:`loss_grad`)
-        uses them; :meth:`forward` called directly returns arrays it owns. Not pickled.
-        """
-        dtype = self.dtype if dtype is None else dtype
-        ws = self.__dict__.setdefault("_ws", {})
-        a = ws.get(name)
-        if a is None or a.shape != tuple(shape) or a.dtype != dtype:
-            ws[name] = a = np.empty(shape, dtype=dtype)
-        return a
-
-    def clear_workspace(self):
-        """Release the buffers of :meth:`workspace`."""
-        self.__dict__.pop("_ws", None)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_ws", None)
-        return state
 
     # ------------------------------------------------------------------ to be defined by subclasses
     def _patterns(self):  # pragma: no cover - abstract
@@ -267,11 +268,12 @@ class PlantedModel:
                                 dtype=dtype)
 
     # ------------------------------------------------------------------ dynamics (subclasses)
-    def forward(self, A, gamma, s0, steps, dt, noise=None):  # pragma: no cover - abstract
-        """Return the list of states ``[s_0, ..., s_T]``."""
+    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=None):  # pragma: no cover - abstract
+        """Return the :class:`Trajectory` ``[s_0, ..., s_T]`` (only ``s_T`` with ``keep=False``); ``work`` is a
+        :class:`Workspace` for the buffers (or None)."""
         raise NotImplementedError
 
-    def backward(self, A, gamma, traj, p_T, dt, noise=None):  # pragma: no cover - abstract
+    def backward(self, A, gamma, traj, p_T, dt, noise=None, work=None):  # pragma: no cover - abstract
         """Return ``(G, dL/dgamma, dL/ds_0)`` from the stored trajectory and ``p_T = dL/ds_T``."""
         raise NotImplementedError
 
@@ -343,7 +345,7 @@ class PlantedModel:
         p = ez / norm
         return loss, ((2.0 * scale / tau) * (p @ t - t[Y])).astype(out.dtype)
 
-    def loss_grad(self, params, X, Y, steps, dt, coupling=None, noise=None, scale=None):
+    def loss_grad(self, params, X, Y, steps, dt, coupling=None, noise=None, scale=None, work=None):
         r"""Training loss of the final outputs (:meth:`output_loss`) and its exact gradient.
 
         Parameters
@@ -362,6 +364,8 @@ class PlantedModel:
         scale : float, optional
             Multiplies the summed loss; default :meth:`loss_scale` of ``B`` (use that of the whole batch
             for chunks).
+        work : Workspace, optional
+            Buffers of the trajectory and of the adjoint.
 
         Returns
         -------
@@ -375,19 +379,13 @@ class PlantedModel:
             coupling = self.coupling(params)
         A = coupling.A.astype(self.dtype, copy=False)
         s0 = self.initial_state(X)
-        traj = self.forward(A, params.gamma, s0, steps, dt, noise, **self._work_kw())
+        traj = self.forward(A, params.gamma, s0, steps, dt, noise, work=work)
         if scale is None:
             scale = self.loss_scale(len(X))
         loss, p_out = self.output_loss(self.output(traj[-1]), np.asarray(Y), scale)
         p_T = self.output_adjoint(traj[-1], p_out)
-        G, d_gamma, _ = self.backward(A, params.gamma, traj, p_T, dt, noise)
+        G, d_gamma, _ = self.backward(A, params.gamma, traj, p_T, dt, noise, work=work)
         return loss, G.astype(np.float64), float(d_gamma)
-
-    #: True when forward/backward accept ``work=True`` (buffers from :meth:`workspace`)
-    uses_workspace = False
-
-    def _work_kw(self):
-        return {"work": True} if self.uses_workspace else {}
 
     def predict_outputs(self, params, X, steps, dt, coupling=None, noise=None):
         if coupling is None:

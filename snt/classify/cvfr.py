@@ -40,16 +40,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..kernels import SAFE_FASTMATH
 from .base import PlantedModel, Trajectory, _check_int
 from .noise import check_sigma
 
 __all__ = ["CVFR"]
 
-_FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _EPS = 1e-300
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _rates(x, gr, out):
     b, n = x.shape
     for i in range(b):
@@ -58,7 +58,7 @@ def _rates(x, gr, out):
             out[i, j] = v / (gr + v)
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _step(x, wr, amp, eta, dt, beta, out):
     """out = x + dt(-x + beta wr) + amp[i] eta."""
     b, n = x.shape
@@ -68,7 +68,7 @@ def _step(x, wr, amp, eta, dt, beta, out):
             out[i, j] = x[i, j] + dt * (-x[i, j] + beta * wr[i, j]) + a * eta[i, j]
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _damping_kernel(x, xs, m, logp):
     """m[i, k] = mean_j (x[i, j] - xs[k, j])^2 (direct differences, float64); logp = mean_k log(m + eps).
 
@@ -88,7 +88,7 @@ def _damping_kernel(x, xs, m, logp):
         logp[i] = acc / kk
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _step_det(x, wr, dt, beta, out):
     b, n = x.shape
     for i in range(b):
@@ -96,7 +96,7 @@ def _step_det(x, wr, dt, beta, out):
             out[i, j] = x[i, j] + dt * (-x[i, j] + beta * wr[i, j])
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _adjoint(x, p, pw, gr, dt, beta, out):
     """out = p + dt(-p + beta r'(x) * pw) (deterministic part of the adjoint)."""
     b, n = x.shape
@@ -185,7 +185,7 @@ class CVFR(PlantedModel):
         _damping_kernel(x, self.patterns, m, logp)
         return logp, m
 
-    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True):
+    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=None):
         """Euler–Maruyama; the noise of step t is the t-th draw of ``default_rng(noise)`` (kept for the adjoint)."""
         d = self.dtype
         Wt = np.ascontiguousarray(A.T)
@@ -216,7 +216,7 @@ class CVFR(PlantedModel):
             traj.append(x)
         return traj
 
-    def backward(self, A, gamma, traj, p_T, dt, noise=None):
+    def backward(self, A, gamma, traj, p_T, dt, noise=None, work=None):
         d = self.dtype
         G = np.zeros(A.shape, dtype=d)
         p = p_T

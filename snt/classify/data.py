@@ -166,8 +166,8 @@ def load_dataset(name, root=None):
 
 
 #: what :meth:`AttractorClassifier.from_dataset` reads from a saved classifier
-_MODEL_ATTRS = ("snt_params", "n_classes", "n_features_in", "n_nodes", "steps", "dt", "eval_steps", "nit",
-                "message", "train_time")
+_MODEL_ATTRS = ("estimator_params", "parameters", "n_features_in", "nit", "message", "train_time",
+                "train_accuracy")
 _MODEL_VARS = ("phi_tr", "lam_tr", "gamma", "loss", "val_accuracy")
 
 

@@ -32,14 +32,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .base import PlantedModel, Trajectory, block_patterns
+from ..kernels import SAFE_FASTMATH
+from .base import block_patterns
+from .fused import FusedModel
 
 __all__ = ["DoubleWell"]
 
-_FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
-
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _step(x, u, g4, a2, dt, beta, lim, out):
     b, n = x.shape
     for i in range(b):
@@ -53,7 +53,7 @@ def _step(x, u, g4, a2, dt, beta, lim, out):
             out[i, j] = w
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=SAFE_FASTMATH)
 def _adjoint(x, xn, pb, r, g4, a2, dt, c, lim, q, p):
     """Adjoint of one step; the adjoint of the next state is ``pb + r`` (local + coupling part).
 
@@ -72,7 +72,7 @@ def _adjoint(x, xn, pb, r, g4, a2, dt, c, lim, q, p):
     return acc
 
 
-class DoubleWell(PlantedModel):
+class DoubleWell(FusedModel):
     """SA-nODE/EODECA double-well classifier (see the module docstring for the equations).
 
     Parameters
@@ -84,7 +84,6 @@ class DoubleWell(PlantedModel):
     """
 
     name = "sa-node"
-    uses_workspace = True
     gamma_init = 0.4
     gamma_bounds = (0.1, 10.0)
     default_dt = 0.1
@@ -112,64 +111,23 @@ class DoubleWell(PlantedModel):
     def lam_init(self, rng, m):
         return rng.normal(-5.0, 1.0, m)
 
-    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=False):
-        """States ``[x_0, ..., x_T]`` (views of one (T+1, B, N) array); ``work``: use the cached buffers.
-
-        With noise (:meth:`set_noise`) the step is Euler–Maruyama, the noise of step t being the t-th draw of
-        ``default_rng(noise)``; the adjoint (:meth:`backward`) is that of the step with the noise frozen, exact
-        for additive noise."""
+    # ------------------------------------------------------------------ the kernels of the template
+    def step_constants(self, gamma, dt):
         d = self.dtype
-        g4, a2 = d(4.0 * abs(gamma)), d(self.a**2)
-        dt_, beta, lim = d(dt), d(self.beta), d(self.lim)
-        A = np.asarray(A, dtype=d)
-        s0 = np.ascontiguousarray(s0, dtype=d)
-        B, n = s0.shape
-        u = np.empty((B, n), dtype=d)
-        if keep:
-            S = self.workspace("S", (steps + 1, B, n)) if work else np.empty((steps + 1, B, n), dtype=d)
-        else:
-            S = np.empty((2, B, n), dtype=d)
-        S[0] = s0
-        rng = self.noise_rng(noise)
-        for t in range(steps):
-            cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
-            np.matmul(S[cur], A.T, out=u)
-            if rng is not None:   # the noise enters before the clip, through u (x + dt(f + beta u) + noise)
-                u += self.noise_increment(S[cur], rng, dt) / (dt_ * beta)
-            _step(S[cur], u, g4, a2, dt_, beta, lim, S[nxt])
-        if keep:
-            traj = Trajectory(list(S))
-            traj.states = S
-        else:
-            traj = Trajectory([S[steps % 2]])
-        return traj
+        return (d(4.0 * abs(gamma)), d(self.a**2), d(dt), d(self.beta), d(self.lim), d(dt * self.beta))
 
-    def backward(self, A, gamma, traj, p_T, dt, noise=None):
-        d = self.dtype
-        g4, a2, dt_, lim = d(4.0 * abs(gamma)), d(self.a**2), d(dt), d(self.lim)
-        c = d(dt * self.beta)
-        A = np.asarray(A, dtype=d)
-        S = traj.states if hasattr(traj, "states") else np.stack(traj)
-        steps, B, n = S.shape[0] - 1, S.shape[1], S.shape[2]
-        G = np.zeros((n, n), dtype=d)
-        dg = 0.0
-        p = np.array(p_T, dtype=d, order="C")
-        pn = self.workspace("pn", p.shape)
-        r = self.workspace("r", (B, n))
-        r[:] = 0.0
-        # G = sum_t c q_t^T x_t, accumulated as one product per block of steps (about 2048 rows)
-        block = max(1, min(steps, -(-2048 // B)))
-        Q = self.workspace("Q", (block, B, n))
-        for hi in range(steps, 0, -block):
-            lo = max(0, hi - block)
-            for t in range(hi - 1, lo - 1, -1):
-                q = Q[t - lo]
-                dg += _adjoint(S[t], S[t + 1], p, r, g4, a2, dt_, c, lim, q, pn)
-                np.matmul(q, A, out=r)
-                p, pn = pn, p
-            G += Q[: hi - lo].reshape(-1, n).T @ S[lo:hi].reshape(-1, n)
-        p = p + r
-        return G, dt * np.sign(gamma) * dg, p
+    def step(self, s, u, out, aux, consts, noise=None):
+        g4, a2, dt, beta, lim, _ = consts
+        if noise is not None:      # the noise enters before the clip, through u (x + dt(f + beta u) + noise)
+            u += noise / (dt * beta)
+        _step(s, u, g4, a2, dt, beta, lim, out)
+
+    def adjoint_step(self, s, s_next, aux, p, r, q, pn, consts):
+        g4, a2, dt, _, lim, c = consts
+        return _adjoint(s, s_next, p, r, g4, a2, dt, c, lim, q, pn)
+
+    def gamma_gradient(self, gamma, dt, acc):
+        return dt * np.sign(gamma) * acc
 
     def drift(self, s, A, gamma):
         return 4.0 * abs(gamma) * (self.a**2 * s - s**3) + self.beta * (A @ s)

@@ -1,42 +1,43 @@
 r"""scikit-learn estimator around the planted-attractor models.
 
-An item :math:`x \in \mathbb R^F` (pixels in [0, 1]) is multiplied by ``input_scale`` (default 1),
-zero-padded to the :math:`N` nodes, used as the initial condition, integrated for ``steps`` steps of size
-``dt``; the class is that of the nearest planted attractor (or, with ``readout="strict"``, the one whose sign
-pattern is matched on every node).
+An item :math:`x \in [0, 1]^F` is multiplied by ``input_scale``, zero-padded to the :math:`N` nodes, used as
+the initial condition and integrated for ``steps`` steps of size ``dt``; the class is that of the nearest
+planted attractor (or, with ``readout="strict"``, the one whose sign pattern is matched on every node).
+Every setting is a field of :class:`~snt.classify.config.Settings`; ``None`` means automatic (the preset,
+the model's recipe or a rule on the data), and the resolved settings are the fitted attribute ``config_``.
 """
 
 from __future__ import annotations
 
-import json
-import time
-import warnings
-
 import contextlib
 import copy
+import inspect
+import time
+import warnings
+from dataclasses import fields, replace
 
 import numpy as np
 import scipy.optimize
-import xarray as xr
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from .base import Params
+from . import results
+from .base import Params, Workspace
+from .config import Settings, parameter_doc
 from .cvfr import CVFR
-from .data import check_classifier_dataset
 from .double_well import DoubleWell
-from .noise import NOISE_MODELS, check_sigma
+from .noise import check_sigma
 from .objective import bounds, pack, unpack
 from .rsn import RSN, ComplexRSN
 from .snt_map import SNTMap
-from .training import check_input_noise, check_milestones, train
+from .training import train
 from .wilson_cowan import WilsonCowan
 
-__all__ = ["AttractorClassifier", "MODELS", "make_model"]
+__all__ = ["AttractorClassifier", "MODELS", "ALIASES", "make_model"]
 
-#: model name -> (class, constructor keywords, Adam learning rate)
+#: model name -> (class, constructor keywords, fallback Adam learning rate)
 MODELS = {
     "sa-node": (DoubleWell, {}, 1e-3),
     "wilson-cowan": (WilsonCowan, {}, 0.1),
@@ -46,26 +47,22 @@ MODELS = {
     "rsn": (RSN, {}, 1e-2),
     "c-rsn": (ComplexRSN, {}, 1e-2),
 }
-_ALIASES = {"eodeca": "sa-node", "double-well": "sa-node", "wc": "wilson-cowan", "snt": "snt-map",
-            "crsn": "c-rsn", "complex-rsn": "c-rsn"}
+ALIASES = {"eodeca": "sa-node", "double-well": "sa-node", "wc": "wilson-cowan", "snt": "snt-map",
+           "crsn": "c-rsn", "complex-rsn": "c-rsn"}
 
-
-def _model_name(model):
-    if not isinstance(model, str):
-        raise TypeError(f"model must be a string, one of {sorted(MODELS)}, got {model!r}")
-    name = _ALIASES.get(model.lower(), model.lower())
-    if name not in MODELS:
-        raise ValueError(f"model must be one of {sorted(MODELS)} (aliases {sorted(_ALIASES)}), got {model!r}")
-    return name
+#: items of the training set scored for the chance-level check at the end of ``fit``
+_CHECK_ITEMS = 2000
 
 
 def make_model(model, n_nodes, n_classes, dtype=np.float64, sigma=None, noise=None):
-    """Build the model object for ``model`` (a name of :data:`MODELS`).
+    """Build the model object for ``model`` (a name or alias of :data:`MODELS`).
 
     ``noise`` (:mod:`snt.classify.noise`; default: the CVFR models' damped noise, else ``"additive"`` when
     ``sigma`` is given) and ``sigma`` set the noise of the dynamics.
     """
-    cls, kw, _ = MODELS[_model_name(model)]
+    from .config import model_name
+
+    cls, kw, _ = MODELS[model_name("model", model)]
     kw = dict(kw)
     if noise is not None and noise != "damped" and sigma is None:
         raise ValueError(f"noise={noise!r} needs sigma, the noise amplitude (>= 0)")
@@ -79,23 +76,8 @@ def make_model(model, n_nodes, n_classes, dtype=np.float64, sigma=None, noise=No
         return cls(n_nodes, n_classes, dtype=dtype, **kw)
     m = cls(n_nodes, n_classes, dtype=dtype, **kw)
     if sigma is None:
-        if noise is not None:
-            raise ValueError(f"noise={noise!r} needs sigma, the noise amplitude (>= 0)")
         return m
     return m.set_noise(m.default_noise if noise is None else noise, sigma)
-
-
-def _check_positive(value, name, integer=False, allow_none=True):
-    if value is None and allow_none:
-        return None
-    if integer:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 class AttractorClassifier(ClassifierMixin, BaseEstimator):
@@ -105,132 +87,33 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     the chosen dynamics; the free eigenvectors, eigenvalues and (where present) the scalar γ are trained
     with exact discrete-adjoint gradients (see :mod:`snt.classify.spectral` and the model modules).
 
+    With no options every model trains with its digits recipe (cross-entropy of the nearest-attractor
+    readout, Adam with a decaying rate), the network size, batch size, input scale and number of epochs
+    derived from the data; ``preset="paper"`` gives the papers' protocol and ``preset="digits"``,
+    ``"fashion-mnist"``, ``"mnist"`` the recipes of :mod:`snt.classify.presets`. Every parameter defaults to
+    ``None`` (automatic) unless stated; the values used are in ``config_`` after ``fit``.
+
     Parameters
     ----------
-    model : {"sa-node", "wilson-cowan", "cvfr", "cvfr-stochastic", "snt-map", "rsn", "c-rsn"}
-        The dynamics ("eodeca"/"double-well", "wc", "snt" and "crsn" are accepted aliases). RSN and ℂ-RSN
-        are reconstructions (:mod:`snt.classify.rsn`); their ``steps`` is the nonlinear phase, the linear
-        phase is summed in closed form.
-    steps : int, optional
-        Integration steps during training; default per model (55, 25, 300, 300, 20, 5, 5).
-    dt : float, optional
-        Euler step; default per model (0.1, 0.1, 0.03, 0.03; ignored by the map).
-    eval_steps : int, optional
-        Steps used by predict (the papers evaluate with longer horizons); default ``steps``.
-    n_nodes : int, optional
-        Number of nodes; default ``max(n_features, 2(K+2))``. Inputs are zero-padded.
-    input_scale : float
-        The initial condition is ``input_scale`` times the item (then zero-padded); 1 is the papers'
-        contract x(0) = pixels. Useful when the attractors live on a different scale from the inputs:
-        the CVFR attractor level is :math:`x_p = \beta r_p \approx 0.85/\sqrt N` while pixels reach 1, so with
-        scale 1 the first steps map any item to a nearly binary rate pattern. Applied in ``fit``,
-        ``predict``, ``trajectories`` and therefore to attacked items as well.
-    dtype : {"float64", "float32"}
-        Floating type of the trajectories.
-    optimizer : {"lbfgs", "adam"}
-        Default optimizer of :meth:`fit`.
-    maxiter : int
-        L-BFGS-B iterations, or Adam epochs.
-    batch_size : int, optional
-        Adam mini-batch (default 200), or the first L-BFGS stage (default: full batch).
-    validation : float
-        Fraction of the training set held out for validation accuracy and early stopping (0 = none).
-    patience : int or None
-        Validation checks without improvement before stopping (None: never stop early; the parameters of
-        the best validation accuracy are restored at the end in either case).
-    lr : float, optional
-        Adam learning rate; default per model (1e-3, 0.1, 5e-3, 5e-3, 1e-2, 1e-2, 1e-2).
-    lr_decay : float
-        Factor applied to the Adam learning rate after every epoch (1 = constant, as in the papers).
-    lr_milestones : sequence of int, optional
-        Adam only: epochs after which the rate is multiplied by ``lr_drop`` as well (a step schedule; the
-        rate of epoch e is :math:`\eta\,\delta^{e-1} d^{\#\{m < e\}}`). Wilson–Cowan on Fashion-MNIST needs a
-        large rate to leave the class-blind state at the start and a small one to settle (see
-        :mod:`snt.classify.presets`).
-    lr_drop : float
-        The factor of ``lr_milestones`` (default 0.1).
-    lr_eigenvalues : float, optional
-        Adam learning rate of the trained eigenvalues :math:`\lambda_{tr}` (default ``lr``, the papers'
-        single rate; the eigenvectors keep ``lr``, and ``lr_decay`` applies to every rate). The eigenvalues
-        can need steps orders of magnitude larger than the eigenvector entries (Wilson–Cowan: λ of order
-        10-100, Φ entries of order :math:`1/\sqrt N`). With L-BFGS the ratio ``lr_eigenvalues / lr``
-        preconditions the eigenvalues instead (variable scaling by its square root: the first quasi-Newton
-        step along them is that factor larger, as for gradient descent with the two rates).
-    lr_gamma : float, optional
-        Adam learning rate of the trained dynamical scalar γ (default ``lr``; same L-BFGS meaning as
-        ``lr_eigenvalues``). Ignored by models that do not train γ (CVFR). Wilson–Cowan at the papers'
-        rate 0.1 moves its time-scale ratio γ by up to 0.1 per mini-batch, i.e. across much of its box
-        within one epoch.
-    ema : float, optional
-        Adam only: momentum :math:`\mu` of an exponential moving average of the parameters over the
-        mini-batch steps (e.g. 0.99); the average is what is validated and returned (see
-        :mod:`snt.classify.training`). It smooths the validation curve; with the digits presets, whose rate
-        decays, it changed no cross-validated accuracy (double well 0.958 with and without).
-    readout : {"nearest", "strict"}
-        Nearest attractor, or strict sign match on every node (double well and SNT map only; rejected
-        items are predicted as -1).
-    sigma : float or sequence of float, optional
-        Noise amplitude: of the CVFR models' damped noise (default 0 / 0.1), or of ``noise`` (one value, or one
-        per node, see :mod:`snt.classify.noise`). Without ``noise`` a non-CVFR model gets additive noise.
-    noise : {None, "additive", "state-dependent", "damped"}
-        Noise model of the dynamics, during training and prediction (:mod:`snt.classify.noise`); ``"damped"``
-        (CVFR only) is the noise of arXiv:2409.13470 that vanishes at the attractors. Fitting with
-        ``"state-dependent"`` is refused (its pathwise gradient is not implemented); set it on a fitted
-        classifier with :func:`snt.classify.with_noise`. :meth:`deterministic` gives the noiseless model
-        with the coupling learnt under noise.
-    training_noise : float, optional
-        ``model="cvfr"`` only: train with the stochastic CVFR's noise of this amplitude, then predict without
-        it (the fitted model is the deterministic CVFR with the coupling learnt under noise, as
-        :meth:`deterministic` of a stochastic fit). On the digits it raised the 5-fold cross-validated
-        accuracy from 0.960 ± 0.011 (trained without noise) to 0.971 ± 0.008, and the robustness to
-        random-pixel attacks (see :mod:`snt.classify.presets`). A validation split (``validation > 0``) is
-        scored during training with the noise on.
-    clip_norm : float, optional
-        Adam only: a mini-batch gradient of Euclidean norm above ``clip_norm`` is rescaled to it (the count is
-        ``result_.n_clipped``). Guards against rare mini-batches whose gradient is orders of magnitude above
-        the rest (Wilson–Cowan), one of which can stall Adam for thousands of steps (see
-        :mod:`snt.classify.training`).
-    input_noise : float, optional
-        Standard deviation (in pixel units, before ``input_scale``) of Gaussian noise added to the features of
-        every training item, drawn afresh for each Adam mini-batch (one frozen draw per L-BFGS stage); the
-        padding nodes stay 0 and prediction and validation use the clean items. Wilson–Cowan's noisy initial
-        conditions are clipped to [0, 1] (its states are fractions of active populations). A regulariser: the
-        double well and Wilson–Cowan fit the 1437 training digits exactly, and noise of 0.05 and 0.1 raised their
-        cross-validated accuracy (see :mod:`snt.classify.presets`).
-    init : {"orthogonal", "complement"}
-        Initial trained eigenvectors: random orthonormal columns drawn independently of the planted
-        patterns (the papers' Keras initialiser), or drawn inside the orthogonal complement of the planted
-        span, which makes :math:`A` symmetric with :math:`\lVert A\rVert_2 = \max|\lambda|` at the start
-        (see :meth:`PlantedModel.init_params`).
-    loss : {"mse", "xent"}
-        Training loss: the mean squared error between the final state and the planted pattern of the
-        item's class (the papers'), or the cross-entropy of the nearest-attractor readout made soft,
-        :math:`p_k \propto \exp(-\lVert o - t_k\rVert^2/\tau)` (see :meth:`PlantedModel.output_loss`). The
-        mean squared error also rewards nodes that are the same in every pattern; when only a few nodes
-        tell the classes apart (Wilson–Cowan: 10 of 128 at K = 10) its minimum can be a state equally far
-        from every pattern.
-    temperature : float
-        :math:`\tau` of ``loss="xent"`` in units of the smallest squared distance between two patterns.
-    enforce_stability : bool
-        After training, if an attractor is unstable, shrink :math:`\lambda_{tr}` towards 0 (bisection on a
-        common factor) until all are stable.
-    n_threads : int, optional
-        BLAS threads during fit/predict. Default: 1 below 512 nodes (small products gain nothing from
-        threads and two pools oversubscribing 2 cores were measured up to 100x slower), else the library's.
-    seed : int or None
-        Seed of every random choice (initialisation, shuffles, validation split, noise).
-    verbose : bool
-        Show a progress bar.
+    {parameters}
 
     Attributes
     ----------
-    classes_ : (K,) int
+    classes_ : (K,) array
+        The labels, sorted (``numpy.unique``); class ``k`` is planted pattern ``k``.
     n_features_in_ : int
+    config_ : Settings
+        The resolved settings (every automatic one filled in).
+    feature_min_, feature_range_ : (F,) float64 or None
+        Set when the training items were outside [0, 1]: they were rescaled per feature to [0, 1] by
+        :math:`(x - \min)/\mathrm{range}` (with a warning), and so are the items given to ``predict``. Items
+        given to ``predict`` are then clipped to [0, 1] (with a warning when far outside, in [-1, 2]).
     model_ : PlantedModel
     params_ : Params
     result_ : scipy.optimize.OptimizeResult
         ``x, fun, nit, nfev, success, message, history`` (dict of arrays ``nit, loss, val_accuracy,
-        time``), ``train_time`` (s), ``max_growth_rate``, ``max_residual``.
+        time``), ``best_val_accuracy``, ``n_clipped``, ``train_time`` (s), ``train_accuracy`` (on up to
+        2000 training items), ``max_growth_rate``, ``max_residual``.
     attractors_ : (K, N) float64
         Planted patterns (in the space compared by the loss: x for Wilson–Cowan, rates for CVFR).
     eigenvalues_ : (N,) float64 or complex128
@@ -238,10 +121,10 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Labels must be the integers 0..K-1 (class k is planted pattern k); encode other labels first.
     Stability: for the double well and the SNT map the eigenvalue boxes make every attractor stable for
     every admissible γ; for Wilson–Cowan and CVFR :meth:`stability` is checked after training and, with
-    ``enforce_stability``, restored by shrinking :math:`\lambda_{tr}`.
+    ``enforce_stability``, restored by shrinking :math:`\lambda_{{tr}}`. A fit whose training accuracy is at
+    chance level warns (``RuntimeWarning``) with the likely cause.
 
     References
     ----------
@@ -252,255 +135,195 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from snt.classify import AttractorClassifier, load_dataset
     >>> X, y, Xt, yt = load_dataset("digits")
-    >>> clf = AttractorClassifier(model="sa-node", steps=20, n_nodes=64, optimizer="adam", maxiter=5,
-    ...                           batch_size=50, lr=2e-2, seed=0).fit(X, y)
+    >>> clf = AttractorClassifier(model="sa-node", steps=20, n_nodes=64, maxiter=5, batch_size=50, lr=2e-2,
+    ...                           random_state=0).fit(X, y)
     >>> clf.score(Xt, yt) > 0.5
     True
     """
 
-    def __init__(self, model="sa-node", steps=None, dt=None, eval_steps=None, n_nodes=None, dtype="float64",
-                 optimizer="lbfgs", maxiter=100, batch_size=None, validation=0.0, patience=10, lr=None,
-                 lr_decay=1.0, lr_milestones=None, lr_drop=0.1, lr_eigenvalues=None, lr_gamma=None, ema=None,
-                 input_scale=1.0, readout="nearest",
-                 sigma=None, noise=None, training_noise=None, input_noise=None, clip_norm=None, init="orthogonal",
-                 loss="mse",
-                 temperature=0.1, enforce_stability=True, n_threads=None, seed=None, verbose=False):
+    def __init__(self, model="sa-node", **kwargs):
+        unknown = sorted(set(kwargs) - _PARAM_NAMES)
+        if unknown:
+            raise TypeError(f"AttractorClassifier got unexpected parameter(s) {unknown}; the parameters are "
+                            f"{sorted(_PARAM_NAMES)}")
         self.model = model
-        self.steps = steps
-        self.dt = dt
-        self.eval_steps = eval_steps
-        self.n_nodes = n_nodes
-        self.dtype = dtype
-        self.optimizer = optimizer
-        self.maxiter = maxiter
-        self.batch_size = batch_size
-        self.validation = validation
-        self.patience = patience
-        self.lr = lr
-        self.lr_decay = lr_decay
-        self.lr_milestones = lr_milestones
-        self.lr_drop = lr_drop
-        self.lr_eigenvalues = lr_eigenvalues
-        self.ema = ema
-        self.lr_gamma = lr_gamma
-        self.input_scale = input_scale
-        self.readout = readout
-        self.sigma = sigma
-        self.noise = noise
-        self.training_noise = training_noise
-        self.input_noise = input_noise
-        self.clip_norm = clip_norm
-        self.init = init
-        self.loss = loss
-        self.temperature = temperature
-        self.enforce_stability = enforce_stability
-        self.n_threads = n_threads
-        self.seed = seed
-        self.verbose = verbose
+        for f in fields(Settings):
+            if f.name != "model":
+                setattr(self, f.name, kwargs.get(f.name, f.default))
 
-    # ------------------------------------------------------------------ validation helpers
+    # ------------------------------------------------------------------ settings
     def _settings(self):
-        name = _model_name(self.model)
-        if self.dtype not in ("float64", "float32", np.float64, np.float32):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
-        if self.init not in ("orthogonal", "complement"):
-            raise ValueError(f"init must be 'orthogonal' or 'complement', got {self.init!r}")
-        if self.readout not in ("nearest", "strict"):
-            raise ValueError(f"readout must be 'nearest' or 'strict', got {self.readout!r}")
-        if self.readout == "strict" and name not in ("sa-node", "snt-map"):
-            raise ValueError(f"readout='strict' needs sign patterns (sa-node, snt-map), not model={name!r}")
-        _check_positive(self.steps, "steps", integer=True)
-        _check_positive(self.eval_steps, "eval_steps", integer=True)
-        _check_positive(self.dt, "dt")
-        _check_positive(self.n_nodes, "n_nodes", integer=True)
-        _check_positive(self.lr_eigenvalues, "lr_eigenvalues")
-        _check_positive(self.lr_gamma, "lr_gamma")
-        _check_positive(self.input_scale, "input_scale", allow_none=False)
-        if self.loss not in ("mse", "xent"):
-            raise ValueError(f"loss must be 'mse' or 'xent', got {self.loss!r}")
-        _check_positive(self.temperature, "temperature", allow_none=False)
-        _check_positive(self.training_noise, "training_noise")
-        if self.noise is not None and (not isinstance(self.noise, str) or self.noise not in NOISE_MODELS):
-            raise ValueError(f"noise must be one of {sorted(NOISE_MODELS)} or None, got {self.noise!r}")
-        if self.sigma is not None:
-            check_sigma(self.sigma)
-        check_input_noise(self.input_noise)
-        check_milestones(self.lr_milestones, self.lr_drop)
-        if self.training_noise is not None and (name != "cvfr" or self.sigma or self.noise):
-            raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={name!r}, "
-                             f"sigma={self.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
-        return name
-
-    def _check_y(self, y, n_classes=None):
-        kind = type_of_target(y, input_name="y", raise_unknown=True)
-        if kind not in ("binary", "multiclass"):
-            raise ValueError(f"Unknown label type: {kind!r}; y must hold integer class labels 0..K-1")
-        y = np.asarray(y)
-        if y.dtype.kind == "f":
-            if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-                raise ValueError("y must hold integer class labels 0..K-1, got non-integer values")
-            y = y.astype(np.int64)
-        if y.dtype.kind not in "iu":
-            raise ValueError(f"y must hold integer class labels 0..K-1, got dtype {y.dtype}")
-        labels = np.unique(y)
-        if labels.size < 2:
-            raise ValueError(f"y must hold at least 2 classes (labels 0..K-1), got {labels.tolist()}")
-        if labels[0] != 0 or not np.array_equal(labels, np.arange(labels[-1] + 1)):
-            raise ValueError(f"y must hold the class labels 0..K-1 with every class present, got labels "
-                             f"{labels.tolist()[:20]}; encode them first (e.g. sklearn LabelEncoder)")
-        return y.astype(np.int64), int(labels[-1] + 1)
+        """The parameters as a validated :class:`Settings` (errors name the parameter)."""
+        return Settings(**self.get_params())
 
     def _threads(self, n_nodes=None):
-        n = self.n_threads
+        n = self.config_.n_threads
         if n is None:
             n_nodes = self.model_.n_nodes if n_nodes is None else n_nodes
             n = 1 if n_nodes < 512 else None
-        else:
-            n = _check_positive(n, "n_threads", integer=True)
         return threadpool_limits(limits=n, user_api="blas") if n is not None else contextlib.nullcontext()
 
     def _pad(self, X):
         """Initial conditions of the items: ``input_scale * X`` zero-padded to the nodes."""
         X = np.asarray(X, dtype=np.float64)
-        scale = float(self.input_scale)
+        scale = float(self.config_.input_scale)
         n = self.model_.n_nodes
-        if X.shape[1] == n:
-            return X * scale if scale != 1.0 else X
         out = np.zeros((X.shape[0], n))
         out[:, : X.shape[1]] = X * scale if scale != 1.0 else X
         return out
 
+    def _check_range(self, X):
+        """Items in [0, 1] as the models expect: rescaled with the training minimum and range if fit did, then
+        clipped to [0, 1] (a warning when they are far outside it, i.e. scaled differently from the training
+        items)."""
+        if self.feature_min_ is not None:
+            X = (X - self.feature_min_) / self.feature_range_
+        lo, hi = float(X.min(initial=0.0)), float(X.max(initial=0.0))
+        if lo < -1.0 or hi > 2.0:
+            warnings.warn(f"X has values in [{lo:.4g}, {hi:.4g}] after the training set's scaling, far outside "
+                          "the [0, 1] of the training items (scaled differently?); they are clipped to [0, 1]",
+                          RuntimeWarning, stacklevel=4)
+        return np.clip(X, 0.0, 1.0) if lo < 0 or hi > 1 else X
+
+    def _check_y(self, y):
+        kind = type_of_target(y, input_name="y", raise_unknown=True)
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(f"Unknown label type: {kind!r}; y must hold class labels (binary or multiclass)")
+        classes, index = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(f"y must hold at least 2 classes, got {classes.tolist()}")
+        return classes, index.astype(np.int64).ravel()
+
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, *, optimizer=None, maxiter=None, batch_size=None, validation=None, lr=None,
-            callback=None, progress=None, checkpoint=None, checkpoint_every=1, resume=True, val_every=1,
-            chunk=2048):
-        """Train on ``(X, y)``; keyword arguments override the constructor's for this call.
+    def fit(self, X, y):
+        """Train on ``(X, y)``.
 
         Parameters
         ----------
-        X : (n_items, n_features) array of finite floats (pixels scaled to [0, 1])
-        y : (n_items,) int, labels 0..K-1
-        optimizer, maxiter, batch_size, validation, lr : optional
-            See the class parameters.
-        callback : callable, optional
-            ``callback(intermediate_result)`` after each iteration (L-BFGS) or epoch (Adam); raise
-            ``StopIteration`` to stop.
-        progress : bool, optional
-            Progress bar (default ``verbose``).
-        checkpoint : str or path, optional
-            ``.npz`` file written every ``checkpoint_every`` iterations; if it exists and ``resume`` is
-            true, training continues from it (for L-BFGS the curvature memory restarts).
-        val_every : int
-            Iterations between validation checks.
-        chunk : int
-            Items per forward/backward pass (memory is ``chunk x steps x N`` floats).
+        X : (n_items, n_features) array of finite floats
+            Items scaled to [0, 1] (pixels / 255); other ranges are rescaled per feature with a warning.
+        y : (n_items,) array of hashable labels
+            At least two classes.
 
         Returns
         -------
         self
         """
-        name = self._settings()
+        cfg = self._settings()
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
-        y, K = self._check_y(y)
-        optimizer = self.optimizer if optimizer is None else optimizer
-        if optimizer not in ("lbfgs", "adam"):
-            raise ValueError(f"optimizer must be 'lbfgs' or 'adam', got {optimizer!r}")
-        maxiter = _check_positive(self.maxiter if maxiter is None else maxiter, "maxiter", integer=True,
-                                  allow_none=False)
-        batch_size = _check_positive(self.batch_size if batch_size is None else batch_size, "batch_size",
-                                     integer=True)
-        if batch_size is None and optimizer == "adam":
-            batch_size = 200
-        validation = self.validation if validation is None else validation
-        if not (isinstance(validation, (int, float, np.floating)) and 0 <= validation < 1):
-            raise ValueError(f"validation must be a fraction in [0, 1), got {validation!r}")
-        self.classes_ = np.arange(K)
-        n_nodes = self.n_nodes if self.n_nodes is not None else MODELS[name][0].default_nodes(X.shape[1], K)
-        if n_nodes < X.shape[1]:
-            raise ValueError(f"n_nodes={n_nodes} must be >= the number of features {X.shape[1]}")
-        if self.noise == "state-dependent":
+        self.classes_, y = self._check_y(y)
+        K = len(self.classes_)
+        self.feature_min_ = self.feature_range_ = None
+        lo, hi = float(X.min()), float(X.max())
+        if lo < 0 or hi > 1:
+            self.feature_min_ = X.min(0)
+            rng_ = X.max(0) - self.feature_min_
+            self.feature_range_ = np.where(rng_ > 0, rng_, 1.0)
+            warnings.warn(f"X has values in [{lo:.4g}, {hi:.4g}]; the models expect items in [0, 1] (their "
+                          "initial conditions): every feature was rescaled to [0, 1] with its training minimum "
+                          "and range (feature_min_, feature_range_), and so will be the items given to predict. "
+                          "Scale the data to [0, 1] first (e.g. pixels / 255 or MinMaxScaler) to silence this.",
+                          RuntimeWarning, stacklevel=2)
+            X = (X - self.feature_min_) / self.feature_range_
+        cfg = cfg.resolve(len(X), X.shape[1], K)
+        if cfg.readout == "strict" and (self.classes_.dtype.kind not in "iu" or -1 in self.classes_):
+            raise ValueError("readout='strict' predicts -1 for rejected items: it needs integer labels other "
+                             f"than -1, got {self.classes_.tolist()[:10]}")
+        if cfg.n_nodes < X.shape[1]:
+            raise ValueError(f"n_nodes={cfg.n_nodes} must be >= the number of features {X.shape[1]}")
+        if cfg.noise == "state-dependent":
             raise ValueError("fit: noise='state-dependent' is not supported for training (its pathwise gradient "
                              "is not implemented); fit with noise='additive' or none, then use "
                              "snt.classify.with_noise(clf, 'state-dependent', sigma)")
-        self.model_ = make_model(name, n_nodes, K, dtype=np.dtype(self.dtype).type,
-                                 sigma=self.sigma if self.training_noise is None else self.training_noise,
-                                 noise=self.noise)
-        self.model_.loss, self.model_.temperature = self.loss, float(self.temperature)
-        cls_lr = MODELS[name][2]
-        lr = _check_positive(self.lr if lr is None else lr, "lr")
-        lr = cls_lr if lr is None else lr
-        self.steps_ = self.steps if self.steps is not None else self.model_.default_steps
-        self.dt_ = self.dt if self.dt is not None else self.model_.default_dt
-        self.eval_steps_ = self.eval_steps if self.eval_steps is not None else self.steps_
-        rng = np.random.default_rng(self.seed)
-        params = self.model_.init_params(rng, init=self.init)
+        model = make_model(cfg.model, cfg.n_nodes, K, dtype=np.dtype(cfg.dtype).type,
+                           sigma=cfg.training_noise if cfg.training_noise else cfg.sigma, noise=cfg.noise)
+        model.loss, model.temperature = cfg.loss, cfg.temperature
+        steps = cfg.steps if cfg.steps is not None else model.default_steps
+        cfg = replace(cfg, lr=cfg.lr if cfg.lr is not None else MODELS[cfg.model][2], steps=steps,
+                      dt=cfg.dt if cfg.dt is not None else model.default_dt,
+                      eval_steps=cfg.eval_steps if cfg.eval_steps is not None else steps)
+        self.config_, self.model_ = cfg, model
+        self.steps_, self.dt_, self.eval_steps_ = cfg.steps, cfg.dt, cfg.eval_steps
+        rng = np.random.default_rng(cfg.rng_seed)
+        params = model.init_params(rng, init=cfg.init)
         Xp = self._pad(X)
-        if validation > 0:
+        Xtr, ytr = Xp, y
+        val_fn = None
+        if cfg.validation > 0:
             order = rng.permutation(len(Xp))
-            n_val = max(1, int(round(validation * len(Xp))))
+            n_val = max(1, int(round(cfg.validation * len(Xp))))
             vi, ti = order[:n_val], order[n_val:]
             Xv, yv = Xp[vi], y[vi]
-            Xp, y = Xp[ti], y[ti]
+            Xtr, ytr = Xp[ti], y[ti]
 
             def val_fn(theta):
-                p = unpack(self.model_, theta, params.gamma)
+                p = unpack(model, theta, params.gamma)
                 return float(np.mean(self._predict_index(Xv, p) == yv))
-        else:
-            val_fn = None
 
         t0 = time.perf_counter()
         with self._threads():
-            theta, res = self._train(params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every,
-                                     callback, progress, checkpoint, checkpoint_every, resume, rng, chunk)
-        self.model_.clear_workspace()
-        if self.training_noise is not None:
+            lower, upper = bounds(model, cfg.dt)
+            theta, info = train(model, pack(model, params), Xtr, ytr, cfg, lower=lower, upper=upper, rng=rng,
+                                val_fn=val_fn, lr_scale=self._lr_scale(), n_features=self.n_features_in_,
+                                work=Workspace())
+        train_time = time.perf_counter() - t0
+        if cfg.training_noise:
             self.model_ = self._noiseless_model()
         self.params_ = unpack(self.model_, theta, params.gamma)
-        res.train_time = time.perf_counter() - t0
         with self._threads():
             growth = None
-            if self.enforce_stability:
+            if cfg.enforce_stability:
                 shrink, growth = self._enforce_stability()
                 if shrink < 1.0:
-                    res.message += f"; trained eigenvalues scaled by {shrink:.4g} to keep every attractor stable"
-                    res.x = pack(self.model_, self.params_)
-            self.result_ = res
-            self._finish(growth)
+                    info["message"] += f"; trained eigenvalues scaled by {shrink:.4g} to keep every attractor stable"
+                    info["x"] = pack(self.model_, self.params_)
+            check = np.random.default_rng(0).permutation(len(Xp))[:_CHECK_ITEMS]
+            train_acc = float(np.mean(self._predict_index(Xp[check], self.params_) == y[check]))
+            self._finish(info, train_time, train_acc, growth)
+        self._warn_if_chance(y[check], train_acc)
         return self
 
-    def _train(self, params, Xp, y, optimizer, maxiter, batch_size, lr, val_fn, val_every, callback,
-               progress, checkpoint, checkpoint_every, resume, rng, chunk):
-        lower, upper = bounds(self.model_, self.dt_)
-        n, m = self.model_.n_nodes, self.model_.n_nodes - self.model_.n_classes
-        lr_scale = np.ones(len(lower))              # theta = (vec Phi_tr, lambda_tr, [gamma])
-        if self.lr_eigenvalues is not None:
-            lr_scale[n * m: n * m + m] = float(self.lr_eigenvalues) / lr
-        if self.lr_gamma is not None and self.model_.trains_gamma:
-            lr_scale[-1] = float(self.lr_gamma) / lr
-        if np.all(lr_scale == 1.0):
-            lr_scale = None
-        return train(self.model_, pack(self.model_, params), Xp, y, steps=self.steps_, dt=self.dt_,
-                     optimizer=optimizer, maxiter=maxiter, batch_size=batch_size, lr=lr,
-                     lower=lower, upper=upper, val_fn=val_fn, patience=self.patience,
-                     val_every=val_every, callback=callback,
-                     progress=self.verbose if progress is None else progress,
-                     checkpoint=None if checkpoint is None else str(checkpoint),
-                     checkpoint_every=checkpoint_every, resume=resume, rng=rng, chunk=chunk,
-                     stochastic=self.model_.stochastic,
-                     lr_decay=_check_positive(self.lr_decay, "lr_decay", allow_none=False),
-                     lr_scale=lr_scale, ema=self.ema,
-                     input_noise=check_input_noise(self.input_noise) * float(self.input_scale),
-                     n_features=self.n_features_in_, clip_norm=self.clip_norm,
-                     lr_milestones=self.lr_milestones, lr_drop=self.lr_drop)
+    def _lr_scale(self):
+        """Per-parameter rate factors of ``lr_eigenvalues`` and ``lr_gamma`` (None when both are ``lr``)."""
+        cfg, m = self.config_, self.model_
+        lower, _ = bounds(m, cfg.dt)
+        n, k = m.n_nodes, m.n_nodes - m.n_classes
+        scale = np.ones(len(lower))              # theta = (vec Phi_tr, lambda_tr, [gamma])
+        if cfg.lr_eigenvalues is not None:
+            scale[n * k: n * k + k] = cfg.lr_eigenvalues / cfg.lr
+        if cfg.lr_gamma is not None and m.trains_gamma:
+            scale[-1] = cfg.lr_gamma / cfg.lr
+        return None if np.all(scale == 1.0) else scale
 
-    def _finish(self, growth=None):
+    def _finish(self, info, train_time, train_acc, growth=None):
         c = self.model_.coupling(self.params_)
         self.coupling_ = c
         self.attractors_ = self.model_.targets().copy()
-        self.eigenvalues_ = getattr(c, "eigenvalues", c.lam).copy()
+        self.eigenvalues_ = c.eigenvalues.copy()
         g = self.model_.growth_rates(self.params_, c) if growth is None else growth
-        self.result_.max_growth_rate = float(g.max())
-        self.result_.max_residual = float(self.model_.residuals(self.params_).max())
+        self.result_ = scipy.optimize.OptimizeResult(
+            **info, train_time=float(train_time), train_accuracy=float(train_acc), max_growth_rate=float(g.max()),
+            max_residual=float(self.model_.residuals(self.params_).max()))
+
+    def _warn_if_chance(self, y, acc):
+        """Warn when the training accuracy is not above that of always predicting the commonest class."""
+        counts = np.bincount(y, minlength=len(self.classes_))
+        base = counts.max() / counts.sum()
+        # two binomial standard deviations above the majority rate
+        if acc > base + 2.0 * np.sqrt(base * (1 - base) / len(y)):
+            return
+        cfg = self.config_
+        causes = []
+        if cfg.loss == "mse":
+            causes.append("the mean squared error has a class-blind minimum (every item at a state equally far "
+                          "from every pattern): use loss='xent'")
+        if cfg.maxiter < 5 or cfg.lr < 1e-4:
+            causes.append(f"too little training (maxiter={cfg.maxiter}, lr={cfg.lr:g})")
+        causes.append("items that do not differ in the features the dynamics sees (constant or nearly constant "
+                      f"inputs; input_scale={cfg.input_scale:g})")
+        warnings.warn(f"{self.model_.name}: training accuracy {acc:.3f} is at chance level (the commonest class "
+                      f"is {base:.3f} of the items); likely cause: " + "; or ".join(causes),
+                      RuntimeWarning, stacklevel=3)
 
     def _enforce_stability(self, tol=0.0):
         """Shrink λ_tr by a common factor s in [0, 1] (bisection) until every attractor is stable.
@@ -526,11 +349,14 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         return lo, None
 
     # ------------------------------------------------------------------ predict
+    def _noise_key(self):
+        return (0 if self.config_.rng_seed is None else int(self.config_.rng_seed), 7919)
+
     def _outputs(self, Xp, params, steps=None, noise=None):
         m = self.model_
         steps = self.eval_steps_ if steps is None else steps
         if noise is None and m.stochastic:
-            noise = (0 if self.seed is None else int(self.seed), 7919)
+            noise = self._noise_key()
         outs = []
         with self._threads():
             c = m.coupling(params)
@@ -541,172 +367,111 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict_index(self, Xp, params, noise=None):
         out = self._outputs(Xp, params, noise=noise)
-        if self.readout == "strict":
+        if self.config_.readout == "strict":
             return self.model_.strict_match(out)
         return np.argmin(self.model_.distances(out), axis=1)
 
     def _check_X(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self._pad(X)
+        return self._pad(self._check_range(X))
 
     def predict(self, X, *, noise_seed=None):
-        """Class of the attractor reached from each item (``-1`` = rejected by the strict readout).
+        """Label of the attractor reached from each item (``-1`` = rejected by the strict readout).
 
-        ``noise_seed`` selects the noise realisation of a stochastic model (default: fixed by ``seed``).
+        ``noise_seed`` selects the noise realisation of a stochastic model (default: fixed by the seed).
         """
-        return self._predict_index(self._check_X(X), self.params_, noise=noise_seed)
+        idx = self._predict_index(self._check_X(X), self.params_, noise=noise_seed)
+        if self.config_.readout == "strict":
+            return np.where(idx >= 0, self.classes_[np.maximum(idx, 0)], -1)
+        return self.classes_[idx]
 
     def predict_proba(self, X):
-        r"""Inverse-distance probabilities :math:`p_k = d_k^{-1}/\sum_j d_j^{-1}` (the Wilson–Cowan readout)."""
+        r"""Class probabilities: a softmax of the negative readout distances at the training temperature.
+
+        .. math:: p_k = \frac{e^{-d_k/\tau}}{\sum_l e^{-d_l/\tau}}, \qquad
+                  \tau = \mathtt{temperature}\cdot\min_{k\ne l} d(t_k, t_l),
+
+        with :math:`d_k` the distance of the final state to attractor :math:`k` used by :meth:`predict` (so
+        the most probable class is the predicted one) and :math:`\tau` the temperature of the cross-entropy
+        loss in units of the smallest distance between two attractors. With ``loss='xent'`` (and the
+        squared Euclidean readout) these are the probabilities the training maximised; they are not
+        calibrated otherwise (e.g. with ``CalibratedClassifierCV``).
+        """
         Xp = self._check_X(X)
-        d = self.model_.distances(self._outputs(Xp, self.params_))
-        w = 1.0 / np.maximum(d, 1e-300)
-        w = np.where(np.isfinite(w), w, 1e300)
-        return w / w.sum(1, keepdims=True)
+        m = self.model_
+        d = m.distances(self._outputs(Xp, self.params_))
+        t = m.distances(m.targets())
+        tau = self.config_.temperature * float(t[~np.eye(len(t), dtype=bool)].min())
+        z = -d / tau
+        z -= z.max(1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(1, keepdims=True)
 
     def decision_function(self, X):
-        """Log of :meth:`predict_proba`, (n_items, K); for K = 2 the log-odds of class 1, (n_items,)."""
-        lp = np.log(self.predict_proba(X))
+        """Negative readout distances over the temperature, (n_items, K) (:meth:`predict_proba` before the
+        softmax); for K = 2 the log-odds of ``classes_[1]``, (n_items,)."""
+        lp = np.log(np.maximum(self.predict_proba(X), 1e-300))
         return lp[:, 1] - lp[:, 0] if lp.shape[1] == 2 else lp
 
     # ------------------------------------------------------------------ analysis
     def trajectories(self, X, steps=None):
-        """Trajectories from the items to the attractors as an ``xarray.Dataset``.
-
-        Returns
-        -------
-        xarray.Dataset
-            ``state (item, time, node)`` (the excitatory x for Wilson–Cowan, also ``inhibitory``),
-            ``distance (item, time, class)`` to every attractor in output space, ``prediction (item)``.
-        """
-        Xp = self._check_X(X)
-        m = self.model_
-        steps = self.eval_steps_ if steps is None else _check_positive(steps, "steps", integer=True)
-        c = m.coupling(self.params_)
-        noise = (0 if self.seed is None else int(self.seed), 7919, 0) if m.stochastic else None
-        traj = m.forward(c.A.astype(m.dtype), self.params_.gamma, m.initial_state(Xp), steps, self.dt_, noise)
-        S = np.stack(traj, axis=1).astype(np.float64)           # (item, time, S)
-        n = m.n_nodes
-        outs = np.stack([m.output(s) for s in traj], axis=1).astype(np.float64)
-        dist = np.stack([m.distances(outs[:, t]) for t in range(outs.shape[1])], axis=1)
-        data = {"state": (("item", "time", "node"), S[:, :, :n],
-                          {"long_name": "excitatory activity x" if m.n_state_blocks == 2 else "node state",
-                           "units": "1"}),
-                "distance": (("item", "time", "class"), dist,
-                             {"long_name": "readout distance to the planted attractor", "units": "1"}),
-                "prediction": (("item",), np.argmin(dist[:, -1], axis=1),
-                               {"long_name": "predicted class", "units": "1"})}
-        if m.n_state_blocks == 2:
-            data["inhibitory"] = (("item", "time", "node"), S[:, :, n:],
-                                  {"long_name": "inhibitory activity y", "units": "1"})
-        dt = self.dt_ if not m.discrete else 1.0
-        return xr.Dataset(
-            data,
-            coords={"item": np.arange(len(Xp)),
-                    "time": ("time", np.arange(steps + 1) * dt,
-                             {"long_name": "time", "units": "step" if m.discrete else "1"}),
-                    "node": np.arange(n), "class": self.classes_},
-            attrs={"title": f"{m.name} trajectories", "model": m.name, "steps": steps,
-                   "snt_params": json.dumps(self._json_params())})
+        """Trajectories from the items to the attractors as an ``xarray.Dataset`` (see
+        :func:`snt.classify.results.trajectories`)."""
+        return results.trajectories(self, self._check_X(X), steps)
 
     def stability(self):
-        """Linear stability of every planted attractor as an ``xarray.Dataset`` over ``class``.
-
-        ``growth_rate``: max real part of the Jacobian's eigenvalues (ODE models) or log of the spectral
-        radius of the map's Jacobian (SNT map); negative = stable. ``residual``: max-norm of the drift at
-        the pattern (0 up to rounding for a planted fixed point). ``stable``: ``growth_rate < 0``.
-        """
+        """Linear stability of every planted attractor (see :func:`snt.classify.results.stability`)."""
         check_is_fitted(self)
-        g = self.model_.growth_rates(self.params_)
-        r = self.model_.residuals(self.params_)
-        long = "log spectral radius of the map Jacobian" if self.model_.discrete \
-            else "max real part of the Jacobian eigenvalues"
-        return xr.Dataset({"growth_rate": ("class", g, {"long_name": long, "units": "1/time"}),
-                           "residual": ("class", r, {"long_name": "fixed-point residual (max norm)",
-                                                     "units": "1"}),
-                           "stable": ("class", g < 0)},
-                          coords={"class": self.classes_}, attrs={"model": self.model_.name})
+        return results.stability(self)
 
     def deterministic(self):
         r"""The noiseless counterpart of a fitted stochastic classifier.
 
         A copy with the same trained :math:`\Phi_{tr}, \lambda_{tr}, \gamma` and no noise (the stochastic
-        CVFR becomes ``model="cvfr"``). It tells what of the robustness gained by training with noise is carried by the
-        coupling itself rather than by the noise at prediction (arXiv:2510.12286 reports that it is inherited).
-        Deterministic classifiers are returned as a copy.
+        CVFR becomes ``model="cvfr"``). It tells what of the robustness gained by training with noise is carried
+        by the coupling itself rather than by the noise at prediction (arXiv:2510.12286 reports that it is
+        inherited). Deterministic classifiers are returned as a copy.
         """
         check_is_fitted(self)
         new = copy.deepcopy(self)
         if self.model_.stochastic:
             new.sigma, new.noise = None, None
-            if new.model_.name.startswith("cvfr"):
-                new.model = "cvfr"
+            name = self.config_.model
+            if self.model_.name.startswith("cvfr"):
+                new.model = name = "cvfr"
             new.model_ = self._noiseless_model()
+            new.config_ = replace(self.config_, model=name, sigma=None, noise=None)
         return new
 
     def _noiseless_model(self):
-        name = "cvfr" if self.model_.name.startswith("cvfr") else _model_name(self.model)
+        name = "cvfr" if self.model_.name.startswith("cvfr") else self.config_.model
         m = make_model(name, self.model_.n_nodes, self.model_.n_classes, dtype=self.model_.dtype)
         m.loss, m.temperature = self.model_.loss, self.model_.temperature
         return m
 
     # ------------------------------------------------------------------ persistence
-    def _json_params(self):
-        def plain(v):
-            if isinstance(v, (str, int, float, bool, type(None))):
-                return v
-            if isinstance(v, (list, tuple, np.ndarray)) and np.asarray(v).dtype.kind in "iuf":
-                return np.asarray(v).tolist()
-            return str(v)
-        return {k: plain(v) for k, v in self.get_params().items()}
-
     def to_dataset(self):
-        """The fitted classifier as an ``xarray.Dataset`` (trained parameters + settings as JSON)."""
+        """The fitted classifier as an ``xarray.Dataset`` (see :func:`snt.classify.results.to_dataset`)."""
         check_is_fitted(self)
-        p = self.params_
-        h = self.result_.history
-        return xr.Dataset(
-            {"phi_tr": (("node", "mode"), p.phi_tr, {"long_name": "trained eigenvectors", "units": "1"}),
-             "lam_tr": (("mode",), p.lam_tr, {"long_name": "trained eigenvalues", "units": "1"}),
-             "gamma": ((), p.gamma, {"long_name": "trained dynamical scalar", "units": "1"}),
-             "loss": (("iteration",), np.asarray(h["loss"], float), {"long_name": "training loss",
-                                                                    "units": "1"}),
-             "val_accuracy": (("iteration",), np.asarray(h["val_accuracy"], float),
-                              {"long_name": "validation accuracy", "units": "1"})},
-            attrs={"title": "snt planted-attractor classifier", "model": self.model_.name,
-                   "snt_params": json.dumps(self._json_params()),
-                   "n_features_in": int(self.n_features_in_), "n_classes": int(len(self.classes_)),
-                   "n_nodes": int(self.model_.n_nodes), "steps": int(self.steps_), "dt": float(self.dt_),
-                   "eval_steps": int(self.eval_steps_), "train_time": float(self.result_.train_time),
-                   "message": str(self.result_.message), "nit": int(self.result_.nit)})
+        return results.to_dataset(self)
 
     @classmethod
     def from_dataset(cls, ds):
         """Rebuild a fitted classifier from :meth:`to_dataset` output."""
-        check_classifier_dataset(ds)  # a clear error naming what is missing, not a KeyError
-        kw = json.loads(ds.attrs["snt_params"])
-        clf = cls(**kw)
-        name = clf._settings()
-        K = int(ds.attrs["n_classes"])
-        clf.classes_ = np.arange(K)
-        clf.n_features_in_ = int(ds.attrs["n_features_in"])
-        clf.model_ = make_model(name, int(ds.attrs["n_nodes"]), K, dtype=np.dtype(clf.dtype).type,
-                                sigma=clf.sigma, noise=clf.noise)
-        clf.model_.loss, clf.model_.temperature = clf.loss, float(clf.temperature)
-        clf.steps_, clf.dt_ = int(ds.attrs["steps"]), float(ds.attrs["dt"])
-        clf.eval_steps_ = int(ds.attrs["eval_steps"])
-        clf.params_ = Params(np.asarray(ds["phi_tr"].values, float), np.asarray(ds["lam_tr"].values, float),
-                             float(ds["gamma"].values))
-        clf.result_ = scipy.optimize.OptimizeResult(
-            x=pack(clf.model_, clf.params_), fun=float(ds["loss"].values[-1]) if ds.sizes["iteration"] else np.nan,
-            nit=int(ds.attrs["nit"]), nfev=0, success=True, message=str(ds.attrs["message"]),
-            history={"loss": ds["loss"].values, "val_accuracy": ds["val_accuracy"].values},
-            train_time=float(ds.attrs["train_time"]))
-        clf._finish()
-        return clf
+        return results.from_dataset(cls, ds)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+_PARAM_NAMES = frozenset(f.name for f in fields(Settings))
+AttractorClassifier.__init__.__signature__ = inspect.Signature(
+    [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+     inspect.Parameter("model", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="sa-node")]
+    + [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+       for f in fields(Settings) if f.name != "model"])
+AttractorClassifier.__doc__ = AttractorClassifier.__doc__.replace("{{", "{").replace("}}", "}").replace(
+    "{parameters}", parameter_doc().replace("\n", "\n    "))

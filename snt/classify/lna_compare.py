@@ -32,7 +32,7 @@ def _run(model, A, gamma, s0, steps, dt, key, keep):
     traj = model.forward(A, gamma, s0, steps, dt, key, keep=keep)
     if not keep:
         return np.asarray(traj[-1])
-    S = traj.states if hasattr(traj, "states") else np.stack(traj)
+    S = traj.array if traj.array is not None else np.stack(traj)
     return np.asarray(S[1:])
 
 
@@ -182,4 +182,4 @@ def compare_lna(clf, steps=20000, burn=None, chains=32, groups=8, seed=None, n_s
     model, params, dt, c = _fitted(clf)
     return compare_lna_model(model, params, dt, steps=steps, burn=burn, chains=chains, groups=groups, seed=seed,
                              n_samples=n_samples, coupling=c,
-                             progress=getattr(clf, "verbose", False) if progress is None else progress)
+                             progress=clf.verbose if progress is None else progress)

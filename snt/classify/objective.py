@@ -71,13 +71,16 @@ class Objective:
         For stochastic models: the frozen noise key (common random numbers); ``None`` = deterministic.
     regularize : bool
         Add the orthogonality penalty.
+    work : Workspace, optional
+        Buffers of the passes (reused across calls).
     """
 
-    def __init__(self, model, X, Y, steps, dt, chunk=2048, noise_seed=None, regularize=True):
+    def __init__(self, model, X, Y, steps, dt, chunk=2048, noise_seed=None, regularize=True, work=None):
         self.model, self.X, self.Y = model, X, Y
         self.steps, self.dt, self.chunk = steps, dt, int(chunk)
         self.noise_seed = noise_seed
         self.regularize = regularize
+        self.work = work
         self.nfev = 0
 
     def __call__(self, theta):
@@ -94,7 +97,7 @@ class Objective:
             sl = slice(start, start + self.chunk)
             noise = None if self.noise_seed is None else (self.noise_seed, ci)
             lc, Gc, dgc = model.loss_grad(params, self.X[sl], self.Y[sl], self.steps, self.dt,
-                                          coupling=coupling, noise=noise, scale=scale)
+                                          coupling=coupling, noise=noise, scale=scale, work=self.work)
             loss += lc
             G += Gc
             dg += dgc

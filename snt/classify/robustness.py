@@ -33,6 +33,8 @@ import numpy as np
 import scipy.ndimage
 import xarray as xr
 
+from ..io import provenance
+
 __all__ = ["CORRUPTIONS", "compare_robustness", "corrupt", "random_pixel_attack", "robustness"]
 
 #: corruption -> (default levels, description of the level)
@@ -152,8 +154,10 @@ def robustness(clf, X, y, corruption="pixels", levels=None, repeats=5, seed=None
     y = np.asarray(y)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     acc = np.empty((len(levels), repeats))
-    model = getattr(clf, "model_", None)
-    stochastic = bool(getattr(model, "stochastic", False))
+    from .estimator import AttractorClassifier
+
+    ours = isinstance(clf, AttractorClassifier)
+    stochastic = ours and clf.model_.stochastic
     for i, p in enumerate(levels):
         for r in range(repeats):
             child = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, i, r))
@@ -164,20 +168,28 @@ def robustness(clf, X, y, corruption="pixels", levels=None, repeats=5, seed=None
             else:
                 pred = clf.predict(Xa)
             acc[i, r] = np.mean(pred == y)
-    name = getattr(model, "name", type(clf).__name__)
+    name = clf.model_.name if ours else type(clf).__name__
     dim = "fraction" if corruption == "pixels" else "level"
+    params = {"corruption": corruption, "levels": levels.tolist(), "repeats": int(repeats), "n_items": int(len(y)),
+              "classifier": _settings(clf) if ours else type(clf).__name__}
+    method = ("uniform [0, 1) replacement of floor(p F) pixels" if corruption == "pixels"
+              else CORRUPTIONS[corruption][1])
+    attrs = provenance(f"{corruption} corruption of the items, {name}", method, params,
+                       {"seed_entropy": str(ss.entropy)}, references="arXiv:2409.13470")
     return xr.Dataset(
         {"accuracy": ((dim, "repeat"), acc, {"long_name": "test accuracy", "units": "1"}),
          "accuracy_mean": (dim, acc.mean(1), {"long_name": "mean test accuracy", "units": "1"}),
          "accuracy_std": (dim, acc.std(1, ddof=1) if repeats > 1 else np.zeros(len(levels)),
                           {"long_name": "standard deviation of the test accuracy", "units": "1"})},
         coords={dim: (dim, levels, {"long_name": CORRUPTIONS[corruption][1], "units": "1"}),
-                "repeat": np.arange(repeats)},
-        attrs={"title": f"{corruption} corruption of the items, {name}", "model": name, "corruption": corruption,
-               "seed_entropy": str(ss.entropy), "stochastic": int(stochastic),
-               "method": "uniform [0, 1) replacement of floor(p F) pixels" if corruption == "pixels"
-               else CORRUPTIONS[corruption][1],
-               "snt_params": json.dumps({"repeats": int(repeats), "n_items": int(len(y))})})
+                "repeat": ("repeat", np.arange(repeats), {"long_name": "independent corruption draw", "units": "1"})},
+        attrs={**attrs, "model": name, "corruption": corruption, "stochastic": int(stochastic)})
+
+
+def _settings(clf):
+    out = clf.config_.to_json()
+    out["callback"] = None
+    return out
 
 
 def compare_robustness(classifiers, X, y, corruptions=tuple(CORRUPTIONS), levels=None, repeats=5, seed=None,
@@ -228,7 +240,13 @@ def compare_robustness(classifiers, X, y, corruptions=tuple(CORRUPTIONS), levels
          "accuracy_drop": (("model", "corruption"), drop,
                   {"long_name": "mean accuracy lost over the corrupted levels", "units": "1"}),
          "level_value": (("corruption", "level"), values, {"long_name": "corruption level", "units": "1"})},
-        coords={"model": names, "corruption": corruptions, "level": np.arange(L), "repeat": np.arange(repeats)},
-        attrs={"title": "robustness to corruptions", "seed_entropy": str(ss.entropy),
-               "level_label": json.dumps({c: CORRUPTIONS[c][1] for c in corruptions}),
-               "snt_params": json.dumps({"repeats": int(repeats), "n_items": int(len(y))})})
+        coords={"model": ("model", names, {"long_name": "classifier", "units": "1"}),
+                "corruption": ("corruption", corruptions, {"long_name": "corruption of the items", "units": "1"}),
+                "level": ("level", np.arange(L), {"long_name": "level index (values in level_value)", "units": "1"}),
+                "repeat": ("repeat", np.arange(repeats), {"long_name": "independent corruption draw", "units": "1"})},
+        attrs={**provenance("robustness to corruptions", "the corruptions of snt.classify.robustness on the same "
+                            "items for every classifier",
+                            {"corruptions": corruptions, "repeats": int(repeats), "n_items": int(len(y)),
+                             "classifiers": names}, {"seed_entropy": str(ss.entropy)},
+                            references="arXiv:2409.13470"),
+               "level_label": json.dumps({c: CORRUPTIONS[c][1] for c in corruptions})})

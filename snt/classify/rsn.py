@@ -153,7 +153,7 @@ class RSN(PlantedModel):
         np.tanh(x[:, :self.n_input], out=f[:, :self.n_input])
         return f
 
-    def forward(self, A, gamma, s0, steps, dt=None, noise=None, keep=True):
+    def forward(self, A, gamma, s0, steps, dt=None, noise=None, keep=True, work=None):
         """The nonlinear phase, ``steps`` steps of :math:`x \\to A\\rho(x)`."""
         At = np.ascontiguousarray(A.T)
         x = np.asarray(s0, dtype=self.dtype)
@@ -168,7 +168,7 @@ class RSN(PlantedModel):
             traj.append(x)
         return traj
 
-    def backward(self, A, gamma, traj, p_T, dt=None, noise=None):
+    def backward(self, A, gamma, traj, p_T, dt=None, noise=None, work=None):
         G = np.zeros(A.shape, dtype=self.dtype)
         p = p_T
         ni = self.n_input
@@ -238,7 +238,7 @@ class RSN(PlantedModel):
         G_t[ni:, :ni] = np.einsum("kj,jkl->lj", Gt[ni:, :ni], Nn)
         return psi.T @ G_t @ phi.T
 
-    def loss_grad(self, params, X, Y, steps, dt, coupling=None, noise=None, scale=None):
+    def loss_grad(self, params, X, Y, steps, dt, coupling=None, noise=None, scale=None, work=None):
         """Loss of the asymptotic readout and its exact gradient with respect to A (nonlinear phase plus the
         dependence of the projector on A)."""
         c = self.coupling(params) if coupling is None else coupling

@@ -102,7 +102,7 @@ class SNTMap(PlantedModel):
         lo, hi = self.lam_bounds()
         return rng.uniform(lo, hi, m)
 
-    def forward(self, A, gamma, s0, steps, dt=None, noise=None, keep=True):
+    def forward(self, A, gamma, s0, steps, dt=None, noise=None, keep=True, work=None):
         d = self.dtype
         At = np.ascontiguousarray(A.T)
         u = s0
@@ -122,7 +122,7 @@ class SNTMap(PlantedModel):
             traj.append(u)
         return traj
 
-    def backward(self, A, gamma, traj, p_T, dt=None, noise=None):
+    def backward(self, A, gamma, traj, p_T, dt=None, noise=None, work=None):
         d = self.dtype
         G = np.zeros(A.shape, dtype=d)
         dg = 0.0

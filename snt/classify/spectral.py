@@ -167,6 +167,7 @@ class SpectralCoupling:
         object.__setattr__(self, "lam", lam)
         object.__setattr__(self, "_lu", lu)
         object.__setattr__(self, "A", a)
+        object.__setattr__(self, "eigenvalues", lam)        # the spectrum of A (a subclass may refine it)
 
     @property
     def condition(self):

@@ -57,17 +57,7 @@ from tqdm.auto import tqdm
 
 from .objective import Objective
 
-__all__ = ["train", "adam_step"]
-
-
-def check_input_noise(value):
-    """``value`` as a float standard deviation >= 0 (None = 0), or a ValueError."""
-    if value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value < 0:
-        raise ValueError(f"input_noise must be a finite standard deviation >= 0, got {value!r}")
-    return float(value)
+__all__ = ["train", "adam_step", "adam_rate"]
 
 
 def adam_step(theta, grad, state, lr, beta1=0.9, beta2=0.999, eps=1e-7):
@@ -127,7 +117,7 @@ class _Monitor:
             except StopIteration:
                 self.stop_reason = "stopped by callback"
                 return True
-        if self.val_fn is not None and self.patience is not None and self.bad >= self.patience:
+        if self.val_fn is not None and self.patience > 0 and self.bad >= self.patience:
             self.stop_reason = f"early stopping: validation accuracy did not improve in {self.patience} checks"
             return True
         return False
@@ -162,60 +152,33 @@ def load_checkpoint(path):
     return out
 
 
-def check_milestones(lr_milestones, lr_drop):
-    """Validated ``(milestones, drop)``: a strictly increasing tuple of positive epochs (empty for None) and
-    a positive finite factor."""
-    if lr_milestones is None:
-        ms = ()
-    else:
-        try:
-            ms = tuple(lr_milestones)
-        except TypeError:
-            raise ValueError(f"lr_milestones must be a sequence of epochs, got {lr_milestones!r}") from None
-        if not all(isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m >= 1 for m in ms) \
-                or any(b <= a for a, b in zip(ms, ms[1:])):
-            raise ValueError(f"lr_milestones must be strictly increasing positive epochs, got {lr_milestones!r}")
-        ms = tuple(int(m) for m in ms)
-    if isinstance(lr_drop, bool) or not (isinstance(lr_drop, (int, float, np.integer, np.floating))
-                                         and np.isfinite(lr_drop) and lr_drop > 0):
-        raise ValueError(f"lr_drop must be a positive finite number, got {lr_drop!r}")
-    return ms, float(lr_drop)
+def adam_rate(lr, epoch, lr_decay=1.0, lr_milestones=(), lr_drop=1.0, lr_warmup=0):
+    r"""Adam's learning rate in epoch ``epoch`` (from 1): :math:`\eta\,\delta^{e-1}\,d^{\#\{m:\,m<e\}}`, times
+    :math:`\min(1, e/(w+1))` for ``lr_warmup`` :math:`= w` epochs of warm-up."""
+    warm = min(1.0, epoch / (lr_warmup + 1))
+    return warm * lr * lr_decay ** (epoch - 1) * lr_drop ** sum(1 for m in lr_milestones if m < epoch)
 
 
-def adam_rate(lr, epoch, lr_decay=1.0, lr_milestones=(), lr_drop=1.0):
-    r"""Adam's learning rate in epoch ``epoch`` (from 1): :math:`\eta\,\delta^{e-1}\,d^{\#\{m:\,m<e\}}`."""
-    return lr * lr_decay ** (epoch - 1) * lr_drop ** sum(1 for m in lr_milestones if m < epoch)
+def train(model, theta0, X, Y, cfg, *, lower, upper, rng, val_fn=None, lr_scale=None, n_features=None,
+          work=None):
+    """Run one optimisation; returns ``(theta, info)`` with ``info`` the fields of the result (see the module
+    docstring): ``x, fun, nit, nfev, success, message, history, best_val_accuracy, n_clipped``.
 
-
-def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr, lower, upper,
-          val_fn=None, patience=None, val_every=1, callback=None, progress=False, checkpoint=None,
-          checkpoint_every=1, resume=False, rng, chunk=2048, stochastic=False, lr_decay=1.0, lr_scale=None,
-          ema=None, input_noise=0.0, n_features=None, clip_norm=None, lr_milestones=None, lr_drop=0.1):
-    """Run one optimisation; returns ``(theta, OptimizeResult)`` (see the module docstring).
-
-    ``X`` and ``Y`` are the (padded) training inputs and class indices; ``theta0`` the initial flat
-    parameter vector; ``lower``/``upper`` the boxes; ``rng`` a Generator for shuffling, subsets and noise keys;
-    ``lr_scale`` None or a positive array shaped like ``theta0`` (per-parameter step factor); ``ema`` None
-    or the moving-average momentum in [0, 1) (Adam only). ``input_noise`` is the standard deviation of the
-    Gaussian noise added to the first ``n_features`` columns of the training items (the padding stays 0):
-    drawn afresh for every mini-batch by Adam (from ``(seed, epoch)``, so a resumed run repeats it), frozen
-    per stage by L-BFGS. ``clip_norm`` (Adam only): a mini-batch gradient of larger Euclidean norm is rescaled
-    to that norm. ``lr_milestones``, ``lr_drop`` (Adam only): the step schedule of :func:`adam_rate`.
+    ``X`` and ``Y`` are the (padded) training inputs and class indices; ``theta0`` the initial flat parameter
+    vector; ``cfg`` the resolved :class:`~snt.classify.config.Settings` (optimizer, schedule, input noise,
+    early stopping, checkpointing, chunk, callback, progress); ``lower``/``upper`` the boxes; ``rng`` a
+    Generator for shuffling, subsets and noise keys; ``lr_scale`` None or a positive array shaped like
+    ``theta0`` (per-parameter step factor). The input noise (``cfg.input_noise`` times ``cfg.input_scale``) is
+    added to the first ``n_features`` columns of the training items (the padding stays 0): drawn afresh for
+    every mini-batch by Adam (from ``(seed, epoch)``, so a resumed run repeats it), frozen per stage by
+    L-BFGS. ``work`` is the :class:`~snt.classify.base.Workspace` of the trajectories.
     """
-    lr_milestones, lr_drop = check_milestones(lr_milestones, lr_drop)
-    if lr_milestones and optimizer != "adam":
-        raise ValueError("lr_milestones (a step schedule of the rate) applies to optimizer='adam' only")
-    if ema is not None:
-        if optimizer != "adam":
-            raise ValueError("ema (moving average of the parameters) applies to optimizer='adam' only")
-        if isinstance(ema, bool) or not (isinstance(ema, (int, float, np.floating)) and 0 <= ema < 1):
-            raise ValueError(f"ema must be a momentum in [0, 1), got {ema!r}")
-    if clip_norm is not None:
-        if optimizer != "adam":
-            raise ValueError("clip_norm (gradient clipping) applies to optimizer='adam' only")
-        if isinstance(clip_norm, bool) or not (isinstance(clip_norm, (int, float, np.floating))
-                                               and np.isfinite(clip_norm) and clip_norm > 0):
-            raise ValueError(f"clip_norm must be a positive finite number, got {clip_norm!r}")
+    optimizer, maxiter, batch_size, lr = cfg.optimizer, cfg.maxiter, cfg.batch_size, cfg.lr
+    lr_decay, lr_milestones, lr_drop, ema, clip_norm = cfg.lr_decay, cfg.lr_milestones, cfg.lr_drop, cfg.ema, \
+        cfg.clip_norm
+    steps, dt, chunk = cfg.steps, cfg.dt, cfg.chunk
+    checkpoint, resume = cfg.checkpoint, cfg.resume
+    stochastic = model.stochastic
     n_clipped = 0
     if lr_scale is None:
         lr_scale = var_scale = 1.0
@@ -224,10 +187,9 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         if lr_scale.shape != np.shape(theta0) or not np.all(np.isfinite(lr_scale) & (lr_scale > 0)):
             raise ValueError("lr_scale must be a positive finite array shaped like theta0")
         var_scale = np.sqrt(lr_scale)           # L-BFGS variables z = theta / var_scale
-    input_noise = check_input_noise(input_noise)
+    input_noise = cfg.input_noise * cfg.input_scale
     nf = X.shape[1] if n_features is None else int(n_features)
-
-    state_range = getattr(model, "state_range", None)
+    state_range = model.state_range
 
     def noisy(Xb, noise_rng):
         """The items ``Xb`` (a fresh array) with the input noise added to their features, clipped to the
@@ -251,9 +213,10 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
         theta, start_nit, history = ck["theta"].copy(), ck["nit"], ck["history"]
         extra_state = ck["extra"]
         best = (ck["best_val"], ck["best_theta"], ck["bad"])
-    pbar = tqdm(total=maxiter, initial=min(start_nit, maxiter), disable=not progress,
+    pbar = tqdm(total=maxiter, initial=min(start_nit, maxiter), disable=not cfg.verbose,
                 desc=f"{model.name} {optimizer}", leave=False, dynamic_ncols=True)
-    mon = _Monitor(val_fn, patience, val_every, callback, pbar, checkpoint, checkpoint_every, history)
+    mon = _Monitor(val_fn, cfg.patience, cfg.val_every, cfg.callback, pbar, checkpoint, cfg.checkpoint_every,
+                   history)
     if best is not None:
         mon.best_val, mon.best_theta, mon.bad = best
     nfev = 0
@@ -280,11 +243,11 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                 # the input noise has a stream of its own: shuffles and dynamical noise do not depend on it
                 nrng = np.random.default_rng((seed_used, epoch, 1))
                 tot = 0.0
-                rate = adam_rate(lr, epoch, lr_decay, lr_milestones, lr_drop)
+                rate = adam_rate(lr, epoch, lr_decay, lr_milestones, lr_drop, cfg.lr_warmup)
                 for bi, start in enumerate(range(0, B, bs)):
                     idx = order[start:start + bs]
                     obj = Objective(model, noisy(X[idx], nrng), Y[idx], steps, dt, chunk=chunk,
-                                    noise_seed=(int(erng.integers(2**62)) if stochastic else None))
+                                    noise_seed=(int(erng.integers(2**62)) if stochastic else None), work=work)
                     f, g = obj(theta)
                     nfev += 1
                     if not np.all(np.isfinite(g)) or not np.isfinite(f):
@@ -327,7 +290,7 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
                 idx = np.sort(perm[:size])
                 obj = Objective(model, noisy(X[idx], np.random.default_rng((base_seed, si, 1))), Y[idx], steps,
                                 dt, chunk=chunk,
-                                noise_seed=(base_seed + si if stochastic else None))
+                                noise_seed=(base_seed + si if stochastic else None), work=work)
                 counter = {"nit": nit}
 
                 def cb(intermediate_result):
@@ -365,9 +328,8 @@ def train(model, theta0, X, Y, *, steps, dt, optimizer, maxiter, batch_size, lr,
     if mon.best_theta is not None and val_fn is not None:
         theta = mon.best_theta.copy()
         message += f"; parameters of the best validation accuracy ({mon.best_val:.4f}) restored"
-    res = scipy.optimize.OptimizeResult(
-        x=theta, fun=history["loss"][-1] if history["loss"] else np.nan,
-        nit=history["nit"][-1] if history["nit"] else 0, nfev=nfev, success=success, message=message,
-        history={k: np.asarray(v) for k, v in history.items()},
-        best_val_accuracy=mon.best_val if val_fn is not None else np.nan, n_clipped=n_clipped)
-    return theta, res
+    info = dict(x=theta, fun=history["loss"][-1] if history["loss"] else np.nan,
+                nit=history["nit"][-1] if history["nit"] else 0, nfev=nfev, success=success, message=message,
+                history={k: np.asarray(v) for k, v in history.items()},
+                best_val_accuracy=mon.best_val if val_fn is not None else np.nan, n_clipped=n_clipped)
+    return theta, info

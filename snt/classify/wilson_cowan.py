@@ -35,12 +35,12 @@ import numpy as np
 import scipy.optimize
 from numba import njit
 
+from ..kernels import SAFE_FASTMATH
 from ._fastmath import tanh
-from .base import PlantedModel, Trajectory, block_patterns
+from .base import block_patterns
+from .fused import FusedModel
 
 __all__ = ["WilsonCowan", "WC_CONSTANTS"]
-
-_FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 #: constants of the original code (w_EE, w_EI, w_IE, w_II, alpha_E, alpha_I, h_E, h_I, gate amplitudes,
 #: offsets and slopes)
@@ -83,7 +83,7 @@ def local_fixed_points():
     return roots[0], roots[1], roots[2], y_star
 
 
-@njit(cache=True, fastmath=_FM, error_model="numpy")
+@njit(cache=True, fastmath=SAFE_FASTMATH, error_model="numpy")
 def _step(s, u, dt, dtg, gam_coup, k, out, te, ti):
     """One Euler step of the batch ``s = [x | y]`` (B, 2N) with ``u = x A^T``; also stores
     ``te = tanh(slope_e s_E)`` and ``ti = tanh(slope_i s_I)`` for the adjoint.
@@ -105,7 +105,7 @@ def _step(s, u, dt, dtg, gam_coup, k, out, te, ti):
             orow[n + j] = yv + dtg * (-k[5] * yv + (1.0 - yv) * (k[11] * tI + k[12]))
 
 
-@njit(cache=True, fastmath=_FM, error_model="numpy")
+@njit(cache=True, fastmath=SAFE_FASTMATH, error_model="numpy")
 def _adjoint(s, te, ti, p, r, dt, dtg, gam_coup, k, q1, pn):
     """Adjoint of one step.
 
@@ -135,7 +135,7 @@ def _adjoint(s, te, ti, p, r, dt, dtg, gam_coup, k, q1, pn):
     return acc
 
 
-class WilsonCowan(PlantedModel):
+class WilsonCowan(FusedModel):
     """Wilson–Cowan metapopulation classifier (see the module docstring for the equations).
 
     The state of a batch is stored as one (B, 2N) array ``[x | y]``.
@@ -147,7 +147,8 @@ class WilsonCowan(PlantedModel):
     """
 
     name = "wilson-cowan"
-    uses_workspace = True
+    #: tanh(slope_e s_E) and tanh(slope_i s_I) of every step, kept for the adjoint
+    aux_names = ("te", "ti")
     gamma_init = 0.25
     gamma_bounds = (0.05, 5.0)
     default_dt = 0.1
@@ -215,71 +216,23 @@ class WilsonCowan(PlantedModel):
         y = np.full((self.n_classes, self.n_nodes), self.y_star)
         return np.concatenate([self.patterns, y], axis=1)
 
-    def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=False):
-        """States ``[s_0, ..., s_T]`` (views of one (T+1, B, 2N) array); ``work``: use the cached buffers.
+    # ------------------------------------------------------------------ the kernels of the template
+    def step_constants(self, gamma, dt):
+        d = self.dtype
+        return (d(dt), d(dt / gamma), d(self.gam_coup), self._k.astype(d))
 
-        With noise (:meth:`set_noise`) the step is Euler–Maruyama on both populations (the noise of step t is
-        the t-th draw of ``default_rng(noise)``); :meth:`backward` freezes it (exact for additive noise)."""
-        d, n = self.dtype, self.n_nodes
-        k = self._k.astype(d)
-        A = np.asarray(A, dtype=d)
-        s0 = np.ascontiguousarray(s0, dtype=d)
-        B = s0.shape[0]
-        u = np.empty((B, n), dtype=d)
-        alloc = (lambda name, shape: self.workspace(name, shape)) if work else \
-            (lambda name, shape: np.empty(shape, dtype=d))
-        if keep:
-            # states, tanh(slope_e s_E), tanh(slope_i s_I) of every step, kept for the adjoint
-            S = alloc("S", (steps + 1, B, 2 * n))
-            TE = alloc("TE", (steps, B, n))
-            TI = alloc("TI", (steps, B, n))
-        else:
-            S = np.empty((2, B, 2 * n), dtype=d)
-            TE = TI = np.empty((1, B, n), dtype=d)
-        S[0] = s0
-        dt_, dtg, gc = d(dt), d(dt / gamma), d(self.gam_coup)
-        rng = self.noise_rng(noise)
-        for t in range(steps):
-            cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
-            np.matmul(S[cur][:, :n], A.T, out=u)
-            aux = t if keep else 0
-            _step(S[cur], u, dt_, dtg, gc, k, S[nxt], TE[aux], TI[aux])
-            if rng is not None:   # Euler–Maruyama: noise on x and y
-                S[nxt] += self.noise_increment(S[cur], rng, dt)
-        if keep:
-            traj = Trajectory(list(S))
-            traj.states, traj.te, traj.ti = S, TE, TI
-        else:
-            traj = Trajectory([S[steps % 2]])
-        return traj
+    def step(self, s, u, out, aux, consts, noise=None):
+        dt, dtg, gc, k = consts
+        _step(s, u, dt, dtg, gc, k, out, aux[0], aux[1])
+        if noise is not None:      # Euler–Maruyama: noise on x and y
+            out += noise
 
-    def backward(self, A, gamma, traj, p_T, dt, noise=None):
-        d, n = self.dtype, self.n_nodes
-        k = self._k.astype(d)
-        A = np.asarray(A, dtype=d)
-        S, TE, TI = traj.states, traj.te, traj.ti
-        steps, B = TE.shape[0], TE.shape[1]
-        dt_, dtg, gc = d(dt), d(dt / gamma), d(self.gam_coup)
-        G = np.zeros((n, n), dtype=d)
-        dg = 0.0
-        p = np.array(p_T, dtype=d, order="C")
-        pn = self.workspace("pn", p.shape)
-        r = self.workspace("r", (B, n))
-        r[:] = 0.0
-        # G = sum_t q1_t^T x_t, accumulated as one product per block of steps (about 2048 rows)
-        block = max(1, min(steps, -(-2048 // B)))
-        Q = self.workspace("Q", (block, B, n))
-        for hi in range(steps, 0, -block):
-            lo = max(0, hi - block)
-            for t in range(hi - 1, lo - 1, -1):
-                q1 = Q[t - lo]
-                dg += _adjoint(S[t], TE[t], TI[t], p, r, dt_, dtg, gc, k, q1, pn)
-                np.matmul(q1, A, out=r)
-                p, pn = pn, p
-            G += Q[: hi - lo].reshape(-1, n).T @ S[lo:hi, :, :n].reshape(-1, n)
-        p = p.copy()                 # may be a workspace buffer
-        p[:, :n] += r
-        return G, -dt / gamma**2 * dg, p
+    def adjoint_step(self, s, s_next, aux, p, r, q, pn, consts):
+        dt, dtg, gc, k = consts
+        return _adjoint(s, aux[0], aux[1], p, r, dt, dtg, gc, k, q, pn)
+
+    def gamma_gradient(self, gamma, dt, acc):
+        return -dt / gamma**2 * acc
 
     def drift(self, s, A, gamma):
         c, n = WC_CONSTANTS, self.n_nodes
