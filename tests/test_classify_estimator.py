@@ -728,3 +728,14 @@ def test_results_carry_provenance_and_units(trained, digits, tmp_path):
     assert traj.time.attrs["units"] == "model time unit" and traj.step.attrs["units"] == "step"
     np.testing.assert_allclose(traj.time.values, traj.step.values * trained.dt_)
     assert trained.stability().growth_rate.attrs["units"] == "1/(model time unit)"
+
+
+def test_training_buffers_are_checked_against_the_memory_before_allocation(monkeypatch):
+    from snt import _memory
+    from snt.classify.base import Workspace
+
+    monkeypatch.setattr(_memory, "available_bytes", lambda: 1 << 20)   # a machine with 1 MiB free
+    ws = Workspace()
+    assert ws.get("S", (10, 20, 30), np.float64).shape == (10, 20, 30)  # 48 kB: fits
+    with pytest.raises(MemoryError, match="batch_size"):
+        ws.get("S", (101, 200, 784), np.float64)                       # 127 MB: refused, naming the size

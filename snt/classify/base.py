@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._memory import check_memory
 from .noise import NoiseModel
 from .spectral import SpectralCoupling, orthogonal_columns
 
@@ -56,6 +57,9 @@ class Workspace:
         """The uninitialised array ``name`` of this shape and type."""
         a = self._arrays.get(name)
         if a is None or a.shape != tuple(shape) or a.dtype != dtype:
+            nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+            check_memory(nbytes, f"the training buffer {name!r} of shape {tuple(shape)}",
+                         "batch_size x (steps + 1) x nodes")  # before the allocation, naming what sets the size
             self._arrays[name] = a = np.empty(shape, dtype=dtype)
         return a
 
