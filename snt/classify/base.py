@@ -145,7 +145,7 @@ class PlantedModel:
 
     @classmethod
     def default_nodes(cls, n_features, n_classes):
-        """Default number of nodes for items of ``n_features`` features and ``n_classes`` classes:
+        r"""Default number of nodes for items of ``n_features`` features and ``n_classes`` classes:
         :math:`\max(F, 2(K+2), \min(2F, 128))` (128 on the digits, the papers' 784 on MNIST)."""
         return max(n_features, 2 * (n_classes + 2), min(2 * n_features, 128))
 
