@@ -12,16 +12,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from snt.classify import AttractorClassifier, load_dataset, presets, random_pixel_attack, robustness
+from snt.classify import AttractorClassifier, presets, random_pixel_attack, robustness
 
 
 #: the papers' choices where a test checks a mechanism against them (the defaults are the digits recipe)
 PLAIN = dict(init="orthogonal", loss="mse", input_noise=0.0, lr_decay=1.0)
 
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from snt import classify
 from snt.classify.presets import DIGITS
 
-from .stochastic_settings import QUICK, digits  # noqa: F401 (fixture)
+from .stochastic_settings import QUICK
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import scipy.ndimage
 from snt import classify
 from snt.classify.robustness import CORRUPTIONS
 
-from .stochastic_settings import QUICK, digits  # noqa: F401 (fixture)
+from .stochastic_settings import QUICK
 
 
 @pytest.fixture(scope="module")

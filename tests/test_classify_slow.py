@@ -33,10 +33,6 @@ def _marks(name):
     return []
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits")
-
 
 #: held-out accuracy and 5-fold cross-validation with no options at all (random_state=0; fit time of the
 #: held-out fit on two shared cores under load): double well 0.975, CV 0.969 +- 0.013 (51 s); Wilson-Cowan 0.972,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from snt.classify import AttractorClassifier, ComplexRSN, RSN, load_dataset, sequential_insertion
+from snt.classify import AttractorClassifier, ComplexRSN, RSN, sequential_insertion
 from snt.classify.base import Params
 from snt.classify.objective import Objective, pack
 
@@ -113,10 +113,6 @@ def test_crsn_memory_part_is_exactly_periodic():
     late = S[-1][:, m.n_input:]
     np.testing.assert_allclose(late, z[-1], atol=1e-6 * np.abs(z).max())
 
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits")
 
 
 @pytest.fixture(scope="module")
