@@ -19,11 +19,11 @@ import xarray as xr
 
 from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, describe
-from .results import provenance
+from .results import coord, provenance
 from .lyapunov import max_lyapunov
 from .simulate import check_network, simulate
 from .spectra import peak_frequencies
-from .stability import _first_crossing, follow_branch, jacobian
+from .stability import first_crossing, follow_branch, jacobian
 from .sweep import sweep
 
 __all__ = ["REGIMES", "orbit_point", "gain_sweep", "first_bifurcation", "fixed_point_continuation", "spectra",
@@ -46,11 +46,11 @@ def count_frequencies(m, *, nperseg=1024, prominence=1e-3, order=4):
 
     Returns
     -------
-    (n_peaks, n_frequencies, frequencies, power)
-        Counts, the basis frequencies (cycles/step) and the spectrum's largest peak power.
+    (n_peaks, n_frequencies, omegas, power)
+        Counts, the basis frequencies (angular, rad/step, as everywhere in snt) and the spectrum's largest
+        peak power (density per rad/step).
     """
-    n_peaks, n_freq, omegas, power = peak_frequencies(m, nperseg=nperseg, prominence=prominence, order=order)
-    return n_peaks, n_freq, omegas / (2 * np.pi), power * 2 * np.pi   # snt.spectra works in rad/step
+    return peak_frequencies(m, nperseg=nperseg, prominence=prominence, order=order)
 
 
 def _period(x, tol, period_max):
@@ -76,7 +76,7 @@ def _decay(u, p):
 
 
 def _settle(u, m, lam, se, lambda_tol, tol, period_max):
-    """Label of a noiseless orbit from the recorded state u (T, N), m(t) and λ ± se, with the evidence.
+    """Label of a noiseless orbit from the recorded state u (T, N), M(t) and λ ± se, with the evidence.
 
     A period p is accepted when u(t) repeats to ``tol``; an orbit still contracting (λ + 2se < 0, or |λ|
     resolved as negative, λ + 2se < 0) counts as converging to a p-cycle when d_p(t) = max|u(t) - u(t-p)|
@@ -106,7 +106,7 @@ def _settle(u, m, lam, se, lambda_tol, tol, period_max):
 
 def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1, tangent_transient=None,
                 period_max=64, period_tol=1e-9, lambda_tol=1e-3, u0=None):
-    r"""The dynamics of one network at its gain: an orbit sample of m(t), the maximal Lyapunov exponent, the
+    r"""The dynamics of one network at its gain: an orbit sample of M(t), the maximal Lyapunov exponent, the
     number of spectral peaks and the regime. The unit of work of :func:`gain_sweep` and of sweeps over g.
 
     Parameters
@@ -117,13 +117,13 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
     steps, transient : int
         Recorded steps after a transient.
     samples : int
-        Number of m(t) values kept for the orbit diagram (the last ``samples`` steps).
+        Number of M(t) values kept for the orbit diagram (the last ``samples`` steps).
     trials : int
         Trials of the Lyapunov estimate (error bar over trials when >= 2, over blocks otherwise).
     tangent_transient : int, optional
         Alignment steps of the tangent vector, taken from the end of ``transient`` (default min(200, transient)).
     period_max, period_tol : int, float
-        Periods up to ``period_max`` are detected when m(t) repeats to ``period_tol`` (times 1 + max|m|).
+        Periods up to ``period_max`` are detected when M(t) repeats to ``period_tol`` (times 1 + max|M|).
     lambda_tol : float
         :math:`|\lambda| \le` ``lambda_tol`` counts as zero.
     u0 : (N,) array_like, optional
@@ -132,17 +132,17 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
     Returns
     -------
     xarray.Dataset
-        ``m_orbit`` (sample), ``lambda_max`` (), ``lambda_stderr`` (), ``period`` () (0: none found),
+        ``M_orbit`` (sample), ``lambda_max`` (), ``lambda_max_stderr`` (), ``period`` () (0: none found),
         ``n_peaks`` (), ``n_frequencies`` () (incommensurate peaks, :func:`count_frequencies`),
-        ``regime`` () one of :data:`REGIMES`, ``m_mean`` (), ``m_std`` ().
+        ``regime`` () one of :data:`REGIMES`, ``M_mean`` (), ``M_std`` ().
 
     Notes
     -----
-    Regimes (σ = 0) are read from the state u(t), not only from m(t) (a 2-cycle can keep m constant):
+    Regimes (σ = 0) are read from the state u(t), not only from M(t) (a 2-cycle can keep M constant):
     "diverged" if the state overflowed; "fixed point"/"periodic" if u(t) repeats with period 1/p <=
     ``period_max``, or if max|u(t) − u(t−p)| still decays at the contraction rate λ (converging; then
     ``settled`` is False); "chaotic" if λ − 2 se > ``lambda_tol``; "quasi-periodic" if λ = 0 within
-    ``lambda_tol`` + 2 se with no period and the same amplitude of m in both halves of the record (an
+    ``lambda_tol`` + 2 se with no period and the same amplitude of M in both halves of the record (an
     invariant circle or torus); otherwise "not settled", with the reason in ``evidence``. With σ > 0 the
     labels follow λ only: "fixed point" for λ < 0 (noise around a stable state), "chaotic" for λ > 0.
     """
@@ -165,7 +165,7 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
                       tangent_transient=tangent_transient, trials=trials, seed=root,
                       u0=None if u0 is None else np.broadcast_to(np.asarray(u0, dtype=float), (trials, net.N)))
     lam = float(ly.lambda_max.mean())
-    stderr = float(ly.stderr)
+    stderr = float(ly.lambda_max_stderr)
     diverged = bool(sim.diverged.any()) or bool(ly.diverged.any())
     n_peaks, n_freq, _, _ = count_frequencies(m) if not diverged else (0, 0, None, 0.0)
     if diverged:
@@ -177,25 +177,26 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
         regime, period, settled, evidence = _settle(u, m, lam, stderr if np.isfinite(stderr) else 0.0, lambda_tol,
                                                     period_tol * (1 + np.abs(u).max()), period_max)
     data = {
-        "m_orbit": (("sample",), m[-samples:], {"long_name": "m(t) on the attractor", "units": "1"}),
+        "M_orbit": (("sample",), m[-samples:], {"long_name": "activity M(t) = (1/N) sum_i f(u_i(t)) on the attractor",
+                                                "units": "1"}),
         "lambda_max": ((), lam, {"long_name": "maximal Lyapunov exponent", "units": "1/step"}),
-        "lambda_stderr": ((), stderr, {"long_name": "standard error of lambda_max", "units": "1/step"}),
+        "lambda_max_stderr": ((), stderr, {"long_name": "standard error of lambda_max", "units": "1/step"}),
         "period": ((), np.int64(period), {"long_name": "period of the state u(t) (0: none up to period_max)",
                                           "units": "step"}),
         "settled": ((), settled, {"long_name": "orbit settled on its attractor within the record (False: "
-                                               "converging or undecided; see evidence)"}),
-        "evidence": ((), evidence[:64], {"long_name": "what the regime label rests on"}),
-        "n_peaks": ((), np.int64(n_peaks), {"long_name": "peaks in the Welch spectrum of m(t)"}),
-        "n_frequencies": ((), np.int64(n_freq), {"long_name": "incommensurate spectral peaks of m(t)"}),
-        "regime": ((), regime, {"long_name": "dynamical regime", "flag_meanings": " | ".join(REGIMES)}),
-        "m_mean": ((), float(np.mean(m)), {"long_name": "time average of m", "units": "1"}),
-        "m_std": ((), float(np.std(m)), {"long_name": "temporal standard deviation of m", "units": "1"}),
+                                               "converging or undecided; see evidence)", "units": "1"}),
+        "evidence": ((), evidence[:64], {"long_name": "what the regime label rests on", "units": "1"}),
+        "n_peaks": ((), np.int64(n_peaks), {"long_name": "peaks in the Welch spectrum of M(t)", "units": "1"}),
+        "n_frequencies": ((), np.int64(n_freq), {"long_name": "incommensurate spectral peaks of M(t)", "units": "1"}),
+        "regime": ((), regime, {"long_name": "dynamical regime", "units": "1", "flag_meanings": " | ".join(REGIMES)}),
+        "M_mean": ((), float(np.mean(m)), {"long_name": "time average of M", "units": "1"}),
+        "M_std": ((), float(np.std(m)), {"long_name": "temporal standard deviation of M", "units": "1"}),
     }
     params = {"network": net.params(), "steps": steps, "transient": transient, "samples": samples,
               "trials": trials, "period_max": period_max, "period_tol": period_tol, "lambda_tol": lambda_tol}
     attrs = provenance("Orbit, Lyapunov exponent and regime at one gain", "SCIENCE.md E1, E5, E6", params,
                        describe(root), references=_REFS)
-    return xr.Dataset(data, coords={"sample": ("sample", np.arange(samples), {"long_name": "orbit sample"})},
+    return xr.Dataset(data, coords={"sample": coord("sample", np.arange(samples))},
                       attrs=attrs)
 
 
@@ -227,8 +228,8 @@ def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1,
     Returns
     -------
     xarray.Dataset
-        ``m_orbit`` (g, sample), ``lambda_max`` (g), ``lambda_stderr`` (g), ``regime`` (g), ``period`` (g),
-        ``n_peaks`` (g), ``n_frequencies`` (g), ``m_mean`` (g), ``m_std`` (g).
+        ``M_orbit`` (g, sample), ``lambda_max`` (g), ``lambda_max_stderr`` (g), ``regime`` (g), ``period`` (g),
+        ``n_peaks`` (g), ``n_frequencies`` (g), ``M_mean`` (g), ``M_std`` (g).
 
     Examples
     --------
@@ -243,8 +244,10 @@ def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1,
     steps, transient = check_int(steps, "steps", minimum=1), check_int(transient, "transient", minimum=0)
     samples, trials = check_int(samples, "samples", minimum=1), check_int(trials, "trials", minimum=1)
     kwargs = {"steps": steps, "transient": transient, "samples": samples, "trials": trials, **options}
-    return sweep(_orbit_study, {"g": gains}, base=net, seed=seed, client=client, progress=progress,
-                 study_kwargs=kwargs, common_random_numbers=True)
+    ds = sweep(_orbit_study, {"g": gains}, base=net, seed=seed, client=client, progress=progress,
+               study_kwargs=kwargs, common_random_numbers=True)
+    ds["g"].attrs.update(coord("g", gains)[2])
+    return ds
 
 
 def _check_gains(gains):
@@ -355,11 +358,10 @@ def fixed_point_continuation(net, gains, *, modes=6):
         "modulus": (("g", "mode"), np.abs(ev), {"long_name": "|eigenvalue| of DF(u*)", "units": "1"}),
         "angle": (("g", "mode"), np.angle(ev), {"long_name": "argument of the eigenvalue", "units": "rad"}),
         "spectral_radius": (("g",), np.abs(ev[:, 0]), {"long_name": "spectral radius of DF(u*)", "units": "1"}),
-        "found": (("g",), found, {"long_name": "on the followed branch"}),
+        "found": (("g",), found, {"long_name": "on the followed branch", "units": "1"}),
     }
-    coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
-              "mode": ("mode", np.arange(modes), {"long_name": "eigenvalue rank"}),
-              "neuron": ("neuron", np.arange(net.N), {"long_name": "neuron index"})}
+    coords = {"g": coord("g", gains), "mode": coord("mode", np.arange(modes)),
+              "neuron": coord("neuron", np.arange(net.N))}
     attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: pseudo-arclength "
                        "continuation, Newton at the grid gains", {"network": net.params(), "modes": modes},
                        {"seed_entropy": "none (deterministic)", "seed_spawn_key": ""}, references=_REFS)
@@ -410,7 +412,7 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
     Pitchfork: the critical eigenvalue of DF is +1 and the branch goes on (odd f at the origin);
     saddle-node: the followed branch ends at a fold (eigenvalue +1 there, ``g_critical`` is where the adaptive
     continuation stopped, within :math:`2^{-24}` of a grid step); flip: −1; Neimark–Sacker: a complex pair
-    :math:`e^{\pm i\omega}`, after which a finite network shows an invariant circle (quasi-periodic m(t),
+    :math:`e^{\pm i\omega}`, after which a finite network shows an invariant circle (quasi-periodic M(t),
     λ = 0).
     """
     check_network(net)
@@ -432,7 +434,7 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
     gains = np.linspace(0.0, g_max, points)
     if method == "origin":
         # DF(0) = gamma I + g J: eigenvalues gamma + g mu, modulus along the grid in closed form.
-        g_c, mu = _first_crossing(mu_J, net0.gamma)
+        g_c, mu = first_crossing(mu_J, net0.gamma)
         crit = net0.gamma + g_c * mu if np.isfinite(g_c) else complex(np.nan, np.nan)
         kind = "none found" if not np.isfinite(g_c) else _bifurcation_type(crit)
         lead = np.array([_leading(net0.gamma + g * mu_J, modes) for g in gains])
@@ -484,13 +486,12 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
         "mu_modulus": ((), float(abs(crit)), {"long_name": "modulus of the critical eigenvalue", "units": "1"}),
         "mu_angle": ((), float(np.angle(crit)), {"long_name": "argument of the critical eigenvalue",
                                                   "units": "rad"}),
-        "kind": ((), kind, {"long_name": "bifurcation type"}),
+        "kind": ((), kind, {"long_name": "bifurcation type", "units": "1"}),
         "modulus": (("g", "mode"), np.abs(lead), {"long_name": "|eigenvalue| of DF at the fixed point",
                                                    "units": "1"}),
         "angle": (("g", "mode"), np.angle(lead), {"long_name": "argument of the eigenvalue", "units": "rad"}),
     }
-    coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
-              "mode": ("mode", np.arange(lead.shape[1]), {"long_name": "eigenvalue rank"})}
+    coords = {"g": coord("g", gains), "mode": coord("mode", np.arange(lead.shape[1]))}
     attrs = provenance("First bifurcation of the fixed point", f"SCIENCE.md E5 ({method})",
                        {"network": net.params(), "method": method, "g_max": g_max, "points": points},
                        {"seed_entropy": "none (deterministic)", "seed_spawn_key": ""}, references=_REFS)
@@ -499,12 +500,13 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
 
 
 def spectra(net, gains, *, steps=4096, transient=2000, seed=None, nperseg=1024):
-    """Welch power spectra of m(t) at a few gains (quasi-periodic peaks vs broadband chaos).
+    """Welch power spectra of M(t) at a few gains (quasi-periodic peaks vs broadband chaos).
 
     Returns
     -------
     xarray.Dataset
-        ``power`` (g, frequency) in 1/(cycle/step), ``frequency`` in cycles per step.
+        ``power`` (g, omega): the one-sided density per rad/step (Welch with ``fs = 2π``, as
+        :func:`snt.power_spectrum`), ``omega`` the angular frequency in rad/step.
     """
     check_network(net)
     gains = _check_gains(np.atleast_1d(np.asarray(gains, dtype=float)))
@@ -515,13 +517,12 @@ def spectra(net, gains, *, steps=4096, transient=2000, seed=None, nperseg=1024):
     rows = []
     for g in gains:
         m = simulate(net.replace(g=float(g)), steps, transient=transient, record="M", seed=root).M.values[0]
-        freq, power = scipy.signal.welch(m - m.mean(), nperseg=nper, detrend=False)
+        omega, power = scipy.signal.welch(m - m.mean(), fs=2 * np.pi, nperseg=nper, detrend=False)
         rows.append(power)
-    data = {"power": (("g", "frequency"), np.array(rows), {"long_name": "power spectral density of m",
-                                                          "units": "1/(cycle/step)"})}
-    coords = {"g": ("g", gains, {"long_name": "gain g", "units": "1"}),
-              "frequency": ("frequency", freq, {"long_name": "frequency", "units": "cycle/step"})}
-    attrs = provenance("Power spectra of m(t) at chosen gains", "Welch (scipy.signal.welch)",
+    data = {"power": (("g", "omega"), np.array(rows), {"long_name": "power spectral density of M",
+                                                      "units": "1/(rad/step)"})}
+    coords = {"g": coord("g", gains), "omega": coord("omega", omega)}
+    attrs = provenance("Power spectra of M(t) at chosen gains", "Welch (scipy.signal.welch)",
                        {"network": net.params(), "steps": steps, "transient": transient, "nperseg": nper},
                        describe(root), references=_REFS)
     return xr.Dataset(data, coords=coords, attrs=attrs)

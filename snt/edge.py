@@ -19,7 +19,7 @@ from ._seeds import as_seed_sequence, child, describe
 from .ensembles import Ensemble
 from .io import provenance
 from .lyapunov import max_lyapunov
-from .stability import _first_crossing
+from .stability import first_crossing
 
 __all__ = ["edge_of_chaos"]
 
@@ -77,7 +77,7 @@ def edge_of_chaos(ens, sizes=(250, 500, 1000, 2000), networks=8, seed=None, *, g
     Returns
     -------
     xarray.Dataset
-        ``lambda_max`` (size, network, g); ``lambda_mean``, ``lambda_stderr`` (size, g) over networks;
+        ``lambda_max`` (size, network, g); ``lambda_mean``, ``lambda_mean_stderr`` (size, g) over networks;
         ``g_zero`` (size) zero crossing of the averaged λ(g), ``g_zero_low``/``g_zero_high`` (size) its
         bootstrap interval; ``g_bifurcation`` (size, network) the first bifurcation of each sampled network
         (θ = σ = 0, else NaN); ``g_infinity`` and ``g_infinity_stderr``: intercept of the weighted fit
@@ -135,7 +135,7 @@ def edge_of_chaos(ens, sizes=(250, 500, 1000, 2000), networks=8, seed=None, *, g
         for k in range(networks):
             net = ens.replace(N=int(N)).sample(child(root, 0, i, k))
             if np.all(net.theta == 0.0) and ens.sigma == 0.0:
-                g_bif[i, k] = _first_crossing(np.linalg.eigvals(net.J), net.gamma)[0]
+                g_bif[i, k] = first_crossing(np.linalg.eigvals(net.J), net.gamma)[0]
             for j, g in enumerate(gains):
                 ly = max_lyapunov(net.replace(g=float(g)), transient + steps, transient=transient,
                                   seed=child(root, 1, i, k))
@@ -173,7 +173,7 @@ def edge_of_chaos(ens, sizes=(250, 500, 1000, 2000), networks=8, seed=None, *, g
     data = {
         "lambda_max": (("size", "network", "g"), lam, {"long_name": "maximal Lyapunov exponent", **unit}),
         "lambda_mean": (("size", "g"), mean, {"long_name": "lambda_max averaged over networks", **unit}),
-        "lambda_stderr": (("size", "g"), se, {"long_name": "standard error over networks", **unit}),
+        "lambda_mean_stderr": (("size", "g"), se, {"long_name": "standard error of lambda_mean over networks", **unit}),
         "g_zero": (("size",), g0, {"long_name": "zero crossing of the network-averaged lambda(g)", "units": "1"}),
         "g_zero_low": (("size",), lo, {"long_name": f"lower end of the {level:.0%} bootstrap interval",
                                        "units": "1"}),

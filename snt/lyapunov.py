@@ -173,8 +173,8 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     -------
     xarray.Dataset
         ``status`` (trial) (CF flags), ``diverged`` (trial) and ``diverged_at`` (trial) for every trial;
-        ``lambda_max`` (trial) in 1/step; ``stderr`` () the standard error of ``lambda_max.mean()``: over
-        trials when trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial) the
+        ``lambda_max`` (trial) in 1/step; ``lambda_max_stderr`` () the standard error of ``lambda_max.mean()``: over
+        trials when trials >= 2, else over blocks (see its ``method`` attr); ``lambda_max_stderr_blocks`` (trial) the
         standard error over the blocks of each trial; ``lambda_block`` (trial, block) finite-time exponents;
         ``lambda_max_t`` (trial, time) the running estimate (average from the start of the measured window to
         ``time``); ``u_final`` (trial, neuron); ``diverged`` (trial). Values of diverged trials are NaN.
@@ -248,9 +248,9 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     t_meas = transient + tangent_transient
     data = {
         "lambda_max": (("trial",), lam, {"long_name": "maximal Lyapunov exponent", "units": "1/step"}),
-        "stderr": ((), stderr, {"long_name": "standard error of the trial-mean maximal exponent",
+        "lambda_max_stderr": ((), stderr, {"long_name": "standard error of the trial-mean maximal exponent",
                                 "units": "1/step", "method": how}),
-        "stderr_blocks": (("trial",), se_blocks,
+        "lambda_max_stderr_blocks": (("trial",), se_blocks,
                           {"long_name": "standard error over blocks", "units": "1/step",
                            "method": "standard deviation of the block exponents / sqrt(blocks)"}),
         "lambda_block": (("trial", "block"), lam_block,
@@ -353,8 +353,8 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
     -------
     xarray.Dataset
         ``status``, ``diverged``, ``diverged_at`` (trial) as in :func:`max_lyapunov`;
-        ``exponents`` (exponent) mean over trials, in descending order; ``stderr`` (exponent) over trials when
-        trials >= 2, else over blocks (see its ``method`` attr); ``stderr_blocks`` (trial, exponent) over the
+        ``exponents`` (exponent) mean over trials, in descending order; ``exponents_stderr`` (exponent) over trials when
+        trials >= 2, else over blocks (see its ``method`` attr); ``exponents_stderr_blocks`` (trial, exponent) over the
         blocks of each trial; ``exponents_trial`` (trial, exponent); ``exponents_block``
         (trial, block, exponent) finite-time exponents (same ordering); ``kaplan_yorke_dimension`` () and
         ``kaplan_yorke_complete`` () (False: k too small, the value is a lower bound); ``entropy`` () the sum of
@@ -420,9 +420,9 @@ def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100,
     unit = {"units": "1/step"}
     data = {
         "exponents": (("exponent",), mean, {"long_name": "Lyapunov exponent", **unit}),
-        "stderr": (("exponent",), stderr, {"long_name": "standard error of the Lyapunov exponent", **unit,
+        "exponents_stderr": (("exponent",), stderr, {"long_name": "standard error of the Lyapunov exponent", **unit,
                                            "method": how}),
-        "stderr_blocks": (("trial", "exponent"), stderr_of_mean(lam_block, axis=1),
+        "exponents_stderr_blocks": (("trial", "exponent"), stderr_of_mean(lam_block, axis=1),
                           {"long_name": "standard error over blocks", **unit,
                            "method": "standard deviation of the block exponents / sqrt(blocks)"}),
         "exponents_trial": (("trial", "exponent"), lam_trial, {"long_name": "Lyapunov exponent per trial",

@@ -31,7 +31,15 @@ COORDS = {
     "exponent": ("exponent index", "1"),
     "block": ("block of the measured window", "1"),
     "source": ("neuron index of the pulse", "1"),
-    "estimator": ("estimator of E12", "1"),
+    "estimator": ("estimator", "1"),
+    "population": ("population", "1"),
+    "g": ("gain g", "1"),
+    "sample": ("orbit sample", "1"),
+    "mode": ("eigenvalue rank", "1"),
+    "point": ("fixed point", "1"),
+    "angle": ("polar angle", "rad"),
+    "phase": ("phase of a period-2 state", "1"),
+    "time2": ("time s", "step"),
 }
 
 

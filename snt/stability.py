@@ -21,10 +21,11 @@ import xarray as xr
 from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, children, describe
 from .ensembles import spectral_law
-from .io import provenance
+from .results import coord, provenance
 from .simulate import check_network
 
-__all__ = ["jacobian", "contraction_gain", "fixed_points", "coupling_spectrum", "follow_branch"]
+__all__ = ["jacobian", "contraction_gain", "fixed_points", "coupling_spectrum", "follow_branch",
+           "first_crossing"]
 
 _REFS = ("Cessac, J. Stat. Phys. 80, 1067 (1995), doi:10.1007/BF02178552; Doyon, Cessac, Quoy, Samuelides, "
          "Int. J. Bifurc. Chaos 3, 279 (1993), doi:10.1142/S0218127493000210")
@@ -141,7 +142,7 @@ def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=20
         :math:`DF(u^*)` sorted by decreasing modulus; ``spectral_radius`` (point);
         ``log_spectral_radius`` (point) = :math:`\ln\rho`, the maximal Lyapunov exponent there;
         ``stable`` (point) :math:`\rho < 1`; ``residual`` (point); ``hits`` (point) number of starts that
-        reached it; ``m_star`` (point) :math:`\frac1N\sum_i f(u^*_i)`. Points are ordered by decreasing
+        reached it; ``M_star`` (point) :math:`\frac1N\sum_i f(u^*_i)`. Points are ordered by decreasing
         hits. ``n_starts`` and ``n_failed`` are in the attrs. The ``point`` dimension is empty when no
         start converged.
 
@@ -209,17 +210,16 @@ def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=20
         "log_spectral_radius": (("point",), log_rho,
                                 {"long_name": "ln rho(DF(u*)) (maximal Lyapunov exponent at u*)",
                                  "units": "1/step"}),
-        "stable": (("point",), rho < 1.0, {"long_name": "linearly stable (rho < 1)"}),
+        "stable": (("point",), rho < 1.0, {"long_name": "linearly stable (rho < 1)", "units": "1"}),
         "residual": (("point",), np.array([e[1] for e in found]),
                      {"long_name": "max_i |F(u*)_i - u*_i|", "units": "1"}),
         "hits": (("point",), np.array([e[2] for e in found], dtype=np.int64),
-                 {"long_name": "number of starts that converged to the point"}),
-        "m_star": (("point",), net.f(U).mean(axis=1) if P else np.zeros(0),
+                 {"long_name": "number of starts that converged to the point", "units": "1"}),
+        "M_star": (("point",), net.f(U).mean(axis=1) if P else np.zeros(0),
                    {"long_name": "mean activity (1/N) sum_i f(u*_i)", "units": "1"}),
     }
-    coords = {"point": ("point", np.arange(P), {"long_name": "fixed point"}),
-              "mode": ("mode", np.arange(N), {"long_name": "eigenvalue index"}),
-              "neuron": ("neuron", np.arange(N), {"long_name": "neuron index"})}
+    coords = {"point": coord("point", np.arange(P)), "mode": coord("mode", np.arange(N)),
+              "neuron": coord("neuron", np.arange(N))}
     params = {"network": net.params(), "starts": int(guesses.shape[0]) if root is not None else "given",
               "scale": scale, "tol": tol, "max_iter": max_iter}
     attrs = provenance("Fixed points of the noiseless SNT map and their stability",
@@ -327,11 +327,11 @@ def coupling_spectrum(net, *, radius=None, eta=None, outlier=None, points=361):
         q = (ev.real / (a * grow)) ** 2 + (ev.imag / (b * grow)) ** 2
     outside = np.where(np.isfinite(q), q > 1.0, np.abs(ev) > 0)
     pred = law["outlier"] if abs(law["outlier"]) > R else np.nan
-    g_first, mu_first = _first_crossing(ev, net.gamma)
+    g_first, mu_first = first_crossing(ev, net.gamma)
     data = {
         "eigenvalue": (("mode",), ev, {"long_name": "eigenvalue of J", "units": "1"}),
         "outside": (("mode",), outside,
-                    {"long_name": "eigenvalue outside the E4 ellipse enlarged by 5/sqrt(N) (outlier)"}),
+                    {"long_name": "eigenvalue outside the E4 ellipse enlarged by 5/sqrt(N) (outlier)", "units": "1"}),
         "boundary": (("angle",), boundary, {"long_name": "E4 boundary (circle or ellipse)", "units": "1"}),
         "radius": ((), R, {"long_name": "bulk radius scale J (E4)", "units": "1"}),
         "eta": ((), e, {"long_name": "correlation eta = corr(J_ij, J_ji)", "units": "1"}),
@@ -343,8 +343,8 @@ def coupling_spectrum(net, *, radius=None, eta=None, outlier=None, points=361):
         "first_bifurcation_eigenvalue": ((), mu_first, {"long_name": "eigenvalue of J that crosses first (E5)",
                                                         "units": "1"}),
     }
-    coords = {"mode": ("mode", np.arange(N), {"long_name": "eigenvalue index"}),
-              "angle": ("angle", phi, {"long_name": "boundary angle", "units": "rad"})}
+    coords = {"mode": coord("mode", np.arange(N), "eigenvalue rank (decreasing modulus)"),
+              "angle": coord("angle", phi, "boundary angle")}
     params = {"network": net.params(), "law_source": law["source"], "points": points}
     attrs = provenance("Eigenvalues of the couplings J and the circular/elliptic law", "SCIENCE.md E4, E5",
                        params, {"seed_entropy": "none (deterministic)", "seed_spawn_key": ""},
@@ -353,7 +353,7 @@ def coupling_spectrum(net, *, radius=None, eta=None, outlier=None, points=361):
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def _first_crossing(ev, gamma):
+def first_crossing(ev, gamma):
     """Smallest g > 0 with |gamma + g mu| = 1 over the eigenvalues mu, and that mu (E5)."""
     # |gamma + g mu|^2 = 1  <=>  |mu|^2 g^2 + 2 gamma Re(mu) g + gamma^2 - 1 = 0, positive root.
     a = np.abs(ev) ** 2

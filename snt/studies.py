@@ -49,7 +49,7 @@ def lyapunov_study(obj, seed, *, steps=3000, transient=1000, trials=2, **options
     ly = max_lyapunov(as_network(obj, seed), steps, transient=transient, trials=trials, seed=child(seed, 1),
                       **options)
     return xr.Dataset({"lambda_max": ((), float(ly.lambda_max.mean()), dict(ly.lambda_max.attrs)),
-                       "lambda_stderr": ((), float(ly.stderr), {"long_name": "standard error", "units": "1/step"})},
+                       "lambda_max_stderr": ((), float(ly.lambda_max_stderr), {"long_name": "standard error of lambda_max", "units": "1/step"})},
                       attrs={k: ly.attrs[k] for k in ("title", "method", "references") if k in ly.attrs})
 
 
@@ -285,7 +285,7 @@ def _default_figures(ds, fbs, net, cfg, store):
                          seed=child(as_seed_sequence(cfg["seed"]), 1))
             fig, ax = plt.subplots()
             plot.power_spectra(sp, ax=ax)
-            ax.set_title(f"power spectra of m(t), γ = {gamma:g}")
+            ax.set_title(f"power spectra of M(t), γ = {gamma:g}")
             paths.append(folder / f"spectra_gamma{gamma:g}.png")
             fig.savefig(paths[-1], dpi=120)
             plt.close(fig)

@@ -1,6 +1,7 @@
-"""The shared result vocabulary (snt.results), asserted over every public analysis of the trajectory engine
-and the spectra on a tiny network: standard dimension names, long_name and units on every coordinate and
-variable, the provenance attributes, and the CF status variable wherever trials can fail."""
+"""The shared result vocabulary (snt.results), asserted over every public analysis on a tiny network (the
+trajectory engine, the spectra, stability, the route to chaos and the mean-field theory): standard dimension
+names, long_name and units on every coordinate and variable, the provenance attributes, and the CF status
+variable wherever trials can fail."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,9 @@ import snt
 from snt import response
 from snt.results import COORDS, STATUS
 
-NET = snt.Ensemble(N=8, J=1.0, Jbar=0.2, g=1.6, gamma=0.3, sigma=0.1).sample(seed=1)
+ENS = snt.Ensemble(N=8, J=1.0, Jbar=0.2, g=1.6, gamma=0.3, sigma=0.1)
+NET = ENS.sample(seed=1)
+QUIET = NET.replace(sigma=0.0)
 
 
 def _kernel():
@@ -39,13 +42,35 @@ ANALYSES = {
     "resonances": lambda: response.resonances(
         response.susceptibility_from_kernel(_kernel().sel(estimator="jacobian"), np.linspace(0, np.pi, 9)),
         _spectrum()),
+    "fixed_points": lambda: snt.fixed_points(QUIET.replace(g=0.5), starts=3, seed=1),
+    "coupling_spectrum": lambda: snt.coupling_spectrum(NET, points=16),
+    "bifurcation.orbit_point": lambda: snt.bifurcation.orbit_point(QUIET, seed=1, steps=64, transient=16,
+                                                                   samples=8),
+    "gain_sweep": lambda: snt.gain_sweep(QUIET, np.array([0.3, 2.0]), steps=64, transient=16, samples=8,
+                                         seed=1),
+    "first_bifurcation": lambda: snt.first_bifurcation(QUIET.replace(theta=np.zeros(8)), points=8),
+    "bifurcation.fixed_point_continuation": lambda: snt.bifurcation.fixed_point_continuation(
+        QUIET, np.array([0.2, 0.5])),
+    "bifurcation.spectra": lambda: snt.bifurcation.spectra(QUIET, [1.5], steps=64, transient=16, seed=1,
+                                                           nperseg=16),
+    "meanfield.stationary": lambda: snt.meanfield.stationary(ENS, lags=4),
+    "meanfield.evolve": lambda: snt.meanfield.evolve(ENS, 6),
+    "meanfield.scan": lambda: snt.meanfield.scan(ENS, "g", [1.0, 2.0], lags=4),
+    "meanfield.compare": lambda: snt.meanfield.compare(ENS, steps=40, trials=2, seed=1, transient=10, lags=3),
+    "meanfield.compare(populations)": lambda: snt.meanfield.compare(
+        snt.meanfield.Populations(fractions=[0.5, 0.5], J=1.0, g=1.6, gamma=0.3, sigma=0.1, N=8), steps=40, trials=2, seed=1,
+        transient=10, lags=3, lyapunov=False),
 }
 
 #: analyses that advance trials (and so can lose one)
 TRIALS = {"simulate", "max_lyapunov", "lyapunov_spectrum", "response.kernel", "response.kernel(noise)",
           "response.susceptibility"}
 
-ALLOWED_DIMS = set(COORDS) | {"population"}
+ALLOWED_DIMS = set(COORDS)
+
+#: analyses whose seed is recorded (the others are deterministic)
+SEEDED = TRIALS | {"fixed_points", "bifurcation.orbit_point", "gain_sweep", "bifurcation.spectra",
+                   "meanfield.compare", "meanfield.compare(populations)"}
 
 
 @pytest.fixture(scope="module", params=sorted(ANALYSES))
@@ -74,7 +99,7 @@ def test_provenance(result):
     for key in ("title", "source", "method", "parameters", "history", "references"):
         assert key in ds.attrs, (name, key)
     assert ds.attrs["source"] == f"snt {snt.__version__}"
-    if name in TRIALS:
+    if name in SEEDED:
         assert ds.attrs["seed_entropy"] == "1", name
 
 

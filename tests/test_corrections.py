@@ -31,7 +31,7 @@ def test_lyapunov_spectrum_reports_the_dimension_uncertainty():
     sp = snt.lyapunov_spectrum(net, 1200, k=8, transient=200, seed=3)
     assert float(sp.kaplan_yorke_uncertainty) >= 0
     assert bool(sp.kaplan_yorke_resolved) in (True, False)
-    d, _, err, res = kaplan_yorke(sp.exponents.values, 60, sp.stderr.values)
+    d, _, err, res = kaplan_yorke(sp.exponents.values, 60, sp.exponents_stderr.values)
     assert float(sp.kaplan_yorke_dimension) == pytest.approx(d) and float(sp.kaplan_yorke_uncertainty) == err
 
 

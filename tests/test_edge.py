@@ -21,7 +21,7 @@ def test_edge_of_chaos_small_sizes():
     assert ds.lambda_max.dims == ("size", "network", "g")
     # the average and the standard error are over networks (a plain numpy reference)
     np.testing.assert_allclose(ds.lambda_mean, ds.lambda_max.mean("network"))
-    np.testing.assert_allclose(ds.lambda_stderr, ds.lambda_max.std("network", ddof=1) / 2.0)
+    np.testing.assert_allclose(ds.lambda_mean_stderr, ds.lambda_max.std("network", ddof=1) / 2.0)
     for N in (40, 80):
         row = ds.sel(size=N)
         g0 = float(row.g_zero)

@@ -200,7 +200,7 @@ def test_chaotic_regime_near_dmft_n500():
     lam = float(ly.lambda_max.mean())
     # Measured over 12 networks (seeds 1..12, N = 500, 4 trials x 5000 steps): mean 0.1515, network-to-network
     # sd 0.0019 (finite-N deficit c/N with c ~ 2 below DMFT 0.1547). Allow 3 sd around the finite-N mean.
-    assert abs(lam - 0.1515) < 3 * 0.0019 + 3 * float(ly.stderr)
+    assert abs(lam - 0.1515) < 3 * 0.0019 + 3 * float(ly.lambda_max_stderr)
     assert lam < LAMBDA_DMFT + 0.003
 
 
@@ -238,9 +238,9 @@ def test_blocks_running_estimate_and_error_bars_are_consistent():
     np.testing.assert_allclose(weighted, ly.lambda_max, rtol=1e-12)
     np.testing.assert_allclose(ly.lambda_max_t[:, -1], ly.lambda_max, rtol=1e-12)
     assert ly.time.values[-1] == 1300 and ly.time.values[0] == 207
-    assert float(ly.stderr) == pytest.approx(float(ly.lambda_max.std(ddof=1)) / np.sqrt(3))
+    assert float(ly.lambda_max_stderr) == pytest.approx(float(ly.lambda_max.std(ddof=1)) / np.sqrt(3))
     one = snt.max_lyapunov(net, 1300, transient=100, tangent_transient=100, trials=1, blocks=5, seed=9)
-    assert float(one.stderr) == pytest.approx(float(one.lambda_block[0].std(ddof=1)) / np.sqrt(5))
+    assert float(one.lambda_max_stderr) == pytest.approx(float(one.lambda_block[0].std(ddof=1)) / np.sqrt(5))
 
 
 def test_kaplan_yorke_and_entropy():
@@ -252,9 +252,9 @@ def test_kaplan_yorke_and_entropy():
     sp = snt.lyapunov_spectrum(net, 800, k=30, transient=100, seed=1)
     lam = sp.exponents.values
     assert float(sp.entropy) == pytest.approx(lam[lam > 0].sum())
-    np.testing.assert_allclose(sp.stderr, sp.exponents_block[0].std("block", ddof=1) / np.sqrt(10), rtol=1e-12)
-    np.testing.assert_allclose(sp.stderr_blocks[0], sp.stderr, rtol=1e-12)
-    d, complete = kaplan_yorke(lam, 30, sp.stderr.values)[:2]   # exponents within 2 se of 0 count as 0
+    np.testing.assert_allclose(sp.exponents_stderr, sp.exponents_block[0].std("block", ddof=1) / np.sqrt(10), rtol=1e-12)
+    np.testing.assert_allclose(sp.exponents_stderr_blocks[0], sp.exponents_stderr, rtol=1e-12)
+    d, complete = kaplan_yorke(lam, 30, sp.exponents_stderr.values)[:2]   # exponents within 2 se of 0 count as 0
     assert float(sp.kaplan_yorke_dimension) == pytest.approx(d) and bool(sp.kaplan_yorke_complete) == complete
     j = int(np.floor(d))
     assert lam[:j].sum() >= 0 > lam[:j + 1].sum()

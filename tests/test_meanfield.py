@@ -120,10 +120,10 @@ def test_erf_correlation_gamma0_with_quenched_thresholds():
     for _ in range(2000):
         q = J * J * _erf_pair(v, v, q, g) + st_ ** 2
     assert st_ ** 2 < q < v
-    np.testing.assert_allclose(st.correlation.values, [v] + [q] * 12, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(st.covariance.values, [v] + [q] * 12, rtol=0, atol=1e-10)
     # and the two-time march (evolve) reaches the same rows
     tr = snt.meanfield.evolve(snt.Ensemble(J=J, g=g, theta_std=st_, transfer="erf"), 400, band=6)
-    np.testing.assert_allclose(tr.correlation.values[400, 394:][::-1], st.correlation.values[:7], atol=1e-9)
+    np.testing.assert_allclose(tr.covariance.values[400, 394:][::-1], st.covariance.values[:7], atol=1e-9)
 
 
 # ----------------------------------------------------------------------------------------------- J = 0 limits
@@ -136,7 +136,7 @@ def test_J0_limits_are_exact(gamma):
     want = sigma ** 2 * gamma ** lag / (1 - gamma ** 2) + th_std ** 2 / (1 - gamma) ** 2
     assert abs(float(st.m) + th_mean / (1 - gamma)) < 1e-10
     assert abs(float(st.v) - (sigma ** 2 / (1 - gamma ** 2) + th_std ** 2 / (1 - gamma) ** 2)) < 1e-10
-    np.testing.assert_allclose(st.correlation.values, want, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(st.covariance.values, want, rtol=0, atol=1e-10)
     assert abs(float(st.q_inf) - th_std ** 2 / (1 - gamma) ** 2) < 1e-10
 
 
@@ -149,7 +149,7 @@ def test_evolve_J0_transient_is_exact():
     # u(t) = γ^t u0 + Σ_k γ^(t-1-k) x(k), x iid-in-time noise plus a frozen threshold
     G = np.array([[gamma ** (ti - 1 - k) if k < ti else 0.0 for k in range(T)] for ti in t])
     want = np.outer(gamma ** t, gamma ** t) * v0 + sigma ** 2 * G @ G.T + th_std ** 2 * np.outer(G.sum(1), G.sum(1))
-    np.testing.assert_allclose(tr.correlation.values, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tr.covariance.values, want, rtol=0, atol=1e-12)
 
 
 def test_evolve_gamma0_follows_one_time_recursion_and_band_is_exact():
@@ -162,7 +162,7 @@ def test_evolve_gamma0_follows_one_time_recursion_and_band_is_exact():
         assert abs(float(tr.m[t]) - m) < 1e-12 and abs(float(tr.v[t]) - v) < 1e-12
     narrow = snt.meanfield.evolve(ens, 15, m0=0.2, v0=0.8, band=4)
     for k in range(5):
-        np.testing.assert_allclose(np.diagonal(narrow.correlation.values, -k), np.diagonal(tr.correlation.values, -k),
+        np.testing.assert_allclose(np.diagonal(narrow.covariance.values, -k), np.diagonal(tr.covariance.values, -k),
                                    rtol=0, atol=1e-12)
 
 
@@ -173,12 +173,12 @@ def test_evolve_gamma_positive_band_error_and_approach_to_stationary():
     # the lag-k error shrinks towards the diagonal, but by r ~ 0.75 per lag here, not by γ = 0.5 (the errors
     # accumulate through C); after 40 steps it is still within 10 γ^(W-k) near the diagonal
     for k in range(4):
-        err = np.max(np.abs(np.diagonal(full.correlation.values, -k) - np.diagonal(banded.correlation.values, -k)))
+        err = np.max(np.abs(np.diagonal(full.covariance.values, -k) - np.diagonal(banded.covariance.values, -k)))
         assert err < 0.5 ** (20 - k) * 10
     st = snt.meanfield.stationary(ens, lags=5)
     # the band truncation error decays like r^W with r = max(γ, correlation decay per lag) ~ 0.8 here
-    long = snt.meanfield.evolve(ens, 240, band=50).correlation.values
-    err = [np.max(np.abs(long[t, t - np.arange(6)] - st.correlation.values)) for t in (120, 240)]
+    long = snt.meanfield.evolve(ens, 240, band=50).covariance.values
+    err = [np.max(np.abs(long[t, t - np.arange(6)] - st.covariance.values)) for t in (120, 240)]
     assert err[1] < 1e-6 and err[1] < err[0] / 5  # the transient approaches the stationary solution
 
 
@@ -220,7 +220,7 @@ def test_fixed_point_solution_gamma_positive():
     mom = moments(np.array([m]), np.array([v]), 0.4, TANH, Z, W)[:, 0]
     assert abs(0.25 * v - (mom[1] + 0.25)) < 1e-9
     assert abs(0.5 * m - (-0.3)) < 1e-9
-    np.testing.assert_allclose(st.correlation.values, v, atol=1e-8)
+    np.testing.assert_allclose(st.covariance.values, v, atol=1e-8)
     assert abs(float(st.lambda_max) - math.log(0.5 + math.sqrt(mom[3]))) < 1e-9
 
 
@@ -324,13 +324,13 @@ def _need_max_lyapunov():
 
 
 def _check_compare(cmp, v_rel, lam_abs):
-    th, sim = cmp.sel(source="theory"), cmp.sel(source="simulation")
+    th, sim = cmp.sel(estimator="theory"), cmp.sel(estimator="simulation")
     assert int(cmp.diverged) == 0
     assert abs(float(sim.v) / float(th.v) - 1) < v_rel
     assert abs(float(sim.lambda_max) - float(th.lambda_max)) < lam_abs
     assert abs(float(sim.m) - float(th.m)) < 0.05
     # Δ(τ) theory vs simulated autocovariance, relative to v
-    assert np.max(np.abs(cmp.correlation.sel(source="simulation") - cmp.correlation.sel(source="theory"))) \
+    assert np.max(np.abs(cmp.covariance.sel(estimator="simulation") - cmp.covariance.sel(estimator="theory"))) \
         < 2 * v_rel * float(th.v)
 
 
@@ -341,7 +341,7 @@ def test_compare_small_network(gamma, sigma):
     _need_max_lyapunov()
     cmp = snt.meanfield.compare(snt.Ensemble(N=400, J=1.0, g=2.0, gamma=gamma, sigma=sigma), steps=1500, trials=2,
                                 seed=1, transient=300, lags=10)
-    assert cmp.correlation.dims == ("source", "lag")
+    assert cmp.covariance.dims == ("estimator", "lag")
     _check_compare(cmp, 0.06, 0.025)
 
 
@@ -358,8 +358,8 @@ def test_compare_N2000(gamma, sigma):
 def test_compare_populations_without_lyapunov():
     pops = Populations(fractions=[0.5, 0.5], J=[[1.0, 1.5], [1.5, 1.0]], g=1.8, N=400, theta_std=[0.0, 0.3])
     cmp = snt.meanfield.compare(pops, steps=1000, trials=2, seed=3, transient=200, lags=5, lyapunov=False)
-    th, sim = cmp.v.sel(source="theory").values, cmp.v.sel(source="simulation").values
-    assert cmp.v.dims == ("source", "population")
+    th, sim = cmp.v.sel(estimator="theory").values, cmp.v.sel(estimator="simulation").values
+    assert cmp.v.dims == ("estimator", "population")
     np.testing.assert_allclose(sim, th, rtol=0.08)
 
 
@@ -369,7 +369,7 @@ def test_compare_one_trial_needs_blocks_longer_than_the_lags():
     with pytest.raises(ValueError, match="steps = 30 is too short for lags = 20 with one trial"):
         snt.meanfield.compare(ens, steps=30, trials=1, seed=1, transient=10, lags=20, lyapunov=False)
     cmp = snt.meanfield.compare(ens, steps=4 * 7, trials=1, seed=1, transient=10, lags=5, lyapunov=False)
-    assert np.all(np.isfinite(cmp.correlation.values)) and np.all(np.isfinite(cmp.correlation_stderr.values))
+    assert np.all(np.isfinite(cmp.covariance.values)) and np.all(np.isfinite(cmp.covariance_stderr.values))
 
 
 # ------------------------------------------------------------------------------------ API, files, errors
@@ -411,4 +411,4 @@ def test_plots_draw_theory_and_simulation():
     np.testing.assert_allclose(axs[1].lines[0].get_ydata(), sc.lambda_max.values)
     st = snt.meanfield.stationary(snt.Ensemble(J=1.0, g=2.0, sigma=0.5), lags=4)
     ax = snt.plot.meanfield_correlation(st)
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), st.correlation.values)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), st.covariance.values)

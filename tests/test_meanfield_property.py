@@ -54,7 +54,7 @@ def _check(kw, N, seed=7):
         ly = snt.max_lyapunov(net, 2500, transient=1500, seed=seed)
         # the spectral edge of DF(u*) of a sampled network approaches the mean field like 1/N (measured at
         # J = 1, J-bar = 2, g = 2: 0.18 at N = 1000, 0.08 at N = 2000)
-        tol = 0.2 * 1000.0 / N + 3 * float(ly.stderr)
+        tol = 0.2 * 1000.0 / N + 3 * float(ly.lambda_max_stderr)
         assert abs(float(ly.lambda_max.mean()) - lam) <= tol, (state, lam)
 
 

@@ -121,8 +121,8 @@ def test_chaotic_start_is_tamed_and_fixed_points_obey_ln_rho():
         checked += 1
     assert checked == 2
     assert float(ds.rho_DF[-1]) < 1 < float(ds.rho_DF[0])      # the Jacobian on the attractor contracts
-    assert ds.m_orbit.dims == ("epoch", "sample")
-    assert np.all((ds.m_orbit.values > 0) & (ds.m_orbit.values < 1))
+    assert ds.rate_orbit.dims == ("epoch", "sample")
+    assert np.all((ds.rate_orbit.values > 0) & (ds.rate_orbit.values < 1))
 
 
 def test_responses_to_learned_and_novel_patterns_are_reported():

@@ -214,7 +214,7 @@ def test_power_spectrum_white_noise_and_shapes():
 
 
 def test_stable_resonance_example():
-    net = response.resonant_network(seed=1)
+    net = snt.ensembles.resonant_network(seed=1)
     R = response.kernel(net, 30, sources=[0], trials=8, steps=900, transient=300, seed=2, probes=0, theory=False)
     chi = response.susceptibility_from_kernel(R)
     S = snt.power_spectrum(snt.simulate(net, 2048, trials=4, transient=300, record="M", seed=3), nperseg=128)

@@ -81,7 +81,7 @@ def test_fixed_points_of_a_network_agree_with_simulation_and_eigenvalues():
     np.testing.assert_allclose(np.sort(np.abs(fp.eigenvalues[0].values)), np.sort(np.abs(ev)), atol=1e-12)
     assert np.all(np.diff(np.abs(fp.eigenvalues[0].values)) <= 1e-15)
     assert float(fp.log_spectral_radius[0]) == pytest.approx(np.log(np.abs(ev).max()), abs=1e-12)
-    assert float(fp.m_star[0]) == pytest.approx(np.tanh(0.7 * u_star).mean(), rel=1e-12)
+    assert float(fp.M_star[0]) == pytest.approx(np.tanh(0.7 * u_star).mean(), rel=1e-12)
 
 
 def test_fixed_points_given_starts_and_round_trip(tmp_path):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_int
 from .._memory import check_memory
 from .noise import NoiseModel
 from .spectral import SpectralCoupling, orthogonal_columns
@@ -101,14 +102,6 @@ def block_patterns(n_nodes, n_classes, block, low, high):
     return p
 
 
-def _check_int(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
-
-
 class PlantedModel:
     r"""Base class: a dynamical system with :math:`K` planted fixed points and a spectral coupling.
 
@@ -150,8 +143,8 @@ class PlantedModel:
         return max(n_features, 2 * (n_classes + 2), min(2 * n_features, 128))
 
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
-        self.n_nodes = _check_int(n_nodes, "n_nodes", 3)
-        self.n_classes = _check_int(n_classes, "n_classes", 2)
+        self.n_nodes = check_int(n_nodes, "n_nodes", minimum=3)
+        self.n_classes = check_int(n_classes, "n_classes", minimum=2)
         if self.n_classes >= self.n_nodes:
             raise ValueError(f"n_classes must be < n_nodes={self.n_nodes}, got {self.n_classes}")
         dt = np.dtype(dtype)

@@ -40,8 +40,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._checks import check_int
 from ..kernels import SAFE_FASTMATH
-from .base import PlantedModel, Trajectory, _check_int
+from .base import PlantedModel, Trajectory
 from .noise import check_sigma
 
 __all__ = ["CVFR"]
@@ -133,7 +134,7 @@ class CVFR(PlantedModel):
     def __init__(self, n_nodes, n_classes, dtype=np.float64, sigma=0.0, noise="damped"):
         sigma = check_sigma(sigma)
         self.sigma = sigma
-        n = _check_int(n_nodes, "n_nodes", 3)
+        n = check_int(n_nodes, "n_nodes", minimum=3)
         self.beta = 1.0 / np.sqrt(n)
         self.gamma_r = 1.0 / (8.0 * n)
         self.r_p = (1.0 + 1.0 / np.sqrt(2.0)) / 2.0

@@ -231,7 +231,8 @@ def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8
                "equations": "docs/science/stochastic.md (L3)-(L5)"})
 
 
-def _fitted(clf):
+def fitted_model(clf):
+    """The model, trained parameters, time step and coupling of a fitted classifier (raises if unfitted)."""
     from sklearn.utils.validation import check_is_fitted
     check_is_fitted(clf)
     return clf.model_, clf.params_, clf.dt_, clf.coupling_
@@ -253,5 +254,5 @@ def lna(clf, method="discrete", errors="raise", max_cond=1e8):
     >>> ds.covariance.dims
     ('class', 'node', 'node2')
     """
-    model, params, dt, c = _fitted(clf)
+    model, params, dt, c = fitted_model(clf)
     return lna_model(model, params, dt, method=method, errors=errors, max_cond=max_cond, coupling=c)

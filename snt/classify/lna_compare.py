@@ -17,7 +17,7 @@ import json
 import numpy as np
 from tqdm.auto import tqdm
 
-from .lna import _fitted, lna_model
+from .lna import fitted_model, lna_model
 
 __all__ = ["compare_lna", "compare_lna_model"]
 
@@ -179,7 +179,7 @@ def compare_lna_model(model, params, dt, steps=20000, burn=None, chains=32, grou
 def compare_lna(clf, steps=20000, burn=None, chains=32, groups=8, seed=None, n_samples=500, progress=None):
     """``compare_lna_model`` for a fitted :class:`~snt.classify.AttractorClassifier` (its model, noise,
     parameters and Euler step)."""
-    model, params, dt, c = _fitted(clf)
+    model, params, dt, c = fitted_model(clf)
     return compare_lna_model(model, params, dt, steps=steps, burn=burn, chains=chains, groups=groups, seed=seed,
                              n_samples=n_samples, coupling=c,
                              progress=clf.verbose if progress is None else progress)

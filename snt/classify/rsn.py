@@ -48,7 +48,8 @@ import numpy as np
 import scipy.linalg
 import xarray as xr
 
-from .base import PlantedModel, Trajectory, _check_int
+from .._checks import check_int
+from .base import PlantedModel, Trajectory
 from .spectral import SpectralCoupling
 
 __all__ = ["RSN", "ComplexRSN", "BlockCoupling", "sequential_insertion"]
@@ -107,10 +108,10 @@ class RSN(PlantedModel):
         return n_features + cls.memory_per_class * n_classes
 
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
-        k = _check_int(n_classes, "n_classes", 2)
+        k = check_int(n_classes, "n_classes", minimum=2)
         self.n_labels = k
         self.n_memory = self.memory_per_class * k
-        n = _check_int(n_nodes, "n_nodes", 3)
+        n = check_int(n_nodes, "n_nodes", minimum=3)
         if n <= self.n_memory + 1:
             raise ValueError(f"n_nodes must exceed the {self.n_memory} memory nodes by at least 2, got {n}")
         # the base class counts the planted directions (the memory nodes) as its "classes"
@@ -286,7 +287,7 @@ class ComplexRSN(RSN):
     memory_per_class = 2
 
     def __init__(self, n_nodes, n_classes, dtype=np.float64, frequencies=None):
-        k = _check_int(n_classes, "n_classes", 2)
+        k = check_int(n_classes, "n_classes", minimum=2)
         w = np.pi * np.arange(1, k + 1) / (k + 1) if frequencies is None else np.asarray(frequencies, float)
         if w.shape != (k,) or np.any((w <= 0) | (w >= np.pi)):
             raise ValueError(f"frequencies must be {k} values in (0, pi), got {frequencies!r}")
@@ -350,7 +351,7 @@ def sequential_insertion(clf, items, times, steps):
     if times.ndim != 1 or len(times) != len(items) or np.any(times < 0) or np.any(np.diff(times) < clf.steps_):
         raise ValueError(f"times must be {len(items)} increasing non-negative steps at least steps_={clf.steps_} "
                          f"apart, got {times.tolist()}")
-    steps = _check_int(steps, "steps", int(times[-1]) + clf.steps_)
+    steps = check_int(steps, "steps", minimum=int(times[-1]) + clf.steps_)
     c = m.coupling(clf.params_)
     A = c.A.astype(np.float64)
     X = clf._pad(np.atleast_2d(items))

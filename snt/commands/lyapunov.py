@@ -47,13 +47,13 @@ def _run(args):
         ds = lyapunov_spectrum(net, args.steps, k=args.k, qr_every=args.qr_every,
                                trials=1 if args.trials is None else args.trials, **common)
         lam = ds.exponents.values
-        summary = (f"{lam.size} exponents, lambda_1 = {lam[0]:.5g} ± {float(ds.stderr[0]):.2g}, "
+        summary = (f"{lam.size} exponents, lambda_1 = {lam[0]:.5g} ± {float(ds.exponents_stderr[0]):.2g}, "
                    f"lambda_{lam.size} = {lam[-1]:.5g}, sum of positive = {float(ds.entropy):.5g}"
                    f"{'' if bool(ds.entropy_complete) else ' (lower bound)'}, D_KY = "
                    f"{float(ds.kaplan_yorke_dimension):.5g}{'' if bool(ds.kaplan_yorke_complete) else ' (>=)'}")
     else:
         ds = max_lyapunov(net, args.steps, trials=4 if args.trials is None else args.trials, **common)
-        summary = (f"lambda_max = {float(ds.lambda_max.mean()):.5g} ± {float(ds.stderr):.2g} over "
+        summary = (f"lambda_max = {float(ds.lambda_max.mean()):.5g} ± {float(ds.lambda_max_stderr):.2g} over "
                    f"{ds.sizes['trial']} trials")
     elapsed = time.perf_counter() - start
     save(ds, args.output)

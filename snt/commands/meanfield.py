@@ -36,7 +36,7 @@ def _run(args):
     if args.compare:
         ds = compare(ens, steps=args.steps, trials=args.trials, seed=args.seed, transient=args.transient,
                      lags=args.lags)
-        th, sim = ds.sel(source="theory"), ds.sel(source="simulation")
+        th, sim = ds.sel(estimator="theory"), ds.sel(estimator="simulation")
         summary = (f"v* = {float(th.v):.5g} (sim {float(sim.v):.5g} ± {float(ds.v_stderr):.2g}), "
                    f"lambda_MF = {float(th.lambda_max):.5g} (sim {float(sim.lambda_max):.5g} ± "
                    f"{float(ds.lambda_max_stderr):.2g}), N={ens.N}")

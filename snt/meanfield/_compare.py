@@ -5,7 +5,7 @@ import xarray as xr
 
 from .._checks import check_int
 from .._seeds import as_seed_sequence, child, children, describe
-from ..io import provenance
+from ..results import coord, provenance
 from ..simulate import simulate
 from ._model import Populations, model_of
 from ._theory import REFERENCES, stationary
@@ -49,7 +49,7 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
     transient : int
         Discarded steps.
     lags : int
-        Largest lag of the correlation Δ(τ), ``lags >= 1``; ``steps >= lags + 2`` (``4 (lags + 2)`` for one
+        Largest lag of the covariance Δ(τ), ``lags >= 1``; ``steps >= lags + 2`` (``4 (lags + 2)`` for one
         trial, whose error bars come from 4 time blocks).
     lyapunov : bool
         Estimate λ_max with :func:`snt.max_lyapunov` (``steps`` measured steps after ``transient``).
@@ -57,10 +57,10 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
     Returns
     -------
     xarray.Dataset
-        Dim ``source`` = ["theory", "simulation"]: ``m`` mean of u, ``M`` mean activity <f(u)>, ``v``
-        variance of u, ``q_inf`` (simulation: Δ at the largest lag), ``lambda_max``, ``correlation`` (lag)
+        Dim ``estimator`` = ["theory", "simulation"]: ``m`` mean of u, ``M`` mean activity <f(u)>, ``v``
+        variance of u, ``q_inf`` (simulation: Δ at the largest lag), ``lambda_max``, ``covariance`` (lag)
         Δ(τ); simulation standard errors ``m_stderr``, ``v_stderr``, ``lambda_max_stderr``,
-        ``correlation_stderr`` (over trials, or over 4 time blocks for one trial); ``regime`` of the theory;
+        ``covariance_stderr`` (over trials, or over 4 time blocks for one trial); ``regime`` of the theory;
         ``diverged`` number of diverged trials. A ``population`` dim for :class:`Populations`.
 
     Notes
@@ -85,7 +85,7 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
     >>> import snt
     >>> ens = snt.Ensemble(N=300, J=1.0, g=2.0)
     >>> cmp = snt.meanfield.compare(ens, steps=300, trials=2, seed=1, transient=100, lyapunov=False)
-    >>> abs(float(cmp.v.sel(source="simulation") / cmp.v.sel(source="theory")) - 1) < 0.1
+    >>> abs(float(cmp.v.sel(estimator="simulation") / cmp.v.sel(estimator="theory")) - 1) < 0.1
     True
     """
     model = model_of(ens)
@@ -146,7 +146,7 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         ly = max_lyapunov(net, transient + tangent_transient + steps, transient=transient,
                           tangent_transient=tangent_transient, trials=trials, seed=child(root, 2))
         lam_sim = float(ly.lambda_max.mean())
-        lam_se = float(ly.stderr)
+        lam_se = float(ly.lambda_max_stderr)
         lam_note = "snt.max_lyapunov (Benettin, E6), mean over trials"
 
     P = model.P
@@ -156,32 +156,32 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         return np.stack([np.asarray(t, dtype=float).reshape(P, *np.shape(s)[1:]) if np.ndim(s) > 1
                          else np.asarray(t, dtype=float).reshape(P), s])
 
-    src = ("source", "population")
+    src = ("estimator", "population")
     data = {
         "m": (src, pair(th.m.values, m_tr.mean(0)), {"long_name": "mean of u", "units": "1"}),
         "M": (src, pair(th.M.values, M_tr.mean(0)), {"long_name": "mean activity <f(u)>", "units": "1"}),
         "v": (src, pair(th.v.values, D_tr[:, :, 0].mean(0)), {"long_name": "variance of u", "units": "1"}),
         "q_inf": (src, pair(th.q_inf.values, D_tr[:, :, -1].mean(0)),
                   {"long_name": "long-lag covariance (simulation: at the largest lag)", "units": "1"}),
-        "correlation": (src + ("lag",), pair(th.correlation.values, D_tr.mean(0)),
+        "covariance": (src + ("lag",), pair(th.covariance.values, D_tr.mean(0)),
                         {"long_name": "covariance Delta(tau) of u", "units": "1"}),
-        "lambda_max": (("source",), np.array([float(theory.lambda_max), lam_sim]),
+        "lambda_max": (("estimator",), np.array([float(theory.lambda_max), lam_sim]),
                        {"long_name": "maximal Lyapunov exponent", "units": "1/step", "simulation": lam_note}),
         "m_stderr": (("population",), _se(m_tr), {"long_name": "standard error of the simulated m", "units": "1"}),
         "v_stderr": (("population",), _se(D_tr[:, :, 0]), {"long_name": "standard error of the simulated v",
                                                            "units": "1"}),
-        "correlation_stderr": (("population", "lag"), _se(D_tr),
+        "covariance_stderr": (("population", "lag"), _se(D_tr),
                                {"long_name": "standard error of the simulated Delta(tau)", "units": "1"}),
         "lambda_max_stderr": ((), lam_se, {"long_name": "standard error of the simulated lambda_max",
                                             "units": "1/step"}),
-        "regime": ((), str(theory.regime.values), {"long_name": "kind of mean-field stationary solution"}),
-        "diverged": ((), diverged, {"long_name": "number of diverged trials"}),
+        "regime": ((), str(theory.regime.values), {"long_name": "kind of mean-field stationary solution", "units": "1"}),
+        "diverged": ((), diverged, {"long_name": "number of diverged trials", "units": "1"}),
     }
     if not lyapunov:
         del data["lambda_max"], data["lambda_max_stderr"]
-    coords = {"source": ("source", ["theory", "simulation"], {"long_name": "source"}),
-              "population": ("population", np.arange(P), {"long_name": "population"}),
-              "lag": ("lag", np.arange(lags + 1), {"long_name": "lag", "units": "step"})}
+    coords = {"estimator": coord("estimator", ["theory", "simulation"], "theory (DMFT) or simulation"),
+              "population": coord("population", np.arange(P)),
+              "lag": coord("lag", np.arange(lags + 1), "lag tau")}
     params = {"model": model.params, "N": N, "steps": steps, "trials": trials, "transient": transient,
               "lags": lags, "lyapunov": lyapunov}
     attrs = provenance("Dynamic mean-field theory vs simulation", "theory: " + theory.attrs["method"] +

@@ -9,7 +9,7 @@ from ..io import provenance
 from ._gauss import HALF_WIDTH, moments
 from ._model import model_of
 from ._solve import anderson
-from ._theory import REFERENCES, _grid, _refined, _solve, stationary
+from ._theory import REFERENCES, gauss_grid, refined_grid, solve_stationary, stationary
 
 
 def _static_solution(model, z, w, tol=1e-13):
@@ -35,7 +35,7 @@ def _static_solution(model, z, w, tol=1e-13):
 def _e10(model, z, w, auto):
     """sqrt(ρ(α_b J_ab² <f'²>_b)) − (1 − γ) on the fixed-point solution (E10)."""
     _, v, mom, _ = _static_solution(model, z, w)
-    finer = _refined(model, np.max(v), z, auto)
+    finer = refined_grid(model, np.max(v), z, auto)
     if finer is not None:
         _, _, mom, _ = _static_solution(model, *finer)
     M = model.var * mom[3][None, :]
@@ -46,7 +46,7 @@ def _lam(ens, z, w, auto, tol=1e-11, caller="critical value"):
     """λ_MF of the attracting state; refuses (RuntimeError) an evaluation that did not converge, so that a
     root finder never brackets on an unconverged number."""
     model = model_of(ens)
-    r = _solve(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)
+    r = solve_stationary(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)
     if not r["converged"] or r["regime"] == "not converged" or not np.isfinite(r["lambda"]):
         raise RuntimeError(f"{caller}: the mean-field state at g = {ens.g}, sigma = {ens.sigma} did not converge "
                            f"({r.get('state_reason') or 'tolerance not reached'}); no critical value is returned")
@@ -113,7 +113,7 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
     """
     model_of(ens)
     g_max = check_float(g_max, "g_max", minimum=0.0, strict_min=True)
-    z, w, auto = _grid(step, half_width)
+    z, w, auto = gauss_grid(step, half_width)
     # E10 at g = 0 is -(1 - γ) < 0
     g_static = _first_root(lambda g: _e10(model_of(ens.replace(g=g, sigma=0.0)), z, w, auto), 1e-3, 1.2, g_max,
                            1e-14, below=0.0)
@@ -170,7 +170,7 @@ def critical_noise(ens, *, sigma_max=1e2, step=None, half_width=HALF_WIDTH):
     """
     model_of(ens)
     sigma_max = check_float(sigma_max, "sigma_max", minimum=0.0, strict_min=True)
-    z, w, auto = _grid(step, half_width)
+    z, w, auto = gauss_grid(step, half_width)
 
     def minus_lam(s):
         return -_lam(ens.replace(sigma=s), z, w, auto, caller="critical_noise")
@@ -211,6 +211,8 @@ def scan(ens, name, values, **options):
         raise ValueError(f"values must be a non-empty 1-D sequence of finite numbers, got {values!r}")
     parts = [stationary(ens.replace(**{name: float(x)}), **options) for x in values]
     ds = xr.concat(parts, dim=name, combine_attrs="drop")
+    for var in ds.variables:   # concat dropped the variables' attrs with the global ones
+        ds[var].attrs = dict(parts[0][var].attrs) if var in parts[0].variables else {}
     ds = ds.assign_coords({name: (name, values, {"long_name": name, "units": "1"})})
     ds.attrs = provenance(f"Dynamic mean-field stationary state along {name}", parts[0].attrs["method"],
                           {"base": parts[0].attrs["parameters"], "name": name, "values": values.tolist()},

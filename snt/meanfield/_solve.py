@@ -184,7 +184,7 @@ def _row_K(model, m_t, v_t, m_hist, v_hist, D, z, w):
     return K, mom
 
 
-def _stationary_step(model, W, z, w, period=1):
+def stationary_step(model, W, z, w, period=1):
     """The time-translation invariant step of (E9) with band W on ``period`` phases (1: a stationary state,
     2: a period-2 cycle of the mean): x holds (m, band) per phase; one call advances every phase once."""
     P = model.P
@@ -212,7 +212,7 @@ def _stationary_step(model, W, z, w, period=1):
 def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-2):
     """Stationary state for γ > 0: march with band W, then accelerate (see module docstring)."""
     P = model.P
-    G = _stationary_step(model, W, z, w)
+    G = stationary_step(model, W, z, w)
     # the plain iteration of the time-translation invariant step is the march at t -> infinity: it selects
     # the attracting solution (checked afterwards); Anderson then converges it
     band0 = np.zeros((P, W + 1))
@@ -248,7 +248,7 @@ def solve_banded(model, W, z, w, tol, max_steps, m0, v0, switch=1e-2):
 
 def refine_banded(model, W, z, w, tol, max_steps, m, D0, previous):
     """Continue a stationary solution on a wider band W (D0 padded to W+1 lags) with Anderson iteration."""
-    G = _stationary_step(model, W, z, w)
+    G = stationary_step(model, W, z, w)
     x, change, iters = anderson(G, np.concatenate([m, D0.ravel()]), tol, max_steps, memory=ANDERSON_MEMORY)
     P = model.P
     D = x[P:].reshape(P, W + 1)

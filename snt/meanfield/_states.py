@@ -34,7 +34,7 @@ def state_flag(name):
 
 
 def state_attrs():
-    return {"long_name": "kind of mean-field state", "flag_values": np.arange(len(STATES), dtype=np.int8),
+    return {"long_name": "kind of mean-field state", "units": "1", "flag_values": np.arange(len(STATES), dtype=np.int8),
             "flag_meanings": " ".join(s.replace(" ", "_").replace("-", "_") for s in STATES)}
 
 
@@ -225,18 +225,18 @@ def select(model, lags, tol, band, max_steps, m0, v0, z, w, period1):
 
 def _march_multiplier(model, r, z, w):
     """Leading multiplier of the (one-time, γ = 0, or banded) stationary step at the solution."""
-    from ._solve import _stationary_step, one_time_map
+    from ._solve import one_time_map, stationary_step
     if model.gamma == 0.0:
         x = np.concatenate([r["m"], r["v"]])
         return multiplier(one_time_map(model, z, w), x, iters=15)
     D = r["Delta"]
     x = np.concatenate([r["m"], D.ravel()])
-    return multiplier(_stationary_step(model, D.shape[1] - 1, z, w), x, iters=15)
+    return multiplier(stationary_step(model, D.shape[1] - 1, z, w), x, iters=15)
 
 
 def period2(model, r, e, lags, tol, max_steps, z, w):
     """The period-2 cycle of the mean near the flip-unstable solution r (None if not found)."""
-    from ._solve import _stationary_step, anderson, one_time_map
+    from ._solve import anderson, one_time_map, stationary_step
     P = model.P
     delta = 0.5 * (1.0 + float(np.max(np.abs(model.mean))))
     if model.gamma == 0.0:
@@ -254,7 +254,7 @@ def period2(model, r, e, lags, tol, max_steps, z, w):
     else:
         D = r["Delta"]
         W = D.shape[1] - 1
-        G = _stationary_step(model, W, z, w, period=2)
+        G = stationary_step(model, W, z, w, period=2)
         x = np.concatenate([r["m"] + delta * e, r["m"] - delta * e, D.ravel(), D.ravel()])
         change = np.inf
         for it in range(min(max_steps, 400)):

@@ -27,7 +27,7 @@ BAND_TOL = 1e-8
 REFINE_STEPS = 500
 
 
-def _grid(step, half_width):
+def gauss_grid(step, half_width):
     """The quadrature grid; ``step=None`` starts from 0.05 and lets the solvers refine it (auto)."""
     auto = step is None
     step = MAX_STEP if auto else check_float(step, "step", minimum=0.0, maximum=MAX_STEP, strict_min=True)
@@ -43,7 +43,7 @@ MIN_STEP = 0.01
 MAX_BAND = 1500
 
 
-def _refined(model, v_max, z, auto):
+def refined_grid(model, v_max, z, auto):
     """A finer grid when ``auto`` and the poles of tanh come too close for the current step (else None);
     the string "unresolved" when the step needed is below :data:`MIN_STEP`."""
     if not auto:
@@ -64,7 +64,7 @@ def _band_for(gamma, tol):
 
 
 def _pop_coords(model):
-    return {"population": ("population", np.arange(model.P), {"long_name": "population"})}
+    return {"population": ("population", np.arange(model.P), {"long_name": "population", "units": "1"})}
 
 
 def _squeeze(ds, model):
@@ -99,7 +99,7 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_
     -------
     xarray.Dataset
         ``m`` (time) mean of u (E7), ``M`` (time) mean activity <f(u)>, ``v`` (time) = Δ(t, t) and
-        ``correlation`` (time, time2) = Δ(t, s), the covariance of u(t) and u(s); a ``population`` dim for
+        ``covariance`` (time, time2) = Δ(t, s), the covariance of u(t) and u(s); a ``population`` dim for
         :class:`Populations`.
 
     Notes
@@ -133,9 +133,9 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_
         band = steps if steps <= 64 else min(steps, max(32, _band_for(model.gamma, 1e-10)))
     W = check_int(band, "band", minimum=1)
     W = min(W, steps)
-    z, w, auto = _grid(step, half_width)
+    z, w, auto = gauss_grid(step, half_width)
     out = march(model, steps, m0, v0, W, z, w, full=True)
-    finer = _refined(model, np.max(out["v"]), z, auto)
+    finer = refined_grid(model, np.max(out["v"]), z, auto)
     if finer is not None:
         z, w = finer
         out = march(model, steps, m0, v0, W, z, w, full=True)
@@ -146,7 +146,7 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_
         "m": (("population", "time"), out["m"].T, {"long_name": "mean of u (E7)", **UNITS}),
         "M": (("population", "time"), out["M"].T, {"long_name": "mean activity <f(u)>", **UNITS}),
         "v": (("population", "time"), out["v"].T, {"long_name": "variance of u, Delta(t,t)", **UNITS}),
-        "correlation": (("population", "time", "time2"), out["Delta"],
+        "covariance": (("population", "time", "time2"), out["Delta"],
                         {"long_name": "covariance Delta(t,s) of u(t) and u(s) (E9)", **UNITS}),
     }
     exact = W >= steps or model.gamma == 0.0
@@ -175,7 +175,7 @@ def _q_inf(model, m, v, q0, z, w, tol):
     return q
 
 
-def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
+def solve_stationary(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
     """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`); with ``auto`` the
     quadrature step is refined for the variance found (:func:`~snt.meanfield._gauss.auto_step`)."""
     if auto:
@@ -186,7 +186,7 @@ def _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
         return _refused(model, lags, z, w, f"gamma = {model.gamma} needs a band W = ln(tol)/ln(gamma) = "
                         f"{_band_for(model.gamma, tol)} > {MAX_BAND}: not solved (pass band= or a larger tol)")
     r = _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w)
-    finer = _refined(model, np.max(r["v"]), z, auto)
+    finer = refined_grid(model, np.max(r["v"]), z, auto)
     if isinstance(finer, str):
         return {**r, "converged": False, "regime": "not converged", "state": 0,
                 "state_reason": f"g sqrt(v) = {model.g * np.sqrt(np.max(r['v'])):.3g}: the transfer is saturated "
@@ -327,7 +327,7 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     ----------
     ens : snt.Ensemble or snt.meanfield.Populations
     lags : int, optional
-        Largest lag τ of the returned correlation Δ(τ) (default 30).
+        Largest lag τ of the returned covariance Δ(τ) (default 30).
     tol : float
         Convergence tolerance: the march stops when m and Δ change by less than ``tol`` in a step,
         ``0 < tol < 1e-3``.
@@ -356,7 +356,7 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
         chaotic, period-2 mean, chaotic period-2 mean, marginal (λ = 0 not resolved)) and ``regime`` its
         label; ``m_phase``, ``v_phase`` (phase) the two phases of a period-2 state (equal otherwise; ``m``,
         ``v`` and the correlations are those of phase 0),
-        ``correlation`` (lag) Δ(τ), ``activity_correlation`` (lag) C(τ) = E f(u(t)) f(u(t-τ)),
+        ``covariance`` (lag) Δ(τ), ``activity_correlation`` (lag) C(τ) = E f(u(t)) f(u(t-τ)),
         ``slope_correlation`` (lag) Q(τ) = E f'(u(t)) f'(u(t-τ)); a ``population`` dim for
         :class:`Populations` (``lambda_max`` and ``regime`` have none). Attrs: ``converged``,
         ``final_change``, ``tolerance``, ``band``, ``band_error`` and the λ method.
@@ -410,15 +410,15 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     m0 = check_float(m0, "m0")
     v0 = check_float(v0, "v0", minimum=0.0)
-    z, w, auto = _grid(step, half_width)
-    r = _solve(model, lags, tol, band, max_steps, m0, v0, z, w, auto)
+    z, w, auto = gauss_grid(step, half_width)
+    r = solve_stationary(model, lags, tol, band, max_steps, m0, v0, z, w, auto)
     return _stationary_dataset(model, r, lags, tol, r["grid"][0])
 
 
 def _stationary_dataset(model, r, lags, tol, z):
     lag = np.arange(lags + 1)
     coords = {"lag": ("lag", lag, {"long_name": "lag", "units": "step"}),
-              "phase": ("phase", np.arange(2), {"long_name": "phase of a period-2 state"}), **_pop_coords(model)}
+              "phase": ("phase", np.arange(2), {"long_name": "phase of a period-2 state", "units": "1"}), **_pop_coords(model)}
     pl = ("population", "lag")
     D = r["Delta"][:, :lags + 1]
     data = {
@@ -436,12 +436,12 @@ def _stationary_dataset(model, r, lags, tol, z):
                                   {"long_name": "ln|gamma + Jbar<f'>| (mean mode without the variance coupling)",
                                    "units": "1/step"}),
         "state": ((), np.int8(r["state"]), state_attrs()),
-        "regime": ((), r["regime"], {"long_name": "kind of mean-field state (label of state)"}),
+        "regime": ((), r["regime"], {"long_name": "kind of mean-field state (label of state)", "units": "1"}),
         "m_phase": (("phase", "population"), r["m_phase"], {"long_name": "mean of u in each phase of a "
                                                                         "period-2 state (equal when stationary)",
                                                             **UNITS}),
         "v_phase": (("phase", "population"), r["v_phase"], {"long_name": "variance of u in each phase", **UNITS}),
-        "correlation": (pl, D, {"long_name": "covariance Delta(tau) of u", **UNITS}),
+        "covariance": (pl, D, {"long_name": "covariance Delta(tau) of u", **UNITS}),
         "activity_correlation": (pl, r["C"][:, :lags + 1], {"long_name": "C(tau) = E f(u(t)) f(u(t-tau))",
                                                              **UNITS}),
         "slope_correlation": (pl, r["Q"][:, :lags + 1], {"long_name": "Q(tau) = E f'(u(t)) f'(u(t-tau))",

@@ -47,7 +47,7 @@ def rates(u, g):
 
 
 def _mean_rate(ds, name):
-    """Mean rate (1 + m)/2 from the population activity m = mean tanh(g u) of a simulate/orbit Dataset: the one
+    """Mean rate (1 + M)/2 from the population activity M = mean tanh(g u) of a simulate/orbit Dataset: the one
     place that reads snt's population-activity variable."""
     return 0.5 * (1.0 + ds[name].values)
 
@@ -170,7 +170,7 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
     Returns
     -------
     xarray.Dataset
-        Along ``epoch``: ``lambda_max``, ``lambda_stderr``, ``regime``, ``m_orbit`` (epoch, sample) the mean
+        Along ``epoch``: ``lambda_max``, ``lambda_max_stderr``, ``regime``, ``rate_orbit`` (epoch, sample) the mean
         rate on the attractor, ``spectral_radius`` ρ(W), ``rho_DF`` the mean spectral radius of the Jacobian
         along the epoch's run, ``log_rho_DF_end`` ln ρ(DF) at its last state (= λ_max on a fixed point),
         ``mean_rate``, ``gamma_norm`` ‖Γ‖₂, ``response_learned`` / ``response_novel`` with ``*_stderr``,
@@ -194,12 +194,12 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
     u = np.random.default_rng(child(root, 0)).standard_normal(N)
     W = np.array(net.J, dtype=np.float64)
     E = epochs + 1
-    out = {k: np.full(E, np.nan) for k in ("lambda_max", "lambda_stderr", "spectral_radius", "rho_DF",
+    out = {k: np.full(E, np.nan) for k in ("lambda_max", "lambda_max_stderr", "spectral_radius", "rho_DF",
                                           "log_rho_DF_end", "mean_rate", "gamma_norm", "response_learned",
                                           "response_learned_stderr", "response_novel", "response_novel_stderr",
                                           "lambda_novel", "lambda_novel_stderr")}
     regime = np.empty(E, dtype=object)
-    m_orbit = np.full((E, samples), np.nan)
+    rate_orbit = np.full((E, samples), np.nan)
     each = np.full((E, novel), np.nan)
     lam_each = np.full((E, novel), np.nan)
     Ws = np.empty((E, N, N)) if record_weights else None
@@ -218,9 +218,9 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
             orb = orbit_point(net_T, child(root, 2, T), steps=orbit_steps, transient=orbit_transient,
                               samples=samples)
             out["lambda_max"][T] = float(orb.lambda_max)
-            out["lambda_stderr"][T] = float(orb.lambda_stderr)
+            out["lambda_max_stderr"][T] = float(orb.lambda_max_stderr)
             regime[T] = str(orb.regime.values)
-            m_orbit[T] = _mean_rate(orb, "m_orbit")
+            rate_orbit[T] = _mean_rate(orb, "M_orbit")
             if T % response_every == 0 or T == E - 1:
                 a, se = _pattern_response(net_T, pattern, seed=child(root, 3, T, 0), **resp)
                 out["response_learned"][T], out["response_learned_stderr"][T] = a, se
@@ -260,7 +260,7 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
         limit.restore_original_limits()
         if bar is not None:
             bar.close()
-    return _dataset(net, pattern, out, regime, m_orbit, (each, lam_each), Ws, root,
+    return _dataset(net, pattern, out, regime, rate_orbit, (each, lam_each), Ws, root,
                     dict(epochs=epochs, steps_per_epoch=steps_per_epoch, forgetting=forgetting, rate=rate,
                          rule=rule if isinstance(rule, str) else getattr(rule, "__name__", "callable"),
                          transfer=transfer, threshold=threshold, transient=transient, novel=novel, horizon=horizon,
@@ -278,13 +278,13 @@ def route(regimes):
     return seq
 
 
-def _dataset(net, pattern, out, regime, m_orbit, novel_each, Ws, root, params):
+def _dataset(net, pattern, out, regime, rate_orbit, novel_each, Ws, root, params):
     each, lam_each = novel_each
     E = regime.size
     one = {"units": "1"}
     names = {
         "lambda_max": ("maximal Lyapunov exponent of the frozen network", "1/step"),
-        "lambda_stderr": ("standard error of lambda_max", "1/step"),
+        "lambda_max_stderr": ("standard error of lambda_max", "1/step"),
         "spectral_radius": ("spectral radius of the rate couplings W (E1 couplings J = W/2)", "1"),
         "rho_DF": ("mean spectral radius of the Jacobian DF along the epoch's run", "1"),
         "log_rho_DF_end": ("ln spectral radius of DF at the last state of the epoch's run", "1/step"),
@@ -299,14 +299,14 @@ def _dataset(net, pattern, out, regime, m_orbit, novel_each, Ws, root, params):
     }
     data = {k: (("epoch",), out[k], {"long_name": ln, "units": u}) for k, (ln, u) in names.items()}
     data["regime"] = (("epoch",), regime.astype(str), {"long_name": "dynamical regime (snt.bifurcation)"})
-    data["m_orbit"] = (("epoch", "sample"), m_orbit, {"long_name": "mean rate on the attractor", **one})
+    data["rate_orbit"] = (("epoch", "sample"), rate_orbit, {"long_name": "mean rate on the attractor", **one})
     data["response_novel_each"] = (("epoch", "novel"), each, {"long_name": "response amplitude per novel pattern",
                                                               **one})
     data["lambda_novel_each"] = (("epoch", "novel"), lam_each, {"long_name": "lambda_max per novel pattern",
                                                                 "units": "1/step"})
     data["pattern"] = (("neuron",), pattern, {"long_name": "learned input pattern xi", **one})
     coords = {"epoch": ("epoch", np.arange(E), {"long_name": "learning epoch T"}),
-              "sample": ("sample", np.arange(m_orbit.shape[1]), {"long_name": "orbit sample"}),
+              "sample": ("sample", np.arange(rate_orbit.shape[1]), {"long_name": "orbit sample"}),
               "novel": ("novel", np.arange(each.shape[1]), {"long_name": "novel pattern"}),
               "neuron": ("neuron", np.arange(net.N), {"long_name": "neuron index"})}
     if Ws is not None:

@@ -9,7 +9,7 @@ __all__ = ["orbit_diagram", "continuation", "power_spectra"]
 
 
 def orbit_diagram(ds, fig=None, theory=None, g_critical=None):
-    """Orbit diagram of m(t) over g (top) with lambda_max(g) and its error bars underneath.
+    """Orbit diagram of the activity M(t) over g (top) with lambda_max(g) and its error bars underneath.
 
     Parameters
     ----------
@@ -29,10 +29,10 @@ def orbit_diagram(ds, fig=None, theory=None, g_critical=None):
         fig = plt.figure(figsize=(7, 6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     g = ds.g.values
-    orbit = ds.m_orbit.values
+    orbit = ds.M_orbit.values
     top.plot(np.repeat(g, orbit.shape[1]), orbit.ravel(), ",k", alpha=0.5)
-    top.set_ylabel(label(ds.m_orbit))
-    bottom.errorbar(g, ds.lambda_max.values, yerr=ds.lambda_stderr.values, fmt=".", ms=3, label="simulation")
+    top.set_ylabel(label(ds.M_orbit))
+    bottom.errorbar(g, ds.lambda_max.values, yerr=ds.lambda_max_stderr.values, fmt=".", ms=3, label="simulation")
     if theory is not None:
         bottom.plot(theory.g.values, theory.values, "-", color="C3", label="mean-field λ_MF")
     bottom.axhline(0.0, color="0.5", lw=0.8)
@@ -62,11 +62,11 @@ def continuation(ds, ax=None):
 
 
 def power_spectra(ds, ax=None):
-    """Power spectra of m(t) at the gains of ``snt.bifurcation.spectra`` (log scale)."""
+    """Power spectra of M(t) at the gains of ``snt.bifurcation.spectra`` (log scale, ω in rad/step)."""
     ax = axes(ax)
     for g in ds.g.values:
-        ax.semilogy(ds.frequency.values, ds.power.sel(g=g).values, lw=0.8, label=f"g = {g:g}")
-    ax.set_xlabel(label(ds.frequency))
+        ax.semilogy(ds.omega.values, ds.power.sel(g=g).values, lw=0.8, label=f"g = {g:g}")
+    ax.set_xlabel(label(ds.omega))
     ax.set_ylabel(label(ds.power))
     ax.legend(fontsize="small")
     return ax

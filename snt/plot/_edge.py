@@ -20,7 +20,7 @@ def edge_of_chaos(ds, axs=None):
     g = ds.g.values
     for N in ds["size"].values:
         row = ds.sel(size=N)
-        ax_l.errorbar(g, row.lambda_mean.values, yerr=row.lambda_stderr.values, fmt="o-", ms=3, capsize=2,
+        ax_l.errorbar(g, row.lambda_mean.values, yerr=row.lambda_mean_stderr.values, fmt="o-", ms=3, capsize=2,
                       label=f"N = {N}")
     ax_l.axhline(0.0, color="0.6", lw=0.8)
     ax_l.axvline(float(ds.g_meanfield), color="k", ls="--", lw=1, label="mean field")

@@ -14,7 +14,7 @@ def max_lyapunov(ds, ax=None, theory=None):
     run = ds["lambda_max_t"]
     for trial in run.trial.values:
         ax.plot(run.time, run.sel(trial=trial), lw=0.8, label=f"trial {trial}")
-    mean, se = float(ds.lambda_max.mean()), float(ds.stderr)
+    mean, se = float(ds.lambda_max.mean()), float(ds.lambda_max_stderr)
     ax.axhline(mean, color="k", lw=1.0, label=f"mean {mean:.4g} ± {se:.2g}")
     ax.axhspan(mean - se, mean + se, color="k", alpha=0.15, lw=0)
     if theory is not None:
@@ -31,7 +31,7 @@ def lyapunov_spectrum(ds, ax=None):
     zero line; the Kaplan--Yorke dimension is marked when it is determined."""
     ax = axes(ax)
     lam = ds["exponents"]
-    ax.errorbar(lam.exponent, lam, yerr=ds["stderr"], fmt="o", ms=3, lw=0.8, label=label(lam))
+    ax.errorbar(lam.exponent, lam, yerr=ds["exponents_stderr"], fmt="o", ms=3, lw=0.8, label=label(lam))
     ax.axhline(0.0, color="k", lw=0.8)
     if bool(ds.kaplan_yorke_complete) and np.isfinite(float(ds.kaplan_yorke_dimension)):
         d = float(ds.kaplan_yorke_dimension)

@@ -27,7 +27,7 @@ def meanfield_scan(theory, simulation=None, axs=None):
         else:
             ax.plot(x, y, lw=1.5, label="DMFT")
         if simulation is not None and name in simulation:
-            sim = simulation[name].sel(source="simulation")
+            sim = simulation[name].sel(estimator="simulation")
             err = simulation.get(f"{name}_stderr")
             if "population" in sim.dims:
                 sim = sim.isel(population=0)
@@ -45,20 +45,20 @@ def meanfield_correlation(ds, ax=None):
     """Δ(τ): the theory as a line and the simulated autocovariance with error bars (a ``compare`` Dataset),
     or the theory alone (a ``stationary`` Dataset)."""
     ax = axes(ax)
-    D = ds["correlation"]
+    D = ds["covariance"]
     if "population" in D.dims:
         D = D.isel(population=0)
     lag = ds["lag"].values
-    if "source" in D.dims:
-        ax.plot(lag, D.sel(source="theory"), lw=1.5, label="DMFT")
-        err = ds.get("correlation_stderr")
+    if "estimator" in D.dims:
+        ax.plot(lag, D.sel(estimator="theory"), lw=1.5, label="DMFT")
+        err = ds.get("covariance_stderr")
         if err is not None and "population" in err.dims:
             err = err.isel(population=0)
-        ax.errorbar(lag, D.sel(source="simulation"), yerr=None if err is None else np.asarray(err), fmt="o", ms=3,
+        ax.errorbar(lag, D.sel(estimator="simulation"), yerr=None if err is None else np.asarray(err), fmt="o", ms=3,
                     capsize=2, label="simulation")
         ax.legend(frameon=False)
     else:
         ax.plot(lag, D, lw=1.5, label="DMFT")
     ax.set_xlabel(label(ds["lag"]))
-    ax.set_ylabel(label(ds["correlation"]))
+    ax.set_ylabel(label(ds["covariance"]))
     return ax

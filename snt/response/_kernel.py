@@ -426,7 +426,7 @@ def _kernel_dataset(net, run, U, methods, multi, batch, theory, G):
               "source": coord("source", run.src), "block": coord("block", np.arange(G), "block of measured windows"),
               "trial": coord("trial", np.arange(batch.B))}
     if multi:
-        coords["estimator"] = coord("estimator", list(methods))
+        coords["estimator"] = coord("estimator", list(methods), "estimator of R(tau) (E12)")
     return xr.Dataset(data, coords=coords)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
-from .relevance import _network
+from .relevance import as_network
 
 __all__ = ["node_importance", "mask_nodes", "prune", "percentile_prune", "metric_based_pruning", "score"]
 
@@ -50,7 +50,7 @@ def node_importance(net, layer=0, method="spectral"):
     xarray.Dataset
         ``importance`` and ``normalized`` (by the maximum) over ``node``.
     """
-    nw = _network(net)
+    nw = as_network(net)
     lay = _hidden(nw, layer)
     h = lay.shape[1]
     if method == "spectral":
@@ -114,7 +114,7 @@ def prune(net, keep, X, y, layer=0, method="spectral", importance=None):
     -------
     xarray.Dataset over ``kept``: ``metric`` (accuracy or MSE), ``delta`` (metric − unpruned metric).
     """
-    nw = _network(net)
+    nw = as_network(net)
     y = _labels(net, y)
     s = node_importance(nw, layer, method).importance.values if importance is None else np.asarray(importance)
     h = _hidden(nw, layer).shape[1]
@@ -136,7 +136,7 @@ def prune(net, keep, X, y, layer=0, method="spectral", importance=None):
 def percentile_prune(net, percentile):
     r"""Mask, in every hidden layer, the nodes whose :math:`|\lambda_\mathrm{out}|` is below the
     ``percentile``-th percentile of all hidden :math:`|\lambda_\mathrm{out}|` pooled. Returns a new network."""
-    nw = _network(net)
+    nw = as_network(net)
     if not (isinstance(percentile, (int, float, np.integer, np.floating)) and 0 <= percentile <= 100):
         raise ValueError(f"percentile must be in [0, 100], got {percentile!r}")
     hidden = nw.layers[:-1]
@@ -154,7 +154,7 @@ def percentile_prune(net, percentile):
 def metric_based_pruning(net, X, y, max_delta_percent=10.0, step=5.0):
     """Largest percentile (multiple of ``step``) whose :func:`percentile_prune` changes the score by at most
     ``max_delta_percent`` percent (relative). Returns ``(percentile, pruned network, score)``."""
-    nw = _network(net)
+    nw = as_network(net)
     y = _labels(net, y)
     base = score(nw, X, y)
     best = (0.0, nw, base)

@@ -26,7 +26,8 @@ __all__ = ["feature_relevance", "permutation_relevance", "gradient_saliency", "r
            "attractor_relevance"]
 
 
-def _network(net):
+def as_network(net):
+    """The fitted network behind ``net`` (a fitted SpectralMLP or a network itself)."""
     from .mlp import SpectralMLP
     if isinstance(net, SpectralMLP):
         from sklearn.utils.validation import check_is_fitted
@@ -65,7 +66,7 @@ def feature_relevance(net):
     xarray.Dataset
         ``relevance``, ``normalized`` (by the maximum) and ``rank`` over ``feature``.
     """
-    first = _network(net).layers[0]
+    first = as_network(net).layers[0]
     if "lam_in" not in first.trainable:
         raise ValueError("feature_relevance needs trained input eigenvalues: fit with eigenvalues='in' or 'both'")
     phi = first.phi.astype(np.float64)
@@ -98,7 +99,7 @@ def gradient_saliency(net, X, y):
     xarray.Dataset
         ``relevance``, ``normalized``, ``rank`` over ``feature``.
     """
-    nw = _network(net)
+    nw = as_network(net)
     X = np.asarray(X, dtype=nw.dtype)
     Y = np.asarray(y)
     if getattr(net, "_classify", False):

@@ -1,9 +1,10 @@
-"""A network built to show stable resonances (E13): a constructor, to move to ``snt.ensembles``."""
+"""A network built to show stable resonances (E13): a chaotic bulk plus silent two-neuron oscillators."""
 
 import numpy as np
 
 from .._checks import check_float, check_int
 from ..network import Network
+from ._gaussian import iid
 
 __all__ = ["resonant_network"]
 
@@ -41,7 +42,6 @@ def resonant_network(N=120, *, oscillators=20, omega0=2.0, radius=0.93, g=2.0, g
     Network
         Neurons ``0 .. N - 2*oscillators - 1`` are the bulk; the blocks follow.
     """
-    from ..ensembles import iid
     oscillators = check_int(oscillators, "oscillators", minimum=1)
     N = check_int(N, "N", minimum=2 * oscillators + 2)
     omega0 = check_float(omega0, "omega0", minimum=0.0, maximum=np.pi, strict_min=True, strict_max=True)
