@@ -84,7 +84,7 @@ class Pulses:
         batch.slopes()
 
     def new_patterns(self):
-        if self.P:
+        if self.P and self.D.shape[0]:      # probes serve the jacobian and perturbation estimators only
             for b, rng in enumerate(self.rngs):
                 self.E[b, self.S + 1:] = rng.choice((-1.0, 1.0), size=(self.P, self.E.shape[2]))
 
@@ -124,14 +124,15 @@ class Accumulator:
         """Add one window of H steps: trials ``live`` (indices alive at its end); ``pre_u`` (H, B, N) the
         states before each step, ``noise`` (B, H, N) its draws."""
         H, S, N = self.H, self.S, self.N
-        E = rider.E[live]
         nb = live.size
+        every = nb == rider.E.shape[0]         # no trial lost: views instead of copies of the records
+        E = rider.E if every else rider.E[live]
         for idx, name in ((0, "jacobian"), (1, "perturbation")):
             if name not in self.methods:
                 continue
-            D = rider.D[:, live, idx]                               # (H, b, K, N)
+            D = rider.D[:, :, idx] if every else rider.D[:, live, idx]    # (H, b, K, N)
             a = self.acc[name]
-            a["src"][g] += np.einsum("hbsn->hns", D[:, :, :S])
+            a["src"][g] += D[:, :, :S].sum(axis=1).transpose(0, 2, 1)
             a["mean"][g] += D[:, :, S].mean(axis=2).sum(axis=1)
             if self.P:
                 a["diag"][g] += np.einsum("hbpn,bpn->h", D[:, :, S + 1:], E[:, S + 1:]) / (N * self.P)
@@ -144,48 +145,56 @@ class Accumulator:
             else:
                 self.separation = np.maximum(self.separation, np.abs(D).max(axis=(1, 2, 3)) * rider.eps)
         if "noise" in self.methods:
-            self._novikov(g, rider.u[:, live], pre_u[:, live], noise[live].transpose(1, 0, 2), live)
+            unew, upre = (rider.u, pre_u) if every else (rider.u[:, live], pre_u[:, live])
+            self._novikov(g, unew, upre, noise[live].transpose(1, 0, 2), live)
         self.windows_seen += 1
 
     def _novikov(self, g, unew, upre, Bw, live):
         """Novikov: u(s0+tau) B(s0) for tau = 1..H over origins s0 = s+1-tau >= 0 of the measured run, and the
-        control u(s0) B(s0) (mean zero: B(s0) enters u(s0+1))."""
+        control u(s0) B(s0) (mean zero: B(s0) enters u(s0+1)). For each lag the pairs are contiguous slices
+        of the time-major records, so every product below is one BLAS call on views."""
         H, N, src = self.H, self.N, self.src
-        if self.hist_u is None:
-            self.hist_u = np.zeros((H,) + upre.shape[1:]) * np.nan
-            self.hist_B = np.zeros((H,) + Bw.shape[1:]) * np.nan
-            first = True
+        first = self.hist_u is None
+        if first:
+            self.hist_u = np.full((H,) + upre.shape[1:], np.nan)
+            self.hist_B = np.full((H,) + Bw.shape[1:], np.nan)
         else:
-            first = False
             # keep only the trials still alive (a trial that died is gone from every later window)
             self.hist_u, self.hist_B = self.hist_u[:, self._keep(live)], self.hist_B[:, self._keep(live)]
         self.live = live
         U2 = np.concatenate([self.hist_u, upre])                   # u(s0) for s0 = window start - H ...
         B2 = np.concatenate([self.hist_B, Bw])
+        Bsrc = np.ascontiguousarray(B2[:, :, src])                 # (2H, b, S)
+        Bsum, U2m, unm = B2.sum(axis=2), U2.mean(axis=2), unew.mean(axis=2)
+        # the controls pair u(s0) with B(s0) whatever the lag: per-step sums once, then a slice per lag
+        rows = slice(0 if first else 1, 2 * H)
+        P0 = np.zeros((2 * H, N, src.size))
+        P0[rows] = np.matmul(U2[rows].transpose(0, 2, 1), Bsrc[rows])     # sum_b u_b(s0) B_b,src(s0)
+        UB0 = np.zeros(2 * H)
+        UU0 = np.zeros(2 * H)
+        UB0[rows] = np.einsum("sbn,sbn->s", U2[rows], B2[rows])
+        UU0[rows] = np.einsum("sbn,sbn->s", U2[rows], U2[rows])
         a, c = self.acc["noise"], self.corr
+        nb = live.size
         for tau in range(1, H + 1):
-            i = np.arange(H)                                        # step s = start + i, new state u(s+1)
-            j = i + 1 - tau + H                                     # index of s0 in U2/B2
-            ok = (j >= H) if first else np.ones(H, bool)
-            ii, jj = i[ok], j[ok]
-            if ii.size == 0:
+            i0 = tau - 1 if first else 0                            # steps s = start + i, new state u(s+1)
+            j0, j1 = i0 + 1 - tau + H, 2 * H + 1 - tau              # s0 = s + 1 - tau in U2/B2
+            if i0 >= H:
                 continue
-            un, u0, b0 = (x.reshape(-1, N) for x in (unew[ii], U2[jj], B2[jj]))    # (n b, N), BLAS below
-            bs = np.ascontiguousarray(b0[:, src])
+            un, u0, b0 = unew[i0:].reshape(-1, N), U2[j0:j1].reshape(-1, N), B2[j0:j1].reshape(-1, N)
             k = tau - 1
-            a["src"][g, k] += un.T @ bs
-            a["src_c"][g, k] += u0.T @ bs
-            bsum = b0.sum(axis=1)
-            um, u0m = un.mean(axis=1), u0.mean(axis=1)
+            a["src"][g, k] += un.T @ Bsrc[j0:j1].reshape(-1, src.size)
+            a["src_c"][g, k] += P0[j0:j1].sum(axis=0)
+            bsum, um, u0m = Bsum[j0:j1].ravel(), unm[i0:].ravel(), U2m[j0:j1].ravel()
             a["mean"][g, k] += um @ bsum
             a["mean_c"][g, k] += u0m @ bsum
             a["diag"][g, k] += np.vdot(un, b0) / N
-            a["diag_c"][g, k] += np.vdot(u0, b0) / N
+            a["diag_c"][g, k] += UB0[j0:j1].sum() / N
             c["u"][k] += np.vdot(un, u0)
-            c["u0"][k] += np.vdot(u0, u0)
+            c["u0"][k] += UU0[j0:j1].sum()
             c["m"][k] += um @ u0m
             c["m0"][k] += u0m @ u0m
-            self.count["noise"][g, k] += ii.size * live.size
+            self.count["noise"][g, k] += (H - i0) * nb
         self.hist_u, self.hist_B = upre, Bw
 
     def _keep(self, live):
