@@ -19,7 +19,7 @@ import xarray as xr
 
 from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, describe
-from .results import coord, provenance
+from .results import STATUS, coord, provenance, status_variable
 from .lyapunov import max_lyapunov
 from .simulate import check_network, simulate
 from .spectra import peak_frequencies
@@ -314,9 +314,10 @@ def fixed_point_continuation(net, gains, *, modes=6):
     -------
     xarray.Dataset
         ``u_star`` (g, neuron) (NaN beyond the branch end), ``modulus`` and ``angle`` (g, mode) of the
-        ``modes`` leading eigenvalues, ``spectral_radius`` (g), ``found`` (g); attributes ``branch_end``
-        (the gain of the fold, NaN if the branch reached the last gain) and, at a fold, ``branch_end_state``
-        (u* there) and ``branch_end_kind`` ("fold").
+        ``modes`` leading eigenvalues, ``spectral_radius`` (g), ``found`` (g) and ``status`` (g) (CF flags:
+        ok, or branch_lost beyond the branch end); ``branch_end`` () the gain where the branch ends (NaN if
+        it reached the last gain), ``branch_end_state`` (neuron) u* there (NaN if none) and
+        ``branch_end_kind`` () "fold", "lost (corrector failed)" or "none".
     """
     check_network(net)
     gains = check_array(gains, "gains")
@@ -359,18 +360,21 @@ def fixed_point_continuation(net, gains, *, modes=6):
         "angle": (("g", "mode"), np.angle(ev), {"long_name": "argument of the eigenvalue", "units": "rad"}),
         "spectral_radius": (("g",), np.abs(ev[:, 0]), {"long_name": "spectral radius of DF(u*)", "units": "1"}),
         "found": (("g",), found, {"long_name": "on the followed branch", "units": "1"}),
+        "status": status_variable(np.where(found, STATUS["ok"], STATUS["branch_lost"]), ("g",), "grid gain"),
+        "branch_end": ((), float("nan") if end is None else float(end[0]),
+                       {"long_name": "gain where the branch ends (NaN: it reached the last gain)", "units": "1"}),
+        "branch_end_state": (("neuron",), np.full(net.N, np.nan) if end is None else np.asarray(end[1], float),
+                             {"long_name": "fixed point u* where the branch ends", "units": "1"}),
+        "branch_end_kind": ((), "none" if end is None else
+                            "fold" if branch["fold"] is not None else "lost (corrector failed)",
+                            {"long_name": "how the branch ends", "units": "1"}),
     }
     coords = {"g": coord("g", gains), "mode": coord("mode", np.arange(modes)),
               "neuron": coord("neuron", np.arange(net.N))}
     attrs = provenance("Fixed-point continuation in the gain", "SCIENCE.md E2, E5: pseudo-arclength "
                        "continuation, Newton at the grid gains", {"network": net.params(), "modes": modes},
                        {"seed_entropy": "none (deterministic)", "seed_spawn_key": ""}, references=_REFS)
-    attrs["branch_end"] = float("nan") if end is None else float(end[0])
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    if end is not None:
-        ds.attrs["branch_end_state"] = end[1]
-        ds.attrs["branch_end_kind"] = "fold" if branch["fold"] is not None else "lost (corrector failed)"
-    return ds
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def _bifurcation_type(mu):
@@ -453,9 +457,9 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
             lo, hi = gains[i - 1], gains[i]
             u_lo = path.u_star.values[i - 1]
             crit = None
-            if not found[i] and "branch_end_state" in path.attrs:
+            if not found[i] and np.isfinite(float(path.branch_end)):
                 # the branch was lost between lo and hi: at a fold the critical eigenvalue reaches +1 there
-                g_end, u_end = path.attrs["branch_end"], path.attrs["branch_end_state"]
+                g_end, u_end = float(path.branch_end), path.branch_end_state.values
                 ev_end = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_end), u_end)), 1)[0]
                 if abs(ev_end) > 1.0 + 1e-6:  # crossed rho = 1 before it was lost
                     hi = g_end

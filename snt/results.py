@@ -4,6 +4,13 @@ the per-trial status variable (CF flags), provenance attributes, and the package
 Time is counted in steps of the map (unit ``"step"``); rates are per step (``"1/step"``); frequencies are
 angular, in radians per step (``"rad/step"``, in [0, π]); dimensionless values have units ``"1"``.
 
+Names. ``M`` is the activity :math:`M = \frac1N\sum_i f(u_i)` and ``m`` the mean of u,
+:math:`m = \frac1N\sum_i u_i` (SCIENCE.md's notation; ``M_orbit``, ``M_mean``, ``M_star`` follow ``M``);
+the standard error of a variable ``x`` is ``x_stderr`` (``x_stderr_blocks``: over blocks of one trial);
+``covariance`` is :math:`\Delta(\tau)`, a covariance (``correlation`` names raw second moments such as
+C(τ) and Pearson coefficients); the dimension that tells estimates of the same quantity apart (theory /
+simulation, or the estimators of R(τ)) is ``estimator``, and ``source`` is the neuron that receives a pulse.
+
 Status convention. An analysis that can fail for one trial (or one grid point) without failing the others
 returns a ``status`` variable (int8) with CF ``flag_values`` / ``flag_meanings``; values of a failed entry
 are NaN and only there. :data:`STATUS` lists the codes.

@@ -143,8 +143,8 @@ def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=20
         ``log_spectral_radius`` (point) = :math:`\ln\rho`, the maximal Lyapunov exponent there;
         ``stable`` (point) :math:`\rho < 1`; ``residual`` (point); ``hits`` (point) number of starts that
         reached it; ``M_star`` (point) :math:`\frac1N\sum_i f(u^*_i)`. Points are ordered by decreasing
-        hits. ``n_starts`` and ``n_failed`` are in the attrs. The ``point`` dimension is empty when no
-        start converged.
+        hits; ``n_starts`` () and ``n_failed`` () the starts tried and those that did not converge. The
+        ``point`` dimension is empty when no start converged.
 
     Raises
     ------
@@ -227,8 +227,9 @@ def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=20
                        "Newton polish, de-duplication", params,
                        describe(root) if root is not None else {"seed_entropy": "none (starts given)",
                                                                 "seed_spawn_key": ""}, references=_REFS)
-    attrs["n_starts"] = int(guesses.shape[0])
-    attrs["n_failed"] = int(failed)
+    data["n_starts"] = ((), int(guesses.shape[0]), {"long_name": "starts tried", "units": "1"})
+    data["n_failed"] = ((), int(failed), {"long_name": "starts that did not converge to a fixed point",
+                                          "units": "1"})
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 

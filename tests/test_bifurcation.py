@@ -73,7 +73,8 @@ def test_continuation_follows_a_fast_moving_branch_on_a_coarse_grid():
     net = snt.Network(J=_FAST[0], theta=_FAST[1])
     coarse = np.linspace(0.0, 5.0, 200)
     path = fixed_point_continuation(net, coarse, modes=2)
-    assert bool(path.found.all()) and np.isnan(path.attrs["branch_end"])
+    assert bool(path.found.all()) and np.isnan(float(path.branch_end)) and str(path.branch_end_kind.values) == "none"
+    assert np.all(path.status.values == 0)
     # the same branch as a continuation with 20 times finer steps
     fine = fixed_point_continuation(net, np.linspace(0.0, 5.0, 3981), modes=2)
     assert np.max(np.abs(path.u_star.values - fine.u_star.values[::20])) < 1e-9
@@ -100,7 +101,7 @@ def test_first_bifurcation_at_a_fold():
     assert abs(float(fb.mu_modulus) - 1.0) < 1e-3 and float(fb.mu_angle) == 0.0
     # a continuation on another grid loses the branch at the same gain
     other = fixed_point_continuation(net, np.linspace(0.0, 1.0, 37), modes=2)
-    assert abs(other.attrs["branch_end"] - ref[2]) < 1e-6
+    assert abs(float(other.branch_end) - ref[2]) < 1e-6
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -229,7 +230,8 @@ def test_fold_is_a_fold_on_any_grid(g_max, points):
     assert str(fb.kind.values) == "saddle-node"
     assert abs(float(fb.g_critical) - 0.44768702279) < 1e-6
     path = fixed_point_continuation(net, np.linspace(0.0, g_max, points), modes=2)
-    assert abs(path.attrs["branch_end"] - 0.44768702279) < 1e-6 and path.attrs["branch_end_kind"] == "fold"
+    assert abs(float(path.branch_end) - 0.44768702279) < 1e-6 and str(path.branch_end_kind.values) == "fold"
+    assert list(path.status.values) == [0 if f else 3 for f in path.found.values]
     assert not path.found.values[path.g.values > 0.45].any()
 
 

@@ -115,6 +115,17 @@ def test_status_variable_where_trials_can_fail(result):
     assert ds["diverged_at"].attrs["units"] == "step"
 
 
+def test_every_status_variable_carries_the_cf_flags(result):
+    name, ds = result
+    if name in ("bifurcation.fixed_point_continuation",):
+        assert "status" in ds, name          # grid points beyond the branch end are flagged, not only NaN
+    if "status" not in ds:
+        return
+    st = ds["status"]
+    assert st.dtype == np.int8 and set(np.unique(st.values)) <= set(STATUS.values()), name
+    assert list(st.attrs["flag_values"]) == list(STATUS.values()) and st.attrs["flag_meanings"].split() == list(STATUS)
+
+
 def test_nan_only_with_a_status_flag(result):
     name, ds = result
     if name not in TRIALS:
