@@ -355,7 +355,8 @@ def coupling_spectrum(net, *, radius=None, eta=None, outlier=None, points=361):
 
 
 def first_crossing(ev, gamma):
-    """Smallest g > 0 with |gamma + g mu| = 1 over the eigenvalues mu, and that mu (E5)."""
+    r"""The smallest gain g > 0 with :math:`|\gamma + g\mu| = 1` over the eigenvalues :math:`\mu` of J
+    (``ev``), and that :math:`\mu`: where the origin first loses stability (E5); ``(inf, nan)`` if none."""
     # |gamma + g mu|^2 = 1  <=>  |mu|^2 g^2 + 2 gamma Re(mu) g + gamma^2 - 1 = 0, positive root.
     a = np.abs(ev) ** 2
     bcoef = 2.0 * gamma * ev.real

@@ -123,7 +123,8 @@ def test_every_status_variable_carries_the_cf_flags(result):
         return
     st = ds["status"]
     assert st.dtype == np.int8 and set(np.unique(st.values)) <= set(STATUS.values()), name
-    assert list(st.attrs["flag_values"]) == list(STATUS.values()) and st.attrs["flag_meanings"].split() == list(STATUS)
+    assert list(st.attrs["flag_values"]) == list(STATUS.values())
+    assert st.attrs["flag_meanings"].split() == list(STATUS)
 
 
 def test_nan_only_with_a_status_flag(result):

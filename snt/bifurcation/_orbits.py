@@ -122,7 +122,7 @@ def orbit_point(net, seed, *, steps=3000, transient=2000, samples=200, trials=1,
     xarray.Dataset
         ``M_orbit`` (sample), ``lambda_max`` (), ``lambda_max_stderr`` (), ``period`` () (0: none found),
         ``n_peaks`` (), ``n_frequencies`` () (incommensurate peaks, :func:`count_frequencies`),
-        ``regime`` () one of :data:`REGIMES`, ``M_mean`` (), ``M_std`` ().
+        ``regime`` () one of ``snt.bifurcation.REGIMES``, ``M_mean`` (), ``M_std`` ().
 
     Notes
     -----
