@@ -58,8 +58,8 @@ ANALYSES = {
     "meanfield.scan": lambda: snt.meanfield.scan(ENS, "g", [1.0, 2.0], lags=4),
     "meanfield.compare": lambda: snt.meanfield.compare(ENS, steps=40, trials=2, seed=1, transient=10, lags=3),
     "meanfield.compare(populations)": lambda: snt.meanfield.compare(
-        snt.meanfield.Populations(fractions=[0.5, 0.5], J=1.0, g=1.6, gamma=0.3, sigma=0.1, N=8), steps=40, trials=2, seed=1,
-        transient=10, lags=3, lyapunov=False),
+        snt.meanfield.Populations(fractions=[0.5, 0.5], J=1.0, g=1.6, gamma=0.3, sigma=0.1, N=8), steps=40,
+        trials=2, seed=1, transient=10, lags=3, lyapunov=False),
 }
 
 #: analyses that advance trials (and so can lose one)
