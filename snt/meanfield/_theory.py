@@ -204,16 +204,18 @@ AUTO_MAX_STEP = 0.2
 def _bound_step(model):
     r"""Quadrature step accurate to ~1e-15 for every variance the state can have: with |f| <= 1,
     :math:`v \le (\max_a \sum_b \alpha_b J_{ab}^2 + \sigma_\theta^2)/(1-\gamma)^2 + \sigma^2/(1-\gamma^2)`.
-    tanh: poles at distance π/(2g√v) in h, step <= π²/(35 g√v); erf (entire, Gaussian growth off the axis):
-    f'² ~ exp(-πg²u²/2): step <= π/√(40(πg²v/2 + 1/2)); at most :data:`AUTO_MAX_STEP`."""
+    tanh and logistic: poles at distance π/(2g√v) in h, step <= π²/(35 g√v); erf and normcdf (entire, Gaussian
+    growth off the axis): f'² ~ exp(-k g²u²) with k = π/2 (erf) or 1 (normcdf): step <= π/√(40(k g²v + 1/2));
+    at most :data:`AUTO_MAX_STEP`."""
     gam = model.gamma
     v = (float(np.max(model.var.sum(axis=1) + model.theta_var)) / (1.0 - gam) ** 2
          + model.sigma2 / (1.0 - gam * gam))
     gv = model.g * np.sqrt(v)
     if gv == 0.0:
         return AUTO_MAX_STEP
-    if model.transfer == "erf":
-        need = np.pi / np.sqrt(40.0 * (np.pi * gv * gv / 2.0 + 0.5))
+    if model.transfer in ("erf", "normcdf"):
+        k = np.pi / 2.0 if model.transfer == "erf" else 1.0
+        need = np.pi / np.sqrt(40.0 * (k * gv * gv + 0.5))
     else:
         need = auto_step(model.g, v, model.code, AUTO_MAX_STEP)
     return float(min(AUTO_MAX_STEP, need))
