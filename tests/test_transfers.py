@@ -43,7 +43,8 @@ def _normcdf_moments(m, v, g):
     h = g * m / math.sqrt(s)
     rho = g * g * v / s
     return np.array([norm.cdf(h), _bvn(h, h, rho), g * norm.pdf(h) / math.sqrt(s),
-                     g * g / (2 * math.pi) * math.exp(-g * g * m * m / (1 + 2 * g * g * v)) / math.sqrt(1 + 2 * g * g * v)])
+                     g * g / (2 * math.pi) * math.exp(-g * g * m * m / (1 + 2 * g * g * v))
+                     / math.sqrt(1 + 2 * g * g * v)])
 
 
 # ------------------------------------------------------------------------------------------------- kernels
@@ -140,7 +141,8 @@ def test_normcdf_pair_integrals_match_closed_forms(mt, vt, ms, vs, c, g):
     got = pair_row(mt, vt, np.array([ms]), np.array([vs]), np.array([c]), g, kernels.NORMCDF, Z, W, True)[:, 0]
     st, ss = 1 + g * g * vt, 1 + g * g * vs
     C = _bvn(g * mt / math.sqrt(st), g * ms / math.sqrt(ss), g * g * c / math.sqrt(st * ss))
-    # E f'(u_t) f'(u_s) = g^2/(2 pi) E exp(-g^2 |u|^2 / 2) = g^2/(2 pi) det(I + g^2 S)^(-1/2) exp(-mu'(S + I/g^2)^-1 mu/2)
+    # E f'(u_t) f'(u_s) = g^2/(2 pi) E exp(-g^2 |u|^2 / 2)
+    #                   = g^2/(2 pi) det(I + g^2 S)^(-1/2) exp(-mu' (S + I/g^2)^-1 mu / 2)
     S = np.array([[vt, c], [c, vs]])
     mu = np.array([mt, ms])
     Q = g * g / (2 * math.pi) / math.sqrt(np.linalg.det(np.eye(2) + g * g * S)) * \
