@@ -74,6 +74,11 @@ def test_effective_connectivity_at_fixed_point(fixed_point, fp_kernel):
     JL = net.J * net.fprime(u)[None, :]                                     # J Lambda*
     np.testing.assert_allclose(W.W.values, JL[:, [0, 3]], rtol=0, atol=1e-14)
     np.testing.assert_allclose(W.slope.values, net.fprime(u)[[0, 3]], rtol=1e-12)
+    # k = 2: R(2) - gamma^2 I = DF^2 - gamma^2 I = 2 gamma J Lambda + (J Lambda)^2 keeps the paths that take the
+    # self-loop on one of the two steps; only the all-self-loop path gamma^2 I is removed
+    W2 = response.effective_connectivity(fp_kernel.sel(estimator="jacobian"), lag=2)
+    np.testing.assert_allclose(W2.W.values, (2 * net.gamma * JL + JL @ JL)[:, [0, 3]], rtol=0, atol=1e-14)
+    assert not np.allclose(W2.W.values, (JL @ JL)[:, [0, 3]], atol=1e-3)
 
 
 @pytest.fixture(scope="module")
