@@ -19,7 +19,7 @@ the finiteness check, noise and stimulus. Every chunk kernel calls it. What trav
 * replicas that share the noise of their trial, kicked (perturbation response) or forced
   (susceptibility): extra rows advanced by :func:`row_update` with the trial's noise, :func:`replica_rows`.
 
-Transfer functions (slope ``g`` at the origin), by integer code; :func:`transfer` is the only formula:
+Transfer functions (gain ``g``), by integer code; :func:`transfer` is the only formula:
 
 * ``TANH`` (0): :math:`f(x) = \tanh(g x)`, computed as :math:`1 - 2/(e^{2gx} + 1)` (absolute error below
   4e-16 against ``np.tanh``, and about twice as fast as the libm call inside a loop);
