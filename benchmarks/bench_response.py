@@ -31,10 +31,10 @@ def main(argv=None):
           + " ".join(f"{m:>13}" for m in response.METHODS) + "   (seconds, ratio to simulate)")
     for N, B, steps in SHAPES:
         if args.quick:
-            steps = max(20 * H, steps // 4)
+            steps = max(20 * (H + 1), steps // 4)
         net = snt.Ensemble(N=N, J=1.0, Jbar=0.3, g=1.5, gamma=0.5, sigma=0.2).sample(seed=1)
         for policy in policies:
-            response.kernel(net, H, sources=sources, method=response.METHODS, trials=2, steps=20 * H, seed=0,
+            response.kernel(net, H, sources=sources, method=response.METHODS, trials=2, steps=20 * (H + 1), seed=0,
                             transient=0, **policy)                      # compile and cache the mean field
             snt.simulate(net, 5, trials=B, record="M", seed=0, **policy)  # compile
             sim = best_of(lambda: snt.simulate(net, steps, trials=B, record="M", seed=0, **policy), repeats)

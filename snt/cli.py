@@ -11,6 +11,8 @@ import pkgutil
 import sys
 import time
 
+from .network import TRANSFERS
+
 
 EXAMPLES = {
     "simulate": """examples:
@@ -31,7 +33,8 @@ def add_ensemble_options(parser, *, N=1000, g=2.0, gamma=0.0, sigma=0.0):
     group.add_argument("--sigma", type=float, default=sigma, help=f"noise amplitude (default {sigma})")
     group.add_argument("--theta-mean", type=float, default=0.0, help="threshold mean (default 0)")
     group.add_argument("--theta-std", type=float, default=0.0, help="threshold standard deviation (default 0)")
-    group.add_argument("--transfer", choices=["tanh", "erf"], default="tanh", help="transfer function")
+    group.add_argument("--transfer", choices=list(TRANSFERS), default="tanh",
+                       help="transfer function (SCIENCE.md §1.2; normcdf is the lecture's Phi(g x))")
     group.add_argument("--network-seed", type=int, default=1, help="seed of the couplings (default 1)")
     return group
 

@@ -19,11 +19,15 @@ the finiteness check, noise and stimulus. Every chunk kernel calls it. What trav
 * replicas that share the noise of their trial, kicked (perturbation response) or forced
   (susceptibility): extra rows advanced by :func:`row_update` with the trial's noise, :func:`replica_rows`.
 
-Transfer functions (slope ``g`` at the origin), by integer code; :func:`transfer` is the only formula:
+Transfer functions (gain ``g``), by integer code; :func:`transfer` is the only formula:
 
 * ``TANH`` (0): :math:`f(x) = \tanh(g x)`, computed as :math:`1 - 2/(e^{2gx} + 1)` (absolute error below
   4e-16 against ``np.tanh``, and about twice as fast as the libm call inside a loop);
-* ``ERF`` (1): :math:`f(x) = \mathrm{erf}(\sqrt{\pi} g x / 2)`.
+* ``ERF`` (1): :math:`f(x) = \mathrm{erf}(\sqrt{\pi} g x / 2)`;
+* ``NORMCDF`` (2): :math:`f(x) = \Phi(g x) = \tfrac12\,\mathrm{erfc}(-g x/\sqrt 2)`, the Gaussian CDF of the
+  lecture (range (0, 1), slope :math:`g/\sqrt{2\pi}` at 0);
+* ``LOGISTIC`` (3): :math:`f(x) = (1 + \tanh(g x))/2 = 1/(1 + e^{-2gx})`, the rate form (range (0, 1), slope
+  g/2 at 0).
 
 Derivatives :math:`f'` include the factor ``g`` (SCIENCE.md E1 convention).
 """
@@ -39,7 +43,13 @@ SAFE_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 TANH = 0
 ERF = 1
-TRANSFER_CODES = {"tanh": TANH, "erf": ERF}
+NORMCDF = 2
+LOGISTIC = 3
+TRANSFER_CODES = {"tanh": TANH, "erf": ERF, "normcdf": NORMCDF, "logistic": LOGISTIC}
+#: max f' / g of each transfer (at x = 0): the contraction bound of SCIENCE.md E3 uses g times this.
+MAX_SLOPE = {"tanh": 1.0, "erf": 1.0, "normcdf": 1.0 / math.sqrt(2.0 * math.pi), "logistic": 0.5}
+#: the transfers with f(-x) = -f(x) (the origin is a fixed point at theta = 0, with the u -> -u symmetry)
+ODD_TRANSFERS = ("tanh", "erf")
 
 #: Fast products (``lanes = 0``): batches are padded with zero rows to a multiple of this many trials and
 #: multiplied in one gemm (gemv for a lone trial). Bit-identical only between batches of the same padded size.
@@ -55,6 +65,8 @@ EXACT_LANES = 8
 Params = namedtuple("Params", ["JT", "theta", "gamma", "sigma", "g", "code", "lanes"])
 
 _SQRT_PI_2 = math.sqrt(math.pi) / 2.0
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 _jit = njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH)
 _inline = njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
@@ -62,18 +74,29 @@ _inline = njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
 
 @_inline
 def transfer(x, g, code):
-    """f(x) for one value: tanh(g x) (code 0) or erf(sqrt(pi) g x / 2) (code 1)."""
+    """f(x) for one value: tanh(g x) (code 0), erf(sqrt(pi) g x / 2) (1), Phi(g x) (2) or
+    (1 + tanh(g x)) / 2 (3)."""
     if code == TANH:
         return 1.0 - 2.0 / (math.exp(2.0 * g * x) + 1.0)
+    if code == NORMCDF:
+        return 0.5 * math.erfc(-_SQRT_HALF * g * x)
+    if code == LOGISTIC:
+        return 1.0 / (1.0 + math.exp(-2.0 * g * x))
     return math.erf(_SQRT_PI_2 * g * x)
 
 
 @_inline
 def transfer_and_slope(x, g, code):
-    """(f(x), f'(x)) for one value; f' includes the factor g (tanh: g (1 - f^2); erf: g exp(-y^2))."""
+    """(f(x), f'(x)) for one value; f' includes the factor g (tanh: g (1 - f^2); erf: g exp(-y^2);
+    normcdf: g exp(-(g x)^2 / 2) / sqrt(2 pi); logistic: 2 g f (1 - f))."""
     t = transfer(x, g, code)
     if code == TANH:
         return t, g * (1.0 - t * t)
+    if code == NORMCDF:
+        y = g * x
+        return t, g * _INV_SQRT_2PI * math.exp(-0.5 * y * y)
+    if code == LOGISTIC:
+        return t, 2.0 * g * t * (1.0 - t)
     y = _SQRT_PI_2 * g * x
     return t, g * math.exp(-y * y)
 

@@ -32,8 +32,10 @@ class Network:
         Leak :math:`\gamma = 1 - dt/\tau`, ``0 <= gamma < 1``.
     sigma : float
         Noise amplitude, ``sigma >= 0``.
-    transfer : {"tanh", "erf"}
-        :math:`f(x) = \tanh(gx)` or :math:`\mathrm{erf}(\sqrt{\pi} g x / 2)`.
+    transfer : {"tanh", "erf", "normcdf", "logistic"}
+        :math:`f(x) = \tanh(gx)`, :math:`\mathrm{erf}(\sqrt{\pi} g x / 2)` (odd, slope g at 0),
+        :math:`\Phi(gx)` (the Gaussian CDF of Cessac's lecture, range (0, 1)) or :math:`(1 + \tanh(gx))/2`
+        (the logistic rate form); SCIENCE.md §1.2.
     origin : dict, optional
         Where the couplings came from (ensemble parameters and seed); kept for provenance only.
 

@@ -33,7 +33,7 @@ COORDS = {
     "trial": ("trial", "1"),
     "time": ("time", "step"),
     "neuron": ("neuron index", "1"),
-    "lag": ("lag tau (R(1) = I)", "step"),
+    "lag": ("lag tau (R(0) = I)", "step"),
     "omega": ("angular frequency", "rad/step"),
     "exponent": ("exponent index", "1"),
     "block": ("block of the measured window", "1"),

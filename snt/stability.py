@@ -18,6 +18,7 @@ import numpy as np
 import scipy.optimize
 import xarray as xr
 
+from . import kernels
 from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, children, describe
 from .ensembles import spectral_law
@@ -68,10 +69,11 @@ def jacobian(net, u):
 def contraction_gain(net):
     r"""The contraction gain :math:`g_{as} = (1 - \gamma) / \|J\|_2` of this network (SCIENCE.md E3).
 
-    For :math:`g < g_{as}` the map is a contraction (:math:`\gamma + g\|J\|_2 < 1`, since
-    :math:`\max f' = g` for tanh and erf): a unique, globally attracting fixed point. A sufficient
-    condition only: for iid J, :math:`\|J\|_2 \to 2J`, so :math:`g_{as} \to (1-\gamma)/(2J)`, half the
-    edge of chaos :math:`g_c = (1-\gamma)/J` (E10).
+    For :math:`g < g_{as}` the map is a contraction (:math:`\gamma + \max f'\,\|J\|_2 < 1`; :math:`\max f' = g`
+    for tanh and erf, :math:`g/\sqrt{2\pi}` for normcdf, g/2 for logistic, so
+    :math:`g_{as} = (1-\gamma)/(c\,\|J\|_2)` with c = 1, 1, :math:`1/\sqrt{2\pi}`, 1/2): a unique, globally
+    attracting fixed point. A sufficient condition only: for iid J and tanh, :math:`\|J\|_2 \to 2J`, so
+    :math:`g_{as} \to (1-\gamma)/(2J)`, half the edge of chaos :math:`g_c = (1-\gamma)/J` (E10).
 
     Parameters
     ----------
@@ -90,7 +92,7 @@ def contraction_gain(net):
     """
     check_network(net)
     norm = float(np.linalg.norm(net.J, 2))
-    return float("inf") if norm == 0.0 else (1.0 - net.gamma) / norm
+    return float("inf") if norm == 0.0 else (1.0 - net.gamma) / (norm * kernels.MAX_SLOPE[net.transfer])
 
 
 def _starts(net, starts, scale, seed):

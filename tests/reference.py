@@ -2,12 +2,17 @@
 
 import numpy as np
 from scipy.special import erf
+from scipy.stats import norm
 
 
 def f(x, g, transfer):
-    """Transfer function of SCIENCE.md E1."""
+    """Transfer function of SCIENCE.md E1 (§1.2)."""
     if transfer == "tanh":
         return np.tanh(g * x)
+    if transfer == "normcdf":
+        return norm.cdf(g * x)
+    if transfer == "logistic":
+        return 0.5 * (1.0 + np.tanh(g * x))
     return erf(np.sqrt(np.pi) / 2 * g * x)
 
 
@@ -15,6 +20,10 @@ def fprime(x, g, transfer):
     """Its derivative, including g."""
     if transfer == "tanh":
         return g * (1.0 - np.tanh(g * x) ** 2)
+    if transfer == "normcdf":
+        return g * norm.pdf(g * x)
+    if transfer == "logistic":
+        return 0.5 * g * (1.0 - np.tanh(g * x) ** 2)
     return g * np.exp(-(np.sqrt(np.pi) / 2 * g * x) ** 2)
 
 

@@ -412,3 +412,23 @@ def test_plots_draw_theory_and_simulation():
     st = snt.meanfield.stationary(snt.Ensemble(J=1.0, g=2.0, sigma=0.5), lags=4)
     ax = snt.plot.meanfield_correlation(st)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), st.covariance.values)
+
+
+def test_critical_gain_with_noise_and_leak_continues_its_solves(monkeypatch):
+    # gamma > 0: each evaluation is continued from the nearest gain solved (warm start, memoised); the root
+    # must be where a cold stationary solve has lambda_MF = 0 (to the brentq tolerance times dlambda/dg ~ 0.1)
+    from snt.meanfield import _critical
+    ens = snt.Ensemble(J=1.0, gamma=0.5, sigma=0.3)
+    calls = []
+    lam = _critical._lam
+
+    def spy(e, *args, **kw):
+        calls.append((e.g, kw.get("warm") is not None))
+        return lam(e, *args, **kw)
+    monkeypatch.setattr(_critical, "_lam", spy)
+    gc = snt.meanfield.critical_gain(ens)
+    assert len({g for g, _ in calls}) == len(calls)          # no gain solved twice
+    assert not calls[0][1] and all(w for _, w in calls[1:])  # every solve but the first continued
+    cold = snt.meanfield.stationary(ens.replace(g=gc))
+    assert abs(float(cold.lambda_max)) < 1e-9
+    assert float(snt.meanfield.stationary(ens.replace(g=0.98 * gc)).lambda_max) < 0

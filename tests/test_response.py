@@ -1,6 +1,8 @@
 """Linear response (SCIENCE.md E12, E13): exact matrix powers and resolvents at a stable fixed point, the three
 estimators against each other, mean-field predictions, forcing against the kernel, resonances, bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -28,20 +30,20 @@ def fixed_point():
 @pytest.fixture(scope="module")
 def fp_kernel(fixed_point):
     net, u, _ = fixed_point
-    return response.kernel(net, 60, sources=[0, 3], method=("jacobian", "perturbation"), trials=2, steps=120,
+    return response.kernel(net, 59, sources=[0, 3], method=("jacobian", "perturbation"), trials=2, steps=120,
                            transient=0, u0=u, seed=1, blocks=2, probes=2, eps=1e-6, theory=False)
 
 
 def test_fixed_point_kernel_is_matrix_power(fixed_point, fp_kernel):
     net, u, DF = fixed_point
-    P = np.stack([np.linalg.matrix_power(DF, k) for k in range(60)])        # R(tau) = DF^(tau - 1)
+    P = np.stack([np.linalg.matrix_power(DF, k) for k in range(60)])        # R(tau) = DF^tau, R(0) = I
     R = fp_kernel
     # The trajectory sits at u* (residual 1e-10 or less): the Jacobian products are the matrix powers up to
     # rounding (measured 2e-17).
     np.testing.assert_allclose(R.R.sel(estimator="jacobian").values, P[:, :, [0, 3]], rtol=0, atol=1e-13)
     np.testing.assert_allclose(R.R_mean.sel(estimator="jacobian").values, P.sum(axis=(1, 2)) / net.N, atol=1e-13)
-    # Rademacher probes: z^T DF^k z / N is not Tr DF^k / N exactly, but lag 1 is exact (z^T z = N).
-    assert abs(float(R.R_diag.sel(estimator="jacobian", lag=1)) - 1.0) < 1e-14
+    # Rademacher probes: z^T DF^k z / N is not Tr DF^k / N exactly, but lag 0 is exact (z^T z = N).
+    assert abs(float(R.R_diag.sel(estimator="jacobian", lag=0)) - 1.0) < 1e-14
     # Finite kicks eps = 1e-6: second-order error O(eps |f''| |R|^2), measured 8e-9.
     np.testing.assert_allclose(R.R.sel(estimator="perturbation").values, P[:, :, [0, 3]], rtol=0, atol=1e-7)
 
@@ -49,9 +51,9 @@ def test_fixed_point_kernel_is_matrix_power(fixed_point, fp_kernel):
 def test_fixed_point_susceptibility_is_resolvent(fixed_point, fp_kernel):
     net, u, DF = fixed_point
     w = np.linspace(0.0, np.pi, 7)
-    res = np.stack([np.linalg.inv(np.exp(1j * x) * np.eye(net.N) - DF) for x in w])
+    res = np.stack([np.linalg.inv(np.eye(net.N) - np.exp(-1j * x) * DF) for x in w])   # (I - e^{-iw} DF)^-1
     chi = response.susceptibility_from_kernel(fp_kernel.sel(estimator="jacobian"), w)
-    # Truncation at H = 60: |(DF e^{-iw})^60| ~ 0.52^60 ~ 1e-17; measured error 7e-16.
+    # Truncation at H = 59: |(DF e^{-iw})^60| ~ 0.52^60 ~ 1e-17; measured error 7e-16.
     np.testing.assert_allclose(chi.chi.transpose("omega", "neuron", "source").values, res[:, :, [0, 3]],
                                rtol=0, atol=1e-8)
     np.testing.assert_allclose(chi.chi_mean.values, res.sum(axis=(1, 2)) / net.N, rtol=0, atol=1e-8)
@@ -72,6 +74,11 @@ def test_effective_connectivity_at_fixed_point(fixed_point, fp_kernel):
     JL = net.J * net.fprime(u)[None, :]                                     # J Lambda*
     np.testing.assert_allclose(W.W.values, JL[:, [0, 3]], rtol=0, atol=1e-14)
     np.testing.assert_allclose(W.slope.values, net.fprime(u)[[0, 3]], rtol=1e-12)
+    # k = 2: R(2) - gamma^2 I = DF^2 - gamma^2 I = 2 gamma J Lambda + (J Lambda)^2 keeps the paths that take the
+    # self-loop on one of the two steps; only the all-self-loop path gamma^2 I is removed
+    W2 = response.effective_connectivity(fp_kernel.sel(estimator="jacobian"), lag=2)
+    np.testing.assert_allclose(W2.W.values, (2 * net.gamma * JL + JL @ JL)[:, [0, 3]], rtol=0, atol=1e-14)
+    assert not np.allclose(W2.W.values, (JL @ JL)[:, [0, 3]], atol=1e-3)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +100,7 @@ def test_jacobian_and_perturbation_agree_on_same_trajectories(chaotic_small):
 
 
 def _zscores(R, other, lags=slice(1, 5)):
-    """(estimate - jacobian) / combined standard error, lags 2..5 (lag 1 of the Jacobian is exact)."""
+    """(estimate - jacobian) / combined standard error, lags 1..4 (lag 0 of the Jacobian is exact)."""
     d = (R.R.sel(estimator=other) - R.R.sel(estimator="jacobian")).isel(lag=lags)
     se = np.sqrt(R.R_stderr.sel(estimator=other) ** 2 + R.R_stderr.sel(estimator="jacobian") ** 2).isel(lag=lags)
     return (d / se).values.ravel()
@@ -108,8 +115,8 @@ def _check_estimators_agree(R):
     # Jacobian and perturbation share the trajectories, hence their sampling error: they must agree far
     # inside the error bar (measured |difference| / stderr < 1e-3).
     assert np.all(np.abs(_zscores(R, "perturbation")) < 0.05)
-    # The noise estimate at lag 1 must be the identity (E[u(t0+1) B(t0)] = sigma exactly)
-    n1 = R.sel(estimator="noise", lag=1)
+    # The noise estimate at lag 0 must be the identity (E[u(t0) B(t0-1)] = sigma exactly)
+    n1 = R.sel(estimator="noise", lag=0)
     z1 = (n1.R.values - np.eye(R.sizes["neuron"])[:, R.source.values]) / n1.R_stderr.values
     assert 0.7 < z1.std() < 1.3 and abs(z1.mean()) < 0.3
     for name in ("R_mean", "R_diag"):
@@ -154,7 +161,7 @@ def _diag_and_mean(N, nets, trials, steps):
 
 
 def _check_meanfield(runs, diag_tol):
-    # R_mean(tau) of one network differs from a^(tau-1) by the quenched O(N^-1/2) column sums of J
+    # R_mean(tau) of one network differs from a^tau by the quenched O(N^-1/2) column sums of J
     # ((1/N) sum_ij J_ij f'_j): the mean-field value is the average over networks, with the spread over
     # networks / sqrt(networks) as error bar (4 of them: the check fails a 5 % error in a at N = 200).
     Rm = np.stack([r.R_mean.values for r in runs])
@@ -167,7 +174,7 @@ def _check_meanfield(runs, diag_tol):
 
 def test_meanfield_predictions_small():
     runs = _diag_and_mean(200, 4, 6, 400)
-    # Tr R / N - gamma^(tau-1) is O(1/N): measured up to 0.007 at N = 200, so 0.015 here (0.005 at N = 1000).
+    # Tr R / N - gamma^tau is O(1/N): measured up to 0.007 at N = 200, so 0.015 here (0.005 at N = 1000).
     _check_meanfield(runs, 0.015)
 
 
@@ -182,7 +189,7 @@ def test_forcing_matches_kernel_with_noise():
     # so the truncation of the kernel's Fourier sum is below the error bars.
     net = snt.Ensemble(N=100, J=1.0, Jbar=0.3, g=0.2, gamma=0.5, sigma=0.3).sample(seed=2)
     w = np.array([0.0, 0.4, 1.0, 2.0, 3.0])
-    R = response.kernel(net, 40, sources=[5], method="jacobian", trials=4, steps=800, transient=100, seed=4,
+    R = response.kernel(net, 39, sources=[5], method="jacobian", trials=4, steps=800, transient=100, seed=4,
                         probes=0, theory=False)
     ck = response.susceptibility_from_kernel(R, w)
     cf = response.susceptibility(net, w, eps=1e-4, source=5, trials=4, steps=800, transient=100, settle=50,
@@ -216,7 +223,8 @@ def test_power_spectrum_white_noise_and_shapes():
 def test_stable_resonance_example():
     net = snt.ensembles.resonant_network(seed=1)
     R = response.kernel(net, 30, sources=[0], trials=8, steps=900, transient=300, seed=2, probes=0, theory=False)
-    chi = response.susceptibility_from_kernel(R)
+    with pytest.warns(UserWarning, match="truncated at the horizon H = 30"):   # the chaotic bulk decays slowly
+        chi = response.susceptibility_from_kernel(R)
     S = snt.power_spectrum(snt.simulate(net, 2048, trials=4, transient=300, record="M", seed=3), nperseg=128)
     res = response.resonances(chi, S, prominence=0.2)
     # the oscillator blocks ring at omega0 = 2 (measured response peak at 1.99) but are never excited
@@ -231,7 +239,9 @@ def test_dataset_roundtrip_and_lag_convention(tmp_path):
     net = snt.Ensemble(N=30, **CHAOTIC).sample(seed=1)
     R = response.kernel(net, 4, sources=[0, 1, 2], method=("jacobian", "noise"), trials=2, steps=40, seed=1,
                         blocks=2)
-    assert int(R.lag[0]) == 1 and np.all(R.R.sel(estimator="jacobian", lag=1).values == np.eye(30)[:, [0, 1, 2]])
+    # E12: R(0) = I, the lag coordinate starts at 0 and ends at the horizon
+    assert int(R.lag[0]) == 0 and int(R.lag[-1]) == 4 and "R(0) = I" in R.lag.attrs["long_name"]
+    assert np.all(R.R.sel(estimator="jacobian", lag=0).values == np.eye(30)[:, [0, 1, 2]])
     path = snt.save(R, tmp_path / "r.nc")
     xr.testing.assert_identical(snt.open(path), R)
 
@@ -285,7 +295,8 @@ def test_cli_and_figures(tmp_path):
     ax = snt.plot.response_kernel(R)
     theory_line = [ln for ln in ax.get_lines() if ln.get_label() == "mean field"][0]
     np.testing.assert_allclose(theory_line.get_ydata(), R.R_mean_theory.values)
-    chi = response.susceptibility_from_kernel(R.sel(estimator="jacobian"), np.linspace(0, np.pi, 5))
+    with pytest.warns(UserWarning, match="truncated at the horizon H = 3"):
+        chi = response.susceptibility_from_kernel(R.sel(estimator="jacobian"), np.linspace(0, np.pi, 5))
     a_amp, a_phase, twin = snt.plot.susceptibility(chi)
     np.testing.assert_allclose(a_amp.get_lines()[0].get_ydata(), np.abs(chi.chi_mean.values))
     assert twin is None
@@ -293,7 +304,7 @@ def test_cli_and_figures(tmp_path):
 
 def test_effective_connectivity_in_chaos_is_J_times_mean_slope(chaotic_small):
     net, R = chaotic_small
-    # R(2) = E[DF(u(t0+1))] = gamma I + J E[Lambda]: every sample has column j proportional to J_.j, so the
+    # R(1) = E[DF(u(t0))] = gamma I + J E[Lambda]: every sample has column j proportional to J_.j, so the
     # Jacobian estimate is proportional to J exactly (rounding only), with slope <f'(u_j)> in (0, g].
     W = response.effective_connectivity(R.sel(estimator="jacobian"), lag=1, net=net)
     np.testing.assert_allclose(W.correlation.values, 1.0, atol=1e-12)
@@ -305,3 +316,43 @@ def test_effective_connectivity_in_chaos_is_J_times_mean_slope(chaotic_small):
     assert 0.7 < z.std() < 1.3
     with pytest.raises(ValueError, match="select one first"):
         response.effective_connectivity(R, lag=1)
+
+
+def test_susceptibility_truncation_bound(fixed_point, fp_kernel):
+    # The kernel of horizon H leaves out sum_{tau > H} R(tau) e^{-i w tau}; at the fixed point R(tau) = DF^tau,
+    # so the exact chi is the resolvent. The reported bound must cover the actual truncation error at every
+    # omega and be informative (measured 1.2 to 6 times the whole tail sum_{tau > H} |R(tau)|, which the
+    # error at omega = 0 comes close to), and a horizon too short warns.
+    net, u, DF = fixed_point
+    w = np.linspace(0.0, np.pi, 9)
+    res = np.stack([np.linalg.inv(np.eye(net.N) - np.exp(-1j * x) * DF) for x in w])
+    exact_mean = res.sum(axis=(1, 2)) / net.N
+    full = response.susceptibility_from_kernel(fp_kernel.sel(estimator="jacobian"), w)
+    assert float(full.chi_mean_truncation) < 1e-14 and float(full.chi_truncation) < 1e-14
+    for H in (2, 4, 6, 10, 20):
+        short = fp_kernel.sel(estimator="jacobian").isel(lag=slice(0, H + 1))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            chi = response.susceptibility_from_kernel(short, w)
+        worst = max(float(chi[k].max()) for k in ("chi_truncation", "chi_mean_truncation", "chi_diag_truncation"))
+        assert any(f"truncated at the horizon H = {H}" in str(c.message) for c in caught) == (worst > 1e-2)
+        err = np.abs(chi.chi_mean.values - exact_mean)
+        bound = float(chi.chi_mean_truncation)
+        if H == 2:    # too few lags to fit a decay rate: no bound
+            assert bound == np.inf and worst == np.inf
+            continue
+        assert np.all(err <= bound), (H, err, bound)
+        assert bound < 10 * err.max(), (H, err.max(), bound)
+        err_cols = np.abs(chi.chi.transpose("omega", "neuron", "source").values - res[:, :, [0, 3]]).max()
+        assert err_cols <= float(chi.chi_truncation)
+        assert 0 < float(chi.chi_mean_decay) < 1
+
+
+def test_lag_convention_matches_the_mean_field_prediction():
+    # E12: R_mean(tau) = a^tau, R(0) = I; the theory columns are a^tau and gamma^tau with the lag coordinate
+    net = snt.Ensemble(N=40, J=0.5, Jbar=0.4, g=1.0, gamma=0.3, sigma=0.1).sample(seed=2)
+    R = response.kernel(net, 3, sources=[0], trials=2, steps=40, transient=10, seed=1, blocks=2, probes=0)
+    a = float(R.a)
+    np.testing.assert_allclose(R.R_mean_theory.values, a ** R.lag.values, rtol=1e-14)
+    np.testing.assert_allclose(R.R_diag_theory.values, 0.3 ** R.lag.values, rtol=1e-14)
+    assert float(R.R_mean.sel(lag=0)) == pytest.approx(1.0, abs=1e-14)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import snt
 from snt import kernels
 from snt._seeds import child
+from snt.network import TRANSFERS
 
 from . import reference
 
@@ -23,7 +24,7 @@ def _net(N=40, g=2.0, gamma=0.3, sigma=0.0, seed=0, transfer="tanh", theta_std=0
                         transfer=transfer).sample(seed=seed)
 
 
-@pytest.mark.parametrize("transfer", ["tanh", "erf"])
+@pytest.mark.parametrize("transfer", TRANSFERS)
 def test_transfer_kernels_match_numpy(transfer):
     x = np.concatenate([np.linspace(-30, 30, 2001), [0.0, 1e-300, -1e-12, 700.0, -700.0]])
     for g in (0.5, 2.0):
@@ -33,7 +34,7 @@ def test_transfer_kernels_match_numpy(transfer):
                                    reference.fprime(x, g, transfer), rtol=0, atol=4e-15)
 
 
-@pytest.mark.parametrize("transfer", ["tanh", "erf"])
+@pytest.mark.parametrize("transfer", TRANSFERS)
 @pytest.mark.parametrize("g,steps", [(0.4, 300), (2.0, 40)])
 def test_deterministic_trajectories_match_numpy(transfer, g, steps):
     # g = 0.4 contracts (errors shrink), g = 2 is chaotic: 40 steps keep the growth of rounding below
@@ -166,7 +167,7 @@ def test_dataset_conventions():
 
 
 @given(N=st.integers(2, 30), gamma=st.floats(0.0, 0.9), frac=st.floats(0.1, 0.95), seed=st.integers(0, 2**31),
-       transfer=st.sampled_from(["tanh", "erf"]))
+       transfer=st.sampled_from(TRANSFERS))
 def test_contraction_below_g_as(N, gamma, frac, seed, transfer):
     # E3: |f(a) - f(b)| <= g|a - b|, so ||F(u) - F(v)|| <= (gamma + g ||J||_2) ||u - v||: with the same noise
     # the distance between two trajectories shrinks at least that fast.

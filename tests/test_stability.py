@@ -7,6 +7,7 @@ from threadpoolctl import threadpool_limits
 
 import snt
 from snt import ensembles
+from snt.network import TRANSFERS
 
 from .reference_lyapunov import jacobian as jacobian_reference
 from .reference_lyapunov import step
@@ -20,7 +21,7 @@ def one_blas_thread():
         yield
 
 
-@pytest.mark.parametrize("transfer", ["tanh", "erf"])
+@pytest.mark.parametrize("transfer", TRANSFERS)
 def test_jacobian_matches_reference_and_finite_differences(transfer):
     net = snt.Ensemble(N=9, J=1.0, g=1.7, gamma=0.4, theta_std=0.5, transfer=transfer).sample(seed=2)
     u = np.random.default_rng(0).standard_normal(net.N)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import snt
 from snt import ensembles, meanfield
 from snt.classify.data import load_dataset
+from snt.network import TRANSFERS
 from snt.studies import load_config
 
 from . import sweep_studies
@@ -61,7 +62,7 @@ SEEDS = {"negative": st.integers(-10**6, -1), "float": st.floats(-10, 10), "str"
 FLAGS = {"str": TEXT, "int": st.integers(-5, 5), "None": st.none()}
 DYNAMICS = {"g": reals(0.0), "gamma": reals(0.0, 1.0, strict_max=True), "sigma": reals(0.0),
             "theta_mean": {k: v for k, v in reals().items()}, "theta_std": reals(0.0),
-            "transfer": choices({"tanh", "erf"})}
+            "transfer": choices(set(TRANSFERS))}
 
 # (function label, parameter, its invalid kinds, call(value), known failure or None)
 SPECS = []

@@ -6,6 +6,7 @@ import xarray as xr
 
 from .._checks import check_array, check_float, check_int
 from ..results import STATUS, coord, provenance, status_variable
+from ..kernels import ODD_TRANSFERS
 from ..simulate import check_network
 from ..stability import first_crossing, follow_branch, jacobian
 from ._orbits import REFERENCES
@@ -180,11 +181,13 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
     points = check_int(points, "points", minimum=4)
     modes = min(check_int(modes, "modes", minimum=1), net.N)
     net0 = net.replace(sigma=0.0)
-    at_origin = bool(np.all(net0.theta == 0.0))
+    # the origin is a fixed point (with the u -> -u symmetry) only for theta = 0 and an odd f
+    at_origin = bool(np.all(net0.theta == 0.0)) and net0.transfer in ODD_TRANSFERS
     if method == "auto":
         method = "origin" if at_origin else "continuation"
     if method == "origin" and not at_origin:
-        raise ValueError("method='origin' needs theta = 0 (the origin must be a fixed point); use 'continuation'")
+        raise ValueError("method='origin' needs theta = 0 and an odd transfer ('tanh' or 'erf'; the origin must "
+                         f"be a fixed point), got transfer={net0.transfer!r}; use 'continuation'")
     mu_J = np.linalg.eigvals(net0.J)
     rho_J = float(np.max(np.abs(mu_J))) if net0.N else 0.0
     if g_max is None:
@@ -238,7 +241,8 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
                 crit = _leading(np.linalg.eigvals(jacobian(net0.replace(g=g_c), x)), 1)[0]
                 kind = _bifurcation_type(crit)
                 if kind == "pitchfork" and not at_origin:
-                    # a +1 crossing on a branch that goes on, without the u -> -u symmetry (theta != 0)
+                    # a +1 crossing on a branch that goes on, without the u -> -u symmetry (theta != 0 or f
+                    # not odd)
                     kind = "transcritical"
     data = {
         "g_critical": ((), float(g_c), {"long_name": "gain of the first bifurcation", "units": "1"}),

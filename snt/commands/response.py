@@ -47,6 +47,6 @@ def _run(args):
     Rm = ds.R_mean if "estimator" not in ds.dims else ds.R_mean.isel(estimator=0)
     lag = min(3, args.horizon)
     print(f"wrote {args.output}: {', '.join(args.method)}, N={net.N}, H={args.horizon}, "
-          f"R_mean({lag}) = {float(Rm.sel(lag=lag)):.4g} (mean field a^{lag - 1} = "
+          f"R_mean({lag}) = {float(Rm.sel(lag=lag)):.4g} (mean field a^{lag} = "
           f"{float(ds.R_mean_theory.sel(lag=lag)):.4g}), {time.perf_counter() - start:.1f} s")
     return 0

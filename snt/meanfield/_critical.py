@@ -42,15 +42,35 @@ def _e10(model, z, w, auto):
     return float(np.sqrt(np.max(np.abs(np.linalg.eigvals(M))))) - (1.0 - model.gamma)
 
 
-def _lam(ens, z, w, auto, tol=1e-11, caller="critical value"):
-    """λ_MF of the attracting state; refuses (RuntimeError) an evaluation that did not converge, so that a
-    root finder never brackets on an unconverged number."""
+def _lam(ens, z, w, auto, tol=1e-11, caller="critical value", warm=None):
+    """λ_MF of the attracting state and the solution; refuses (RuntimeError) an evaluation that did not
+    converge, so that a root finder never brackets on an unconverged number. ``warm``: a neighbouring
+    solution to continue from (see ``_theory._solve``)."""
     model = model_of(ens)
-    r = solve_stationary(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto)
+    r = solve_stationary(model, 8, tol, None, 5000, 0.0, 1.0, z, w, auto, warm=warm)
     if not r["converged"] or r["regime"] == "not converged" or not np.isfinite(r["lambda"]):
         raise RuntimeError(f"{caller}: the mean-field state at g = {ens.g}, sigma = {ens.sigma} did not converge "
                            f"({r.get('state_reason') or 'tolerance not reached'}); no critical value is returned")
-    return r["lambda"]
+    return r["lambda"], r
+
+
+class _Along:
+    """λ_MF along one parameter, memoised, each solve continued from the nearest value solved so far (the
+    root finders evaluate nearby points, often the same bracket end twice)."""
+
+    def __init__(self, ens, name, z, w, auto, caller):
+        self.ens, self.name, self.z, self.w, self.auto, self.caller = ens, name, z, w, auto, caller
+        self.done = {}
+
+    def __call__(self, x):
+        x = float(x)
+        if x not in self.done:
+            near = min(self.done, key=lambda y: abs(y - x)) if self.done else None
+            # close points of a root search need the same band: keep it
+            warm = {**self.done[near][1], "keep_band": True} if near is not None else None
+            self.done[x] = _lam(self.ens.replace(**{self.name: x}), self.z, self.w, self.auto, caller=self.caller,
+                                warm=warm)
+        return self.done[x][0]
 
 
 def _first_root(fun, lo, factor, limit, xtol, below=None, f_lo=None):
@@ -89,16 +109,17 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
     -------
     float
         σ = 0: the smallest g where the fixed-point solution loses stability,
-        :math:`\rho(\alpha_b J_{ab}^2\langle f'^2\rangle_b) = (1-\gamma)^2` (E10; for θ = J̄ = 0 this is
-        :math:`g_c J = 1 - \gamma`). σ > 0: the gain where λ_MF = 0 (E11), searched upward from the σ = 0
+        :math:`\rho(\alpha_b J_{ab}^2\langle f'^2\rangle_b) = (1-\gamma)^2` (E10; for θ = J̄ = 0 and an odd
+        transfer this is :math:`g_c J = 1 - \gamma`). σ > 0: the gain where λ_MF = 0 (E11), searched upward from the σ = 0
         value when λ_MF < 0 there (noise suppresses chaos), downward otherwise (noise-induced chaos, e.g. a
         threshold that puts the mean on the flat part of f). NaN if none below g_max.
 
     Notes
     -----
     The mean mode can lose stability first when :math:`|\gamma + \bar J\langle f'\rangle| \ge 1` (E10);
-    that is not what is returned here. For σ > 0 and γ > 0 every evaluation is a full stationary solution
-    (about a second), so this takes tens of seconds.
+    that is not what is returned here. For σ > 0 and γ > 0 every evaluation is a full stationary solution,
+    memoised and continued from the band of Δ at the nearest gain already solved (its stability is checked
+    again; a start that does not converge falls back on the march): a few seconds in all.
 
     References
     ----------
@@ -120,8 +141,7 @@ def critical_gain(ens, *, g_max=1e3, step=None, half_width=HALF_WIDTH):
     if ens.sigma == 0.0 or not np.isfinite(g_static):
         return float(g_static)
 
-    def lam(g):
-        return _lam(ens.replace(g=g), z, w, auto, caller="critical_gain")
+    lam = _Along(ens, "g", z, w, auto, "critical_gain")
     lam_static = lam(g_static)
     if lam_static < 0:
         return float(_first_root(lam, g_static, 1.2, g_max, 1e-10, f_lo=lam_static))
@@ -172,8 +192,10 @@ def critical_noise(ens, *, sigma_max=1e2, step=None, half_width=HALF_WIDTH):
     sigma_max = check_float(sigma_max, "sigma_max", minimum=0.0, strict_min=True)
     z, w, auto = gauss_grid(step, half_width)
 
+    lam = _Along(ens, "sigma", z, w, auto, "critical_noise")
+
     def minus_lam(s):
-        return -_lam(ens.replace(sigma=s), z, w, auto, caller="critical_noise")
+        return -lam(s)
     if minus_lam(0.0) >= 0:
         return 0.0
     return float(_first_root(minus_lam, 1e-2, 1.5, sigma_max, 1e-12, below=0.0))

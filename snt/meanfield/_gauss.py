@@ -16,9 +16,12 @@ Two-dimensional moments (``pair_row``): for one time t and a whole row of times 
 
 * tanh: a 2-D trapezoid sum; :math:`\tanh(x + y) = 1 - 2/(1 + e^{2gx} e^{2gy})` turns the
   :math:`n^2` transfer evaluations into products of two precomputed exponentials (one division per node);
+* logistic: the same sums, with :math:`(1 + \tanh)/2 = 1 - 1/(1 + e^{2g(x+y)})`;
 * erf: exact, :math:`\int Dz\,\mathrm{erf}(k(x + bz)) = \mathrm{erf}(kx/\sqrt{1 + 2k^2b^2})` and
   :math:`\int Dz\, e^{-k^2(x+bz)^2} = e^{-k^2x^2/(1+2k^2b^2)}/\sqrt{1 + 2k^2b^2}`, so only the outer
-  integral is a trapezoid sum.
+  integral is a trapezoid sum;
+* normcdf: exact as well, :math:`\int Dz\,\Phi(g(x + bz)) = \Phi(gx/\sqrt{1 + g^2b^2})` and
+  :math:`\int Dz\, e^{-g^2(x+bz)^2/2} = e^{-g^2x^2/(2(1+g^2b^2))}/\sqrt{1 + g^2b^2}`.
 
 The kernels are pure (arrays in, arrays out) and are checked against plain numpy and scipy quadrature
 in ``tests/test_meanfield.py``.
@@ -29,13 +32,15 @@ import math
 import numpy as np
 from numba import njit
 
-from ..kernels import ERF, SAFE_FASTMATH, TANH, TRANSFER_CODES
+from ..kernels import ERF, LOGISTIC, NORMCDF, SAFE_FASTMATH, TANH, TRANSFER_CODES
 
 #: Largest grid step and half-width allowed for the quadrature (SCIENCE.md §4).
 MAX_STEP = 0.05
 HALF_WIDTH = 9.0
 
 _SQRT_PI_2 = math.sqrt(math.pi) / 2.0
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 #: |exponent| above which e^x is not formed (e^709 is the largest finite double).
 _EXP_LIMIT = 600.0
 
@@ -55,11 +60,12 @@ def grid(step=MAX_STEP, half_width=HALF_WIDTH):
 def auto_step(g, v_max, code, step=MAX_STEP):
     r"""Largest grid step for which the trapezoid rule is accurate to ~1e-11 on u ~ N(m, v <= v_max).
 
-    tanh and sech² have poles at distance :math:`d = \pi/(2 g \sqrt v)` from the real h axis; the trapezoid
-    error is ~ :math:`e^{-2\pi d/\delta}` times a power of :math:`2\pi d/\delta` (sech⁴ has 4th-order
-    poles), so :math:`\delta \le \pi^2/(35 g\sqrt v)`. erf is entire: ``step`` is kept.
+    tanh and sech² (and the logistic function, :math:`(1 + \tanh)/2`) have poles at distance
+    :math:`d = \pi/(2 g \sqrt v)` from the real h axis; the trapezoid error is ~ :math:`e^{-2\pi d/\delta}`
+    times a power of :math:`2\pi d/\delta` (sech⁴ has 4th-order poles), so
+    :math:`\delta \le \pi^2/(35 g\sqrt v)`. erf and normcdf are entire: ``step`` is kept.
     """
-    if code != TANH or g * math.sqrt(max(v_max, 0.0)) == 0.0:
+    if code not in (TANH, LOGISTIC) or g * math.sqrt(max(v_max, 0.0)) == 0.0:
         return step
     return min(step, math.pi ** 2 / (35.0 * g * math.sqrt(v_max)))
 
@@ -71,24 +77,30 @@ def transfer_code(name):
 
 @_jit
 def _f(x, g, code):
-    if code == TANH:
+    if code == TANH or code == LOGISTIC:
         e = 2.0 * g * x
+        c = 2.0 if code == TANH else 1.0
         if e > _EXP_LIMIT:
             return 1.0
         if e < -_EXP_LIMIT:
-            return -1.0
-        return 1.0 - 2.0 / (math.exp(e) + 1.0)
+            return 1.0 - c
+        return 1.0 - c / (math.exp(e) + 1.0)
+    if code == NORMCDF:
+        return 0.5 * math.erfc(-_SQRT_HALF * g * x)
     return math.erf(_SQRT_PI_2 * g * x)
 
 
 @_jit
 def _fp(x, g, code):
-    if code == TANH:
+    if code == TANH or code == LOGISTIC:
         e = 2.0 * g * x
         if e > _EXP_LIMIT or e < -_EXP_LIMIT:
             return 0.0
         r = 1.0 / (math.exp(e) + 1.0)
-        return 4.0 * g * r * (1.0 - r)
+        return (4.0 if code == TANH else 2.0) * g * r * (1.0 - r)
+    if code == NORMCDF:
+        y = g * x
+        return g * _INV_SQRT_2PI * math.exp(-0.5 * y * y)
     y = _SQRT_PI_2 * g * x
     return g * math.exp(-y * y)
 
@@ -162,11 +174,20 @@ def pair_row(mt, vt, ms, vs, cs, g, code, z, w, slope):
                 if slope:
                     y = kk * xs[i]
                     accQ += w[i] * dt[i] * g * r * math.exp(-y * y / den)
+        elif code == NORMCDF:
+            den = 1.0 + g * g * b * b
+            r = 1.0 / math.sqrt(den)
+            for i in range(n):
+                accC += w[i] * ft[i] * 0.5 * math.erfc(-_SQRT_HALF * g * xs[i] * r)
+                if slope:
+                    y = g * xs[i]
+                    accQ += w[i] * dt[i] * g * _INV_SQRT_2PI * r * math.exp(-0.5 * y * y / den)
         elif _pairs_ok(xs, g, b * z[n - 1]):
+            coef = 2.0 if code == TANH else 1.0   # f = 1 - coef r: tanh (2) or logistic (1)
             if slope:
-                accC, accQ = _tanh_row_slope(xs, g, b, ft, dt, z, w, ch)
+                accC, accQ = _tanh_row_slope(xs, g, b, ft, dt, z, w, ch, coef)
             else:
-                accC = _tanh_row_pairs(xs, g, b, ft, z, w, ch, cw, jmax)
+                accC = _tanh_row_pairs(xs, g, b, ft, z, w, ch, cw, jmax, coef)
         else:
             for i in range(n):
                 gC = 0.0
@@ -220,12 +241,12 @@ def _pairs_ok(xs, g, ymax):
 
 
 @_jit
-def _tanh_row_pairs(xs, g, b, ft, z, w, ch, cw, jmax):
-    r"""Outer sum of w_i f_t(z_i) times the inner sum of w_j tanh(g(x_i + b z_j)) over the disc.
+def _tanh_row_pairs(xs, g, b, ft, z, w, ch, cw, jmax, coef):
+    r"""Outer sum of w_i f_t(z_i) times the inner sum of w_j f(x_i + b z_j) over the disc, f = 1 - coef r.
 
     With :math:`P = e^{2gx}` and :math:`c_j = 2\cosh(2gbz_j)` the two nodes :math:`\pm z_j` give
     :math:`r_+ + r_- = (2 + P c_j)/(1 + P c_j + P^2)`, :math:`r = 1/(1 + e^{2g(x \pm bz)})`, and
-    :math:`\tanh = 1 - 2r`: one division per pair of nodes.
+    :math:`\tanh = 1 - 2r` (coef = 2), :math:`(1 + \tanh)/2 = 1 - r` (coef = 1): one division per pair of nodes.
     """
     n = z.shape[0]
     c = n // 2
@@ -241,13 +262,14 @@ def _tanh_row_pairs(xs, g, b, ft, z, w, ch, cw, jmax):
         for j in range(1, jmax[i] + 1):
             q = P * ch[j]
             s += w[c + j] * (2.0 + q) / (1.0 + q + P2)
-        acc += w[i] * ft[i] * (cw[i] - 2.0 * s)
+        acc += w[i] * ft[i] * (cw[i] - coef * s)
     return acc
 
 
 @_jit
-def _tanh_row_slope(xs, g, b, ft, dt, z, w, E):
-    """Full 2-D sums of w_i w_j f_t f and w_i w_j f'_t f' with tanh(g(x + bz)) = 1 - 2/(1 + P E_j)."""
+def _tanh_row_slope(xs, g, b, ft, dt, z, w, E, coef):
+    """Full 2-D sums of w_i w_j f_t f and w_i w_j f'_t f' with f(x + bz) = 1 - coef/(1 + P E_j) (tanh:
+    coef = 2, logistic: coef = 1) and f' = 2 coef g r (1 - r)."""
     n = z.shape[0]
     for j in range(n):
         E[j] = math.exp(2.0 * g * b * z[j])
@@ -259,8 +281,8 @@ def _tanh_row_slope(xs, g, b, ft, dt, z, w, E):
         sQ = 0.0
         for j in range(n):
             r = 1.0 / (1.0 + P * E[j])
-            sC += w[j] * (1.0 - 2.0 * r)
+            sC += w[j] * (1.0 - coef * r)
             sQ += w[j] * r * (1.0 - r)
         accC += w[i] * ft[i] * sC
-        accQ += w[i] * dt[i] * 4.0 * g * sQ
+        accQ += w[i] * dt[i] * 2.0 * coef * g * sQ
     return accC, accQ

@@ -1,6 +1,6 @@
 r"""Mean-field prediction of the linear response (SCIENCE.md §5): the population-mean response to a uniform
-pulse :math:`R_M(\tau) = a^{\tau-1}`, :math:`a = \gamma + \bar J\langle f'\rangle`, and the mean diagonal
-:math:`\mathrm{Tr}\,R(\tau)/N = \gamma^{\tau-1}`, in the lag convention of ``snt.response`` (R(1) = I)."""
+pulse :math:`R_M(\tau) = a^{\tau}`, :math:`a = \gamma + \bar J\langle f'\rangle`, and the mean diagonal
+:math:`\mathrm{Tr}\,R(\tau)/N = \gamma^{\tau}`, in the lag convention of E12 (R(0) = I)."""
 
 import functools
 
@@ -30,8 +30,8 @@ def _ensemble_of(net):
 
 def response_prediction(net, lags):
     r"""Mean-field population-mean and diagonal responses (SCIENCE.md §5):
-    :math:`R_M(\tau) = a^{\tau - 1}`, :math:`a = \gamma + \bar J\langle f'\rangle`, and
-    :math:`\mathrm{Tr}\,R(\tau)/N = \gamma^{\tau - 1}` (lag convention R(1) = I).
+    :math:`R_M(\tau) = a^{\tau}`, :math:`a = \gamma + \bar J\langle f'\rangle`, and
+    :math:`\mathrm{Tr}\,R(\tau)/N = \gamma^{\tau}` (lag convention of E12, R(0) = I).
 
     :math:`\langle f'\rangle` is the Gaussian average over :math:`u \sim \mathcal N(m^*, v^*)` with the
     stationary state of :func:`snt.meanfield.stationary`. Exact as N -> ∞ for iid couplings, odd f and
@@ -41,7 +41,7 @@ def response_prediction(net, lags):
     ----------
     net : Network
     lags : (L,) array_like of int
-        Lags τ >= 1.
+        Lags τ >= 0.
 
     Returns
     -------
@@ -53,7 +53,7 @@ def response_prediction(net, lags):
     m, v, fp, regime = _stationary_slope(ens.replace(N=1))   # the mean-field state does not depend on N
     a = net.gamma + ens.Jbar * fp
     lags = np.asarray(lags, dtype=float)
-    return {"a": a, "mean_slope": fp, "m": m, "v": v, "R_mean": a ** (lags - 1), "R_diag": net.gamma ** (lags - 1),
+    return {"a": a, "mean_slope": fp, "m": m, "v": v, "R_mean": a ** lags, "R_diag": net.gamma ** lags,
             "ensemble": where, "regime": regime}
 
 

@@ -120,6 +120,19 @@ ANDERSON_MEMORY = 25
 
 #: Chebyshev nodes of the long-lag interpolation of C(c) (see :func:`lag_C`).
 CHEB_NODES = 16
+#: the nodes x_k = cos(pi (k + 1/2) / n) on [-1, 1] and the matrix that maps values at them to the Chebyshev
+#: coefficients of the interpolant, c_j = (2 - [j = 0]) / n sum_k f(x_k) T_j(x_k) (discrete orthogonality)
+_CHEB_X = np.cos(np.pi * (np.arange(CHEB_NODES) + 0.5) / CHEB_NODES)
+_CHEB_COEF = (2.0 / CHEB_NODES) * np.cos(np.outer(np.arange(CHEB_NODES), np.pi * (np.arange(CHEB_NODES) + 0.5)
+                                                  / CHEB_NODES))
+_CHEB_COEF[0] *= 0.5
+
+
+def _chebyshev_interpolate(values, t):
+    """The degree n-1 interpolant through ``values`` at the nodes :data:`_CHEB_X`, at points t in [-1, 1]."""
+    coef = _CHEB_COEF @ values
+    T = np.cos(np.outer(np.arccos(np.clip(t, -1.0, 1.0)), np.arange(CHEB_NODES)))
+    return T @ coef
 
 
 def lag_C(model, mt, vt, ms, vs, c, z, w):
@@ -148,7 +161,7 @@ def lag_C(model, mt, vt, ms, vs, c, z, w):
     key = np.where(level <= 30, (np.sign(c) + 2) * 1000 + level * 4 + sub, -1.0)
     out = np.empty(n)
     todo = np.ones(n, dtype=bool)
-    x = np.cos(np.pi * (np.arange(CHEB_NODES) + 0.5) / CHEB_NODES)
+    x = _CHEB_X
     for kv in np.unique(key):
         idx = np.nonzero(key == kv)[0]
         if kv < 0 or idx.size <= CHEB_NODES:
@@ -158,8 +171,7 @@ def lag_C(model, mt, vt, ms, vs, c, z, w):
             out[idx] = direct(np.array([0.5 * (lo + hi)]))[0]
         else:
             nodes = 0.5 * (lo + hi) + 0.5 * (hi - lo) * x
-            cheb = np.polynomial.chebyshev.Chebyshev.fit(nodes, direct(nodes), CHEB_NODES - 1, domain=[lo, hi])
-            out[idx] = cheb(c[idx])
+            out[idx] = _chebyshev_interpolate(direct(nodes), (2.0 * c[idx] - (lo + hi)) / (hi - lo))
         todo[idx] = False
     if todo.any():
         out[todo] = direct(c[todo])

@@ -54,7 +54,7 @@ def leading(A):
 
 
 def multiplier(G, x, iters=25, eps=1e-6, seed=0):
-    """Leading multiplier |DG(x*)| of the map G at its fixed point x, by power iteration on finite
+    """Leading multiplier :math:`|DG(x^*)|` of the map G at its fixed point x, by power iteration on finite
     differences (geometric mean of the growth over the last 10 iterations)."""
     rng = np.random.default_rng(seed)
     gx = G(x)
@@ -171,12 +171,15 @@ def _unstable(mu):
     return abs(mu) >= 1.0 + 1e-9
 
 
-def select(model, lags, tol, band, max_steps, m0, v0, z, w, period1):
+def select(model, lags, tol, band, max_steps, m0, v0, z, w, period1, warm=None):
     """The state the march is attracted to, from (m0, v0), as a dict for the Dataset (see module docstring).
 
-    ``period1`` solves a time-translation invariant solution from a start (``_theory._period1``)."""
-    r = period1(model, lags, tol, band, max_steps, m0, v0, z, w)
+    ``period1`` solves a time-translation invariant solution from a start (``_theory._period1``); ``warm``
+    (a neighbouring converged result) is passed on to it for the first solve only."""
+    r = period1(model, lags, tol, band, max_steps, m0, v0, z, w, warm=warm)
     notes = [f"march from m0 = {np.round(np.atleast_1d(m0), 6).tolist()}"]
+    if r.get("method", "").startswith("warm start"):
+        notes = ["continued from a neighbouring solution"]
     reason = ""
     if r["converged"]:
         mu, e = leading(mean_mode(model, r["m"], r["v"], z, w))

@@ -82,8 +82,8 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_
     m0, v0 : float
         Mean and variance of the initial state (the same in every population), ``v0 >= 0``.
     band : int, optional
-        Band W of the two-time march: Δ(t, s) is computed from (E9) for |t - s| <= W; beyond it the input
-        covariance K is held at its value at lag W. The error this leaves at lag k decays like r^(W-k) with r
+        Band W of the two-time march: Δ(t, s) is computed from (E9) for :math:`|t - s| \le W`; beyond it the
+        input covariance K is held at its value at lag W. The error this leaves at lag k decays like r^(W-k) with r
         the larger of γ and the decay of the correlation per lag (as for :func:`stationary`): each step adds
         only ~γ^(W-k), but the errors feed back through C(t, s) and accumulate, so when correlations decay
         slowly (chaos near onset) the error is far above γ^(W-k). Default: ``steps`` (exact) when
@@ -93,7 +93,7 @@ def evolve(ens, steps, m0=0.0, v0=1.0, *, band=None, step=None, half_width=HALF_
         Trapezoid grid step of the Gaussian integrals, ``0 < step <= 0.05``. Default (None): 0.05, refined to
         :math:`\pi^2/(35 g\sqrt{v})` when the poles of tanh come close to the real axis (large g√v).
     half_width : float
-        The grid covers |h| <= half_width, ``6 <= half_width <= 12`` (default 9).
+        The grid covers :math:`|h| \le` ``half_width``, ``6 <= half_width <= 12`` (default 9).
 
     Returns
     -------
@@ -175,9 +175,12 @@ def _q_inf(model, m, v, q0, z, w, tol):
     return q
 
 
-def solve_stationary(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False):
+def solve_stationary(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False, warm=None):
     """Stationary solution and λ_MF as a dict (the numbers behind :func:`stationary`); with ``auto`` the
-    quadrature step is refined for the variance found (:func:`~snt.meanfield._gauss.auto_step`)."""
+    quadrature step is refined for the variance found (:func:`~snt.meanfield._gauss.auto_step`). ``warm``: a
+    converged period-1 result of a neighbouring parameter set (γ > 0), from which the band is continued
+    instead of marched from (m0, v0) (the root is still checked for stability; a failed warm start falls
+    back on the march)."""
     if auto:
         step = _bound_step(model)
         if step >= MIN_STEP:
@@ -185,7 +188,7 @@ def solve_stationary(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False
     if model.gamma > 0 and band is None and _band_for(model.gamma, tol) + 8 > MAX_BAND:
         return _refused(model, lags, z, w, f"gamma = {model.gamma} needs a band W = ln(tol)/ln(gamma) = "
                         f"{_band_for(model.gamma, tol)} > {MAX_BAND}: not solved (pass band= or a larger tol)")
-    r = _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w)
+    r = _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w, warm)
     finer = refined_grid(model, np.max(r["v"]), z, auto)
     if isinstance(finer, str):
         return {**r, "converged": False, "regime": "not converged", "state": 0,
@@ -193,7 +196,7 @@ def solve_stationary(model, lags, tol, band, max_steps, m0, v0, z, w, auto=False
                                 f"and the quadrature would need a step below {MIN_STEP}; values on the coarse grid "
                                 "are not accurate"}
     if finer is not None:
-        r = _solve_on(model, lags, tol, band, max_steps, m0, v0, *finer)
+        r = _solve_on(model, lags, tol, band, max_steps, m0, v0, *finer, warm)
     return r
 
 
@@ -202,18 +205,20 @@ AUTO_MAX_STEP = 0.2
 
 
 def _bound_step(model):
-    r"""Quadrature step accurate to ~1e-15 for every variance the state can have: with |f| <= 1,
+    r"""Quadrature step accurate to ~1e-15 for every variance the state can have: with :math:`|f| \le 1`,
     :math:`v \le (\max_a \sum_b \alpha_b J_{ab}^2 + \sigma_\theta^2)/(1-\gamma)^2 + \sigma^2/(1-\gamma^2)`.
-    tanh: poles at distance π/(2g√v) in h, step <= π²/(35 g√v); erf (entire, Gaussian growth off the axis):
-    f'² ~ exp(-πg²u²/2): step <= π/√(40(πg²v/2 + 1/2)); at most :data:`AUTO_MAX_STEP`."""
+    tanh and logistic: poles at distance π/(2g√v) in h, step <= π²/(35 g√v); erf and normcdf (entire, Gaussian
+    growth off the axis): f'² ~ exp(-k g²u²) with k = π/2 (erf) or 1 (normcdf): step <= π/√(40(k g²v + 1/2));
+    at most :data:`AUTO_MAX_STEP`."""
     gam = model.gamma
     v = (float(np.max(model.var.sum(axis=1) + model.theta_var)) / (1.0 - gam) ** 2
          + model.sigma2 / (1.0 - gam * gam))
     gv = model.g * np.sqrt(v)
     if gv == 0.0:
         return AUTO_MAX_STEP
-    if model.transfer == "erf":
-        need = np.pi / np.sqrt(40.0 * (np.pi * gv * gv / 2.0 + 0.5))
+    if model.transfer in ("erf", "normcdf"):
+        k = np.pi / 2.0 if model.transfer == "erf" else 1.0
+        need = np.pi / np.sqrt(40.0 * (k * gv * gv + 0.5))
     else:
         need = auto_step(model.g, v, model.code, AUTO_MAX_STEP)
     return float(min(AUTO_MAX_STEP, need))
@@ -231,20 +236,43 @@ def _refused(model, lags, z, w, reason):
             "lambda_info": {"lambda_method": "not solved"}, "grid": (z, w)}
 
 
-def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w):
+def _solve_on(model, lags, tol, band, max_steps, m0, v0, z, w, warm=None):
     """The attracting stationary (or period-2) state, its kind and λ_MF (see :mod:`._states`)."""
-    return select(model, lags, tol, band, max_steps, m0, v0, z, w, _period1)
+    return select(model, lags, tol, band, max_steps, m0, v0, z, w, _period1, warm=warm)
 
 
-def _period1(model, lags, tol, band, max_steps, m0, v0, z, w):
-    """A time-translation invariant solution marched from (m0, v0), with its bulk exponent (E11)."""
+def _warm_start(model, W, z, w, tol, max_steps, warm):
+    """Continue the band of a neighbouring converged solution (``warm``: a result dict with an optional
+    ``keep_band``: start on its band if wider than W, else on W) ; None when it does not apply or does not
+    converge."""
+    keep_band = bool(warm and warm.get("keep_band"))
+    if (warm is None or not warm.get("converged") or warm.get("period", 1) != 1 or "Delta" not in warm
+            or np.shape(warm["Delta"])[0] != model.P or not np.all(np.isfinite(warm["Delta"]))):
+        return None
+    D = np.asarray(warm["Delta"], dtype=float)
+    if keep_band:
+        W = max(W, D.shape[1] - 1)
+    D = D[:, :W + 1]
+    D0 = np.concatenate([D, np.repeat(D[:, -1:], W + 1 - D.shape[1], axis=1)], axis=1)
+    sol = refine_banded(model, W, z, w, max(tol, 1e-7), min(max_steps, REFINE_STEPS), np.asarray(warm["m"]), D0,
+                        {"steps": 0, "method": "warm start from a neighbouring solution"})
+    return sol if sol["converged"] else None
+
+
+def _period1(model, lags, tol, band, max_steps, m0, v0, z, w, warm=None):
+    """A time-translation invariant solution marched from (m0, v0) (or continued from ``warm``, see
+    :func:`_solve`), with its bulk exponent (E11)."""
     if model.gamma == 0.0:
         sol = solve_gamma0(model, lags, z, w, tol, max_steps, m0, v0)
         W = lags
     else:
         W = band if band is not None else max(lags, _band_for(model.gamma, tol)) + 8
-        # converge coarsely first, widen the band if needed, then converge to tol on the final band
-        sol = solve_banded(model, W, z, w, max(tol, 1e-7) if band is None else tol, max_steps, m0, v0)
+        sol = _warm_start(model, W, z, w, tol, max_steps, warm) if band is None else None
+        if sol is not None:
+            W = sol["Delta"].shape[1] - 1
+        else:
+            # converge coarsely first, widen the band if needed, then converge to tol on the final band
+            sol = solve_banded(model, W, z, w, max(tol, 1e-7) if band is None else tol, max_steps, m0, v0)
     # Near the edge of chaos the correlations decay slowly (r -> 1) and the band the rule below asks for
     # grows without bound, each refinement costing O(W) pair integrals per iteration: the band is capped
     # (the solution is then reported as not converged, with its edge error) and so are the iterations.
@@ -334,7 +362,7 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     band : int, optional
         Band W of the two-time march for γ > 0. Default: start from ``max(lags, W_tol) + 8`` with
         γ^(W_tol) <= tol and widen until the input covariance beyond the band is flat,
-        |K(W) - K_∞|/(1-γ) <= max(tol, 1e-8). The truncation error decays like r^W with r the larger of γ and
+        :math:`|K(W) - K_\infty|/(1-\gamma) \le` max(tol, 1e-8). The truncation error decays like r^W with r the larger of γ and
         the decay of the correlation per lag (not γ^W alone when correlations decay slowly).
     max_steps : int
         Largest number of march steps and accelerated iterations.
@@ -344,7 +372,7 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
         Trapezoid grid step of the Gaussian integrals, ``0 < step <= 0.05``. Default (None): 0.05, refined to
         :math:`\pi^2/(35 g\sqrt{v})` when the poles of tanh come close to the real axis (large g√v).
     half_width : float
-        The grid covers |h| <= half_width, ``6 <= half_width <= 12`` (default 9).
+        The grid covers :math:`|h| \le` ``half_width``, ``6 <= half_width <= 12`` (default 9).
 
     Returns
     -------

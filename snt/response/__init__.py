@@ -1,9 +1,9 @@
 r"""Linear response of the SNT map (SCIENCE.md E12, E13), by concept:
 
 * :func:`kernel` -- the response kernel R(τ) by three estimators on the engine (Jacobian products, kicked
-  replicas, Novikov's noise correlation), lag convention R(1) = I;
+  replicas, Novikov's noise correlation), lag convention of E12: R(0) = I;
 * :func:`susceptibility` (forced replicas) and :func:`susceptibility_from_kernel` -- χ(ω), ω in rad/step;
-* :func:`effective_connectivity` -- W = R(k+1) - γ^k I;
+* :func:`effective_connectivity` -- W = R(k) - γ^k I;
 * spectra (Welch power spectrum, resonances) live in :mod:`snt.spectra` and are re-exported here;
   the network with stable resonances is :func:`snt.ensembles.resonant_network`.
 

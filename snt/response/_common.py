@@ -10,8 +10,8 @@ REFS = ("Cessac, Sepulchre, Phys. Rev. E 70, 056111 (2004), doi:10.1103/PhysRevE
         "Chaos 16, 013104 (2006), doi:10.1063/1.2126813; Cessac, Sepulchre, Physica D 225, 13 (2007), "
         "doi:10.1016/j.physd.2006.09.034; Novikov, Sov. Phys. JETP 20, 1290 (1965)")
 
-LAG_NOTE = ("lag tau >= 1 counts steps from the input xi(t0) (added in the step t0 -> t0+1) to u(t0+tau); "
-            "R(1) = I, R(tau) = E[DF(u(t0+tau-1)) ... DF(u(t0+1))]")
+LAG_NOTE = ("lag tau >= 0 counts steps from the kick du(t0) of the state (an input added in the step t0-1 -> t0) "
+            "to u(t0+tau); R(0) = I, R(tau) = E[DF(u(t0+tau-1)) ... DF(u(t0))] (SCIENCE.md E12)")
 
 
 def check_sources(sources, N):

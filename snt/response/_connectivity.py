@@ -14,17 +14,23 @@ __all__ = ["effective_connectivity"]
 
 
 def effective_connectivity(R, lag=1, net=None):
-    r"""Effective connectivity from the response: :math:`W^{(k)} = R(k+1) - \gamma^k I` (columns of the
-    sources), the mean weight of the k-step paths j → i without the leak's self-loop (E12).
+    r"""Effective connectivity from the response: :math:`W^{(k)} = R(k) - \gamma^k I` (columns of the
+    sources; lag convention of E12, R(0) = I) (E12).
 
-    For k = 1, :math:`R(2) = \mathbb E[DF(u)] = \gamma I + J\,\mathbb E[\Lambda]`, so
+    Expanding :math:`R(k) = \mathbb E[\prod (\gamma I + J\Lambda)]` over paths j → k₁ → … → i of k steps,
+    each step either the leak's self-loop (weight γ) or a coupling :math:`J_{kl} f'(u_l)`, the term
+    :math:`\gamma^k I` is the single path that takes the self-loop at every step. :math:`W^{(k)}` is the
+    sum of the mean weights of all the other k-step paths, including those that take the self-loop on some
+    (not all) steps: for k >= 2 it is not the weight of the paths that never use the leak.
+
+    For k = 1, :math:`R(1) = \mathbb E[DF(u)] = \gamma I + J\,\mathbb E[\Lambda]`, so
     :math:`W^{(1)} = J\,\mathrm{diag}\langle f'(u_j)\rangle` in any regime; at a fixed point it equals
     :math:`J\Lambda^*`.
 
     Parameters
     ----------
     R : xarray.Dataset
-        From :func:`kernel` (one estimator: select it first), with lags up to ``lag + 1``.
+        From :func:`kernel` (one estimator: select it first), with lags up to ``lag``.
     lag : int
         Number of propagation steps k >= 1.
     net : Network, optional
@@ -42,17 +48,17 @@ def effective_connectivity(R, lag=1, net=None):
     if "estimator" in R.dims:
         raise ValueError("R has several estimators; select one first, e.g. R.sel(estimator='jacobian')")
     H = int(R.lag.max())
-    lag = check_int(lag, "lag", minimum=1, maximum=H - 1)
+    lag = check_int(lag, "lag", minimum=1, maximum=H)
     params = json.loads(R.attrs["parameters"])
     gamma = params["network"]["gamma"]
     src = R.source.values
-    Rk = R.R.sel(lag=lag + 1)
+    Rk = R.R.sel(lag=lag)
     leak = np.zeros(Rk.shape)
     leak[src, np.arange(src.size)] = gamma ** lag
     W = Rk - leak
     one = {"units": "1"}
-    data = {"W": W.assign_attrs(long_name=f"effective connectivity over {lag} step(s), R(k+1) - gamma^k I", **one),
-            "W_stderr": R.R_stderr.sel(lag=lag + 1).assign_attrs(long_name="standard error of W", **one)}
+    data = {"W": W.assign_attrs(long_name=f"effective connectivity over {lag} step(s), R(k) - gamma^k I", **one),
+            "W_stderr": R.R_stderr.sel(lag=lag).assign_attrs(long_name="standard error of W", **one)}
     if net is not None:
         check_network(net)
         if net.N != R.sizes["neuron"]:
@@ -67,6 +73,6 @@ def effective_connectivity(R, lag=1, net=None):
                                {"long_name": "correlation of W_.j and J_.j", **one})
     ds = xr.Dataset(data).drop_vars("lag", errors="ignore")
     ds.attrs.update(provenance("Effective connectivity from the response kernel",
-                               f"SCIENCE.md E12: W = R(k+1) - gamma^k I, k = {lag}; " + LAG_NOTE,
+                               f"SCIENCE.md E12: W = R(k) - gamma^k I, k = {lag}; " + LAG_NOTE,
                                {"lag": lag, "kernel_parameters": R.attrs["parameters"]}, references=REFS))
     return ds

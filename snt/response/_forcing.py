@@ -1,9 +1,12 @@
 r"""The susceptibility of the SNT map (SCIENCE.md E13): measured with forced replicas on the engine, or summed
-from a response kernel, :math:`\chi(\omega) = \sum_{\tau \ge 1} R(\tau)\, e^{-i\omega\tau}` (lag convention of
-``snt.response``: R(1) = I). Frequencies are angular, in rad/step, in [0, π]. For
-:math:`\xi(t) = \varepsilon\cos\omega t`: :math:`\delta u(t) = \varepsilon\,\mathrm{Re}[\chi(\omega) e^{i\omega t}]`,
-and at a stable fixed point :math:`\chi(\omega) = (e^{i\omega} - DF(u^*))^{-1}` exactly.
+from a response kernel, :math:`\chi(\omega) = \sum_{\tau \ge 0} R(\tau)\, e^{-i\omega\tau}` (lag convention of
+E12: R(0) = I). Frequencies are angular, in rad/step, in [0, π]. For a stimulus
+:math:`\xi(t) = \varepsilon\cos\omega t` (added in the step t → t + 1, so it kicks u(t + 1)):
+:math:`\delta u(t + 1) = \varepsilon\,\mathrm{Re}[\chi(\omega) e^{i\omega t}]`, and at a stable fixed point
+:math:`\chi(\omega) = (I - e^{-i\omega} DF(u^*))^{-1}` exactly.
 """
+
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -68,14 +71,14 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
 
     For each ω two replicas of every trial, driven by :math:`\xi(t) = \varepsilon\cos(\omega t)\,e` and
     :math:`\varepsilon\sin(\omega t)\,e` (t counted from the start of the forcing), share the noise of the
-    unforced reference trajectory. In the linear regime
-    :math:`\delta u^{c}(t) + i\,\delta u^{s}(t) = \varepsilon\, e^{i\omega t}\chi(\omega) e` exactly, so
+    unforced reference trajectory. The stimulus of step t → t + 1 kicks u(t + 1); in the linear regime
+    :math:`\delta u^{c}(t+1) + i\,\delta u^{s}(t+1) = \varepsilon\, e^{i\omega t}\chi(\omega) e` exactly, so
 
-    .. math:: \hat\chi(\omega) = \big\langle (\delta u^{c}(t) + i\,\delta u^{s}(t))\,
+    .. math:: \hat\chi(\omega) = \big\langle (\delta u^{c}(t+1) + i\,\delta u^{s}(t+1))\,
               e^{-i\omega t} \big\rangle_t / \varepsilon
 
-    has no leakage from :math:`-\omega` (no windowing needed); with the lag convention of this module it
-    estimates :math:`\sum_{\tau\ge1} R(\tau) e^{-i\omega\tau}` applied to e.
+    has no leakage from :math:`-\omega` (no windowing needed); with the lag convention of E12 (R(0) = I) it
+    estimates :math:`\sum_{\tau\ge0} R(\tau) e^{-i\omega\tau}` applied to e.
 
     Parameters
     ----------
@@ -158,7 +161,8 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
                 state["sep"] = max(state["sep"], float(np.abs(D).max()) * eps)
             for i in range(m):
                 if s + i >= settle:
-                    z = (D[i, :, :W] + 1j * D[i, :, W:]) * np.exp(-1j * w * (s + i + 1))[None, :, None]
+                    # D[i] is u(s+i+1), kicked by the stimulus of step s+i -> s+i+1: phase e^(-i w (s+i))
+                    z = (D[i, :, :W] + 1j * D[i, :, W:]) * np.exp(-1j * w * (s + i))[None, :, None]
                     g = (s + i - settle) * blocks // steps
                     acc[g] += z.sum(axis=0)
                     count[g] += live.size
@@ -192,17 +196,53 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
               "u0": "N(0,1) per trial" if u0 is None else "given"}
     attrs = provenance("Susceptibility of the SNT map by weak periodic forcing",
                        "SCIENCE.md E13: cos and sin forced replicas sharing the noise of the reference; "
-                       "chi = <(du_c + i du_s) e^{-i omega t}> / eps; " + LAG_NOTE, params, describe(batch.root),
+                       "chi = <(du_c(t+1) + i du_s(t+1)) e^{-i omega t}> / eps; " + LAG_NOTE, params,
+                       describe(batch.root),
                        references=REFS)
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def susceptibility_from_kernel(R, omegas=None):
-    r""":math:`\chi(\omega) = \sum_{\tau=1}^{H} R(\tau)\,e^{-i\omega\tau}` from a :func:`kernel` Dataset (E13).
+def _tail(X, lags):
+    r"""Decay rate ρ and truncation bound of :math:`\sum_{\tau > H} |X(\tau)|` for a kernel variable X (lag, ...).
 
-    With R(1) = I (this module's lag convention) and a stable fixed point,
-    :math:`\chi(\omega) = (e^{i\omega} - DF(u^*))^{-1}` up to the truncation
-    :math:`(e^{i\omega} - DF)^{-1} (DF\,e^{-i\omega})^{H}`.
+    :math:`n(\tau) = \max |X(\tau)|` over the other dims (per estimator); ρ is the least-squares geometric rate
+    of n over the second half of the lags, A the envelope :math:`\max_\tau n(\tau)\rho^{-\tau}` over all the lags
+    (A >= n(0), 1 for R(0) = I), and the bound :math:`A\rho^{H+1}/(1-\rho)` (infinite when ρ >= 1: the kernel does
+    not decay within the horizon, or H < 4: too few lags to fit ρ)."""
+    other = [d for d in X.dims if d not in ("lag", "estimator")]
+    n = np.abs(X).max(dim=other) if other else np.abs(X)
+    H = int(lags.max())
+    keep = lags >= H / 2.0
+    tau = lags[keep].astype(float)
+    logn_all = np.log(np.maximum(n.transpose(..., "lag").values, 1e-300))
+    logn = logn_all[..., keep]
+    if tau.size >= 3:
+        slope = np.polyfit(tau, logn.reshape(-1, tau.size).T, 1)[0].reshape(logn.shape[:-1])
+    else:                               # H < 4: too few lags to fit a rate, the tail is not bounded
+        slope = np.full(logn.shape[:-1], np.inf)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        rho = np.where(np.isfinite(slope), np.exp(slope), np.nan)
+        amp = np.exp(np.max(logn_all - slope[..., None] * lags.astype(float), axis=-1))
+        bound = np.where(rho < 1.0, amp * rho ** (H + 1) / (1.0 - rho), np.inf)
+    dims = tuple(d for d in n.dims if d != "lag")
+    return (dims, rho), (dims, bound)
+
+
+def susceptibility_from_kernel(R, omegas=None):
+    r""":math:`\chi(\omega) = \sum_{\tau=0}^{H} R(\tau)\,e^{-i\omega\tau}` from a :func:`kernel` Dataset (E13).
+
+    With R(0) = I (the lag convention of E12) and a stable fixed point,
+    :math:`\chi(\omega) = (I - e^{-i\omega} DF(u^*))^{-1}` up to the truncation
+    :math:`(I - e^{-i\omega}DF)^{-1} (e^{-i\omega}DF)^{H+1}`. The sum stops at the kernel's horizon H: the
+    part left out, :math:`\sum_{\tau > H} R(\tau) e^{-i\omega\tau}`, is bounded in modulus by
+    :math:`\sum_{\tau > H} |R(\tau)| \le A\rho^{H+1}/(1-\rho)` (``*_truncation``), where ρ is the decay rate
+    per lag of :math:`\max|R(\tau)|` fitted over the second half of the lags and A the envelope of that decay
+    over all the lags (:math:`\max_\tau \max|R(\tau)|\,\rho^{-\tau}`, at least 1 since R(0) = I).
+    A bound above 1e-2 warns; an infinite bound (ρ >= 1) means the kernel does not decay within the horizon
+    (or H < 4, too few lags to fit ρ) and χ is not meaningful: raise ``horizon``. The bound is an estimate
+    from the measured decay: it assumes the decay goes on geometrically beyond H (at a fixed point with
+    ρ(DF) = 0.52 it is 1.2 to 6 times the actual tail for H = 4 ... 20; a kernel whose decay slows down
+    after H is underestimated).
 
     Parameters
     ----------
@@ -215,7 +255,8 @@ def susceptibility_from_kernel(R, omegas=None):
     -------
     xarray.Dataset
         ``chi`` (omega, neuron, source), ``chi_mean`` (omega) and ``chi_diag`` (omega) complex, each with a
-        ``*_stderr`` from the block estimates (complex standard error, as in :func:`susceptibility`);
+        ``*_stderr`` from the block estimates (complex standard error, as in :func:`susceptibility`), a
+        ``*_truncation`` bound of the left-out tail (above) and the fitted ``*_decay`` rate ρ;
         ``amplitude`` and ``phase`` of ``chi_mean``. An ``estimator`` dimension is kept.
     """
     if not isinstance(R, xr.Dataset) or "R" not in R or "lag" not in R.dims:
@@ -224,6 +265,7 @@ def susceptibility_from_kernel(R, omegas=None):
     phase = xr.DataArray(np.exp(-1j * np.outer(w, R.lag.values)), dims=("omega", "lag"))
     out = {}
     one = {"units": "1"}
+    loose = []
     for name, var in (("chi", "R"), ("chi_mean", "R_mean"), ("chi_diag", "R_diag")):
         if var not in R:        # R_diag is absent when the kernel had no probes
             continue
@@ -233,11 +275,24 @@ def susceptibility_from_kernel(R, omegas=None):
         se = np.sqrt(per.real.var("block", ddof=1) + per.imag.var("block", ddof=1)) / np.sqrt(G)
         out[name] = chi.assign_attrs(long_name=f"sum_tau {var}(tau) exp(-i omega tau)", **one)
         out[name + "_stderr"] = se.assign_attrs(long_name=f"standard error of {name} (complex)", **one)
+        (dims, rho), (dims, bound) = _tail(R[var], R.lag.values)
+        out[name + "_decay"] = xr.DataArray(rho, dims=dims, attrs={
+            "long_name": f"decay rate per lag of max|{var}(tau)| (fit over the second half of the lags)", **one})
+        out[name + "_truncation"] = xr.DataArray(bound, dims=dims, attrs={
+            "long_name": f"bound of |sum_(tau > H) {var}(tau) exp(-i omega tau)|, A rho^(H+1) / (1 - rho)", **one})
+        worst = float(np.max(bound)) if bound.size else 0.0
+        if not worst <= 1e-2:
+            rate = (f"decay rate {float(np.nanmax(rho)):.4g} per lag" if np.any(np.isfinite(rho))
+                    else "too few lags to fit a decay rate")
+            loose.append(f"{name} {worst:.3g} ({rate})")
+    if loose:
+        warnings.warn(f"susceptibility_from_kernel: chi is truncated at the horizon H = {int(R.lag.max())} with "
+                      f"tail bounds {', '.join(loose)}; raise the kernel's horizon", stacklevel=2)
     out["amplitude"] = np.abs(out["chi_mean"]).assign_attrs(long_name="|chi_mean|", **one)
     out["phase"] = xr.apply_ufunc(np.angle, out["chi_mean"]).assign_attrs(long_name="arg chi_mean", units="rad")
     ds = xr.Dataset(out).assign_coords(omega=coord("omega", w))
     ds.attrs.update(provenance("Susceptibility from the response kernel", "SCIENCE.md E13: chi = sum_tau R(tau) "
-                               "exp(-i omega tau), tau = 1..H; " + LAG_NOTE,
+                               "exp(-i omega tau), tau = 0..H, tail bounded by *_truncation; " + LAG_NOTE,
                                {"kernel_parameters": R.attrs.get("parameters", ""), "omegas": w.tolist()},
                                {k: R.attrs[k] for k in ("seed_entropy", "seed_spawn_key") if k in R.attrs},
                                references=REFS))

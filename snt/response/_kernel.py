@@ -1,14 +1,14 @@
 r"""Linear response kernels of the SNT map by three estimators on the trajectory engine (SCIENCE.md E12).
 
-Lag convention (used everywhere in ``snt.response``). A pulse :math:`\delta\xi(t_0)` is an input added in
-the step :math:`t_0 \to t_0 + 1` (like the stimulus :math:`\xi(t_0)` or the noise :math:`\sigma B(t_0)` of
-E1), and the lag :math:`\tau \ge 1` counts the steps from that input to the response:
+Lag convention (E12, used everywhere in ``snt.response``). A kick :math:`\delta u(t_0)` of the state at time
+:math:`t_0` (an input added in the step :math:`t_0 - 1 \to t_0`, like the stimulus or the noise
+:math:`\sigma B(t_0 - 1)` of E1) and the lag :math:`\tau \ge 0` counts the steps from the kick:
 
-.. math:: \delta u(t_0 + \tau) = R(\tau)\,\delta\xi(t_0),\qquad R(1) = I,\qquad
-          R(\tau) = \mathbb E\big[DF(u(t_0+\tau-1)) \cdots DF(u(t_0+1))\big],
+.. math:: \delta u(t_0 + \tau) = R(\tau)\,\delta u(t_0),\qquad R(0) = I,\qquad
+          R(\tau) = \mathbb E\big[DF(u(t_0+\tau-1)) \cdots DF(u(t_0))\big],
 
-so :math:`R(\tau)` is a product of :math:`\tau - 1` Jacobians :math:`DF = \gamma I + J\Lambda` (E2).
-Novikov's identity reads :math:`R_{ij}(\tau) = \mathbb E[u_i(t_0+\tau) B_j(t_0)]/\sigma`.
+so :math:`R(\tau)` is a product of :math:`\tau` Jacobians :math:`DF = \gamma I + J\Lambda` (E2).
+Novikov's identity reads :math:`R_{ij}(\tau) = \mathbb E[u_i(t_0+\tau) B_j(t_0-1)]/\sigma`.
 
 The estimators ride on :class:`snt.dynamics.Batch` (kernel ``snt.kernels.response_chunk``): tangent rows
 restarted at the pulse patterns every H steps (``"jacobian"``), replicas kicked by ε that share the noise of
@@ -65,7 +65,8 @@ def _stderr_blocks(values, counts):
 class Pulses:
     """The rider of :func:`kernel`: K = sources + 1 + probes tangent rows and/or replicas per trial
     (patterns: the unit vectors of the sources, the uniform pulse, Rademacher probes), restarted every H
-    steps; each window's records land in ``D`` (H, B, 2, K, N) and ``u`` (H, B, N)."""
+    steps (H = horizon + 1, the window); each window's records land in ``D`` (H, B, 2, K, N) and ``u``
+    (H, B, N), record k being lag k of E12 (record 0: the kicked state, R(0) = I)."""
 
     def __init__(self, batch, H, src, probes, jac, pert, noise, eps):
         B, N = batch.B, batch.N
@@ -150,9 +151,10 @@ class Accumulator:
         self.windows_seen += 1
 
     def _novikov(self, g, unew, upre, Bw, live):
-        """Novikov: u(s0+tau) B(s0) for tau = 1..H over origins s0 = s+1-tau >= 0 of the measured run, and the
-        control u(s0) B(s0) (mean zero: B(s0) enters u(s0+1)). For each lag the pairs are contiguous slices
-        of the time-major records, so every product below is one BLAS call on views."""
+        """Novikov: u(s0+tau) B(s0) for tau = 1..H over origins s0 = s+1-tau >= 0 of the measured run (stored at
+        index tau - 1: B(s0) kicks u(s0 + 1), so this is lag tau - 1 of E12), and the control u(s0) B(s0) (mean
+        zero: B(s0) enters u(s0+1)). For each lag the pairs are contiguous slices of the time-major records, so
+        every product below is one BLAS call on views."""
         H, N, src = self.H, self.N, self.src
         first = self.hist_u is None
         if first:
@@ -218,14 +220,14 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
            threads=1, exact=False):
     r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
 
-    .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0{+}1))\big)_{ij}\Big]
-              = \frac{\mathbb E[u_i(t_0+\tau)\,B_j(t_0)]}{\sigma},\qquad \tau = 1, \dots, H
+    .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0))\big)_{ij}\Big]
+              = \frac{\mathbb E[u_i(t_0+\tau)\,B_j(t_0-1)]}{\sigma},\qquad \tau = 0, \dots, H
 
-    (lag convention of the module: R(1) = I). Estimators:
+    (lag convention of E12: R(0) = I). Estimators:
 
     * ``"jacobian"``: one tangent vector per source and trial, :math:`v \mapsto \gamma v + J(f'(u)\odot v)`,
-      restarted at :math:`e_j` every H steps; all trials' tangent rows go through one gemm per step.
-    * ``"perturbation"``: a replica per source and trial, reset to :math:`u + \varepsilon e_j` every H steps
+      restarted at :math:`e_j` every H + 1 steps; all trials' tangent rows go through one gemm per step.
+    * ``"perturbation"``: a replica per source and trial, reset to :math:`u + \varepsilon e_j` every H + 1 steps
       and iterated with the full map and the same noise; :math:`R \approx \delta u/\varepsilon`. Valid while
       :math:`\varepsilon e^{\lambda\tau}` stays small: the largest separation per lag is returned
       (``separation``) and a warning is issued when it exceeds ``max_separation``.
@@ -236,13 +238,13 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     :math:`R_m(\tau) = \frac1N \mathbf 1^T R(\tau)\mathbf 1`, and the mean diagonal
     :math:`\mathrm{Tr}\,R(\tau)/N` (by ``probes`` Rademacher vectors z, :math:`z^T R z/N`, for the first two
     methods; exactly :math:`\frac1N\sum_i \mathbb E[u_i B_i]/\sigma` for the noise), next to the mean-field
-    predictions :math:`a^{\tau-1}`, :math:`a = \gamma + \bar J\langle f'\rangle`, and :math:`\gamma^{\tau-1}`.
+    predictions :math:`a^{\tau}`, :math:`a = \gamma + \bar J\langle f'\rangle`, and :math:`\gamma^{\tau}`.
 
     Parameters
     ----------
     net : Network
     horizon : int
-        Largest lag H >= 1.
+        Largest lag H >= 1: lags 0..H (R(0) = I), measured in windows of H + 1 steps.
     sources : int or sequence of int
         Neurons j whose column :math:`R_{\cdot j}` is estimated, ``0 <= j < N``.
     method : {"jacobian", "perturbation", "noise"} or sequence of them
@@ -251,7 +253,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     trials : int
         Independent trials (initial conditions and noise as in :func:`snt.simulate`).
     steps : int
-        Measured steps per trial (rounded down to whole windows of H steps), ``>= blocks * horizon``.
+        Measured steps per trial (rounded down to whole windows of H + 1 steps), ``>= blocks * (horizon + 1)``.
     transient : int
         Steps discarded before measuring.
     eps : float
@@ -282,7 +284,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
         with ``theory=True`` the mean-field ``R_mean_theory`` and ``R_diag_theory`` (lag) with ``a`` and
         ``mean_slope`` ();
         ``separation`` (lag) for the perturbation method and ``growth`` (lag), the largest
-        :math:`\|v(\tau)\|/\|v(1)\|`, for the Jacobian method; ``u_final`` (trial, neuron). With several
+        :math:`\|v(\tau)\|/\|v(0)\|`, for the Jacobian method; ``u_final`` (trial, neuron). With several
         methods, an ``estimator`` dimension leads every estimate.
 
     Raises
@@ -311,7 +313,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     >>> import snt
     >>> net = snt.Ensemble(N=100, J=1.0, g=1.5, gamma=0.5, sigma=0.2).sample(seed=1)
     >>> R = snt.response.kernel(net, 5, sources=[0, 1], trials=4, steps=200, transient=50, seed=2)
-    >>> float(R.R.sel(lag=1, neuron=0, source=0))
+    >>> float(R.R.sel(lag=0, neuron=0, source=0))
     1.0
     """
     check_network(net)
@@ -329,17 +331,18 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     probes = check_int(probes, "probes", minimum=0)
     blocks = check_int(blocks, "blocks", minimum=2)
     max_separation = check_float(max_separation, "max_separation", minimum=0.0, strict_min=True)
-    windows = steps // horizon
+    span = horizon + 1                                   # a window: the kick (lag 0) and H more steps
+    windows = steps // span
     if windows < blocks:
-        raise ValueError(f"steps = {steps} must be at least blocks * horizon = {blocks} * {horizon} = "
-                         f"{blocks * horizon} (one window of H steps per block at least); raise steps")
-    batch = Batch(net, trials, u0=u0, seed=seed, total=transient + windows * horizon, threads=threads,
+        raise ValueError(f"steps = {steps} must be at least blocks * (horizon + 1) = {blocks} * {span} = "
+                         f"{blocks * span} (one window of H + 1 steps per block at least); raise steps")
+    batch = Batch(net, trials, u0=u0, seed=seed, total=transient + windows * span, threads=threads,
                   exact=exact, progress=progress, desc="response.kernel")
     jac, pert, noi = (m in methods for m in METHODS)
-    acc = Accumulator(methods, blocks, horizon, N, src.size, probes, src)
+    acc = Accumulator(methods, blocks, span, N, src.size, probes, src)
     with batch:
         batch.advance(transient)
-        rider = Pulses(batch, horizon, src, probes, jac, pert, noi, eps)
+        rider = Pulses(batch, span, src, probes, jac, pert, noi, eps)
         for w in range(windows):
             rider.new_patterns()
             pre = []
@@ -348,14 +351,14 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
                 pre.append(drive[0])
 
             start_u = batch.U[:trials].copy()
-            batch.advance(horizon, rider, observe)
+            batch.advance(span, rider, observe)
             live = np.nonzero(batch.alive)[0]
             noise = np.concatenate(pre, axis=1) if noi else None
             pre_u = np.concatenate([start_u[None], rider.u[:-1]]) if noi else None
             acc.window(w * blocks // windows, rider, live, pre_u, noise)
     ds = _kernel_dataset(net, acc, batch.U[:trials].copy(), methods, multi, batch, bool(theory), blocks)
     params = {"network": net.params(), "horizon": horizon, "sources": src.tolist(), "method": list(methods),
-              "trials": trials, "steps": steps, "measured_steps": windows * horizon, "transient": transient,
+              "trials": trials, "steps": steps, "measured_steps": windows * span, "transient": transient,
               "eps": eps, "probes": probes, "blocks": blocks, "max_separation": max_separation,
               "u0": "N(0,1) per trial" if u0 is None else "given"}
     ds.attrs.update(provenance("Linear response kernel of the SNT map",
@@ -373,7 +376,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
 
 def _kernel_dataset(net, run, U, methods, multi, batch, theory, G):
     H, S = run.H, run.S
-    lags = np.arange(1, H + 1)
+    lags = np.arange(H)          # the run's H is the window length: lags 0..H-1 (R(0) = I)
     one = {"units": "1"}
     data = {}
     stacks = {k: [] for k in ("R", "R_stderr", "R_block", "R_mean", "R_mean_stderr", "R_mean_block", "R_diag",
@@ -413,20 +416,20 @@ def _kernel_dataset(net, run, U, methods, multi, batch, theory, G):
     if theory:
         from ..meanfield import response_prediction
         mf = response_prediction(net, lags)
-        data["R_mean_theory"] = (("lag",), mf["R_mean"], {"long_name": "mean-field a^(tau-1), a = gamma + Jbar <f'>",
+        data["R_mean_theory"] = (("lag",), mf["R_mean"], {"long_name": "mean-field a^tau, a = gamma + Jbar <f'>",
                                                           **one, "ensemble": mf["ensemble"], "regime": mf["regime"]})
-        data["R_diag_theory"] = (("lag",), mf["R_diag"], {"long_name": "mean-field gamma^(tau-1)", **one})
+        data["R_diag_theory"] = (("lag",), mf["R_diag"], {"long_name": "mean-field gamma^tau", **one})
         data["a"] = ((), mf["a"], {"long_name": "mean-field mean-mode multiplier a = gamma + Jbar <f'>", **one})
         data["mean_slope"] = ((), mf["mean_slope"], {"long_name": "<f'(u)>, u ~ N(m*, v*)", **one})
     if "perturbation" in methods:
         data["separation"] = (("lag",), run.separation,
                               {"long_name": "largest |u_replica - u| of the perturbation method", **one})
     if "jacobian" in methods:
-        data["growth"] = (("lag",), run.growth, {"long_name": "largest tangent growth ||v(tau)|| / ||v(1)||", **one})
+        data["growth"] = (("lag",), run.growth, {"long_name": "largest tangent growth ||v(tau)|| / ||v(0)||", **one})
     if control is not None:
         data["control_coefficient"] = (("lag",), control["u"], {
-            "long_name": "noise method: control-variate coefficient c_tau = <u(t0+tau) u(t0)> / <u(t0)^2>",
-            **one, "comment": "R = E[(u(t0+tau) - c_tau u(t0)) B(t0)] / sigma; E[u(t0) B(t0)] = 0"})
+            "long_name": "noise method: control-variate coefficient c_tau = <u(t0+tau) u(t0-1)> / <u(t0-1)^2>",
+            **one, "comment": "R = E[(u(t0+tau) - c_tau u(t0-1)) B(t0-1)] / sigma; E[u(t0-1) B(t0-1)] = 0"})
     data["u_final"] = (("trial", "neuron"), U, {"long_name": "state after the last step", **one})
     data["status"] = status_variable(batch.status())
     data["diverged_at"] = (("trial",), batch.diverged_at.copy(),
