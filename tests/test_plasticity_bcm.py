@@ -228,6 +228,14 @@ def test_bad_inputs_are_named():
     bad[3, 2] = np.nan
     with pytest.raises(ValueError, match="X must be finite"):
         plasticity.BCM(n_neurons=3).fit(bad)
+    last = X.copy()
+    last[-1, -1] = -np.inf                                 # found in the last minibatch of the first epoch
+    layer = plasticity.BCM(n_neurons=3, batch_size=7, seed=0)
+    with pytest.raises(ValueError, match="X must be finite; it has 1 NaN/inf"):
+        layer.fit(last)
+    assert not hasattr(layer, "weights_")                  # left unfitted
+    with pytest.raises(ValueError, match="X must be finite"):
+        plasticity.BCM(n_neurons=3, epochs=1).fit(X).partial_fit(bad)
     bcm = plasticity.BCM(n_neurons=3, epochs=1).fit(X)
     with pytest.raises(ValueError, match="features"):
         bcm.transform(X[:, :5])

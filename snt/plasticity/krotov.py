@@ -63,7 +63,7 @@ class KrotovHopfield(PlasticLayer):
     _monitor_name = "sum over the batch of g * h (Oja-like decay coefficient)"
 
     def __init__(self, n_neurons=100, *, p=2.0, k=2, delta=0.4, anneal="linear", optimizer="sgd", lr=0.02,
-                 anneal_epochs=5.0, init="normal", batch_size=100, epochs=10, tol=None, patience=3,
+                 anneal_epochs=10.0, init="normal", batch_size=100, epochs=10, tol=None, patience=3,
                  early_stopping=True, decay=0.0, precision=1e-30, dtype="float64", seed=None, progress=False,
                  threads=1):
         self._store(locals())

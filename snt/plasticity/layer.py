@@ -47,6 +47,13 @@ def learning_rate(schedule, lr, epoch, epochs, anneal_epochs):
     return lr
 
 
+def _refuse_nonfinite(X, name):
+    """The ValueError for non-finite entries of X (a sum can overflow to inf with finite entries: count them)."""
+    bad = int(X.size - np.count_nonzero(np.isfinite(X)))
+    if bad:
+        raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
+
+
 class PlasticLayer(TransformerMixin, BaseEstimator):
     """Base class; see :class:`snt.plasticity.BCM` and :class:`snt.plasticity.KrotovHopfield`."""
 
@@ -83,7 +90,9 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         as_seed_sequence(self.seed)
         self._check_rule()
 
-    def _check_X(self, X, name="X"):
+    def _check_X(self, X, name="X", finite=True):
+        """X as a C-ordered array of the layer's dtype, with errors naming ``name``; ``finite=False`` leaves the
+        finiteness to the caller (fit checks every gathered minibatch of its first epoch instead, in cache)."""
         dtype = _DTYPES[self.dtype]
         try:
             X = np.asarray(X, dtype=dtype, order="C")
@@ -94,10 +103,8 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             raise ValueError(f"{name} must be 2-D (samples, features), got shape {X.shape}")
         if X.shape[0] < 1 or X.shape[1] < 1:
             raise ValueError(f"{name} must have at least one sample and one feature, got shape {X.shape}")
-        if not np.isfinite(X.sum(dtype=np.float64)):          # one pass; the entries only when needed
-            bad = int(X.size - np.count_nonzero(np.isfinite(X)))
-            if bad:
-                raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
+        if finite and not np.isfinite(X.sum(dtype=np.float64)):      # one pass; the entries only when needed
+            _refuse_nonfinite(X, name)
         if hasattr(self, "weights_") and X.shape[1] != self.weights_.shape[1]:
             raise ValueError(f"{name} has {X.shape[1]} features but the layer was fitted on "
                              f"{self.weights_.shape[1]} (n_features_in_ = {self.n_features_in_})")
@@ -136,7 +143,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             if hasattr(self, name):
                 delattr(self, name)
         self._check_params()
-        X = self._check_X(X)
+        X = self._check_X(X, finite=False)
         self._reset(X.shape[1])
         bar = None
         if self.progress:
@@ -144,8 +151,13 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             bar = tqdm(total=self.epochs, unit="epoch", desc=type(self).__name__)
         limit = blas_limit(self.threads)
         try:
-            for _ in range(self.epochs):
-                self._run_epoch(X)
+            for e in range(self.epochs):
+                try:
+                    self._run_epoch(X, check_finite=e == 0)
+                except ValueError:
+                    for name in ("weights_", "n_features_in_"):       # not fitted: the state is incomplete
+                        delattr(self, name)
+                    raise
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(theta_change=f"{self._change_hist[-1]:.3g}")
@@ -180,7 +192,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             buf = self._xbuf = np.empty((rows, D), dtype=self._dtype)
         return buf
 
-    def _run_epoch(self, X):
+    def _run_epoch(self, X, check_finite=False):
         n = X.shape[0]
         rng = np.random.default_rng(child(self._ss, 1, self._epoch))
         order = rng.permutation(n)
@@ -191,6 +203,8 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         for idx in np.array_split(order, n_batches):
             Xb = buf[:idx.size]
             np.take(X, idx, axis=0, out=Xb, mode="clip")    # "clip": valid indices, and no buffered copy of out
+            if check_finite and not np.isfinite(Xb.sum(dtype=np.float64)):     # before the step uses it
+                _refuse_nonfinite(X, "X")
             total += self._step(Xb, lr)
         theta = total / n_batches
         prev = self._theta_hist[-1] if self._theta_hist else None
