@@ -25,7 +25,8 @@ import scipy.signal
 
 from .._checks import check_choice, check_float
 from .activations import ACTIVATIONS, activate
-from .lateral import apply_lateral, check_lateral
+from ._bcm_kernels import ACTIVATION_CODES, modification, responses
+from .lateral import apply_lateral, check_lateral, lateral_coefficients
 from .layer import PlasticLayer
 
 __all__ = ["BCM", "THRESHOLDS"]
@@ -164,30 +165,42 @@ class BCM(PlasticLayer):
         B = Xb.shape[0]
         C, P, dW = self._workspace(B)
         Y = np.matmul(Xb, self.weights_.T, out=C[:B])     # (B, K): gemm 1
+        K = Y.shape[1]
+        gamma = self.memory
+        if self.threshold != "online":
+            # one fused pass: lateral, activation, sum of y^2; a second: Phi
+            a, b = lateral_coefficients(self._s, K) if self._s != 0.0 else (1.0, 0.0)
+            y2sum = np.empty(K)
+            responses(Y, Y.dtype.type(a), Y.dtype.type(b), ACTIVATION_CODES[self.activation], y2sum)
+            batch_theta = y2sum / B
+            monitor = batch_theta
+            self.threshold_ = gamma * self.threshold_ + (1.0 - gamma) * batch_theta
+            theta = batch_theta if self.threshold == "batch" else self.threshold_
+            dt = Y.dtype.type
+            modification(Y, theta.astype(Y.dtype), dt(self.precision), P[:B])
+            return self._update(P[:B], Xb, dW, lr, monitor)
+        # "online": the per-sample running threshold (numpy passes; scipy's recursive filter)
         apply_lateral(Y, self._s)
         activate(self.activation, Y)
         y2 = np.multiply(Y, Y, out=P[:B])
-        gamma = self.memory
-        if self.threshold == "online":
-            a = 1.0 - 1.0 / self.tau
-            if self._opt.t == 0:                     # warm start: the first batch's mean of y^2
-                self.threshold_ = y2.mean(axis=0).astype(np.float64)
-            zi = (a * self.threshold_)[None, :]
-            theta, zf = scipy.signal.lfilter([1.0 - a], [1.0, -a], y2, axis=0, zi=zi)
-            self.threshold_ = theta[-1].copy()
-            theta = theta.astype(Y.dtype, copy=False)
-            monitor = y2.mean(axis=0, dtype=np.float64)
-        else:
-            batch_theta = y2.mean(axis=0)
-            monitor = batch_theta.astype(np.float64)
-            self.threshold_ = gamma * self.threshold_ + (1.0 - gamma) * batch_theta
-            theta = (batch_theta if self.threshold == "batch" else self.threshold_).astype(Y.dtype)
+        a = 1.0 - 1.0 / self.tau
+        if self._opt.t == 0:                         # warm start: the first batch's mean of y^2
+            self.threshold_ = y2.mean(axis=0).astype(np.float64)
+        zi = (a * self.threshold_)[None, :]
+        theta, zf = scipy.signal.lfilter([1.0 - a], [1.0, -a], y2, axis=0, zi=zi)
+        self.threshold_ = theta[-1].copy()
+        theta = theta.astype(Y.dtype, copy=False)
+        monitor = y2.mean(axis=0, dtype=np.float64)
         # Phi = y (y - theta) / (theta + eps) = (y^2 - theta y) / (theta + eps), in the buffer y2
         Y *= theta
         y2 -= Y
         y2 /= theta + self.precision
-        np.matmul(y2.T, Xb, out=dW)                  # (K, D): gemm 2
-        dW *= 1.0 / B
+        return self._update(y2, Xb, dW, lr, monitor)
+
+    def _update(self, Phi, Xb, dW, lr, monitor):
+        """ΔW = ΦᵀX_b / B − κW and the optimizer step; returns ``monitor``."""
+        np.matmul(Phi.T, Xb, out=dW)                 # (K, D): gemm 2
+        dW *= 1.0 / Xb.shape[0]
         if self.decay:
             dW -= self.decay * self.weights_
         self._opt.step(self.weights_, dW, lr)
