@@ -1,8 +1,8 @@
 """One BCM epoch on MNIST (60 000 x 784, 100 neurons, batches of 1000) against the bare BLAS products of the
 same shapes, and against the authors' pure-Python model on the same data and settings.
 
-Run ``python3 benchmarks/bench_plasticity.py [--authors PATH] [--clock cpu]``. ``PATH`` is a directory holding the authors'
-``plasticity`` package (github.com/Nico-Curti/plasticity, its pure-Python ``plasticity/model``); it is not a
+Run ``python3 benchmarks/bench_plasticity.py [--authors PATH] [--clock cpu]``. ``PATH`` is a directory holding
+the authors' ``plasticity`` package (github.com/Nico-Curti/plasticity, its pure-Python ``plasticity/model``); it is not a
 dependency of snt and is only imported when given. Every timing uses one BLAS thread (threadpoolctl), the
 fastest and least noisy choice on a shared machine. ``--clock cpu`` times the process's CPU time instead of the
 wall time: on a loaded machine the wall time mostly measures waiting for a core.

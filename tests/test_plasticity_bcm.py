@@ -259,3 +259,12 @@ def test_bcm_on_mnist_is_selective_and_its_features_classify():
     assert np.median(sel.alpha) < 0.1 * Xte.shape[0]
     assert int(sel.classes_covered) == 10
     assert acc > 0.7
+
+
+def test_pickle_drops_the_buffers_and_resumes_identically():
+    import pickle
+    X = _data(n=50, D=8)
+    bcm = plasticity.BCM(n_neurons=3, batch_size=10, epochs=2, seed=0).fit(X)
+    copy = pickle.loads(pickle.dumps(bcm))
+    assert hasattr(bcm, "_xbuf") and not hasattr(copy, "_xbuf") and not hasattr(copy, "_ws")
+    np.testing.assert_array_equal(copy.partial_fit(X).weights_, bcm.partial_fit(X).weights_)

@@ -141,6 +141,7 @@ def _run_hebbian(args):
                  seed=args.seed, progress=not args.quiet)
     save(ds, args.output)
     print(f"wrote {args.output}: lambda_max {float(ds.lambda_max[0]):.3g} -> {float(ds.lambda_max[-1]):.3g}, route "
-          f"{ds.attrs['route']} ({ds.attrs['route_status']}), first lambda < 0 at epoch {ds.attrs['first_negative_epoch']}, "
+          f"{ds.attrs['route']} ({ds.attrs['route_status']}), first lambda < 0 at epoch "
+          f"{ds.attrs['first_negative_epoch']}, "
           f"{time.perf_counter() - start:.1f} s")
     return 0

@@ -72,8 +72,8 @@ class BCM(PlasticLayer):
         Maximal number of epochs of ``fit``.
     tol : float or None
         Convergence test: θ has converged when the relative change of the epoch average θ(e) of the batch
-        means ⟨y²⟩ (see the module notes), ‖θ(e) − θ(e−1)‖ / ‖θ(e)‖, stays <= ``tol`` for ``patience`` consecutive epochs (``convergence_``
-        reports the outcome). None: no test.
+        means ⟨y²⟩ (see the module notes), ‖θ(e) − θ(e−1)‖ / ‖θ(e)‖, stays <= ``tol`` for ``patience``
+        consecutive epochs (``convergence_`` reports the outcome). None: no test.
     patience : int
         See ``tol``.
     early_stopping : bool
@@ -124,9 +124,9 @@ class BCM(PlasticLayer):
     _monitor_name = "threshold estimate <y^2>: the batch means of y^2 averaged over the epoch's batches"
 
     def __init__(self, n_neurons=100, *, activation="relu", lateral=0.0, threshold="batch", memory=0.5, tau=1000.0,
-                 optimizer="adam", lr=0.02, anneal="exponential", anneal_epochs=10.0, init="glorot-normal", batch_size=1000,
-                 epochs=10, tol=0.01, patience=3, early_stopping=True, decay=0.0, precision=1e-30, dtype="float64",
-                 seed=None, progress=False, threads=1):
+                 optimizer="adam", lr=0.02, anneal="exponential", anneal_epochs=10.0, init="glorot-normal",
+                 batch_size=1000, epochs=10, tol=0.01, patience=3, early_stopping=True, decay=0.0, precision=1e-30,
+                 dtype="float64", seed=None, progress=False, threads=1):
         self._store(locals())
 
     def _check_rule(self):

@@ -239,6 +239,13 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
     def _stop(self):
         return bool(self.early_stopping) and self.converged_
 
+    def __getstate__(self):
+        """Pickles without the reused minibatch and step buffers (they are rebuilt on the next epoch)."""
+        state = dict(super().__getstate__())          # a copy: object.__getstate__ returns __dict__ itself
+        for name in ("_xbuf", "_ws"):
+            state.pop(name, None)
+        return state
+
     # ---------------------------------------------------------------- results
     def transform(self, X):
         """The responses (n_samples, n_neurons) of the trained layer to ``X``."""
