@@ -311,8 +311,8 @@ def route_status(regimes, lambda_max):
     -------
     (status, revisits, undecided)
         ``status`` is one of ``snt.plasticity.ROUTES``: "reverse route" when the run starts chaotic, ends on a
-        fixed point or a cycle with λ_max < 0 and the complexity (chaotic > quasi-periodic > periodic > fixed point) never
-        increases from one labelled epoch to the next; "reverse route with revisits" when it does increase on
+        fixed point or a cycle with λ_max < 0 and the complexity (chaotic > quasi-periodic > periodic > fixed
+        point) never increases from one labelled epoch to the next; "reverse route with revisits" when it does increase on
         the way (``revisits`` lists them as "T: a -> b"); "no stable state" when the last epoch is not a fixed
         point or cycle with λ_max < 0; "not from chaos" when epoch 0 is not chaotic; "undecided" when the first
         or the last epoch has no label ("not settled", "diverged"). ``undecided`` lists the epochs without a
