@@ -36,8 +36,11 @@ def main():
         dl = (ds.lambda_max - ds.lambda_novel).values
         lse = ds.lambda_novel_stderr.values
         row = {"seed": s, "lambda_0": float(ds.lambda_max[0]), "first_negative_epoch": ds.first_negative_epoch,
-               "route": ds.attrs["route"], "final_regime": str(ds.regime.values[-1]),
+               "route": ds.attrs["route"], "route_status": ds.attrs["route_status"],
+               "route_revisits": ds.attrs["route_revisits"], "undecided_epochs": ds.attrs["undecided_epochs"],
+               "final_regime": str(ds.regime.values[-1]),
                "control_first_negative_epoch": ctrl.first_negative_epoch, "control_route": ctrl.attrs["route"],
+               "control_route_status": ctrl.attrs["route_status"],
                "lambda": np.round(ds.lambda_max.values, 4).tolist(),
                "control_lambda": np.round(ctrl.lambda_max.values, 4).tolist(),
                "rho_W": np.round(ds.spectral_radius.values, 3).tolist(),
@@ -47,16 +50,22 @@ def main():
                "response_learned": np.round(ds.response_learned.values, 4).tolist(),
                "response_novel": np.round(ds.response_novel.values, 4).tolist()}
         rows.append(row)
-        print(json.dumps({k: row[k] for k in ("seed", "lambda_0", "first_negative_epoch", "route",
-                                              "control_first_negative_epoch")}), flush=True)
+        print(json.dumps({k: row[k] for k in ("seed", "lambda_0", "first_negative_epoch", "route", "route_status",
+                                              "route_revisits", "control_first_negative_epoch")}), flush=True)
         if s == 1:
             import matplotlib
             matplotlib.use("Agg")
             from snt import plot
             plot.hebbian_epochs(ds).savefig(OUT / "plasticity_hebbian.png", dpi=90)
+    statuses = [r["route_status"] for r in rows]
+    summary = {"stable_state_reached": sum(r["first_negative_epoch"] > 0 and r["final_regime"] == "fixed point"
+                                           for r in rows),
+               "reverse_route": statuses.count("reverse route"),
+               "reverse_route_with_revisits": statuses.count("reverse route with revisits"), "seeds": len(rows)}
+    print(json.dumps(summary), flush=True)
     (OUT / "plasticity_hebbian.json").write_text(json.dumps({"settings": SETTINGS, "network": "Ensemble(N=100, "
-                                                             "J=2, g=4), xi ~ N(0, 0.2^2)", "seeds": rows},
-                                                            indent=1))
+                                                             "J=2, g=4), xi ~ N(0, 0.2^2)", "summary": summary,
+                                                             "seeds": rows}, indent=1))
 
 
 if __name__ == "__main__":

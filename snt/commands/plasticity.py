@@ -11,7 +11,7 @@ EXAMPLES = """examples:
 """
 
 
-def _layer_options(p, *, batch, lr, init, optimizer):
+def _layer_options(p, *, batch, lr, init, optimizer, anneal, tol):
     p.add_argument("--dataset", choices=["digits", "mnist", "fashion-mnist"], default="digits",
                    help="training images (default digits; MNIST files are found through $SNT_DATA)")
     p.add_argument("--neurons", type=int, default=100, help="number of neurons (default 100)")
@@ -19,7 +19,15 @@ def _layer_options(p, *, batch, lr, init, optimizer):
     p.add_argument("--batch-size", type=int, default=batch, help=f"minibatch size (default {batch})")
     p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default=optimizer,
                    help=f"optimizer (default {optimizer})")
-    p.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
+    p.add_argument("--lr", type=float, default=lr, help=f"initial learning rate (default {lr})")
+    p.add_argument("--anneal", choices=["exponential", "constant", "linear"], default=anneal,
+                   help=f"learning-rate schedule over epochs (default {anneal})")
+    p.add_argument("--anneal-epochs", type=float, default=10.0,
+                   help="half-life in epochs of the exponential schedule (default 10)")
+    p.add_argument("--tol", type=float, default=tol, help="convergence test on the relative change of theta per "
+                                                          f"epoch (default {tol}; 3 epochs in a row)")
+    p.add_argument("--no-early-stopping", dest="early_stopping", action="store_false",
+                   help="run every epoch even after theta has converged")
     p.add_argument("--init", default=init, help=f"initial weights (default {init})")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--classify", action="store_true", help="also the clean test accuracy of a logistic "
@@ -38,7 +46,7 @@ def register(subparsers):
 
     p = sub.add_parser("bcm", help="BCM network with lateral connections", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    _layer_options(p, batch=1000, lr=0.02, init="glorot-normal", optimizer="adam")
+    _layer_options(p, batch=1000, lr=0.02, init="glorot-normal", optimizer="adam", anneal="exponential", tol=0.01)
     p.add_argument("--activation", choices=["logistic", "relu", "linear", "tanh"], default="relu")
     p.add_argument("--lateral", type=float, default=0.0, help="lateral strength s (< 0: inhibition; default 0)")
     p.add_argument("--threshold", choices=["batch", "ema", "online"], default="batch",
@@ -50,11 +58,10 @@ def register(subparsers):
 
     p = sub.add_parser("krotov", help="Krotov-Hopfield competing hidden units", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    _layer_options(p, batch=100, lr=0.02, init="normal", optimizer="sgd")
+    _layer_options(p, batch=100, lr=0.02, init="normal", optimizer="sgd", anneal="linear", tol=None)
     p.add_argument("--p", type=float, default=2.0, help="Lebesgue exponent (default 2)")
     p.add_argument("--k", type=int, default=2, help="rank of the anti-Hebbian unit (default 2)")
     p.add_argument("--delta", type=float, default=0.4, help="anti-Hebbian strength (default 0.4)")
-    p.add_argument("--anneal", choices=["linear", "constant"], default="linear")
     p.add_argument("-o", "--output", default="snt-krotov.nc", help="output file, .nc or .zarr")
     p.set_defaults(func=_run_layer)
 
@@ -85,14 +92,15 @@ def _run_layer(args):
     from ..classify import load_dataset
     from ..io import save
     Xtr, ytr, Xte, yte = load_dataset(args.dataset)
-    common = dict(n_neurons=args.neurons, optimizer=args.optimizer, lr=args.lr, init=args.init,
-                  batch_size=args.batch_size, epochs=args.epochs, dtype=args.dtype, seed=args.seed,
+    common = dict(n_neurons=args.neurons, optimizer=args.optimizer, lr=args.lr, anneal=args.anneal,
+                  anneal_epochs=args.anneal_epochs, init=args.init, batch_size=args.batch_size, epochs=args.epochs,
+                  tol=args.tol, early_stopping=args.early_stopping, dtype=args.dtype, seed=args.seed,
                   progress=not args.quiet)
     if args.rule == "bcm":
         model = plasticity.BCM(activation=args.activation, lateral=args.lateral, threshold=args.threshold,
                                memory=args.memory, tau=args.tau, **common)
     else:
-        model = plasticity.KrotovHopfield(p=args.p, k=args.k, delta=args.delta, anneal=args.anneal, **common)
+        model = plasticity.KrotovHopfield(p=args.p, k=args.k, delta=args.delta, **common)
     start = time.perf_counter()
     acc = None
     if args.classify:
@@ -107,7 +115,7 @@ def _run_layer(args):
     ds = ds.merge(sel.drop_dims("sample", errors="ignore"), combine_attrs="override")
     ds = ds.assign_coords(feature=("feature", np.arange(ds.sizes["feature"]), {"long_name": "input pixel"}))
     ds.attrs["dataset"] = args.dataset
-    summary = (f"{args.rule} on {args.dataset}: {model.n_epochs_} epochs, median alpha = "
+    summary = (f"{args.rule} on {args.dataset}: {model.n_epochs_} epochs, theta {model.convergence_}, median alpha = "
                f"{int(np.median(sel.alpha))}/{int(sel.n_samples)}, beta = {float(sel.beta):.3g}, classes covered "
                f"{int(sel.classes_covered)}")
     if acc is not None:
@@ -133,6 +141,7 @@ def _run_hebbian(args):
                  seed=args.seed, progress=not args.quiet)
     save(ds, args.output)
     print(f"wrote {args.output}: lambda_max {float(ds.lambda_max[0]):.3g} -> {float(ds.lambda_max[-1]):.3g}, route "
-          f"{ds.attrs['route']}, first lambda < 0 at epoch {ds.attrs['first_negative_epoch']}, "
+          f"{ds.attrs['route']} ({ds.attrs['route_status']}), first lambda < 0 at epoch "
+          f"{ds.attrs['first_negative_epoch']}, "
           f"{time.perf_counter() - start:.1f} s")
     return 0

@@ -6,14 +6,18 @@ Rule (P3): per neuron, :math:`\Delta W_i = \langle \phi_i(x)\,x\rangle_{\rm batc
 :math:`\phi_i = y_i(y_i - \theta_i)/(\theta_i + \epsilon)`, with the threshold θ from one of three modes (P4):
 
 * ``"batch"``: :math:`\theta_i = \langle y_i^2\rangle_{\rm batch}` in the rule; the moving average
-  :math:`\bar\theta_t = \gamma\bar\theta_{t-1} + (1-\gamma)\langle y^2\rangle` is only monitored (history and
-  early stopping). This is what the authors' code does: γ never reaches the weights.
+  :math:`\bar\theta_t = \gamma\bar\theta_{t-1} + (1-\gamma)\langle y^2\rangle` is kept (``threshold_``) but
+  does not enter the rule. This is what the authors' code does: γ never reaches the weights.
 * ``"ema"``: the moving average :math:`\bar\theta_t` (θ̄₀ = 0) is the threshold of the rule, as the
   slides state; γ tunes the selectivity. With γ = 0 the two modes coincide exactly.
 * ``"online"``: a per-sample running average :math:`\theta \leftarrow \theta + (y^2 - \theta)/\tau` (Blais'
   simulator), carried across batches; sample b of a batch uses the threshold that includes its own y².
   With ``batch_size=1`` this is the classical online rule. It starts from the first batch's mean of y²
   (the two other modes start from θ̄₀ = 0, as the authors' code does).
+
+Convergence (P6) is judged in every mode on the epoch average of the batch means ⟨y²⟩_batch, the quantity the
+thresholds estimate. The epoch average of the moving average itself depends on the order of the batches (a
+few per cent on digits even when the weights no longer move), so it cannot tell convergence from reshuffling.
 """
 
 import numpy as np
@@ -21,7 +25,8 @@ import scipy.signal
 
 from .._checks import check_choice, check_float
 from .activations import ACTIVATIONS, activate
-from .lateral import apply_lateral, check_lateral
+from ._bcm_kernels import ACTIVATION_CODES, modification, responses
+from .lateral import apply_lateral, check_lateral, lateral_coefficients
 from .layer import PlasticLayer
 
 __all__ = ["BCM", "THRESHOLDS"]
@@ -50,7 +55,14 @@ class BCM(PlasticLayer):
     optimizer : {"sgd", "momentum", "adam"}
         How W moves along ΔW (P8).
     lr : float
-        Learning rate, > 0.
+        Initial learning rate η, > 0.
+    anneal : {"exponential", "constant", "linear"}
+        Learning-rate schedule over epochs e = 0, 1, …: "exponential" η_e = η 2^(−e/τ_η) (the default),
+        "constant" η_e = η (the authors' code), "linear" η_e = η(1 − e/E) over the E = ``epochs``. With a
+        constant rate θ does not settle: the neurons keep sharpening (θ ≈ n/α_i grows as the selected sets
+        shrink) and the relative change stays at several per cent per epoch (docs/science/plasticity.md (P6)).
+    anneal_epochs : float
+        Half-life τ_η of the "exponential" schedule in epochs, > 0.
     init : {"normal", "glorot-normal", "glorot-uniform", "he-normal", "he-uniform", "orthogonal"}
         Initial weights (P7).
     batch_size : int
@@ -59,10 +71,13 @@ class BCM(PlasticLayer):
     epochs : int
         Maximal number of epochs of ``fit``.
     tol : float or None
-        Early stopping: stop when the relative change of the monitored threshold between epochs,
-        ‖θ(e) − θ(e−1)‖ / ‖θ(e)‖, stays <= ``tol`` for ``patience`` epochs. None: run every epoch.
+        Convergence test: θ has converged when the relative change of the epoch average θ(e) of the batch
+        means ⟨y²⟩ (see the module notes), ‖θ(e) − θ(e−1)‖ / ‖θ(e)‖, stays <= ``tol`` for ``patience``
+        consecutive epochs (``convergence_`` reports the outcome). None: no test.
     patience : int
         See ``tol``.
+    early_stopping : bool
+        Stop ``fit`` once θ has converged (otherwise run every epoch and only report).
     decay : float
         Weight decay κ >= 0 (ΔW ← ΔW − κW: it shrinks W).
     precision : float
@@ -84,9 +99,13 @@ class BCM(PlasticLayer):
     threshold_ : (n_neurons,) ndarray
         Current threshold of the rule (the moving average for "batch"/"ema", the running one for "online").
     history_ : xarray.Dataset
-        ``theta`` (epoch, neuron), ``theta_change`` (epoch), ``lr`` (epoch).
+        ``theta`` (epoch, neuron), ``theta_change`` (epoch), ``lr`` (epoch); the attribute ``convergence``.
     n_epochs_ : int
     converged_ : bool
+        Whether the convergence test passed (False when ``tol`` is None).
+    convergence_ : str
+        "converged: …" or "not converged: …" with the last relative change and ``tol`` ("not tested" when
+        ``tol`` is None).
 
     Examples
     --------
@@ -102,11 +121,12 @@ class BCM(PlasticLayer):
 
     _title = "BCM network"
     _method = "docs/science/plasticity.md P1-P8"
-    _monitor_name = "moving-average threshold theta (batch mean over the epoch)"
+    _monitor_name = "threshold estimate <y^2>: the batch means of y^2 averaged over the epoch's batches"
 
     def __init__(self, n_neurons=100, *, activation="relu", lateral=0.0, threshold="batch", memory=0.5, tau=1000.0,
-                 optimizer="adam", lr=0.02, init="glorot-normal", batch_size=1000, epochs=10, tol=None, patience=3,
-                 decay=0.0, precision=1e-30, dtype="float64", seed=None, progress=False, threads=1):
+                 optimizer="adam", lr=0.02, anneal="exponential", anneal_epochs=10.0, init="glorot-normal",
+                 batch_size=1000, epochs=10, tol=0.01, patience=3, early_stopping=True, decay=0.0, precision=1e-30,
+                 dtype="float64", seed=None, progress=False, threads=1):
         self._store(locals())
 
     def _check_rule(self):
@@ -130,33 +150,57 @@ class BCM(PlasticLayer):
         """The lateral steady state of the currents, (I − L)^{-1} W x, without the nonlinearity."""
         return apply_lateral(X @ self.weights_.T, self._s)
 
+    def _workspace(self, B):
+        """Reused buffers of a step: currents/responses (B, K), y² then Φ (B, K), ΔW (K, D)."""
+        K, D = self.weights_.shape
+        ws = getattr(self, "_ws", None)
+        if ws is None or ws[0].shape[0] < B or ws[2].shape != (K, D) or ws[0].dtype != self.weights_.dtype:
+            dt = self.weights_.dtype
+            ws = self._ws = (np.empty((B, K), dt), np.empty((B, K), dt), np.empty((K, D), dt))
+        return ws
+
     def _step(self, Xb, lr):
         """One minibatch: Y = σ(X_b Wᵀ (I−L)^{-T}), the threshold, Φ and ΔW = ΦᵀX_b / B (P3); returns the
-        monitored threshold."""
+        monitored threshold, the batch mean of y² (P6)."""
         B = Xb.shape[0]
-        Y = self._currents(Xb)                       # (B, K): gemm 1
-        y2 = Y * Y
+        C, P, dW = self._workspace(B)
+        Y = np.matmul(Xb, self.weights_.T, out=C[:B])     # (B, K): gemm 1
+        K = Y.shape[1]
         gamma = self.memory
-        if self.threshold == "online":
-            a = 1.0 - 1.0 / self.tau
-            if self._opt.t == 0:                     # warm start: the first batch's mean of y^2
-                self.threshold_ = y2.mean(axis=0).astype(np.float64)
-            zi = (a * self.threshold_)[None, :]
-            theta, zf = scipy.signal.lfilter([1.0 - a], [1.0, -a], y2, axis=0, zi=zi)
-            self.threshold_ = theta[-1].copy()
-            theta = theta.astype(Y.dtype, copy=False)
-            monitor = self.threshold_
-        else:
-            batch_theta = y2.mean(axis=0)
+        if self.threshold != "online":
+            # one fused pass: lateral, activation, sum of y^2; a second: Phi
+            a, b = lateral_coefficients(self._s, K) if self._s != 0.0 else (1.0, 0.0)
+            y2sum = np.empty(K)
+            responses(Y, Y.dtype.type(a), Y.dtype.type(b), ACTIVATION_CODES[self.activation], y2sum)
+            batch_theta = y2sum / B
+            monitor = batch_theta
             self.threshold_ = gamma * self.threshold_ + (1.0 - gamma) * batch_theta
-            theta = (batch_theta if self.threshold == "batch" else self.threshold_).astype(Y.dtype)
-            monitor = self.threshold_
+            theta = batch_theta if self.threshold == "batch" else self.threshold_
+            dt = Y.dtype.type
+            modification(Y, theta.astype(Y.dtype), dt(self.precision), P[:B])
+            return self._update(P[:B], Xb, dW, lr, monitor)
+        # "online": the per-sample running threshold (numpy passes; scipy's recursive filter)
+        apply_lateral(Y, self._s)
+        activate(self.activation, Y)
+        y2 = np.multiply(Y, Y, out=P[:B])
+        a = 1.0 - 1.0 / self.tau
+        if self._opt.t == 0:                         # warm start: the first batch's mean of y^2
+            self.threshold_ = y2.mean(axis=0).astype(np.float64)
+        zi = (a * self.threshold_)[None, :]
+        theta, zf = scipy.signal.lfilter([1.0 - a], [1.0, -a], y2, axis=0, zi=zi)
+        self.threshold_ = theta[-1].copy()
+        theta = theta.astype(Y.dtype, copy=False)
+        monitor = y2.mean(axis=0, dtype=np.float64)
         # Phi = y (y - theta) / (theta + eps) = (y^2 - theta y) / (theta + eps), in the buffer y2
         Y *= theta
         y2 -= Y
         y2 /= theta + self.precision
-        dW = y2.T @ Xb                               # (K, D): gemm 2
-        dW *= 1.0 / B
+        return self._update(y2, Xb, dW, lr, monitor)
+
+    def _update(self, Phi, Xb, dW, lr, monitor):
+        """ΔW = ΦᵀX_b / B − κW and the optimizer step; returns ``monitor``."""
+        np.matmul(Phi.T, Xb, out=dW)                 # (K, D): gemm 2
+        dW *= 1.0 / Xb.shape[0]
         if self.decay:
             dW -= self.decay * self.weights_
         self._opt.step(self.weights_, dW, lr)

@@ -11,8 +11,9 @@ epochs T = 0, 1, …: with :math:`W^{(T)}` frozen the network runs ``steps_per_e
 (λ = ``forgetting``, α = ``rate``). The rate model is iterated exactly as the SNT map E1 with
 :math:`J = W/2`, :math:`\theta^{E1} = \theta - \xi - \tfrac12 W\mathbf 1` and f = tanh (P15), so the Lyapunov
 exponent, regime, Jacobian and response kernel of every epoch come from :func:`snt.bifurcation.orbit_point`,
-:func:`snt.jacobian` and :func:`snt.response.kernel`. The mapping lives in :func:`snt_network` alone: when
-the kernels offer the logistic transfer it becomes ``Network(W, theta - xi, transfer="logistic")``.
+:func:`snt.jacobian` and :func:`snt.response.kernel`. The mapping lives in :func:`snt_network` and
+:func:`_mean_rate` alone, both switched by ``_ITERATE_AS`` to ``Network(W, theta - xi, transfer="logistic")``
+when the kernels offer the logistic transfer.
 """
 
 import numbers
@@ -27,16 +28,28 @@ from ..io import provenance
 from ..network import Network
 from ..simulate import check_network
 
-__all__ = ["hebbian", "snt_network", "rates", "hebbian_matrix", "RULES"]
+__all__ = ["hebbian", "snt_network", "rates", "hebbian_matrix", "route", "route_status", "RULES", "ROUTES"]
 
 RULES = ("covariance", "mean_deviation", "gated")
+#: Complexity of a regime along the route to chaos (the labels "not settled" and "diverged" have none).
 _RANK = {"chaotic": 3, "quasi-periodic": 2, "periodic": 1, "fixed point": 0}
+#: Outcomes of :func:`route_status`.
+ROUTES = ("reverse route", "reverse route with revisits", "no stable state", "not from chaos", "undecided")
+
+
+#: How the rate model (P14) is iterated: "tanh", through the exact E1 mapping J = W/2 (P15); "logistic", as
+#: ``Network(W, theta - xi, transfer="logistic")`` with the rate transfer (1 + tanh(g u))/2 in the kernels (then
+#: snt's population activity is the mean rate itself). Both give the same u(t).
+_ITERATE_AS = "tanh"
 
 
 def snt_network(W, theta, xi, g, gamma=0.0, sigma=0.0):
-    r"""The SNT network (E1, f = tanh) that iterates the rate model (P14) exactly (P15): J = W/2,
+    r"""The SNT network that iterates the rate model (P14) exactly: with f = tanh (P15), J = W/2 and
     θ^{E1} = θ − ξ − ½ W 1."""
     W = np.asarray(W, dtype=np.float64)
+    if _ITERATE_AS == "logistic":
+        return Network(W, theta=np.asarray(theta) - np.asarray(xi), g=g, gamma=gamma, sigma=sigma,
+                       transfer="logistic")
     return Network(0.5 * W, theta=np.asarray(theta) - np.asarray(xi) - 0.5 * W.sum(axis=1), g=g, gamma=gamma,
                    sigma=sigma, transfer="tanh")
 
@@ -47,9 +60,10 @@ def rates(u, g):
 
 
 def _mean_rate(ds, name):
-    """Mean rate (1 + M)/2 from the population activity M = mean tanh(g u) of a simulate/orbit Dataset: the one
-    place that reads snt's population-activity variable."""
-    return 0.5 * (1.0 + ds[name].values)
+    """Mean rate from the population activity of a simulate/orbit Dataset, (1 + M)/2 with M = mean tanh(g u):
+    the one place that reads snt's population-activity variable."""
+    m = ds[name].values
+    return m if _ITERATE_AS == "logistic" else 0.5 * (1.0 + m)
 
 
 def hebbian_matrix(x, rule="covariance", d=0.5):
@@ -176,8 +190,10 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
         ``mean_rate``, ``gamma_norm`` ‖Γ‖₂, ``response_learned`` / ``response_novel`` with ``*_stderr``,
         ``response_novel_each`` (epoch, novel); ``lambda_novel`` with ``lambda_novel_stderr`` and
         ``lambda_novel_each`` (epoch, novel), the exponent of the same frozen network driven by each novel
-        pattern (at the response epochs); ``W`` (epoch, post, pre) if recorded. Attributes ``route``
-        (the regimes visited, in order) and ``first_negative_epoch`` (-1: λ_max never < 0).
+        pattern (at the response epochs); ``settled`` and ``evidence`` (epoch), what each regime label rests
+        on (:func:`snt.bifurcation.orbit_point`); ``W`` (epoch, post, pre) if recorded. Attributes ``route``
+        (the regimes visited, in order), ``route_status``, ``route_revisits`` and ``undecided_epochs`` (see
+        :func:`route_status`) and ``first_negative_epoch`` (-1: λ_max never < 0).
     """
     from ..bifurcation import orbit_point
     from ..simulate import simulate
@@ -199,6 +215,8 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
                                           "response_learned_stderr", "response_novel", "response_novel_stderr",
                                           "lambda_novel", "lambda_novel_stderr")}
     regime = np.empty(E, dtype=object)
+    settled = np.zeros(E, dtype=bool)
+    evidence = np.empty(E, dtype=object)
     rate_orbit = np.full((E, samples), np.nan)
     each = np.full((E, novel), np.nan)
     lam_each = np.full((E, novel), np.nan)
@@ -220,6 +238,7 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
             out["lambda_max"][T] = float(orb.lambda_max)
             out["lambda_max_stderr"][T] = float(orb.lambda_max_stderr)
             regime[T] = str(orb.regime.values)
+            settled[T], evidence[T] = bool(orb.settled), str(orb.evidence.values)
             rate_orbit[T] = _mean_rate(orb, "M_orbit")
             if T % response_every == 0 or T == E - 1:
                 a, se = _pattern_response(net_T, pattern, seed=child(root, 3, T, 0), **resp)
@@ -260,7 +279,7 @@ def hebbian(net, pattern, *, epochs=40, steps_per_epoch=500, forgetting=0.9, rat
         limit.restore_original_limits()
         if bar is not None:
             bar.close()
-    return _dataset(net, pattern, out, regime, rate_orbit, (each, lam_each), Ws, root,
+    return _dataset(net, pattern, out, (regime, settled, evidence), rate_orbit, (each, lam_each), Ws, root,
                     dict(epochs=epochs, steps_per_epoch=steps_per_epoch, forgetting=forgetting, rate=rate,
                          rule=rule if isinstance(rule, str) else getattr(rule, "__name__", "callable"),
                          transfer=transfer, threshold=threshold, transient=transient, novel=novel, horizon=horizon,
@@ -278,7 +297,48 @@ def route(regimes):
     return seq
 
 
-def _dataset(net, pattern, out, regime, rate_orbit, novel_each, Ws, root, params):
+def route_status(regimes, lambda_max):
+    r"""Whether learning followed the reverse route chaos → … → stable state (P19), and where it did not.
+
+    Parameters
+    ----------
+    regimes : sequence of str
+        The regime of every epoch (labels of :data:`snt.bifurcation.REGIMES`).
+    lambda_max : sequence of float
+        λ_max of every epoch.
+
+    Returns
+    -------
+    (status, revisits, undecided)
+        ``status`` is one of ``snt.plasticity.ROUTES``: "reverse route" when the run starts chaotic, ends on a
+        fixed point or a cycle with λ_max < 0 and the complexity (chaotic > quasi-periodic > periodic > fixed
+        point) never increases from one labelled epoch to the next; "reverse route with revisits" when it does increase on
+        the way (``revisits`` lists them as "T: a -> b"); "no stable state" when the last epoch is not a fixed
+        point or cycle with λ_max < 0; "not from chaos" when epoch 0 is not chaotic; "undecided" when the first
+        or the last epoch has no label ("not settled", "diverged"). ``undecided`` lists the epochs without a
+        label, which the monotonicity test skips.
+    """
+    regimes = [str(r) for r in regimes]
+    lam = np.asarray(lambda_max, dtype=float)
+    undecided = [T for T, r in enumerate(regimes) if r not in _RANK]
+    if not regimes or regimes[0] not in _RANK or regimes[-1] not in _RANK:
+        return "undecided", [], undecided
+    if regimes[0] != "chaotic":
+        return "not from chaos", [], undecided
+    if _RANK[regimes[-1]] > 1 or not lam[-1] < 0:
+        return "no stable state", [], undecided
+    revisits, prev = [], None
+    for T, r in enumerate(regimes):
+        if r not in _RANK:
+            continue
+        if prev is not None and _RANK[r] > _RANK[prev]:
+            revisits.append(f"{T}: {prev} -> {r}")
+        prev = r
+    return ("reverse route with revisits" if revisits else "reverse route"), revisits, undecided
+
+
+def _dataset(net, pattern, out, labels, rate_orbit, novel_each, Ws, root, params):
+    regime, settled, evidence = labels
     each, lam_each = novel_each
     E = regime.size
     one = {"units": "1"}
@@ -299,6 +359,9 @@ def _dataset(net, pattern, out, regime, rate_orbit, novel_each, Ws, root, params
     }
     data = {k: (("epoch",), out[k], {"long_name": ln, "units": u}) for k, (ln, u) in names.items()}
     data["regime"] = (("epoch",), regime.astype(str), {"long_name": "dynamical regime (snt.bifurcation)"})
+    data["settled"] = (("epoch",), settled, {"long_name": "orbit settled on its attractor (False: converging or "
+                                                          "undecided)"})
+    data["evidence"] = (("epoch",), evidence.astype(str), {"long_name": "what the regime label rests on"})
     data["rate_orbit"] = (("epoch", "sample"), rate_orbit, {"long_name": "mean rate on the attractor", **one})
     data["response_novel_each"] = (("epoch", "novel"), each, {"long_name": "response amplitude per novel pattern",
                                                               **one})
@@ -319,5 +382,9 @@ def _dataset(net, pattern, out, regime, rate_orbit, novel_each, Ws, root, params
                        references="Siri, Berry, Cessac, Delord, Quoy, Neural Comput. 20, 2937 (2008), "
                                   "doi:10.1162/neco.2008.05-07-530")
     attrs["route"] = " -> ".join(route(regime))
+    status, revisits, undecided = route_status(regime, out["lambda_max"])
+    attrs["route_status"] = status
+    attrs["route_revisits"] = "; ".join(revisits)
+    attrs["undecided_epochs"] = " ".join(map(str, undecided))
     attrs["first_negative_epoch"] = int(neg[0]) if neg.size else -1
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -13,7 +13,7 @@ rate). ``anneal="linear"`` uses Krotov's schedule :math:`\eta_e = \eta(1 - e/E)`
 
 import numpy as np
 
-from .._checks import check_choice, check_float, check_int
+from .._checks import check_float, check_int
 from .layer import PlasticLayer
 
 __all__ = ["KrotovHopfield"]
@@ -32,10 +32,12 @@ class KrotovHopfield(PlasticLayer):
         Rank of the anti-Hebbian unit, ``2 <= k <= n_neurons``.
     delta : float
         Anti-Hebbian strength Δ >= 0.
-    anneal : {"linear", "constant"}
-        Learning-rate schedule over epochs.
-    optimizer, lr, init, batch_size, epochs, tol, patience, decay, dtype, seed, progress, threads
+    anneal : {"linear", "constant", "exponential"}
+        Learning-rate schedule over epochs (see :class:`snt.plasticity.BCM`); "linear" is Krotov's.
+    optimizer, lr, anneal_epochs, init, batch_size, epochs
         As in :class:`snt.plasticity.BCM` (defaults: SGD, 0.02, normal, batch 100).
+    tol, patience, early_stopping, decay, dtype, seed, progress, threads
+        As in :class:`snt.plasticity.BCM` (default tol None: no convergence test).
     precision : float
         ε of the max-abs normalisation, > 0.
 
@@ -61,8 +63,9 @@ class KrotovHopfield(PlasticLayer):
     _monitor_name = "sum over the batch of g * h (Oja-like decay coefficient)"
 
     def __init__(self, n_neurons=100, *, p=2.0, k=2, delta=0.4, anneal="linear", optimizer="sgd", lr=0.02,
-                 init="normal", batch_size=100, epochs=10, tol=None, patience=3, decay=0.0, precision=1e-30,
-                 dtype="float64", seed=None, progress=False, threads=1):
+                 anneal_epochs=10.0, init="normal", batch_size=100, epochs=10, tol=None, patience=3,
+                 early_stopping=True, decay=0.0, precision=1e-30, dtype="float64", seed=None, progress=False,
+                 threads=1):
         self._store(locals())
 
     def _check_rule(self):
@@ -71,16 +74,10 @@ class KrotovHopfield(PlasticLayer):
         if self.k > self.n_neurons:
             raise ValueError(f"k must be <= n_neurons = {self.n_neurons}, got {self.k}")
         check_float(self.delta, "delta", minimum=0.0)
-        check_choice(self.anneal, "anneal", ("linear", "constant"))
         check_float(self.precision, "precision", minimum=0.0, strict_min=True)
 
     def _start(self, D):
         pass
-
-    def _epoch_lr(self):
-        if self.anneal == "linear":
-            return self.lr * max(0.0, 1.0 - self._epoch / self.epochs)
-        return self.lr
 
     def _effective(self):
         W = self.weights_

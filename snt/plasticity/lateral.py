@@ -13,10 +13,10 @@ import numpy as np
 
 from .._checks import check_float
 
-__all__ = ["check_lateral", "lateral_inverse", "apply_lateral"]
+__all__ = ["check_lateral", "lateral_inverse", "apply_lateral", "lateral_coefficients"]
 
 
-def _coefficients(s, K):
+def lateral_coefficients(s, K):
     """(a, b) with (I − L)^{-1} = a I + b 11^T."""
     a = 1.0 / (1.0 + s)
     return a, a * s / (1.0 + s - s * K)
@@ -39,7 +39,7 @@ def check_lateral(s, K, name="lateral"):
 
 def lateral_inverse(s, K):
     """The (K, K) matrix (I − L)^{-1} from the closed form (P2)."""
-    a, b = _coefficients(s, K)
+    a, b = lateral_coefficients(s, K)
     return a * np.eye(K) + b * np.ones((K, K))
 
 
@@ -48,7 +48,7 @@ def apply_lateral(C, s):
     if s == 0.0:
         return C
     K = C.shape[1]
-    a, b = _coefficients(s, K)
+    a, b = lateral_coefficients(s, K)
     total = C.sum(axis=1, keepdims=True)
     C *= a
     C += b * total

@@ -1,6 +1,15 @@
 r"""The training machinery shared by the unsupervised plastic layers (BCM, Krotov–Hopfield): validation,
-seeded minibatches that use every sample, the optimizer, early stopping on the monitored threshold, the
-history Dataset and the scikit-learn transformer protocol (docs/science/plasticity.md (P6)–(P8)).
+seeded minibatches that use every sample, the learning-rate schedule, the optimizer, the convergence test and
+early stopping on the monitored threshold, the history Dataset and the scikit-learn transformer protocol
+(docs/science/plasticity.md (P6)–(P8)).
+
+Learning-rate schedules (``anneal``), with η = ``lr`` and e = 0, 1, … the epoch:
+
+* ``"constant"``: :math:`\eta_e = \eta`;
+* ``"linear"``: :math:`\eta_e = \eta\,(1 - e/E)` over the E = ``epochs`` epochs (Krotov's schedule);
+* ``"exponential"``: :math:`\eta_e = \eta\,2^{-e/\tau_\eta}`, the half-life τ_η = ``anneal_epochs``.
+  Σ_e η_e = η/(1 − 2^{−1/τ_η}) is finite, so W and θ converge (geometrically, once the rate is small), to a
+  state whose selectivity is set by that total.
 
 A subclass defines ``_rule_params`` (its own constructor arguments, validated by ``_check_rule``),
 ``_start(D)`` (rule state), ``_step(Xb, lr)`` (one minibatch update; returns the monitored vector) and
@@ -20,11 +29,29 @@ from ..io import provenance
 from .initializers import INITIALIZERS, initial_weights
 from .optimizers import OPTIMIZERS, make_optimizer
 
-__all__ = ["PlasticLayer"]
+__all__ = ["PlasticLayer", "SCHEDULES", "learning_rate"]
+
+SCHEDULES = ("constant", "linear", "exponential")
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 #: Rows of X turned into responses at a time by ``transform`` (bounds the temporary's memory).
 _TRANSFORM_CHUNK = 8192
+
+
+def learning_rate(schedule, lr, epoch, epochs, anneal_epochs):
+    """The learning rate of epoch ``epoch`` (0-based) under ``schedule`` (see the module notes)."""
+    if schedule == "linear":
+        return lr * max(0.0, 1.0 - epoch / epochs)
+    if schedule == "exponential":
+        return lr * 2.0 ** (-epoch / anneal_epochs)
+    return lr
+
+
+def _refuse_nonfinite(X, name):
+    """The ValueError for non-finite entries of X (a sum can overflow to inf with finite entries: count them)."""
+    bad = int(X.size - np.count_nonzero(np.isfinite(X)))
+    if bad:
+        raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
 
 
 class PlasticLayer(TransformerMixin, BaseEstimator):
@@ -48,9 +75,13 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         check_choice(self.init, "init", INITIALIZERS)
         check_int(self.batch_size, "batch_size", minimum=1)
         check_int(self.epochs, "epochs", minimum=1)
+        check_choice(self.anneal, "anneal", SCHEDULES)
+        check_float(self.anneal_epochs, "anneal_epochs", minimum=0.0, strict_min=True)
         if self.tol is not None:
             check_float(self.tol, "tol", minimum=0.0)
         check_int(self.patience, "patience", minimum=1)
+        if not isinstance(self.early_stopping, (bool, numbers.Integral)):
+            raise TypeError(f"early_stopping must be a bool, got {type(self.early_stopping).__name__}")
         check_float(self.decay, "decay", minimum=0.0)
         check_choice(self.dtype, "dtype", _DTYPES)
         check_threads(self.threads)
@@ -59,7 +90,9 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         as_seed_sequence(self.seed)
         self._check_rule()
 
-    def _check_X(self, X, name="X"):
+    def _check_X(self, X, name="X", finite=True):
+        """X as a C-ordered array of the layer's dtype, with errors naming ``name``; ``finite=False`` leaves the
+        finiteness to the caller (fit checks every gathered minibatch of its first epoch instead, in cache)."""
         dtype = _DTYPES[self.dtype]
         try:
             X = np.asarray(X, dtype=dtype, order="C")
@@ -70,10 +103,8 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             raise ValueError(f"{name} must be 2-D (samples, features), got shape {X.shape}")
         if X.shape[0] < 1 or X.shape[1] < 1:
             raise ValueError(f"{name} must have at least one sample and one feature, got shape {X.shape}")
-        if not np.isfinite(X.sum(dtype=np.float64)):          # one pass; the entries only when needed
-            bad = int(X.size - np.count_nonzero(np.isfinite(X)))
-            if bad:
-                raise ValueError(f"{name} must be finite; it has {bad} NaN/inf entries")
+        if finite and not np.isfinite(X.sum(dtype=np.float64)):      # one pass; the entries only when needed
+            _refuse_nonfinite(X, name)
         if hasattr(self, "weights_") and X.shape[1] != self.weights_.shape[1]:
             raise ValueError(f"{name} has {X.shape[1]} features but the layer was fitted on "
                              f"{self.weights_.shape[1]} (n_features_in_ = {self.n_features_in_})")
@@ -112,7 +143,7 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             if hasattr(self, name):
                 delattr(self, name)
         self._check_params()
-        X = self._check_X(X)
+        X = self._check_X(X, finite=False)
         self._reset(X.shape[1])
         bar = None
         if self.progress:
@@ -120,12 +151,17 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
             bar = tqdm(total=self.epochs, unit="epoch", desc=type(self).__name__)
         limit = blas_limit(self.threads)
         try:
-            for _ in range(self.epochs):
-                self._run_epoch(X)
+            for e in range(self.epochs):
+                try:
+                    self._run_epoch(X, check_finite=e == 0)
+                except ValueError:
+                    for name in ("weights_", "n_features_in_"):       # not fitted: the state is incomplete
+                        delattr(self, name)
+                    raise
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(theta_change=f"{self._change_hist[-1]:.3g}")
-                if self.converged_:
+                if self._stop():
                     break
         finally:
             limit.restore_original_limits()
@@ -147,17 +183,29 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         return self
 
     def _epoch_lr(self):
-        return self.lr
+        return learning_rate(self.anneal, self.lr, self._epoch, self.epochs, self.anneal_epochs)
 
-    def _run_epoch(self, X):
+    def _batch_buffer(self, rows, D):
+        """A reused (rows, D) buffer for the gathered minibatch (no allocation, and no page faults, per batch)."""
+        buf = getattr(self, "_xbuf", None)
+        if buf is None or buf.shape[0] < rows or buf.shape[1] != D or buf.dtype != self._dtype:
+            buf = self._xbuf = np.empty((rows, D), dtype=self._dtype)
+        return buf
+
+    def _run_epoch(self, X, check_finite=False):
         n = X.shape[0]
         rng = np.random.default_rng(child(self._ss, 1, self._epoch))
         order = rng.permutation(n)
         n_batches = -(-n // self.batch_size)
         lr = self._epoch_lr()
         total = np.zeros(self.n_neurons)
+        buf = self._batch_buffer(-(-n // n_batches), X.shape[1])
         for idx in np.array_split(order, n_batches):
-            total += self._step(X[idx], lr)                 # fancy indexing: the fastest row gather
+            Xb = buf[:idx.size]
+            np.take(X, idx, axis=0, out=Xb, mode="clip")    # "clip": valid indices, and no buffered copy of out
+            if check_finite and not np.isfinite(Xb.sum(dtype=np.float64)):     # before the step uses it
+                _refuse_nonfinite(X, "X")
+            total += self._step(Xb, lr)
         theta = total / n_batches
         prev = self._theta_hist[-1] if self._theta_hist else None
         change = np.nan if prev is None else float(np.linalg.norm(theta - prev) / max(np.linalg.norm(theta),
@@ -171,6 +219,32 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         else:
             self._calm = 0
         self.converged_ = self.tol is not None and self._calm >= self.patience
+
+    @property
+    def convergence_(self):
+        """The convergence status of the monitored threshold, as a sentence: "converged (…)", "not converged
+        (…)" with the last relative change against ``tol``, or "not tested" when ``tol`` is None."""
+        if not hasattr(self, "weights_"):
+            raise AttributeError("convergence_ exists after fit")
+        last = self._change_hist[-1] if self._change_hist else np.nan
+        if self.tol is None:
+            return f"not tested (tol=None); last relative change {last:.3g}"
+        if self.converged_:
+            return (f"converged: relative change of theta <= tol = {self.tol:g} for {self.patience} epochs "
+                    f"(last {last:.3g}, epoch {self._epoch})")
+        calm = f"{self._calm} of the {self.patience} epochs required" if self._calm else "not once"
+        return (f"not converged: relative change of theta {last:.3g} after {self._epoch} epochs, <= tol = "
+                f"{self.tol:g} {calm}")
+
+    def _stop(self):
+        return bool(self.early_stopping) and self.converged_
+
+    def __getstate__(self):
+        """Pickles without the reused minibatch and step buffers (they are rebuilt on the next epoch)."""
+        state = dict(super().__getstate__())          # a copy: object.__getstate__ returns __dict__ itself
+        for name in ("_xbuf", "_ws"):
+            state.pop(name, None)
+        return state
 
     # ---------------------------------------------------------------- results
     def transform(self, X):
@@ -209,4 +283,5 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
         params = dict(self.get_params(), n_features=self.n_features_in_, converged=bool(self.converged_))
         params["seed"] = None if params["seed"] is None else str(params["seed"])
         attrs = provenance(f"{self._title}: training history", self._method, params, describe(self._ss))
+        attrs["convergence"] = self.convergence_
         return xr.Dataset(data, coords=coords, attrs=attrs)
