@@ -56,6 +56,7 @@ EXACT_LANES = 8
 Params = namedtuple("Params", ["JT", "theta", "gamma", "sigma", "g", "code", "lanes"])
 
 _SQRT_PI_2 = math.sqrt(math.pi) / 2.0
+_DBL_MAX = np.finfo(np.float64).max
 
 # error_model="numpy": a division by zero gives inf/NaN instead of raising, which lets LLVM vectorise loops
 # with divisions (the kernels detect non-finite states themselves).
@@ -250,7 +251,7 @@ def row_update(p, X, F, S, r, h, noise, stim, extra):
     has_stim = stim.shape[0] > 0
     has_extra = extra.shape[0] > 0
     x = X[r]
-    check = 0.0
+    finite = True
     for i in range(X.shape[1]):
         v = p.gamma * x[i] + h[i] - p.theta[i]
         if has_noise:
@@ -260,9 +261,11 @@ def row_update(p, X, F, S, r, h, noise, stim, extra):
         if has_extra:
             v += extra[i]
         x[i] = v
-        check += v * 0.0  # 0 for finite v, NaN for inf/NaN (no nnan flag, so not folded)
+        # False for inf and NaN (no ninf/nnan flag, so not folded); a comparison, not a sum: a reassociated
+        # sum of v * 0 could overflow on finite values
+        finite &= abs(v) <= _DBL_MAX
     transfer_rows(x, F[r], S[r] if S.shape[0] > 0 else np.empty(0), p.g, p.code)
-    return check == 0.0
+    return finite
 
 
 @_inline
