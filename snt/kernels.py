@@ -85,7 +85,7 @@ _C5 = 1.0 / 120
 _C4 = 1.0 / 24
 _C3 = 1.0 / 6
 _C2 = 1.0 / 2
-#: tanh(x) is 1 to double precision for |x| >= TANH_SATURATION (1 - tanh(20) = 8.5e-18 < 2^-53).
+#: tanh(x) is 1 to double precision for ``abs(x) >= TANH_SATURATION`` (1 - tanh(20) = 8.5e-18 < 2^-53).
 TANH_SATURATION = 20.0
 
 
@@ -156,7 +156,7 @@ def _transfer_loop(x, f, d, g, code):
 
 @_inline
 def transfer_rows(x, f, d, g, code):
-    """:func:`_transfer_loop` with the transfer code made a constant for tanh, so that its loop is
+    """``_transfer_loop`` (f and, if ``d`` has entries, f') with the transfer code made a constant for tanh, so that its loop is
     vectorised (the other transfers call their scalar formula)."""
     if code == TANH:
         _transfer_loop(x, f, d, g, TANH)
@@ -312,9 +312,10 @@ def orthonormalise(T, logsum, b):
 
 @_par
 def run_chunk(p, state, drive, clock, records):
-    """Advance B trials by ``clock[1]`` steps of E1, recording as it goes.
+    """Advance B trials by ``clock[1]`` steps of E1, recording as it goes (the parameters are tuples, to
+    keep the signature short).
 
-    Parameters (tuples, to keep the signature short)
+    Parameters
     ----------
     p : Params
     state : (U, F, H, alive, diverged_at)
