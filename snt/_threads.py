@@ -1,10 +1,13 @@
-"""BLAS thread policy for the kernels.
+"""Thread policy for the kernels.
 
 numpy and scipy each load an OpenBLAS with its own thread pool, and the numba kernels call scipy's. On 2
 cores a multithreaded gemm gains at most 2x on a quiet machine, but when the cores are shared (another
 process, dask workers one per core, a notebook next to a sweep) its threads wait for each other and a step
-was measured 10x slower than with one thread. The analyses therefore take ``threads`` (default 1) and limit
-both pools for the duration of the run; ``threads=None`` leaves the pools as they are.
+was measured 10x slower than with one thread; a multithreaded gemm also rounds differently from a
+one-thread gemm of the same shape. So the engine limits both BLAS pools to one thread for the duration of a
+run and gets its parallelism from numba threads running fixed one-thread BLAS calls (column panels) and the
+trials' elementwise passes; :class:`ThreadPolicy` chooses how many, as the run goes (``threads="auto"``), or
+takes the user's count. ``threads=None`` leaves the pools and numba's threads as they are.
 """
 
 import os
