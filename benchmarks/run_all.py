@@ -73,6 +73,7 @@ def main(argv=None):
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md", help="the markdown file to write")
     args = parser.parse_args(argv)
     scripts = args.only or BENCHMARKS
+    load_avg = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     load = start_load() if args.loaded else None
     sections, table, statuses = [], [], []
     try:
@@ -98,7 +99,8 @@ def main(argv=None):
         f"{' --loaded' if args.loaded else ''}` on {when}: {platform.processor() or platform.machine()}, {cpus} CPUs, "
         f"Python {platform.python_version()}; "
         + ("**loaded**: a CPU-bound process pinned to CPU 0 during the run." if args.loaded else
-           "no load started by the script (other processes on the machine are not controlled)."),
+           "no load started by the script (other processes on the machine are not controlled).")
+        + f" Load average (1 min) at the start: {load_avg:.1f}.",
         "", "Ratio = limit time / figure time, measured in the same run (1.00 = at the limit; higher is faster).", "",
         "| benchmark | case | figure | limit | ratio | limit is / goal |", "|---|---|---|---|---|---|",
     ]
