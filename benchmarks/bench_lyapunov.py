@@ -8,7 +8,11 @@ timings, and peers from PyPI computing the same quantity.
    nolds.lyap_r (Rosenstein, from one neuron's time series), lyapynov.mLCE / LCE and pynamicalsys
    (Benettin/QR with a user Jacobian). Peers that are not installed are skipped.
 
-    python benchmarks/bench_lyapunov.py [--quick]
+0. (the goals) max_lyapunov of one trajectory (N = 500, T = 2e4, g = 2; T = 4000 with --quick) against
+   simulate of the same run and against pynamicalsys; lyapunov_spectrum (N = 1000, k = 100 and k = N)
+   against a bare loop of the same gemm and QR. Lines starting with RESULT are collected by run_all.py.
+
+    python benchmarks/bench_lyapunov.py [--quick]   (--quick: parts 0 and 1 only, smaller)
 """
 
 import argparse
@@ -21,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 import snt
 
-from _timing import timed
+from _timing import report, timed
 
 
 def ratio_table(shapes, repeats):
@@ -32,17 +36,17 @@ def ratio_table(shapes, repeats):
         net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
         snt.max_lyapunov(net, 20, tangent_transient=0, trials=trials, blocks=2, seed=1)   # compile / load cache
         snt.simulate(net, 20, trials=trials, record=("M",), seed=1)
-        # simulate keeps one BLAS thread up to N = 500 whatever the limit, so 2 threads only above that.
         exact = {"exact": True} if "exact" in inspect.signature(snt.simulate).parameters else None
         runs = [(threads, {}) for threads in ((1, 2) if N > 500 else (1,))] + ([(1, exact)] if exact else [])
         for threads, policy in runs:
             t_sim, t_ly = np.inf, np.inf
             with threadpool_limits(limits=threads, user_api="blas"):
                 for _ in range(repeats):
-                    t, _ = timed(lambda: snt.simulate(net, steps, trials=trials, record=("M",), seed=1, **policy))
+                    t, _ = timed(lambda: snt.simulate(net, steps, trials=trials, record=("M",), seed=1,
+                                                      threads=threads, **policy))
                     t_sim = min(t_sim, t)
                     t, _ = timed(lambda: snt.max_lyapunov(net, steps, tangent_transient=0, trials=trials, seed=1,
-                                                          threads=None, **policy))
+                                                          threads=threads, **policy))
                     t_ly = min(t_ly, t)
             tag = "" if not policy else "  (exact=True)"
             print(f"{N:>6} {trials:>6} {steps:>6} {threads:>8} {t_sim:>11.3f} {t_ly:>11.3f} {t_ly / t_sim:>6.2f}"
@@ -150,14 +154,72 @@ def peers(N, steps, transient, quick):
         print(f"{f'pynamicalsys.lyapunov (k = {k}, QR_HH)':<44} {t:>8.2f} {float(np.ravel(lam)[0]):>11.4f}")
 
 
+def one_trajectory(N, steps, quick):
+    """The issue's task: max_lyapunov of one trajectory against simulate of the same trajectory and against
+    pynamicalsys (Benettin with a user Jacobian, numba) on the same network, defaults everywhere."""
+    print(f"\n0. one trajectory, N = {N}, T = {steps}, g = 2, gamma = 0, defaults")
+    net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
+    u0 = np.random.default_rng(0).standard_normal(N)
+    snt.simulate(net, 20, u0=u0, record=("M",), seed=1)
+    snt.max_lyapunov(net, 20, tangent_transient=0, blocks=2, u0=u0, seed=1)
+    t_sim, _ = timed(lambda: snt.simulate(net, steps, u0=u0, record=("M",), seed=1), 2)
+    t_ly, ly = timed(lambda: snt.max_lyapunov(net, steps, tangent_transient=0, u0=u0, seed=1), 2)
+    report("lyapunov", f"max_lyapunov N={N} T={steps} one trajectory", t_ly, t_sim, "simulate of the same run",
+           ">= 0.67 (cost <= 1.5 x simulate)")
+    if importlib.util.find_spec("pynamicalsys") is None:
+        print("pynamicalsys: not installed (pip install pynamicalsys), comparison skipped")
+        return
+    from numba import njit
+    from pynamicalsys import DiscreteDynamicalSystem
+    J = np.ascontiguousarray(net.J)
+
+    @njit
+    def mapping(u, parameters):
+        return J @ np.tanh(parameters[0] * u)
+
+    @njit
+    def jacobian(u, parameters, *args):
+        return J * (parameters[0] / np.cosh(parameters[0] * u) ** 2)[None, :]
+
+    system = DiscreteDynamicalSystem(mapping=mapping, jacobian=jacobian, system_dimension=N,
+                                     number_of_parameters=1)
+    system.lyapunov(u0, 20, parameters=[2.0], num_exponents=1, transient_time=5)      # compile
+    t_peer, lam = timed(lambda: system.lyapunov(u0, steps, parameters=[2.0], num_exponents=1, transient_time=0))
+    print(f"   lambda_max: snt {float(ly.lambda_max[0]):.4f}, pynamicalsys {float(np.ravel(lam)[0]):.4f}")
+    report("lyapunov", f"max_lyapunov N={N} T={steps} one trajectory", t_ly, t_peer,
+           "pynamicalsys.lyapunov (k = 1)", ">= 5")
+
+
+def spectrum_limit(N, ks, quick):
+    """lyapunov_spectrum against the bare cost of the same shapes: per step one gemm of 1 + k rows, and a
+    LAPACK QR of the (N, k) frame every qr_every (= 1) steps."""
+    print(f"\n2b. lyapunov_spectrum, N = {N}, against gemm + QR of the same shapes (defaults, qr_every = 1)")
+    net = snt.Ensemble(N=N, J=1.0, g=2.0).sample(seed=1)
+    JT = np.ascontiguousarray(net.J.T)
+    for k in ks:
+        steps = max(6, int((30 if quick else 100) * 100 / k))
+        snt.lyapunov_spectrum(net, 6, k=k, tangent_transient=0, blocks=2, seed=1)
+        t_snt, _ = timed(lambda: snt.lyapunov_spectrum(net, steps, k=k, tangent_transient=0, blocks=2, seed=1))
+        M = np.random.default_rng(0).standard_normal((1 + k, N))
+        H = np.empty_like(M)
+
+        def bare():
+            for _ in range(steps):
+                np.dot(M, JT, out=H)
+                np.linalg.qr(H[1:].T)
+        t_bare = min(timed(bare)[0] for _ in range(2))
+        report("lyapunov", f"lyapunov_spectrum N={N} k={k}", t_snt, t_bare, "gemm + QR loop, numpy defaults",
+               ">= 0.5 (cost <= 2 x)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs")
     args = parser.parse_args()
+    one_trajectory(500, 4000 if args.quick else 20000, args.quick)
+    spectrum_limit(1000, (100, 1000), args.quick)
     if args.quick:
         ratio_table([(200, 4, 2000), (1000, 4, 500)], 1)
-        spectrum_table(1000, (100, 200), True)
-        peers(200, 2000, 500, True)
     else:
         ratio_table([(200, 4, 5000), (500, 4, 3000), (1000, 1, 2000), (1000, 4, 2000), (1000, 16, 1000),
                      (2000, 4, 500)], 3)

@@ -1,11 +1,17 @@
-"""BLAS thread policy for the kernels.
+"""Thread policy for the kernels.
 
 numpy and scipy each load an OpenBLAS with its own thread pool, and the numba kernels call scipy's. On 2
 cores a multithreaded gemm gains at most 2x on a quiet machine, but when the cores are shared (another
 process, dask workers one per core, a notebook next to a sweep) its threads wait for each other and a step
-was measured 10x slower than with one thread. The analyses therefore take ``threads`` (default 1) and limit
-both pools for the duration of the run; ``threads=None`` leaves the pools as they are.
+was measured 10x slower than with one thread; a multithreaded gemm also rounds differently from a
+one-thread gemm of the same shape. So the engine limits both BLAS pools to one thread for the duration of a
+run and gets its parallelism from numba threads running fixed one-thread BLAS calls (column panels) and the
+trials' elementwise passes; :class:`ThreadPolicy` chooses how many, as the run goes (``threads="auto"``), or
+takes the user's count. ``threads=None`` leaves the pools and numba's threads as they are.
 """
+
+import os
+import sys
 
 import scipy.linalg.cython_blas  # noqa: F401 - load the BLAS that numba calls, so that threadpoolctl sees it
 from threadpoolctl import ThreadpoolController
@@ -40,3 +46,136 @@ def blas_limit(threads):
         _CONTROLLER.append(ThreadpoolController())
     return _CONTROLLER[0].limit(limits=threads, user_api="blas")
 
+
+
+def check_thread_policy(threads):
+    """``"auto"``, ``None`` or an int >= 1 (the ``threads`` argument of the time-stepping analyses)."""
+    if isinstance(threads, str):
+        if threads != "auto":
+            raise ValueError(f"threads must be 'auto', None or an int >= 1, got {threads!r}")
+        return threads
+    return check_threads(threads)
+
+
+def in_dask_worker():
+    """True inside a ``distributed`` worker (without importing distributed when it is not loaded)."""
+    if "distributed" not in sys.modules:
+        return False
+    try:
+        sys.modules["distributed"].get_worker()
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
+def available_threads():
+    """Threads a run may use: the CPUs this process may run on, capped by numba's thread limit (the
+    ``NUMBA_NUM_THREADS`` setting and ``numba.set_num_threads`` of the calling thread); 1 inside a dask
+    worker, whose cores belong to the other workers' tasks."""
+    import numba
+
+    if in_dask_worker():
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, numba.get_num_threads()))
+
+
+class ThreadPolicy:
+    """How many threads run the column panels and trial rows of the engine's steps (``snt.dynamics``).
+
+    The products are cut into BLAS calls of fixed shapes with one BLAS thread each (``snt.kernels.product``)
+    and the elementwise pass works row by row, so the thread count cannot change a bit of any result: it
+    is a pure speed choice, which this policy makes as the run goes.
+
+    ``threads="auto"``: time a short piece at 1 thread and one at :func:`available_threads`, keep the faster,
+    and measure again every ``recheck`` seconds of run time, or at once when a piece runs more than 1.5x
+    slower than the chosen count measured (another process took a core). An int fixes the count (the
+    user's limit); None leaves the BLAS pools and numba's threads as they are.
+
+    Parameters
+    ----------
+    threads : "auto", int or None
+    step_flops : float
+        Floating-point operations of one step (sizes the timed pieces to about ``probe_seconds``).
+    """
+
+    def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02):
+        self.threads = check_thread_policy(threads)
+        if self.threads == "auto":
+            top = available_threads()
+            self.candidates = [1, top] if top > 1 else [1]
+        elif self.threads is None:
+            self.candidates = []
+        else:
+            self.candidates = [self.threads]
+        self.probe_steps = max(1, int(probe_seconds * 2e9 / max(step_flops, 1.0)))
+        self.recheck = recheck
+        self.current = self.candidates[0] if self.candidates else None
+        self.timings = {}
+        self._queue = []                 # thread counts still to time
+        self._warm = False
+        self._since = 0.0
+        self._limit = None
+        self._numba = None
+        self.history = []                # (threads, steps, seconds) of every piece
+
+    @property
+    def adaptive(self):
+        return len(self.candidates) > 1
+
+    def __enter__(self):
+        if self.threads is not None:
+            import numba
+
+            self._numba = numba.get_num_threads()
+            self._limit = blas_limit(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self._limit is not None:
+            self._limit.restore_original_limits()
+            self._limit = None
+        if self._numba is not None:
+            import numba
+
+            numba.set_num_threads(self._numba)
+            self._numba = None
+        return False
+
+    def piece(self, steps):
+        """Steps of the next piece (at most ``steps``): short while the policy is timing a thread count."""
+        if self.adaptive and (not self._warm or self._queue):
+            return min(steps, self.probe_steps)
+        return steps
+
+    def start(self):
+        """Set the thread count of the next piece."""
+        if self._queue:
+            self.current = self._queue[0]
+        if self.current is not None:
+            import numba
+
+            numba.set_num_threads(self.current)
+
+    def done(self, steps, seconds):
+        """Record a finished piece of ``steps`` steps that took ``seconds``."""
+        self.history.append((self.current, steps, seconds))
+        if not self.adaptive:
+            return
+        per_step = seconds / max(steps, 1)
+        if not self._warm:               # the first piece loads the compiled kernels: not a timing
+            self._warm = True
+            self._queue = list(self.candidates)
+            return
+        if self._queue:
+            self.timings[self._queue.pop(0)] = per_step
+            if not self._queue:
+                self.current = min(self.timings, key=self.timings.get)
+                self._since = 0.0
+            return
+        self._since += seconds
+        if self._since > self.recheck or per_step > 1.5 * self.timings[self.current]:
+            self._queue = list(self.candidates)

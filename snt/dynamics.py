@@ -16,13 +16,14 @@ not change a single draw.
 """
 
 import numbers
+import time
 
 import numpy as np
 
 from . import kernels
 from ._checks import check_array, check_int
 from ._seeds import child, trial_seeds
-from ._threads import blas_limit, check_threads
+from ._threads import ThreadPolicy, check_thread_policy
 from .network import check_network
 from .results import trial_status
 
@@ -132,16 +133,18 @@ class Batch:
         Number of steps the run will take (for the stimulus check and the progress bar).
     rider_rows : int
         Product rows reserved after the state rows for riders fused into the same gemm (tangent vectors).
-    threads : int or None
-        BLAS threads while the batch runs (``with batch:``) with ``exact=False``; None leaves the pools as
-        they are. Exact products always run with one BLAS thread.
+    threads : "auto", int or None
+        Threads of the steps while the batch runs (``with batch:``), see :class:`snt._threads.ThreadPolicy`:
+        ``"auto"`` (default) times 1 thread against all available ones as the run goes and keeps the faster
+        (1 inside a dask worker); an int fixes the count; None leaves the BLAS pools and numba's threads as
+        they are. The products are BLAS calls of fixed shapes on fixed column panels with one BLAS thread
+        each, so ``"auto"`` or any int gives the same bits; only None (a multithreaded BLAS) may not.
     exact : bool
-        The product policy. False (default): one gemm over the batch padded to ``kernels.LANE_BLOCK`` rows
-        (gemv for one trial), with ``threads`` BLAS threads: a trial is bit-identical only between batches of
-        the same padded size and threads, equal to rounding otherwise. True: every product is made of gemm
-        calls of exactly ``kernels.EXACT_LANES`` rows with one BLAS thread, so a trial's result is
-        bit-identical whatever batch it runs in (alone included) and whatever ``threads``; it costs about
-        twice as much (the BLAS re-reads J for every call, and pads to 8 rows).
+        The product policy. False (default): the batch padded to ``kernels.LANE_BLOCK`` rows in one gemm per
+        column panel (gemv for one trial): a trial is bit-identical only between batches of the same padded
+        size, equal to rounding otherwise. True: every product is made of gemm calls of exactly
+        ``kernels.EXACT_LANES`` rows, so a trial's result is bit-identical whatever batch it runs in (alone
+        included); it costs more (the BLAS re-reads J for every call, and pads to 8 rows).
     progress : bool
         Show a tqdm progress bar of ``total`` steps.
     desc : str
@@ -154,11 +157,11 @@ class Batch:
     (first non-finite time, -1 while alive); ``t`` the absolute time of the current state.
     """
 
-    def __init__(self, net, trials=1, *, u0=None, seed=None, stimulus=None, total=0, rider_rows=0, threads=1,
-                 exact=False, progress=False, desc="snt"):
+    def __init__(self, net, trials=1, *, u0=None, seed=None, stimulus=None, total=0, rider_rows=0,
+                 threads="auto", exact=False, progress=False, desc="snt"):
         self.net = check_network(net)
         self.B = trials = check_int(trials, "trials", minimum=1)
-        self.threads = check_threads(threads)
+        self.threads = check_thread_policy(threads)
         if not isinstance(exact, (bool, np.bool_)):
             raise TypeError(f"exact must be a bool, got {type(exact).__name__}")
         self.exact = bool(exact)
@@ -187,20 +190,18 @@ class Batch:
         self.t = 0
         self.desc = desc
         self._bar = None
-        self._limit = None
+        self.policy = ThreadPolicy(self.threads, 2.0 * self.M.shape[0] * N * N)
 
     # -------------------------------------------------------------------------------- context: BLAS, bar
     def __enter__(self):
-        self._limit = blas_limit(1 if self.exact else self.threads)
+        self.policy.__enter__()
         if self.progress:
             from tqdm.auto import tqdm
             self._bar = tqdm(total=self.total, unit="step", desc=self.desc)
         return self
 
     def __exit__(self, *exc):
-        if self._limit is not None:
-            self._limit.restore_original_limits()
-            self._limit = None
+        self.policy.__exit__(*exc)
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -213,10 +214,11 @@ class Batch:
         return self.M[:self.Bp]
 
     def pieces(self, n, limit=None):
-        """Split n steps into chunks of bounded noise memory (and at most ``limit`` steps)."""
+        """Split n steps into chunks of bounded noise memory (and at most ``limit`` steps), shorter while the
+        thread policy times a thread count (the chunking never changes a result)."""
         chunk = self.chunk if limit is None else max(1, min(self.chunk, int(limit)))
         while n > 0:
-            m = min(n, chunk)
+            m = self.policy.piece(min(n, chunk))
             yield m
             n -= m
 
@@ -271,7 +273,10 @@ class Batch:
         for m in self.pieces(int(n), getattr(rider, "max_steps", None)):
             t0 = self.t
             drive = self.drive(m)
+            self.policy.start()
+            start = time.perf_counter()
             rider.run(self, drive, m)
+            self.policy.done(m, time.perf_counter() - start)
             self.t += m
             if observe is not None:
                 observe(self, t0, m, drive)

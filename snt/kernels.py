@@ -8,9 +8,11 @@ The map, for a batch of B trials stored row-wise in ``U`` (Bp, N) (Bp >= B: zero
 
 .. math:: u_b(t+1) = \gamma u_b(t) + J f(u_b(t)) - \theta + \sigma B_b(t) + \xi(t)
 
-is advanced by one matrix--matrix product ``H = F @ J.T`` (``F = f(U)``, BLAS gemm through ``np.dot``)
-followed by :func:`row_update`, the one fused elementwise pass of E1: new state, its transfer, its slope,
-the finiteness check, noise and stimulus. Every chunk kernel calls it. What travels with the state
+is advanced by one matrix--matrix product ``H = F @ J.T`` (``F = f(U)``; :func:`product`: one-thread BLAS
+gemm calls on fixed column panels, spread over the numba threads) followed by :func:`row_update`, the one
+fused elementwise pass of E1: new state, its transfer, its slope, the finiteness check, noise and stimulus,
+run for the trials in parallel. Every chunk kernel calls it. The thread count cannot change a bit: every
+BLAS call has a fixed shape and one BLAS thread, and each trial's pass is its own. What travels with the state
 (the *riders*) is written once each:
 
 * tangent vectors, :math:`v \mapsto \gamma v + J(f'(u)\odot v)` (E2): :func:`tangent_rows`, used by
@@ -21,8 +23,8 @@ the finiteness check, noise and stimulus. Every chunk kernel calls it. What trav
 
 Transfer functions (gain ``g``), by integer code; :func:`transfer` is the only formula:
 
-* ``TANH`` (0): :math:`f(x) = \tanh(g x)`, computed as :math:`1 - 2/(e^{2gx} + 1)` (absolute error below
-  4e-16 against ``np.tanh``, and about twice as fast as the libm call inside a loop);
+* ``TANH`` (0): :math:`f(x) = \tanh(g x)`, computed by :func:`vector_tanh` in straight-line arithmetic that
+  LLVM vectorises (within 4 ulp of ``np.tanh``);
 * ``ERF`` (1): :math:`f(x) = \mathrm{erf}(\sqrt{\pi} g x / 2)`;
 * ``NORMCDF`` (2): :math:`f(x) = \Phi(g x) = \tfrac12\,\mathrm{erfc}(-g x/\sqrt 2)`, the Gaussian CDF of the
   lecture (range (0, 1), slope :math:`g/\sqrt{2\pi}` at 0);
@@ -36,7 +38,8 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange, types
+from numba.np import linalg as _linalg
 
 #: fastmath flags used by every kernel; ``nnan``/``ninf`` are left out so that NaN checks survive.
 SAFE_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -67,17 +70,72 @@ Params = namedtuple("Params", ["JT", "theta", "gamma", "sigma", "g", "code", "la
 _SQRT_PI_2 = math.sqrt(math.pi) / 2.0
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_DBL_MAX = np.finfo(np.float64).max
 
-_jit = njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH)
-_inline = njit(cache=True, nogil=True, fastmath=SAFE_FASTMATH, inline="always")
+# error_model="numpy": a division by zero gives inf/NaN instead of raising, which lets LLVM vectorise loops
+# with divisions (the kernels detect non-finite states themselves).
+_OPTIONS = {"cache": True, "nogil": True, "fastmath": SAFE_FASTMATH, "error_model": "numpy"}
+_jit = njit(**_OPTIONS)
+_inline = njit(inline="always", **_OPTIONS)
+_par = njit(parallel=True, **_OPTIONS)
+
+
+# tanh by exp(-2|x|) = 2^-n e^r, |r| <= ln2 / 2: Cody-Waite split of ln 2 (fdlibm's), a degree-13 Taylor
+# polynomial of e^r - 1 (remainder < 2e-17 relative) and 2^-n by a six-step ladder of exact products, so
+# the whole formula is straight-line arithmetic that LLVM vectorises (no libm call).
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e+00
+# Taylor coefficients 1/n! of e^r - 1
+_C13 = 1.0 / 6227020800
+_C12 = 1.0 / 479001600
+_C11 = 1.0 / 39916800
+_C10 = 1.0 / 3628800
+_C9 = 1.0 / 362880
+_C8 = 1.0 / 40320
+_C7 = 1.0 / 5040
+_C6 = 1.0 / 720
+_C5 = 1.0 / 120
+_C4 = 1.0 / 24
+_C3 = 1.0 / 6
+_C2 = 1.0 / 2
+#: tanh(x) is 1 to double precision for ``abs(x) >= TANH_SATURATION`` (1 - tanh(20) = 8.5e-18 < 2^-53).
+TANH_SATURATION = 20.0
+
+
+@_inline
+def vector_tanh(x):
+    """tanh(x) in straight-line arithmetic (vectorisable): relative error below 4 ulp against ``np.tanh``
+    (measured at most 3 ulp, 4.5e-16 relative; ``tests/test_threads.py`` checks the bound on a dense grid)."""
+    a = min(abs(x), TANH_SATURATION)
+    y = -2.0 * a
+    n = math.floor(a * (2.0 * _INV_LN2) + 0.5)
+    r = (y + n * _LN2_HI) + n * _LN2_LO
+    q = _C2 + r * (_C3 + r * (_C4 + r * (_C5 + r * (_C6 + r * (_C7 + r * (_C8 + r * (_C9 + r * (_C10 + r * (
+        _C11 + r * (_C12 + r * _C13))))))))))   # Horner
+    q = (q * r + 1.0) * r                     # e^r - 1
+    s = 1.0                                   # 2^-n, n < 64, by its binary digits
+    t = n >= 32.0
+    s, n = (s * 2.0 ** -32, n - 32.0) if t else (s, n)
+    t = n >= 16.0
+    s, n = (s * 2.0 ** -16, n - 16.0) if t else (s, n)
+    t = n >= 8.0
+    s, n = (s * 2.0 ** -8, n - 8.0) if t else (s, n)
+    t = n >= 4.0
+    s, n = (s * 0.0625, n - 4.0) if t else (s, n)
+    t = n >= 2.0
+    s, n = (s * 0.25, n - 2.0) if t else (s, n)
+    s = s * 0.5 if n >= 1.0 else s
+    em1 = s * q + (s - 1.0)                   # e^y - 1 = 2^-n (e^r - 1) + (2^-n - 1), y <= 0
+    return math.copysign(-em1 / (2.0 + em1), x)
 
 
 @_inline
 def transfer(x, g, code):
-    """f(x) for one value: tanh(g x) (code 0), erf(sqrt(pi) g x / 2) (1), Phi(g x) (2) or
-    (1 + tanh(g x)) / 2 (3)."""
+    """f(x) for one value: tanh(g x) (code 0, :func:`vector_tanh`), erf(sqrt(pi) g x / 2) (1), Phi(g x) (2)
+    or (1 + tanh(g x)) / 2 (3)."""
     if code == TANH:
-        return 1.0 - 2.0 / (math.exp(2.0 * g * x) + 1.0)
+        return vector_tanh(g * x)
     if code == NORMCDF:
         return 0.5 * math.erfc(-_SQRT_HALF * g * x)
     if code == LOGISTIC:
@@ -101,37 +159,101 @@ def transfer_and_slope(x, g, code):
     return t, g * math.exp(-y * y)
 
 
+@_inline
+def _transfer_loop(x, f, d, g, code):
+    """f[i] = f(x[i]) and, when d has entries, d[i] = f'(x[i]), for 1-D arrays."""
+    if d.shape[0] > 0:
+        for i in range(x.shape[0]):
+            f[i], d[i] = transfer_and_slope(x[i], g, code)
+    else:
+        for i in range(x.shape[0]):
+            f[i] = transfer(x[i], g, code)
+
+
+@_inline
+def transfer_rows(x, f, d, g, code):
+    """``_transfer_loop`` (f and, if ``d`` has entries, f') with the transfer code made a constant for tanh, so that its loop is
+    vectorised (the other transfers call their scalar formula)."""
+    if code == TANH:
+        _transfer_loop(x, f, d, g, TANH)
+    else:
+        _transfer_loop(x, f, d, g, code)
+
+
 @_jit
 def apply_transfer(U, g, code):
     """f(U) elementwise for a 1-D or 2-D array (returns a new array of the same shape)."""
-    flat = U.ravel()
+    flat = np.ascontiguousarray(U).ravel()
     out = np.empty_like(flat)
-    for i in range(flat.shape[0]):
-        out[i] = transfer(flat[i], g, code)
+    transfer_rows(flat, out, np.empty(0), g, code)
     return out.reshape(U.shape)
 
 
 @_jit
 def apply_slope(U, g, code):
     """f'(U) elementwise for a 1-D or 2-D array."""
-    flat = U.ravel()
+    flat = np.ascontiguousarray(U).ravel()
+    value = np.empty_like(flat)
     out = np.empty_like(flat)
-    for i in range(flat.shape[0]):
-        out[i] = transfer_and_slope(flat[i], g, code)[1]
+    transfer_rows(flat, value, out, g, code)
     return out.reshape(U.shape)
 
 
+#: Column panels of the products: H = F J^T is computed as ``panels(N)`` BLAS calls, each on a fixed block of
+#: columns of H (boundaries on multiples of 8), with one BLAS thread per call. The partition depends on N
+#: only, so the threads that run the calls (any number, in any order) cannot change a bit of the result.
+PANEL_WIDTH = 256
+
+#: Most column panels of a product.
+MAX_PANELS = 8
+
+_xxgemm = _linalg._BLAS.numba_xxgemm(types.float64)
+_xxgemv = types.ExternalFunction("numba_xxgemv", types.intc(
+    types.char, types.char, types.intp, types.intp, types.CPointer(types.float64),
+    types.CPointer(types.float64), types.intp, types.CPointer(types.float64),
+    types.CPointer(types.float64), types.CPointer(types.float64)))
+
+
 @_inline
+def panels(N):
+    """Number of column panels of an N-column product: 1 below 128 columns, else an even number up to
+    :data:`MAX_PANELS` (about :data:`PANEL_WIDTH` columns each)."""
+    if N < 128:
+        return 1
+    return min(MAX_PANELS, 2 * max(1, N // PANEL_WIDTH))
+
+
+@_inline
+def panel_edge(N, q, nq):
+    """Column where panel q of nq starts (a multiple of 8; ``panel_edge(N, nq, nq) = N``)."""
+    if q >= nq:
+        return N
+    return (q * N // nq) // 8 * 8
+
+
+@_par
 def product(F, JT, H, lanes):
-    """H = F @ JT. ``lanes = L > 0``: one gemm per block of L rows (F has a multiple of L rows), the same
-    call shape whatever the batch; ``lanes = 0``: gemv for one row, else one gemm on all the rows."""
-    if lanes > 0:
-        for k in range(0, F.shape[0], lanes):
-            np.dot(F[k:k + lanes], JT, H[k:k + lanes])
-    elif F.shape[0] == 1:
-        np.dot(F[0], JT, H[0])
-    else:
-        np.dot(F, JT, H)
+    """H = F @ JT by column panels (:func:`panels`), the calls spread over the numba threads.
+
+    ``lanes = L > 0``: one gemm per block of L rows and panel (F has a multiple of L rows), the same call
+    shapes whatever the batch; ``lanes = 0``: gemv for one row, else one gemm per panel on all the rows.
+    Every call is a BLAS call of a fixed shape with one BLAS thread (the engine sets that limit), so the
+    result does not depend on the number of threads."""
+    rows, N = F.shape[0], JT.shape[0]
+    nq = panels(N)
+    lane = lanes if lanes > 0 else rows
+    nl = rows // lane if lane > 0 else 0
+    consts = np.array([1.0, 0.0])
+    for job in prange(nl * nq):
+        lb, q = job // nq, job % nq
+        c0, c1 = panel_edge(N, q, nq), panel_edge(N, q + 1, nq)
+        r0 = lb * lane
+        if lane == 1:
+            _xxgemv(ord("d"), ord("n"), c1 - c0, N, consts.ctypes, JT[:, c0:].ctypes, N, F[r0].ctypes,
+                    consts[1:].ctypes, H[r0, c0:].ctypes)
+        else:
+            _xxgemm(ord("d"), ord("n"), ord("n"), c1 - c0, lane, N, consts.ctypes, JT[:, c0:].ctypes, N,
+                    F[r0:].ctypes, N, consts[1:].ctypes, H[r0:, c0:].ctypes, N)
 
 
 @_inline
@@ -144,25 +266,22 @@ def row_update(p, X, F, S, r, h, noise, stim, extra):
     has_noise = noise.shape[0] > 0
     has_stim = stim.shape[0] > 0
     has_extra = extra.shape[0] > 0
-    slope = S.shape[0] > 0
-    check = 0.0
+    x = X[r]
+    finite = True
     for i in range(X.shape[1]):
-        x = p.gamma * X[r, i] + h[i] - p.theta[i]
+        v = p.gamma * x[i] + h[i] - p.theta[i]
         if has_noise:
-            x += p.sigma * noise[i]
+            v += p.sigma * noise[i]
         if has_stim:
-            x += stim[i]
+            v += stim[i]
         if has_extra:
-            x += extra[i]
-        X[r, i] = x
-        if slope:
-            f, d = transfer_and_slope(x, p.g, p.code)
-            F[r, i] = f
-            S[r, i] = d
-        else:
-            F[r, i] = transfer(x, p.g, p.code)
-        check += x * 0.0  # 0 for finite x, NaN for inf/NaN (no nnan flag, so not folded)
-    return check == 0.0
+            v += extra[i]
+        x[i] = v
+        # False for inf and NaN (no ninf/nnan flag, so not folded); a comparison, not a sum: a reassociated
+        # sum of v * 0 could overflow on finite values
+        finite &= abs(v) <= _DBL_MAX
+    transfer_rows(x, F[r], S[r] if S.shape[0] > 0 else np.empty(0), p.g, p.code)
+    return finite
 
 
 @_inline
@@ -207,11 +326,12 @@ def orthonormalise(T, logsum, b):
         logsum[b, j] += math.log(abs(R[j, j]))
 
 
-@_jit
+@_par
 def run_chunk(p, state, drive, clock, records):
-    """Advance B trials by ``clock[1]`` steps of E1, recording as it goes.
+    """Advance B trials by ``clock[1]`` steps of E1, recording as it goes (the parameters are tuples, to
+    keep the signature short).
 
-    Parameters (tuples, to keep the signature short)
+    Parameters
     ----------
     p : Params
     state : (U, F, H, alive, diverged_at)
@@ -240,11 +360,10 @@ def run_chunk(p, state, drive, clock, records):
             if k < n_rec:
                 _record(U, F, alive, k, rec_u, rec_M, rec_m)
         product(F, p.JT, H, p.lanes)
-        for b in range(B):
-            if not alive[b]:
-                continue
-            if not trial_step(p, U, F, noslope, H, b, s, drive, empty, (alive, diverged_at), t):
-                F[b, :] = 0.0
+        for b in prange(B):
+            if alive[b]:
+                if not trial_step(p, U, F, noslope, H, b, s, drive, empty, (alive, diverged_at), t):
+                    F[b, :] = 0.0
 
 
 @_inline
@@ -283,7 +402,7 @@ def _record(U, F, alive, k, rec_u, rec_M, rec_m):
 # ----------------------------------------------------------------------------------------------------------
 
 
-@_jit
+@_par
 def tangent_chunk(p, state, drive, logs):
     """Advance B trials and one tangent vector per trial by ``logs.shape[1]`` steps (Benettin, E6, k = 1).
 
@@ -300,7 +419,7 @@ def tangent_chunk(p, state, drive, logs):
         ``logs[b, s]`` = ln of the growth of trial b's tangent vector in step s (the vector is then
         renormalised); NaN once the trial has diverged, -inf if the tangent map annihilated the vector.
 
-    One trial (Bp = 1) uses two gemv, like the single-trial :func:`run_chunk`.
+    One trial (Bp = 1) makes one gemm of two rows (state and tangent vector): J is read once per step.
     """
     U, M, H, V, S, alive, diverged_at, t0 = state
     B = alive.shape[0]
@@ -308,34 +427,36 @@ def tangent_chunk(p, state, drive, logs):
     N = U.shape[1]
     empty = np.empty(0)
     for s in range(logs.shape[1]):
-        if Bp == 1 and p.lanes == 0:
-            np.dot(M[0], p.JT, H[0])
-            np.dot(M[1], p.JT, H[1])
-        else:
-            product(M, p.JT, H, p.lanes)
-        for b in range(B):
-            if not alive[b]:
-                logs[b, s] = np.nan
-                continue
-            if not trial_step(p, U, M, S, H, b, s, drive, empty, (alive, diverged_at), t0 + s):
-                logs[b, s] = np.nan
-                M[b, :] = 0.0
-                M[Bp + b, :] = 0.0
-                continue
-            nrm = tangent_rows(p.gamma, V, b, H[Bp + b], S, b, M, -1, 1.0)
-            if nrm > 0.0:
-                logs[b, s] = 0.5 * math.log(nrm)
-                scale = 1.0 / math.sqrt(nrm)
-            else:
-                logs[b, s] = -np.inf
-                scale = 0.0
-            for i in range(N):
-                v = V[b, i] * scale
-                V[b, i] = v
-                M[Bp + b, i] = S[b, i] * v
+        product(M, p.JT, H, p.lanes)
+        for b in prange(B):
+            _benettin_trial(p, U, M, H, V, S, (alive, diverged_at), drive, logs, b, s, t0 + s, Bp, empty)
 
 
-@_jit
+@_inline
+def _benettin_trial(p, U, M, H, V, S, status, drive, logs, b, s, t, Bp, empty):
+    """Step s of :func:`tangent_chunk` for trial b: the state, then its renormalised tangent vector."""
+    if not status[0][b]:
+        logs[b, s] = np.nan
+        return
+    if not trial_step(p, U, M, S, H, b, s, drive, empty, status, t):
+        logs[b, s] = np.nan
+        M[b, :] = 0.0
+        M[Bp + b, :] = 0.0
+        return
+    nrm = tangent_rows(p.gamma, V, b, H[Bp + b], S, b, M, -1, 1.0)
+    if nrm > 0.0:
+        logs[b, s] = 0.5 * math.log(nrm)
+        scale = 1.0 / math.sqrt(nrm)
+    else:
+        logs[b, s] = -np.inf
+        scale = 0.0
+    for i in range(V.shape[1]):
+        v = V[b, i] * scale
+        V[b, i] = v
+        M[Bp + b, i] = S[b, i] * v
+
+
+@_par
 def qr_chunk(p, state, drive, schedule, logsum):
     """Advance B trials and k tangent vectors per trial, re-orthonormalising by QR (E6).
 
@@ -364,24 +485,31 @@ def qr_chunk(p, state, drive, schedule, logsum):
         product(M, p.JT, H, p.lanes)
         since[0] += 1
         do_qr = since[0] >= qr_every or (qr_at_end and s == nsteps - 1)
-        for b in range(B):
-            if not alive[b]:
-                continue
-            if not trial_step(p, U, M, S, H, b, s, drive, empty, (alive, diverged_at), t0 + s):
-                logsum[b, :] = np.nan
-                M[Bp + b * k:Bp + (b + 1) * k, :] = 0.0
-                M[b, :] = 0.0
-                continue
-            for j in range(k):
-                tangent_rows(p.gamma, T[b], j, H[Bp + b * k + j], S, b, M, -1, 1.0)
-            if do_qr:
-                orthonormalise(T, logsum, b)
-            for j in range(k):
-                row = Bp + b * k + j
-                for i in range(T.shape[2]):
-                    M[row, i] = S[b, i] * T[b, j, i]
+        for b in prange(B):
+            _qr_trial(p, U, M, H, T, S, (alive, diverged_at), drive, logsum, b, s, t0 + s, do_qr, empty)
         if do_qr:
             since[0] = 0
+
+
+@_inline
+def _qr_trial(p, U, M, H, T, S, status, drive, logsum, b, s, t, do_qr, empty):
+    """Step s of :func:`qr_chunk` for trial b: the state, its k tangent vectors, their QR when due."""
+    if not status[0][b]:
+        return
+    Bp, k = U.shape[0], T.shape[1]
+    if not trial_step(p, U, M, S, H, b, s, drive, empty, status, t):
+        logsum[b, :] = np.nan
+        M[Bp + b * k:Bp + (b + 1) * k, :] = 0.0
+        M[b, :] = 0.0
+        return
+    for j in range(k):
+        tangent_rows(p.gamma, T[b], j, H[Bp + b * k + j], S, b, M, -1, 1.0)
+    if do_qr:
+        orthonormalise(T, logsum, b)
+    for j in range(k):
+        row = Bp + b * k + j
+        for i in range(T.shape[2]):
+            M[row, i] = S[b, i] * T[b, j, i]
 
 
 # ----------------------------------------------------------------------------------------------------------

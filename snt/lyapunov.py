@@ -28,6 +28,7 @@ import xarray as xr
 from . import kernels
 from ._checks import check_int
 from ._seeds import describe
+from ._threads import check_thread_policy
 from .dynamics import Batch, check_progress, padded_rows as padded
 from .network import check_network
 from .results import coord, provenance, status_variable
@@ -40,8 +41,7 @@ _REFS = ("Benettin, Galgani, Giorgilli, Strelcyn, Meccanica 15, 9 (1980), doi:10
 
 def _check_common(net, steps, transient, tangent_transient, trials, blocks, progress, threads):
     check_network(net)
-    if threads is not None:
-        check_int(threads, "threads", minimum=1)
+    check_thread_policy(threads)
     steps = check_int(steps, "steps", minimum=1)
     transient = check_int(transient, "transient", minimum=0)
     tangent_transient = check_int(tangent_transient, "tangent_transient", minimum=0)
@@ -136,7 +136,7 @@ def _coords(batch, extra):
 
 
 def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0=None, stimulus=None, blocks=10,
-                 record_every=None, seed=None, progress=False, threads=1, exact=False):
+                 record_every=None, seed=None, progress=False, threads="auto", exact=False):
     r"""Maximal Lyapunov exponent by Benettin's method, batched over trials (SCIENCE.md E2, E6).
 
     One tangent vector per trial, renormalised every step, rides in the same gemm as the state:
@@ -166,8 +166,7 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     progress : bool
         Show a progress bar (tqdm).
     threads, exact
-        As in :func:`snt.simulate` (BLAS threads with ``exact=False``; the product policy). One BLAS thread is
-        the fastest for N up to about 1000 and with QR; parallelise over trials or grid points instead.
+        As in :func:`snt.simulate` (the thread policy, which cannot change a result; the product policy).
 
     Returns
     -------
@@ -187,9 +186,9 @@ def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0
     Notes
     -----
     Cost: the gemm has twice the rows of :func:`snt.simulate`'s. While reading J limits the step (a few
-    trials up to N ~ 1000) a batched step costs little more than a simulation step (measured 1.1--1.25x,
-    ``benchmarks/bench_lyapunov.py``); a single trial uses two gemv (J read twice, about 2x); with many
-    trials the flops double.
+    trials up to N ~ 1000, a single trial included: its state and tangent vector make one gemm of two rows)
+    a step costs little more than a simulation step (``benchmarks/bench_lyapunov.py``); with many trials
+    the flops double.
 
     Examples
     --------
@@ -318,7 +317,7 @@ def kaplan_yorke(exponents, n_total, stderr=None, z=2.0):
 
 
 def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100, qr_every=1, trials=1, u0=None,
-                      stimulus=None, blocks=10, seed=None, progress=False, threads=1, exact=False):
+                      stimulus=None, blocks=10, seed=None, progress=False, threads="auto", exact=False):
     r"""The k leading Lyapunov exponents by QR re-orthonormalisation (SCIENCE.md E2, E6).
 
     k tangent vectors per trial evolve with :math:`DF(u(t))` in the same gemm as the state; every

@@ -36,7 +36,7 @@ def _check_record(record):
 
 
 def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, record_every=1, record=("u", "M"),
-             seed=None, progress=False, threads=1, exact=False):
+             seed=None, progress=False, threads="auto", exact=False):
     r"""Iterate the SNT map for ``trials`` independent trials and record u(t) and the activity M(t).
 
     Parameters
@@ -65,15 +65,17 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
         Generator is consumed: the root seed is drawn from it (see ``snt._seeds``).
     progress : bool
         Show a progress bar (tqdm).
-    threads : int or None
-        BLAS threads during the run with ``exact=False`` (default 1, see ``snt._threads``); None leaves the
-        pools as they are.
+    threads : "auto", int or None
+        Threads of the run (``snt._threads.ThreadPolicy``). ``"auto"`` (default): the run times 1 thread
+        against all the available ones as it goes and keeps the faster (1 inside a dask worker); an int fixes
+        the count. The result is the same bits whatever the count: the products are BLAS calls of fixed
+        shapes on fixed column panels with one BLAS thread each. None leaves the BLAS pools and numba's
+        threads as they are (a multithreaded BLAS may then change the last bits).
     exact : bool
-        Product policy of the engine (``snt.dynamics.Batch``). False (default): one gemm over the batch
-        (gemv for one trial), fast; a trial is bit-identical only in batches of the same padded size and
-        threads, equal to rounding otherwise. True: fixed-shape gemm calls with one BLAS thread, so a trial's
-        result is bit-identical whatever batch it runs in (alone included) and whatever ``threads``, at about
-        2x the cost (``benchmarks/``).
+        Product policy of the engine (``snt.dynamics.Batch``). False (default): one gemm per column panel
+        over the batch (gemv for one trial), fast; a trial is bit-identical only in batches of the same
+        padded size, equal to rounding otherwise. True: fixed-shape gemm calls of 8 rows, so a trial's result
+        is bit-identical whatever batch it runs in (alone included), at a higher cost (``benchmarks/``).
 
     Returns
     -------

@@ -1,9 +1,7 @@
-"""The documentation site builds offline, and without warnings outside the modules listed below.
+"""The documentation site builds offline and without a single warning.
 
-``python3 -m sphinx -W -b html docs docs/_build/html`` is the strict build. The docstrings of the modules in
-``NOT_YET_CLEAN`` still contain reStructuredText that docutils rejects (``|x|`` read as a substitution, a short
-section underline); their warnings are listed by this test's failure message if anything else goes wrong, and
-every other warning, from the science documents, the index or any other module, fails the test.
+``python3 -m sphinx -W -b html docs docs/_build/html`` is the strict build: any warning, from the science
+documents, the index or any module's docstring, fails the test and is listed in its message.
 """
 
 import subprocess
@@ -14,8 +12,6 @@ import sphinx  # noqa: F401  (the docs extra, also in the test extra: a missing 
 import myst_parser  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Modules whose docstrings do not yet build cleanly (paths relative to the repository root).
-NOT_YET_CLEAN = ("snt/kernels.py",)
 
 
 def test_docs_build_offline(tmp_path):
@@ -25,9 +21,7 @@ def test_docs_build_offline(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     lines = [x for x in warnings.read_text(encoding="utf-8").splitlines() if "WARNING" in x or "ERROR" in x]
-    exempt = tuple(str(ROOT / p) for p in NOT_YET_CLEAN)
-    other = [x for x in lines if not x.startswith(exempt)]
-    assert not other, "documentation warnings:\n" + "\n".join(other)
+    assert not lines, "documentation warnings:\n" + "\n".join(lines)
     html = tmp_path / "html"
     science = (html / "SCIENCE.html").read_text(encoding="utf-8")
     assert "(E13)" in science and 'class="math' in science     # the equations, rendered as math

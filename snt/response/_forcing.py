@@ -66,7 +66,7 @@ def _pattern(source, N):
 
 def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, transient=500, settle=100,
                    blocks=10, u0=None, seed=None, progress=False,
-                   threads=1, exact=False):
+                   threads="auto", exact=False):
     r"""Susceptibility :math:`\chi(\omega)` measured with a weak periodic stimulus (E13).
 
     For each ω two replicas of every trial, driven by :math:`\xi(t) = \varepsilon\cos(\omega t)\,e` and
@@ -103,7 +103,7 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
         As in :func:`snt.simulate`.
     progress, threads, exact
-        As in :func:`snt.simulate` (progress bar; BLAS threads with ``exact=False``; the product policy).
+        As in :func:`snt.simulate` (progress bar; the thread policy; the product policy).
 
     Returns
     -------

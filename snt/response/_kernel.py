@@ -217,7 +217,7 @@ class Accumulator:
 
 def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=2000, transient=500, eps=1e-4,
            probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False,
-           threads=1, exact=False):
+           threads="auto", exact=False):
     r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
 
     .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0))\big)_{ij}\Big]
@@ -274,7 +274,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
         Add the mean-field predictions (solves :func:`snt.meanfield.stationary` for the network's ensemble,
         cached per parameter set; about a second, more for gamma > 0).
     progress, threads, exact
-        As in :func:`snt.simulate` (progress bar; BLAS threads with ``exact=False``; the product policy).
+        As in :func:`snt.simulate` (progress bar; the thread policy; the product policy).
 
     Returns
     -------

@@ -1,0 +1,141 @@
+"""The thread policy of the engine (snt._threads.ThreadPolicy) and the vectorised tanh of snt.kernels.
+
+The policy is a speed choice that cannot change a result: every product is a set of BLAS calls of fixed
+shapes on fixed column panels with one BLAS thread each, whatever the number of threads running them, and
+the elementwise pass works row by row. The tests run each analysis with 1 thread, 2 threads and the
+adaptive default and require the same bits, on a network wide enough (N = 500: two column panels, several
+code paths of OpenBLAS) that a multithreaded gemm would differ (checked too, so the test can fail).
+"""
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+import snt
+from snt import _threads, kernels
+from snt._threads import ThreadPolicy
+
+RUNS = {
+    "simulate": lambda net, **kw: snt.simulate(net, 40, trials=5, record=("u", "M"), seed=3, **kw),
+    "simulate one trial": lambda net, **kw: snt.simulate(net, 40, trials=1, record=("u",), seed=3, **kw),
+    "max_lyapunov": lambda net, **kw: snt.max_lyapunov(net, 40, tangent_transient=2, blocks=2, trials=3, seed=3,
+                                                       **kw),
+    "max_lyapunov one trial": lambda net, **kw: snt.max_lyapunov(net, 40, tangent_transient=2, blocks=2, seed=3,
+                                                                 **kw),
+    "lyapunov_spectrum": lambda net, **kw: snt.lyapunov_spectrum(net, 24, k=3, tangent_transient=2, blocks=2,
+                                                                 qr_every=2, trials=2, seed=3, **kw),
+    "kernel": lambda net, **kw: snt.response.kernel(net, 3, sources=[0], method=snt.response.METHODS, steps=12,
+                                                    transient=2, blocks=2, probes=1, trials=2, theory=False,
+                                                    seed=3, **kw),
+}
+
+
+@pytest.fixture(scope="module")
+def net():
+    return snt.Ensemble(N=500, J=1.0, g=2.0, gamma=0.2, sigma=0.1).sample(seed=2)
+
+
+def _assert_same(a, b, name):
+    for var in a.data_vars:
+        np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=f"{name}: {var}")
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+@pytest.mark.parametrize("exact", [False, True])
+def test_one_and_two_threads_and_the_policy_give_the_same_bits(net, name, exact):
+    one = RUNS[name](net, threads=1, exact=exact)
+    _assert_same(one, RUNS[name](net, threads=2, exact=exact), name)
+    _assert_same(one, RUNS[name](net, threads="auto", exact=exact), name)
+
+
+def test_a_multithreaded_gemm_would_change_the_bits_the_panels_keep():
+    # the premise of the design: on this BLAS a 2-thread gemm of these shapes is not bit-identical to a
+    # 1-thread one (if it were, the test above could not fail), while the panel product is.
+    rng = np.random.default_rng(0)
+    JT, F = rng.standard_normal((1000, 1000)), rng.standard_normal((8, 1000))
+    out = {}
+    for threads in (1, 2):
+        with threadpool_limits(threads, user_api="blas"):
+            out[threads] = F @ JT
+    if np.array_equal(out[1], out[2]):
+        pytest.skip("this BLAS gives the same bits at 1 and 2 threads: the premise cannot be shown here")
+    import numba
+    panels = {}
+    with threadpool_limits(1, user_api="blas"):
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            H = np.empty_like(F)
+            kernels.product(F, JT, H, 0)
+            panels[threads] = H
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(panels[1], panels[2])
+    np.testing.assert_allclose(panels[1], out[1], rtol=0, atol=1e-11)    # and it is the product
+
+
+def test_panels_cover_the_columns_on_multiples_of_8():
+    for N in (1, 7, 127, 128, 300, 500, 1000, 4000, 10001):
+        nq = kernels.panels(N)
+        edges = [kernels.panel_edge(N, q, nq) for q in range(nq + 1)]
+        assert edges[0] == 0 and edges[-1] == N and all(b > a for a, b in zip(edges, edges[1:]))
+        assert all(e % 8 == 0 for e in edges[:-1]) and 1 <= nq <= kernels.MAX_PANELS
+
+
+class _Clock:
+    """Feeds a policy pieces whose duration per step is given by the thread count."""
+
+    def __init__(self, policy, per_step):
+        self.policy, self.per_step = policy, per_step
+
+    def run(self, steps):
+        m = self.policy.piece(steps)
+        self.policy.start()
+        self.policy.done(m, m * self.per_step[self.policy.current])
+        return m
+
+
+def test_the_policy_keeps_the_faster_count_and_measures_again_when_it_slows(monkeypatch):
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9)     # 0.2 Gflop a step: probes of 1 step
+    with policy:
+        clock = _Clock(policy, {1: 1.0, 2: 0.6})
+        assert [clock.run(100) for _ in range(3)] == [1, 1, 1]         # warm-up, then 1 thread, 2 threads
+        assert policy.current == 2 and policy.timings == {1: 1.0, 2: 0.6}
+        assert clock.run(100) == 100                                   # then whole pieces at the faster
+        clock.per_step = {1: 1.0, 2: 5.0}                              # another process took a core
+        clock.run(100)
+        assert clock.run(100) == 1 and clock.run(100) == 1              # measured again at once
+        assert policy.current == 1 and clock.run(100) == 100
+
+
+def test_the_policy_respects_a_fixed_count_and_dask_workers(monkeypatch):
+    fixed = ThreadPolicy(3, step_flops=1e6)
+    assert fixed.candidates == [3] and not fixed.adaptive and fixed.piece(50) == 50
+    monkeypatch.setattr(_threads, "in_dask_worker", lambda: True)
+    assert _threads.available_threads() == 1
+    assert ThreadPolicy("auto", step_flops=1e6).candidates == [1]
+    with pytest.raises(ValueError, match="threads"):
+        ThreadPolicy("all", step_flops=1.0)
+    with pytest.raises(ValueError, match="threads"):
+        snt.simulate(snt.Ensemble(N=5, J=1.0).sample(seed=1), 3, threads=0)
+
+
+def test_the_policy_restores_numba_threads_and_blas_limits():
+    import numba
+    from threadpoolctl import threadpool_info
+    before = numba.get_num_threads(), [i["num_threads"] for i in threadpool_info()]
+    net = snt.Ensemble(N=200, J=1.0, g=2.0).sample(seed=1)
+    snt.simulate(net, 30, trials=2, seed=1, threads=2)
+    assert (numba.get_num_threads(), [i["num_threads"] for i in threadpool_info()]) == before
+
+
+def test_vectorised_tanh_is_within_4_ulp_of_numpy():
+    grid = np.concatenate([np.linspace(-25, 25, 400_001), np.geomspace(1e-300, 30, 200_001),
+                           -np.geomspace(1e-300, 30, 20_001), [0.0, -0.0, np.inf, -np.inf, 1e308]])
+    ref = np.tanh(grid)
+    got = kernels.apply_transfer(grid, 1.0, kernels.TANH)
+    ulp = np.spacing(np.abs(ref))
+    assert np.all(np.abs(got - ref) <= 4 * ulp)
+    assert np.all(np.signbit(got) == np.signbit(ref))                 # odd, -0.0 included
+    slope = kernels.apply_slope(grid[:1000], 2.0, kernels.TANH)
+    np.testing.assert_allclose(slope, 2.0 * (1 - np.tanh(2.0 * grid[:1000]) ** 2), rtol=0, atol=4e-15)
+    assert np.isnan(kernels.apply_transfer(np.array([np.nan]), 1.0, kernels.TANH)[0])
