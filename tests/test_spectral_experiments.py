@@ -101,11 +101,32 @@ def test_architecture_search_gradient():
         assert np.linalg.norm(g - gn) / np.linalg.norm(gn) < 1e-6
 
 
+def test_without_layer_is_exact_on_a_linear_layer():
+    """Replacing a hidden layer whose kept nodes are always on (and dropped nodes always off) by its linear map,
+    composed into the neighbours, leaves the output unchanged (S12a), for every layer of depths 2 and 3."""
+    from snt.spectral.search import ArchitectureSearch
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 4))
+    for D in (2, 3):
+        for k in range(1, D + 1):
+            net = ArchitectureSearch(4, 2, 6, D, "mse", 1e-3, 1e-3, rng)
+            net.set_theta(net.get_theta() + 0.3 * rng.standard_normal(net.get_theta().size))
+            net.chain[k - 1].bias[...] = 50.0          # every node of layer k on ...
+            net.chain[k - 1].bias[2] = -50.0           # ... but node 2, always off
+            keep = np.ones(6, bool)
+            keep[2] = False
+            new = net.without_layer(k, keep)
+            assert len(new.chain) == D - 1
+            np.testing.assert_allclose(new.output(X), net.output(X), rtol=1e-12, atol=1e-12)
+            wrong = net.without_layer(k, np.ones(6, bool))    # passing node 2 through is not its map
+            assert np.abs(wrong.output(X) - net.output(X)).max() > 1e-3
+
+
 def test_architecture_search_linear_data_needs_no_hidden_layer(search_data):
     X, y_lin, _ = search_data
     ds, net = spectral.architecture_search(X, y_lin, max_width=8, max_depth=2, epochs=150, batch_size=100,
                                            eigen_l2=1e-2, base_l2=1e-2, seed=0)
-    assert ds.attrs["effective_depth"] == 0
+    assert ds.attrs["depth"] == 0 and ds.attrs["effective_depth"] == 0 and len(net.chain) == 0
     assert np.mean(np.argmax(net.output(X), 1) == y_lin) > 0.97
 
 
@@ -113,8 +134,13 @@ def test_architecture_search_teacher_width(search_data):
     X, _, y_t = search_data
     ds, net = spectral.architecture_search(X, y_t, max_width=8, max_depth=2, epochs=150, batch_size=100,
                                            eigen_l2=1e-2, base_l2=1e-2, seed=0)
-    assert ds.attrs["effective_depth"] == 1
-    assert abs(json.loads(ds.attrs["nonlinear_widths"])[0] - 3) <= 2
+    """5 -> 3 ReLU -> sum: the search first keeps a second, linear layer (a deeper path costs less L2 per unit
+    of scale); the removal stage composes it away because the validation loss does not rise (S12a)."""
+    assert ds.attrs["depth"] == 1 and ds.attrs["effective_depth"] == 1 and len(net.chain) == 1
+    assert abs(json.loads(ds.attrs["widths"])[0] - 3) <= 1
+    log = json.loads(ds.attrs["layer_removal"])
+    assert [(r["layer"], r["removed"]) for r in log] == [(2, True), (1, False)]
+    assert log[1]["validation_loss"] > 10 * log[1]["reference"]       # the nonlinear layer is needed
 
 
 def test_figures(independent):
