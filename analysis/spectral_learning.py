@@ -154,7 +154,8 @@ def part_teacher(a):
     plt = _plt()
     t0 = time.perf_counter()
     ds = spectral.teacher_student(student_sizes=(20, 60, 200), teacher_size=20, trials=a.trials,
-                                  n_train=a.n_teacher, n_test=10000, epochs=a.teacher_epochs, seed=0, progress=True)
+                                  n_train=a.n_teacher, n_test=10000, epochs=a.teacher_epochs, seed=a.teacher_seed,
+                                  progress=True)
     hT = 20
     res = {"settings": json.loads(ds.attrs["parameters"]), "time_s": time.perf_counter() - t0}
     for m in ds.model.values:
@@ -169,7 +170,7 @@ def part_teacher(a):
         res[str(m)]["delta_mse_kept_teacher_minus_5_or_fewer"] = float(
             d.delta_mse.where((d.n_kept <= hT - 5) & (d.n_kept > 0)).mean())
     print("teacher", json.dumps(res), flush=True)
-    ds.to_netcdf(Path(a.out) / "spectral_teacher.nc")
+    ds.to_netcdf(Path(a.out) / f"spectral_teacher{a.tag}.nc")
     spectral_ds = ds
     fig, axs = plt.subplots(1, 2, figsize=(11, 4))
     from snt.plot import teacher_student
@@ -289,7 +290,8 @@ def main():
     ap.add_argument("--mnist-lr", type=float, default=1e-3)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--n-teacher", type=int, default=10000)
-    ap.add_argument("--teacher-epochs", type=int, default=300)
+    ap.add_argument("--teacher-epochs", type=int, default=400)
+    ap.add_argument("--teacher-seed", type=int, default=0)
     ap.add_argument("--search-epochs", type=int, default=300)
     ap.add_argument("--search-l2", type=float, default=1e-2)
     ap.add_argument("--relevance-sets", default="independent_gaussians,correlated_gaussians")

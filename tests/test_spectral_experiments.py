@@ -58,9 +58,9 @@ def test_teacher_student_small():
     """Teacher of 4 nodes, student of 16: the spectral student keeps about the teacher's size, the dense one
     does not cut; pruning down to the teacher's size costs little, below it much more."""
     ds = spectral.teacher_student(student_sizes=(16,), teacher_size=4, teacher_second=3, trials=1, n_train=2000,
-                                  n_test=2000, epochs=200, eigen_l2=2e-2, seed=0)
+                                  n_test=2000, epochs=200, eigen_l2=2e-2, second_l2=1e-2, seed=0)
     spec, dense = ds.sel(model="spectral", size=16, trial=0), ds.sel(model="direct", size=16, trial=0)
-    assert abs(int(spec.n_active) - 4) <= 2
+    assert abs(int(spec.n_active) - 4) <= 1          # measured: 4 (7 with second_l2=1e-3 at this size)
     assert int(dense.n_active) >= 12
     kept, dm, mse = spec.n_kept.values, spec.delta_mse.values, float(spec.mse)
     above = dm[kept >= 4].max()
