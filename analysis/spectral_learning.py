@@ -162,7 +162,10 @@ def part_teacher(a):
         d = ds.sel(model=m)
         res[str(m)] = {"average_dimension": d.average_dimension.values.tolist(),
                        "average_dimension_std": d.average_dimension_std.values.tolist(),
-                       "test_mse": d.mse.mean("trial").values.tolist()}
+                       "test_mse": d.mse.mean("trial").values.tolist(),
+                       "n_active_per_trial": d.n_active.values.tolist(),
+                       "settled_per_trial": d.settled.values.tolist(),
+                       "n_active_every_50_epochs": d.n_active_history.isel(epoch=slice(49, None, 50)).values.tolist()}
         # the ramp: mean dMSE of the prunings that keep >= teacher size nodes, and of those keeping fewer
         above = (d.n_kept >= hT)
         res[str(m)]["delta_mse_kept_at_least_teacher"] = float(d.delta_mse.where(above).mean())

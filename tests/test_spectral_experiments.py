@@ -61,6 +61,9 @@ def test_teacher_student_small():
                                   n_test=2000, epochs=200, eigen_l2=2e-2, second_l2=1e-2, seed=0)
     spec, dense = ds.sel(model="spectral", size=16, trial=0), ds.sel(model="direct", size=16, trial=0)
     assert abs(int(spec.n_active) - 4) <= 1          # measured: 4 (7 with second_l2=1e-3 at this size)
+    hist = spec.n_active_history.values
+    assert bool(spec.settled) and np.all(hist[-50:] == hist[-1])       # the count stopped moving
+    assert hist[0] > hist[-1]                                            # ... after falling from the start
     assert int(dense.n_active) >= 12
     kept, dm, mse = spec.n_kept.values, spec.delta_mse.values, float(spec.mse)
     above = dm[kept >= 4].max()
@@ -161,10 +164,12 @@ def test_figures(independent):
     plt.close("all")
 
 
+@pytest.mark.filterwarnings("ignore:rsn. training accuracy:RuntimeWarning")     # two steps: a formula check only
 def test_attractor_relevance_formula():
     """R_j = sum over trained modes of |lambda_k| ||Phi_:,k|| |Psi_kj|, checked against an explicit loop."""
     from snt.classify import AttractorClassifier
     X, y, r = spectral.datasets.independent_gaussians(n_samples=300, n_features=6, n_relevant=3, seed=1)
+    X = (X - X.min(0)) / (X.max(0) - X.min(0))               # the models' input range
     clf = AttractorClassifier(model="rsn", optimizer="adam", maxiter=2, batch_size=50, seed=0).fit(X, y)
     ds = spectral.attractor_relevance(clf)
     phi = clf.coupling_.phi
@@ -173,3 +178,18 @@ def test_attractor_relevance_formula():
     ref = [sum(abs(lam[k]) * np.linalg.norm(phi[:, k]) * abs(psi[k, j]) for k in range(lam.size)) for j in range(6)]
     np.testing.assert_allclose(ds.relevance.values, ref, rtol=1e-10)
     assert ds.sizes["feature"] == 6
+
+
+@pytest.mark.slow
+def test_relevance_four_layer_network_independent_gaussians():
+    """The input-relevance code's network (Spectral(100, tanh), (100, relu), (50, relu), 2) on 60 000 items with
+    eigenvalue L2 1e-4 (S4a): Spearman >= 0.9 and every irrelevant feature below 5 % of the maximum (measured
+    over two seeds: 0.935, irrelevant below 1e-10); with the code's 1e-6 the largest irrelevant one stays at
+    7.9 %, the chance correlation that logistic regression on the same items also finds (10.4 %)."""
+    X, y, r = spectral.datasets.independent_gaussians(n_samples=60000, seed=0)
+    net = spectral.SpectralMLP(hidden=(100, 100, 50), activation=("tanh", "relu", "relu"), eigen_l2=1e-4,
+                               base_l2=1e-2, lr=0.01, lr_decay=0.93, batch_size=500, epochs=60, validation=0,
+                               seed=0).fit(X[:48000], y[:48000])
+    assert net.score(X[48000:], y[48000:]) > 0.99
+    rec = spectral.relevance_recovery(spectral.feature_relevance(net), r)
+    assert rec["spearman"] >= 0.9 and rec["max_irrelevant"] < 0.05

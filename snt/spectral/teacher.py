@@ -70,8 +70,10 @@ def student_network(n_inputs, size, second, spectral, eigen_l2, base_l2, seed, s
     return SpectralNetwork([first, second_layer, _sum_readout(second)], "mse")
 
 
-def _train(net, X, Y, epochs, batch, lr, validation, rng, lr_decay=1.0, patience=None):
+def _train(net, X, Y, epochs, batch, lr, validation, rng, lr_decay=1.0, patience=None, watch=None):
+    """Adam on the MSE; ``watch(net)`` is recorded after every epoch (returned as ``hist["watch"]``)."""
     n_val = int(round(validation * len(X)))
+    seen = []
     Xt, Yt, Xv, Yv = X[n_val:], Y[n_val:], X[:n_val], Y[:n_val]
 
     def fun(theta, idx):
@@ -80,12 +82,26 @@ def _train(net, X, Y, epochs, batch, lr, validation, rng, lr_decay=1.0, patience
 
     def val_fn(theta):
         net.set_theta(theta)
-        return net.evaluate(Xv, Yv)[0]
+        if watch is not None:
+            seen.append(watch(net))
+        return net.evaluate(Xv, Yv)[0] if n_val else -float(len(seen))     # without validation: the last epoch
 
     theta, hist = fit_adam(fun, net.get_theta(), len(Xt), epochs=epochs, batch_size=batch, lr=lr, rng=rng,
-                           val_fn=val_fn if n_val else None, lr_decay=lr_decay, patience=patience)
+                           val_fn=val_fn if n_val or watch is not None else None, lr_decay=lr_decay,
+                           patience=patience)
     net.set_theta(theta)
+    hist["watch"] = seen
     return hist
+
+
+def _settled(hist):
+    """True where the count is the same over the last quarter of the epochs trained (NaN after a stop)."""
+    out = np.zeros(hist.shape[:-1], dtype=bool)
+    for idx in np.ndindex(out.shape):
+        h = hist[idx][np.isfinite(hist[idx])]
+        tail = h[len(h) - max(1, len(h) // 4):]
+        out[idx] = bool(len(h) >= 4 and tail.min() == tail.max())
+    return out
 
 
 def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second=10, trials=3, n_train=10000,
@@ -136,7 +152,9 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
     xarray.Dataset
         Dims ``model`` ("spectral", "direct"), ``size``, ``trial``, ``node``, ``cutoff``: ``importance``
         (NaN beyond the student's width), ``n_active``, ``mse`` (unpruned test MSE), ``n_kept``,
-        ``delta_mse``, ``average_dimension`` and its ``_std`` over trials.
+        ``delta_mse``, ``average_dimension`` and its ``_std`` over trials, ``n_active_history`` (the count after
+        every epoch; NaN after an early stop) and ``settled`` (the count did not change over the last quarter of
+        the epochs: where False, the dimension was still moving and the budget was too short).
     """
     sizes = [int(h) for h in student_sizes]
     if not sizes or min(sizes) < 1:
@@ -155,6 +173,7 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
     mse = np.zeros((2, len(sizes), trials))
     n_kept = np.zeros((2, len(sizes), trials, len(cut)), dtype=np.int64)
     dmse = np.zeros((2, len(sizes), trials, len(cut)))
+    n_hist = np.full((2, len(sizes), trials, epochs), np.nan)
     bar = tqdm(total=2 * len(sizes) * trials, disable=not progress, desc="teacher-student")
     with blas_threads([H, n_inputs]):
         for t in range(trials):
@@ -167,9 +186,16 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
                     spectral = name == "spectral"
                     net = student_network(n_inputs, h, teacher_second, spectral, eigen_l2, base_l2,
                                           child(ss, 2, h, t), second_l2)
-                    _train(net, X, Y, epochs, 300 if spectral else 500, lr if spectral else direct_lr, validation,
-                           np.random.default_rng(child(ss, 3, h, t, mi)), lr_decay, patience)
-                    s = node_importance(net, 0, "spectral" if spectral else "norm").normalized.values
+                    method = "spectral" if spectral else "norm"
+
+                    def count(nw, method=method):
+                        return int(np.sum(node_importance(nw, 0, method).normalized.values > threshold))
+
+                    hist = _train(net, X, Y, epochs, 300 if spectral else 500, lr if spectral else direct_lr,
+                                  validation, np.random.default_rng(child(ss, 3, h, t, mi)), lr_decay, patience,
+                                  count)
+                    n_hist[mi, si, t, :len(hist["watch"])] = hist["watch"]
+                    s = node_importance(net, 0, method).normalized.values
                     imp[mi, si, t, :h] = s
                     n_act[mi, si, t] = int(np.sum(s > threshold))
                     full = score(net, Xs, Ys)
@@ -193,12 +219,17 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
          "mse": (("model", "size", "trial"), mse, {"long_name": "test MSE (unpruned)", "units": "1"}),
          "n_kept": (("model", "size", "trial", "cutoff"), n_kept, {"long_name": "nodes kept", "units": "1"}),
          "delta_mse": (("model", "size", "trial", "cutoff"), dmse,
-                       {"long_name": "|MSE pruned - MSE full|", "units": "1"})},
+                       {"long_name": "|MSE pruned - MSE full|", "units": "1"}),
+         "n_active_history": (("model", "size", "trial", "epoch"), n_hist,
+                              {"long_name": f"nodes with s / max s > {threshold} after each epoch", "units": "1"}),
+         "settled": (("model", "size", "trial"), _settled(n_hist),
+                     {"long_name": "node count constant over the last quarter of the epochs trained"})},
         coords={"model": ("model", list(models)),
                 "size": ("size", sizes, {"long_name": "student width h", "units": "1"}),
                 "trial": ("trial", np.arange(trials)),
                 "node": ("node", np.arange(H), {"long_name": "hidden node", "units": "1"}),
-                "cutoff": ("cutoff", cut, {"long_name": "pruning cutoff on s / max s", "units": "1"})},
+                "cutoff": ("cutoff", cut, {"long_name": "pruning cutoff on s / max s", "units": "1"}),
+                "epoch": ("epoch", np.arange(1, epochs + 1), {"long_name": "epoch", "units": "1"})},
         attrs={"title": "teacher-student spectral pruning", "source": f"snt {__version__}",
                "method": "docs/science/spectral.md (S8)-(S10)", "parameters": json.dumps(params),
                "teacher_size": int(teacher_size), "seed_entropy": str(ss.entropy)})
