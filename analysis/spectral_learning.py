@@ -61,7 +61,8 @@ def part_relevance(a):
         sal = spectral.gradient_saliency(net, X[m:], y[m:])
         res = {"settings": {"n_samples": n, "epochs": a.epochs, "lr_decay": a.decay, "runs": a.runs,
                             "eigen_l2": a.eigen_l2, "base_l2": 1e-2},
-               "logistic_regression_reference": _logistic_reference(X[:m], y[:m], r),
+               **({"logistic_regression_reference": _logistic_reference(X[:m], y[:m], r)}
+                  if name == "independent_gaussians" else {}),
                "truth": r.tolist(), "runs": runs,
                "spectral_mean_over_runs": spectral.relevance_recovery(mean, r),
                "spectral_mean_normalized": np.round(mean.normalized.values, 4).tolist(),
