@@ -30,9 +30,9 @@ def _plt():
     return plt
 
 
-def _mlp(epochs, seed, decay):
+def _mlp(epochs, seed, decay, eigen_l2):
     # the authors' Gaussian networks: Spectral(100, tanh) -> Spectral(100, relu) -> Spectral(50, relu) -> 2
-    return spectral.SpectralMLP(hidden=(100, 100, 50), activation=("tanh", "relu", "relu"), eigen_l2=1e-6,
+    return spectral.SpectralMLP(hidden=(100, 100, 50), activation=("tanh", "relu", "relu"), eigen_l2=eigen_l2,
                                 base_l2=1e-2, lr=0.01, lr_decay=decay, batch_size=500, epochs=epochs,
                                 validation=0.0, seed=seed)
 
@@ -48,7 +48,7 @@ def part_relevance(a):
         t0 = time.perf_counter()
         runs, spec = [], []
         for s in range(a.runs):
-            net = _mlp(a.epochs, s, a.decay).fit(X[:m], y[:m])
+            net = _mlp(a.epochs, s, a.decay, a.eigen_l2).fit(X[:m], y[:m])
             ds = spectral.feature_relevance(net)
             spec.append(ds.relevance.values)
             runs.append({"seed": s, "test_accuracy": net.score(X[m:], y[m:]),
@@ -59,7 +59,10 @@ def part_relevance(a):
         mean["normalized"].values[:] = mean.relevance.values / mean.relevance.values.max()
         perm = spectral.permutation_relevance(net, X[m:m + 5000], y[m:m + 5000], n_repeats=5, seed=0)
         sal = spectral.gradient_saliency(net, X[m:], y[m:])
-        res = {"settings": {"n_samples": n, "epochs": a.epochs, "lr_decay": a.decay, "runs": a.runs},
+        res = {"settings": {"n_samples": n, "epochs": a.epochs, "lr_decay": a.decay, "runs": a.runs,
+                            "eigen_l2": a.eigen_l2, "base_l2": 1e-2},
+               **({"logistic_regression_reference": _logistic_reference(X[:m], y[:m], r)}
+                  if name == "independent_gaussians" else {}),
                "truth": r.tolist(), "runs": runs,
                "spectral_mean_over_runs": spectral.relevance_recovery(mean, r),
                "spectral_mean_normalized": np.round(mean.normalized.values, 4).tolist(),
@@ -81,6 +84,16 @@ def part_relevance(a):
               flush=True)
     fig.tight_layout()
     return out, fig
+
+
+def _logistic_reference(X, y, r):
+    """Maximum-likelihood logistic regression on the same training items: |coefficient| / max. On the independent
+    Gaussians it is the well-specified model (the Bayes boundary is linear), so its weights on the irrelevant
+    features are the finite-sample chance correlations any unpenalised fit inherits."""
+    from sklearn.linear_model import LogisticRegression
+    c = np.abs(LogisticRegression(C=1e4, max_iter=3000).fit(X, y).coef_[0])
+    c = c / c.max()
+    return {"normalized": np.round(c, 4).tolist(), "max_irrelevant": float(c[r == 0].max())}
 
 
 def _pairs_ordered(score, truth):
@@ -142,14 +155,18 @@ def part_teacher(a):
     plt = _plt()
     t0 = time.perf_counter()
     ds = spectral.teacher_student(student_sizes=(20, 60, 200), teacher_size=20, trials=a.trials,
-                                  n_train=a.n_teacher, n_test=10000, epochs=a.teacher_epochs, seed=0, progress=True)
+                                  n_train=a.n_teacher, n_test=10000, epochs=a.teacher_epochs, seed=a.teacher_seed,
+                                  progress=True)
     hT = 20
     res = {"settings": json.loads(ds.attrs["parameters"]), "time_s": time.perf_counter() - t0}
     for m in ds.model.values:
         d = ds.sel(model=m)
         res[str(m)] = {"average_dimension": d.average_dimension.values.tolist(),
                        "average_dimension_std": d.average_dimension_std.values.tolist(),
-                       "test_mse": d.mse.mean("trial").values.tolist()}
+                       "test_mse": d.mse.mean("trial").values.tolist(),
+                       "n_active_per_trial": d.n_active.values.tolist(),
+                       "settled_per_trial": d.settled.values.tolist(),
+                       "n_active_every_50_epochs": d.n_active_history.isel(epoch=slice(49, None, 50)).values.tolist()}
         # the ramp: mean dMSE of the prunings that keep >= teacher size nodes, and of those keeping fewer
         above = (d.n_kept >= hT)
         res[str(m)]["delta_mse_kept_at_least_teacher"] = float(d.delta_mse.where(above).mean())
@@ -157,7 +174,7 @@ def part_teacher(a):
         res[str(m)]["delta_mse_kept_teacher_minus_5_or_fewer"] = float(
             d.delta_mse.where((d.n_kept <= hT - 5) & (d.n_kept > 0)).mean())
     print("teacher", json.dumps(res), flush=True)
-    ds.to_netcdf(Path(a.out) / "spectral_teacher.nc")
+    ds.to_netcdf(Path(a.out) / f"spectral_teacher{a.tag}.nc")
     spectral_ds = ds
     fig, axs = plt.subplots(1, 2, figsize=(11, 4))
     from snt.plot import teacher_student
@@ -189,6 +206,7 @@ def part_search(a):
         ds, _ = spectral.architecture_search(X, yy, **kw)
         res[name] = {"expected": truth, "depth": ds.attrs["depth"], "widths": json.loads(ds.attrs["widths"]),
                      "effective_depth": ds.attrs["effective_depth"],
+                     "layer_removal": json.loads(ds.attrs["layer_removal"]),
                      "nonlinear_widths": json.loads(ds.attrs["nonlinear_widths"]),
                      "on_fraction": np.round(ds.on_fraction.values, 3).tolist(),
                      "width_per_layer": ds.width.values.tolist(), "final_loss": ds.attrs["final_loss"],
@@ -268,13 +286,16 @@ def main():
     ap.add_argument("--n-independent", type=int, default=60000)
     ap.add_argument("--n-correlated", type=int, default=100000)
     ap.add_argument("--epochs", type=int, default=100)
-    ap.add_argument("--decay", type=float, default=0.96)
+    ap.add_argument("--decay", type=float, default=0.93)
+    ap.add_argument("--eigen-l2", type=float, default=1e-4,
+                    help="L2 factor of the eigenvalues in the relevance networks (the authors': 1e-6)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mnist-epochs", type=int, default=30)
     ap.add_argument("--mnist-lr", type=float, default=1e-3)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--n-teacher", type=int, default=10000)
-    ap.add_argument("--teacher-epochs", type=int, default=300)
+    ap.add_argument("--teacher-epochs", type=int, default=400)
+    ap.add_argument("--teacher-seed", type=int, default=0)
     ap.add_argument("--search-epochs", type=int, default=300)
     ap.add_argument("--search-l2", type=float, default=1e-2)
     ap.add_argument("--relevance-sets", default="independent_gaussians,correlated_gaussians")

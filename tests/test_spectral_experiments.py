@@ -58,9 +58,12 @@ def test_teacher_student_small():
     """Teacher of 4 nodes, student of 16: the spectral student keeps about the teacher's size, the dense one
     does not cut; pruning down to the teacher's size costs little, below it much more."""
     ds = spectral.teacher_student(student_sizes=(16,), teacher_size=4, teacher_second=3, trials=1, n_train=2000,
-                                  n_test=2000, epochs=200, eigen_l2=2e-2, seed=0)
+                                  n_test=2000, epochs=200, eigen_l2=2e-2, second_l2=1e-2, seed=0)
     spec, dense = ds.sel(model="spectral", size=16, trial=0), ds.sel(model="direct", size=16, trial=0)
-    assert abs(int(spec.n_active) - 4) <= 2
+    assert abs(int(spec.n_active) - 4) <= 1          # measured: 4 (7 with second_l2=1e-3 at this size)
+    hist = spec.n_active_history.values
+    assert bool(spec.settled) and np.all(hist[-50:] == hist[-1])       # the count stopped moving
+    assert hist[0] > hist[-1]                                            # ... after falling from the start
     assert int(dense.n_active) >= 12
     kept, dm, mse = spec.n_kept.values, spec.delta_mse.values, float(spec.mse)
     above = dm[kept >= 4].max()
@@ -101,11 +104,32 @@ def test_architecture_search_gradient():
         assert np.linalg.norm(g - gn) / np.linalg.norm(gn) < 1e-6
 
 
+def test_without_layer_is_exact_on_a_linear_layer():
+    """Replacing a hidden layer whose kept nodes are always on (and dropped nodes always off) by its linear map,
+    composed into the neighbours, leaves the output unchanged (S12a), for every layer of depths 2 and 3."""
+    from snt.spectral.search import ArchitectureSearch
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 4))
+    for D in (2, 3):
+        for k in range(1, D + 1):
+            net = ArchitectureSearch(4, 2, 6, D, "mse", 1e-3, 1e-3, rng)
+            net.set_theta(net.get_theta() + 0.3 * rng.standard_normal(net.get_theta().size))
+            net.chain[k - 1].bias[...] = 50.0          # every node of layer k on ...
+            net.chain[k - 1].bias[2] = -50.0           # ... but node 2, always off
+            keep = np.ones(6, bool)
+            keep[2] = False
+            new = net.without_layer(k, keep)
+            assert len(new.chain) == D - 1
+            np.testing.assert_allclose(new.output(X), net.output(X), rtol=1e-12, atol=1e-12)
+            wrong = net.without_layer(k, np.ones(6, bool))    # passing node 2 through is not its map
+            assert np.abs(wrong.output(X) - net.output(X)).max() > 1e-3
+
+
 def test_architecture_search_linear_data_needs_no_hidden_layer(search_data):
     X, y_lin, _ = search_data
     ds, net = spectral.architecture_search(X, y_lin, max_width=8, max_depth=2, epochs=150, batch_size=100,
                                            eigen_l2=1e-2, base_l2=1e-2, seed=0)
-    assert ds.attrs["effective_depth"] == 0
+    assert ds.attrs["depth"] == 0 and ds.attrs["effective_depth"] == 0 and len(net.chain) == 0
     assert np.mean(np.argmax(net.output(X), 1) == y_lin) > 0.97
 
 
@@ -113,8 +137,13 @@ def test_architecture_search_teacher_width(search_data):
     X, _, y_t = search_data
     ds, net = spectral.architecture_search(X, y_t, max_width=8, max_depth=2, epochs=150, batch_size=100,
                                            eigen_l2=1e-2, base_l2=1e-2, seed=0)
-    assert ds.attrs["effective_depth"] == 1
-    assert abs(json.loads(ds.attrs["nonlinear_widths"])[0] - 3) <= 2
+    """5 -> 3 ReLU -> sum: the search first keeps a second, linear layer (a deeper path costs less L2 per unit
+    of scale); the removal stage composes it away because the validation loss does not rise (S12a)."""
+    assert ds.attrs["depth"] == 1 and ds.attrs["effective_depth"] == 1 and len(net.chain) == 1
+    assert abs(json.loads(ds.attrs["widths"])[0] - 3) <= 1
+    log = json.loads(ds.attrs["layer_removal"])
+    assert [(r["layer"], r["removed"]) for r in log] == [(2, True), (1, False)]
+    assert log[1]["validation_loss"] > 10 * log[1]["reference"]       # the nonlinear layer is needed
 
 
 def test_figures(independent):
@@ -135,10 +164,12 @@ def test_figures(independent):
     plt.close("all")
 
 
+@pytest.mark.filterwarnings("ignore:rsn. training accuracy:RuntimeWarning")     # two steps: a formula check only
 def test_attractor_relevance_formula():
     """R_j = sum over trained modes of |lambda_k| ||Phi_:,k|| |Psi_kj|, checked against an explicit loop."""
     from snt.classify import AttractorClassifier
     X, y, r = spectral.datasets.independent_gaussians(n_samples=300, n_features=6, n_relevant=3, seed=1)
+    X = (X - X.min(0)) / (X.max(0) - X.min(0))               # the models' input range
     clf = AttractorClassifier(model="rsn", optimizer="adam", maxiter=2, batch_size=50, seed=0).fit(X, y)
     ds = spectral.attractor_relevance(clf)
     phi = clf.coupling_.phi
@@ -147,3 +178,18 @@ def test_attractor_relevance_formula():
     ref = [sum(abs(lam[k]) * np.linalg.norm(phi[:, k]) * abs(psi[k, j]) for k in range(lam.size)) for j in range(6)]
     np.testing.assert_allclose(ds.relevance.values, ref, rtol=1e-10)
     assert ds.sizes["feature"] == 6
+
+
+@pytest.mark.slow
+def test_relevance_four_layer_network_independent_gaussians():
+    """The input-relevance code's network (Spectral(100, tanh), (100, relu), (50, relu), 2) on 60 000 items with
+    eigenvalue L2 1e-4 (S4a): Spearman >= 0.9 and every irrelevant feature below 5 % of the maximum (measured
+    over two seeds: 0.935, irrelevant below 1e-10); with the code's 1e-6 the largest irrelevant one stays at
+    7.9 %, the chance correlation that logistic regression on the same items also finds (10.4 %)."""
+    X, y, r = spectral.datasets.independent_gaussians(n_samples=60000, seed=0)
+    net = spectral.SpectralMLP(hidden=(100, 100, 50), activation=("tanh", "relu", "relu"), eigen_l2=1e-4,
+                               base_l2=1e-2, lr=0.01, lr_decay=0.93, batch_size=500, epochs=60, validation=0,
+                               seed=0).fit(X[:48000], y[:48000])
+    assert net.score(X[48000:], y[48000:]) > 0.99
+    rec = spectral.relevance_recovery(spectral.feature_relevance(net), r)
+    assert rec["spearman"] >= 0.9 and rec["max_irrelevant"] < 0.05
