@@ -22,7 +22,7 @@ def draw(spectra):
     fig, axs = st.figure(1, 2, height=2.8, gridspec_kw={"width_ratios": [1.6, 1]})
     a, b = axs[0]
     N = next(iter(spectra.values())).sizes["exponent"]
-    dims = []
+    dims, marked = [], False
     for k, (g, ds) in enumerate(spectra.items()):
         i = ds.exponent.values
         d = float(ds.kaplan_yorke_dimension) if bool(ds.kaplan_yorke_complete) else np.nan
@@ -31,13 +31,17 @@ def draw(spectra):
                    elinewidth=0.6, markevery=max(1, len(i) // 20),
                    label=f"g = {g:g}" + (f", $D_{{KY}}$ = {d:.1f}" if np.isfinite(d) else ""))
         if np.isfinite(d):
-            a.plot([d], [0.0], "|", color=st.color(k), ms=12, mew=1.5)
+            tick = a.plot([d], [0.0], "|", color=st.color(k), ms=12, mew=1.5,
+                          label=r"$D_{KY}$ (tick on the zero line)" if not marked else None)[0]
+            if marked:
+                tick.set_gid("reference")   # one legend entry explains every tick
+            marked = True
     st.reference(a, 0.0)
     a.set_xlabel(r"exponent index $i$")
     a.set_ylabel(r"Lyapunov exponent $\lambda_i$ [1/step]")
     a.set_ylim(max(a.get_ylim()[0], -1.5), None)
     st.integer_axis(a, "x")
-    a.legend(title="tick at 0: $D_{KY}$", loc="lower left")
+    a.legend(loc="lower left")
     st.panel_label(a, "a")
     g, d = np.array(dims).T
     st.points(b, g, d / N, k=0, label=f"simulation, N = {N}")
