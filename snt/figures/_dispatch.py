@@ -27,7 +27,7 @@ def _kinds():
          route.draw),
         ("gain sweep", has("m_orbit", "lambda_max", dims=("g",)), lambda ds: plot.orbit_diagram(ds)),
         ("coupling spectrum", has("eigenvalue", "boundary"),
-         lambda ds: _axes_fig(lambda ax: laws.draw_one(ax, ds, ds.attrs.get("title")))),
+         lambda ds: _axes_fig(lambda ax: laws.draw_one(ax, ds))),
         ("Lyapunov spectrum", has("exponents", "kaplan_yorke_dimension"), lambda ds: lyapunov.draw({_gain(ds): ds})),
         ("largest Lyapunov exponent", has("lambda_max_t"), one(plot.max_lyapunov)),
         ("response kernel", has("R_mean"), one(plot.response_kernel)),

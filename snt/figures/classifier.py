@@ -58,7 +58,7 @@ def compute(quick=True):
 
 
 def draw(rows, tr, attractors, labels, rb, score):
-    fig, axs = st.figure(1, 3, height=2.7, gridspec_kw={"width_ratios": [1.25, 1, 1]})
+    fig, axs = st.figure(1, 3, height=2.7, gridspec_kw={"width_ratios": [1.1, 1, 1.1]})
     a, b, c = axs[0]
     names = [f"{m}, {d}" for m, d, _, _ in rows]
     ypos = np.arange(len(rows))[::-1]
@@ -68,6 +68,7 @@ def draw(rows, tr, attractors, labels, rb, score):
             a.plot([paper], [yk], st.MARKERS[1], mfc="none", color=st.color(1), ms=5, label="paper")
     a.set_yticks(ypos, names)
     a.set_xlabel("test accuracy")
+    a.set_ylabel("model, data set")
     a.set_xlim(0.86, 1.0)
     handles, text = a.get_legend_handles_labels()
     unique = dict(zip(text, handles))
@@ -86,11 +87,13 @@ def draw(rows, tr, attractors, labels, rb, score):
     st.panel_label(b, "b")
 
     st.points(c, 100 * rb.fraction.values, rb.accuracy_mean.values, rb.accuracy_std.values, k=0,
-              label=f"double well, clean {score:.2f}", ls="-", lw=0.8)
+              label="double well", ls="-", lw=0.8)
+    c.set_title(f"clean accuracy {score:.2f}", loc="right")
     c.axhline(0.1, color=st.REFERENCE, ls=":", lw=0.8, label="chance")
     c.set_xlabel("random pixels [%]")
     c.set_ylabel("test accuracy")
     c.set_ylim(0, 1.02)
+    c.set_xlim(-4, 100 * float(rb.fraction.max()) + 4)   # room for the last tick label
     c.legend(loc="lower left")
     st.panel_label(c, "c")
     return fig

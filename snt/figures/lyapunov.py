@@ -41,7 +41,7 @@ def draw(spectra):
     a.set_ylabel(r"Lyapunov exponent $\lambda_i$ [1/step]")
     a.set_ylim(max(a.get_ylim()[0], -1.5), None)
     st.integer_axis(a, "x")
-    a.legend(loc="lower left")
+    a.legend(loc="upper right")
     st.panel_label(a, "a")
     g, d = np.array(dims).T
     st.points(b, g, d / N, k=0, label=f"simulation, N = {N}")

@@ -14,16 +14,17 @@ def compute(quick=True, g=2.0, gamma=0.5):
     """``(by_size, noise)``: ``compare`` Datasets per N and network seed, and the noise scan with simulations."""
     from ..ensembles import Ensemble
     from ..meanfield import compare, critical_noise, scan
-    steps, trials, networks = (600, 2, 2) if quick else (3000, 8, 6)
+    steps, trials, networks = (400, 2, 2) if quick else (3000, 8, 6)
+    transient = 200 if quick else 500
     by_size = {N: [compare(Ensemble(N=N, J=1.0, g=g, gamma=gamma), steps=steps, trials=trials, seed=100 * N + s,
-                           lags=12, lyapunov=True, transient=300) for s in range(networks)] for N in SIZES}
+                           lags=12, lyapunov=True, transient=transient) for s in range(networks)] for N in SIZES}
     ens = Ensemble(N=SIZES[0], J=1.0, g=g, gamma=gamma)
     sigma_c = critical_noise(ens)
     sigmas = np.linspace(0.0, 1.4 * sigma_c, 29)
     theory = scan(ens, "sigma", sigmas, lags=2)
     sim_sigmas = np.linspace(0.0, 1.3 * sigma_c, 5 if quick else 9)
     sims = [compare(ens.replace(sigma=float(s)), steps=steps, trials=trials, seed=7, lags=2, lyapunov=True,
-                    transient=300) for s in sim_sigmas]
+                    transient=transient) for s in sim_sigmas]
     return by_size, {"theory": theory, "sigma": sim_sigmas, "sims": sims, "sigma_c": sigma_c, "g": g,
                      "gamma": gamma}
 
