@@ -81,6 +81,18 @@ def test_plot_file_draws_stored_results(tmp_path, checked):
         assert not found, f"{name}: " + "; ".join(found)
 
 
+def test_plot_file_draws_a_sweep_store(tmp_path, checked):
+    from snt.studies import STUDIES
+    net = snt.Ensemble(N=20).sample(seed=1)
+    snt.sweep(STUDIES["lyapunov"], {"g": [0.5, 2.5], "gamma": [0.0, 0.5]}, base=net, seed=3,
+              store=tmp_path / "s.zarr", client="serial", progress=False,
+              study_kwargs={"steps": 300, "transient": 50, "trials": 1})
+    assert main(["plot", str(tmp_path / "s.zarr"), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "s.png").is_file()
+    (name, found), = checked
+    assert not found, "; ".join(found)
+
+
 def test_plot_file_rejects_unknown_kind(tmp_path, capsys):
     import xarray as xr
     snt.save(xr.Dataset({"x": ("a", np.arange(3.0))}), tmp_path / "x.nc")

@@ -1,8 +1,9 @@
 """The figure families of the project, in the house style (:mod:`snt.figures._style`).
 
-Every family is a module with ``make(out, quick=True) -> [paths]`` that computes (or reads) its Datasets through
-snt's API and writes PNG and PDF files; ``analysis/fig_<family>.py`` runs one family, ``snt figures`` all of them,
-and ``snt plot FILE`` draws a stored result (:func:`snt.figures.plot_file`).
+Every family is a module with ``NAME`` (the file name), ``compute(quick) -> tuple`` (its Datasets, computed or read
+through snt's API) and ``draw(*computed) -> Figure``, or its own ``make(out, quick) -> [paths]``;
+``analysis/fig_<family>.py`` runs one family, ``snt figures`` all of them, and ``snt plot FILE`` draws a stored
+result (:func:`snt.figures.plot_file`).
 """
 
 import importlib
@@ -34,8 +35,14 @@ def module(family):
 
 
 def make(family, out=DEFAULT_OUT, quick=True):
-    """Write one family's figures into ``out``; returns the paths."""
-    return module(family).make(Path(out), quick=quick)
+    """Write one family's figures into ``out`` (PNG and PDF); returns the paths."""
+    from . import _style
+    mod = module(family)
+    if hasattr(mod, "make"):
+        return mod.make(Path(out), quick=quick)
+    computed = mod.compute(quick)
+    with _style.style():
+        return _style.save(mod.draw(*computed), Path(out), mod.NAME)
 
 
 def make_all(out=DEFAULT_OUT, quick=True, families=None, progress=True):

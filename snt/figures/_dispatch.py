@@ -39,7 +39,42 @@ def _kinds():
          lambda ds: __import__("snt.figures.plasticity", fromlist=["draw"]).draw(ds)),
         ("robustness", has("accuracy_mean", dims=("corruption",)), plot.robustness_curves),
         ("simulation", has("M", dims=("time", "trial")), one(plot.activity)),
+        ("parameter sweep", has("done"), _sweep),
     ]
+
+
+def _sweep(ds):
+    """A sweep store (``snt sweep CONFIG``): every numeric variable over the grid, one panel each, against the
+    first grid key, one series per value of the second; ``<name>_stderr`` gives the error bars."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    grid = [d for d in ds.done.dims]
+    names = [n for n, v in ds.data_vars.items() if n != "done" and not n.endswith("_stderr")
+             and tuple(v.dims) == tuple(grid) and np.issubdtype(v.dtype, np.number) and v.dtype != bool][:4]
+    if not names or len(grid) > 2:
+        raise ValueError(f"the sweep over {grid} has no numeric variable over its grid to draw")
+    fig, axs = st.figure(1, len(names), width=min(st.WIDE, 3.0 * len(names)), height=2.6)
+    x = grid[0]
+    for ax, name in zip(axs[0], names):
+        series = ds[name].transpose(*grid)
+        err = ds.get(f"{name}_stderr")
+        second = [None] if len(grid) == 1 else list(ds[grid[1]].values)
+        for k, value in enumerate(second):
+            y = series if value is None else series.sel({grid[1]: value})
+            e = None if err is None else (err if value is None else err.sel({grid[1]: value}))
+            label = name if value is None else f"{grid[1]} = {value:g}"
+            st.points(ax, ds[x].values, y.values, None if e is None else e.values, k=k, ls="-", lw=0.8,
+                      label=label)
+        ax.set_xlabel(_label(ds[x]))
+        ax.set_ylabel(_label(ds[name]))
+        if len(second) > 1:
+            ax.legend()
+    return fig
+
+
+def _label(da):
+    from ..plot._common import label
+    return label(da)
 
 
 def _axes_fig(draw):

@@ -9,11 +9,12 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "classifier"
 TITLE = "Planted-attractor classifiers: accuracy against the papers, flow to the attractors, robustness"
 RESULTS = Path(__file__).resolve().parents[2] / "analysis" / "results"
 #: Test accuracies reported by the papers (docs/CLASSIFIERS.md §3).
-PAPERS = {("double well", "Fashion-MNIST"): 0.8821, ("Wilson–Cowan", "Fashion-MNIST"): 0.8839, ("double well", "MNIST"): 0.9806,
-          ("Wilson–Cowan", "MNIST"): 0.9816}
+PAPERS = {("double well", "Fashion-MNIST"): 0.8821, ("Wilson–Cowan", "Fashion-MNIST"): 0.8839,
+          ("double well", "MNIST"): 0.9806, ("Wilson–Cowan", "MNIST"): 0.9816}
 _DIGITS_NAMES = {"sa-node": "double well", "snt-map": "SNT map", "cvfr": "CVFR", "cvfr-stochastic": "stochastic CVFR",
                  "wilson-cowan": "Wilson–Cowan"}
 
@@ -67,6 +68,8 @@ def draw(rows, tr, attractors, labels, rb, score):
         if np.isfinite(paper):
             a.plot([paper], [yk], st.MARKERS[1], mfc="none", color=st.color(1), ms=5, label="paper")
     a.set_yticks(ypos, names)
+    if not rows:
+        a.text(0.5, 0.5, "no stored results\n(analysis/results)", ha="center", va="center", transform=a.transAxes)
     a.set_xlabel("test accuracy")
     a.set_ylabel("model, data set")
     a.set_xlim(0.86, 1.0)
@@ -97,8 +100,3 @@ def draw(rows, tr, attractors, labels, rb, score):
     c.legend(loc="lower left")
     st.panel_label(c, "c")
     return fig
-
-
-def make(out, quick=True):
-    with st.style():
-        return st.save(draw(*compute(quick)), out, "classifier")

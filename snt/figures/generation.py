@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "generation"
 TITLE = "Generated digits of the stochastic double-well classifier"
 
 
@@ -53,8 +54,3 @@ def draw(items, rate, overall, decoder):
     b.legend(loc="upper left", ncol=1)
     st.panel_label(b, "b")
     return fig
-
-
-def make(out, quick=True):
-    with st.style():
-        return st.save(draw(*compute(quick)), out, "generation")

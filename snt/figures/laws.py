@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "spectral_laws"
 TITLE = "Circular and elliptic laws of the four coupling ensembles"
 
 
@@ -19,10 +20,10 @@ def ensembles(N):
 
 
 def compute(quick=True, seed=1):
-    """``{title: snt.coupling_spectrum Dataset}`` of one network per ensemble."""
+    """``({title: snt.coupling_spectrum Dataset},)``: one network per ensemble."""
     from ..stability import coupling_spectrum
     N = 400 if quick else 2000
-    return {title: coupling_spectrum(ens.sample(seed=seed)) for title, ens in ensembles(N).items()}
+    return ({title: coupling_spectrum(ens.sample(seed=seed)) for title, ens in ensembles(N).items()},)
 
 
 def draw_one(ax, ds, title=None):
@@ -56,9 +57,3 @@ def draw(spectra):
     for ax, (title, ds), letter in zip(axs.ravel(), spectra.items(), "abcd"):
         draw_one(ax, ds, f"({letter}) {title}")
     return fig
-
-
-def make(out, quick=True):
-    spectra = compute(quick)
-    with st.style():
-        return st.save(draw(spectra), out, "spectral_laws")

@@ -5,17 +5,18 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "lyapunov_spectra"
 TITLE = "Lyapunov spectra and the Kaplan–Yorke dimension"
 
 
 def compute(quick=True, gamma=0.0):
-    """``{g: snt.lyapunov_spectrum Dataset}`` of one network (all N exponents) at a few gains."""
+    """``({g: snt.lyapunov_spectrum Dataset},)``: one network (all N exponents) at a few gains."""
     from ..ensembles import Ensemble
     from ..lyapunov import lyapunov_spectrum
     N, steps = (80, 1500) if quick else (200, 6000)
     net = Ensemble(N=N, J=1.0, gamma=gamma).sample(seed=1)
     gains = (1.5, 2.0, 3.0, 4.0) if quick else (1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)
-    return {g: lyapunov_spectrum(net.replace(g=g), steps, k=N, transient=500, trials=2, seed=2) for g in gains}
+    return ({g: lyapunov_spectrum(net.replace(g=g), steps, k=N, transient=500, trials=2, seed=2) for g in gains},)
 
 
 def draw(spectra):
@@ -51,9 +52,3 @@ def draw(spectra):
     b.legend()
     st.panel_label(b, "b")
     return fig
-
-
-def make(out, quick=True):
-    spectra = compute(quick)
-    with st.style():
-        return st.save(draw(spectra), out, "lyapunov_spectra")

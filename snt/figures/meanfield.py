@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "meanfield_vs_simulation"
 TITLE = "Mean field against simulation: finite-N approach and noise-induced suppression of chaos"
 SIZES = (500, 1000, 2000)
 
@@ -80,9 +81,3 @@ def draw(by_size, noise):
     c.legend(loc="lower left")
     st.panel_label(c, "c")
     return fig
-
-
-def make(out, quick=True):
-    by_size, noise = compute(quick)
-    with st.style():
-        return st.save(draw(by_size, noise), out, "meanfield_vs_simulation")

@@ -6,19 +6,20 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "plasticity_hebbian"
 TITLE = "Hebbian plasticity reduces the Lyapunov exponent of a chaotic network"
 _REGIMES = ("chaotic", "quasi-periodic", "periodic", "fixed point")
 
 
 def compute(quick=True):
-    """A :func:`snt.plasticity.hebbian` Dataset (the setting of the plasticity notebook)."""
+    """``(ds,)``: a :func:`snt.plasticity.hebbian` Dataset (the setting of the plasticity notebook)."""
     from ..ensembles import Ensemble
     from ..plasticity import hebbian
     N = 100 if quick else 200
     net = Ensemble(N=N, J=2.0, g=4.0).sample(seed=2)
     xi = np.random.default_rng(102).standard_normal(N) * 0.2
-    return hebbian(net, xi, epochs=10 if quick else 25, steps_per_epoch=300, forgetting=0.9, rate=30.0, novel=2,
-                   response_every=3, orbit_steps=600, orbit_transient=600, seed=2)
+    return (hebbian(net, xi, epochs=10 if quick else 25, steps_per_epoch=300, forgetting=0.9, rate=30.0, novel=2,
+                    response_every=3, orbit_steps=600, orbit_transient=600, seed=2),)
 
 
 def draw(ds):
@@ -54,9 +55,3 @@ def draw(ds):
     c.legend()
     st.panel_label(c, "c")
     return fig
-
-
-def make(out, quick=True):
-    ds = compute(quick)
-    with st.style():
-        return st.save(draw(ds), out, "plasticity_hebbian")

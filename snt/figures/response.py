@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "linear_response"
 TITLE = "Linear response: three estimators and mean field, susceptibility and power spectrum"
 
 
@@ -68,8 +69,3 @@ def draw(k, chi, ck, ps):
     c.legend()
     st.panel_label(c, "c")
     return fig
-
-
-def make(out, quick=True):
-    with st.style():
-        return st.save(draw(*compute(quick)), out, "linear_response")

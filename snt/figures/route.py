@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "route_to_chaos"
 TITLE = "Route to chaos: λ_max(g), simulation against mean-field theory, γ = 0 and 0.5"
 STORE = Path("data/results/snt-default.zarr")
 SIZES = {"quick": {"N": 100, "gains": (0.2, 3.0, 15), "steps": 800, "transient": 600, "samples": 100},
@@ -68,7 +69,7 @@ def draw(ds):
         bot.set_ylabel("Lyapunov exponent [1/step]")
         bot.set_ylim(max(bot.get_ylim()[0], -2.0), None)
         bot.legend(loc="lower right")
-        top.legend(loc="upper left", markerscale=8)
+        top.legend(loc="upper left", markerscale=8, frameon=True, framealpha=0.9, edgecolor="none")
         st.panel_label(top, "ab"[j] if j < 2 else "")
     return fig
 
@@ -86,4 +87,4 @@ def make(out, quick=True, source=None):
     """Write the figure; returns its paths."""
     ds = load(source, quick)
     with st.style():
-        return st.save(draw(ds), out, "route_to_chaos")
+        return st.save(draw(ds), out, NAME)

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _style as st
 
+NAME = "spectral_relevance_pruning"
 TITLE = "Spectral relevance of the inputs and spectral pruning of a hidden layer (digits)"
 
 
@@ -15,8 +16,8 @@ def compute(quick=True):
     n = 6000 if quick else 60000
     X, y, truth = datasets.independent_gaussians(n_samples=n, seed=0)
     m = int(0.8 * n)
-    net = SpectralMLP(hidden=(60, 30), activation=("tanh", "relu"), eigenvalues="both", eigen_l2=1e-6, base_l2=1e-2, lr=0.01,
-                      batch_size=200, epochs=15 if quick else 60, validation=0.0, seed=0).fit(X[:m], y[:m])
+    net = SpectralMLP(hidden=(60, 30), activation=("tanh", "relu"), eigenvalues="both", eigen_l2=1e-6, base_l2=1e-2,
+                      lr=0.01, batch_size=200, epochs=15 if quick else 60, validation=0.0, seed=0).fit(X[:m], y[:m])
     relevance = {"spectral (eigenvalues)": feature_relevance(net),
                  "permutation": permutation_relevance(net, X[m:], y[m:], n_repeats=3, seed=0)}
     from ..classify import load_dataset
@@ -50,8 +51,3 @@ def draw(truth, relevance, pruning):
     b.legend(loc="lower right")
     st.panel_label(b, "b")
     return fig
-
-
-def make(out, quick=True):
-    with st.style():
-        return st.save(draw(*compute(quick)), out, "spectral_relevance_pruning")
