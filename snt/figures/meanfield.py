@@ -64,7 +64,7 @@ def draw(by_size, noise):
     b.minorticks_off()
     b.set_xlabel("network size N [neurons]")
     b.set_ylabel("deviation from mean field")
-    b.legend(fontsize=6)
+    b.legend(fontsize=6, loc="lower left")
     st.panel_label(b, "b")
 
     th = noise["theory"]
