@@ -13,4 +13,6 @@ def activity(ds, ax=None, trials=None):
         ax.plot(m.time, m.sel(trial=trial), lw=0.8, label=f"trial {trial}")
     ax.set_xlabel(label(ds.time))
     ax.set_ylabel(label(ds["M"]))
+    if m.sizes["trial"] > 1:
+        ax.legend(fontsize="small", ncol=min(4, m.sizes["trial"]))
     return ax

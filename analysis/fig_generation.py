@@ -1,0 +1,12 @@
+"""Figure family "generation" (snt.figures.generation): `python analysis/fig_generation.py [--quick] [--out DIR]`."""
+
+import argparse
+
+from snt import figures
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=figures.FAMILIES["generation"])
+    ap.add_argument("--quick", action="store_true", help="small sizes")
+    ap.add_argument("--out", default=str(figures.DEFAULT_OUT), help="output directory")
+    a = ap.parse_args()
+    print("\n".join(str(p) for p in figures.make("generation", a.out, quick=a.quick)))
