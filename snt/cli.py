@@ -250,7 +250,10 @@ def _configure_logging(verbose: int) -> None:
     if not verbose:
         return
     logger = logging.getLogger("snt")
+    for old in [h for h in logger.handlers if getattr(h, "_snt_cli", False)]:  # main() called again
+        logger.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
+    handler._snt_cli = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
