@@ -12,6 +12,10 @@ References: B. Doyon, B. Cessac, M. Quoy, M. Samuelides, Int. J. Bifurc. Chaos 3
 doi:10.1142/S0218127493000222; B. Cessac, J.-A. Sepulchre, Chaos 16, 013104 (2006), doi:10.1063/1.2126813.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import scipy.optimize
 import scipy.signal
@@ -25,6 +29,10 @@ from .simulate import check_network, simulate
 from .spectra import peak_frequencies
 from .stability import _first_crossing, follow_branch, jacobian
 from .sweep import sweep
+from ._typing import ArrayLike, ClientLike, SeedLike
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = ["REGIMES", "orbit_point", "gain_sweep", "first_bifurcation", "fixed_point_continuation", "spectra",
            "count_frequencies"]
@@ -203,8 +211,9 @@ def _orbit_study(net, seed, **options):
     return orbit_point(net, seed, **options)
 
 
-def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1, seed=None, client="serial",
-               progress=False, **options):
+def gain_sweep(net: Network, gains: ArrayLike, *, steps: int = 3000, transient: int = 2000, samples: int = 200,
+               trials: int = 1, seed: SeedLike = None, client: ClientLike = "serial", progress: bool = False,
+               **options: Any) -> xr.Dataset:
     r"""Orbit diagram, Lyapunov exponent and regime of one network over a range of gains.
 
     The same couplings, thresholds and initial condition are used at every gain (common random numbers),
@@ -380,7 +389,8 @@ def _bifurcation_type(mu):
     return "Neimark-Sacker"
 
 
-def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
+def first_bifurcation(net: Network, *, method: str = "auto", g_max: float | None = None, points: int = 200,
+                      modes: int = 6) -> xr.Dataset:
     r"""The gain at which the fixed point first loses stability, and the type of the bifurcation (E5).
 
     Parameters
@@ -479,6 +489,7 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
                 if kind == "pitchfork" and not at_origin:
                     # a +1 crossing on a branch that goes on, without the u -> -u symmetry (theta != 0)
                     kind = "transcritical"
+    assert crit is not None  # every path above that reaches here sets it
     data = {
         "g_critical": ((), float(g_c), {"long_name": "gain of the first bifurcation", "units": "1"}),
         "mu_modulus": ((), float(abs(crit)), {"long_name": "modulus of the critical eigenvalue", "units": "1"}),

@@ -118,7 +118,7 @@ def check_compression(compression: Any) -> Any:
     """``"default"``, None (no compression) or a zlib level 1..9."""
     if compression is None or compression == "default":
         return compression
-    if isinstance(compression, numbers.Integral) and not isinstance(compression, bool) and 1 <= compression <= 9:
+    if isinstance(compression, numbers.Integral) and not isinstance(compression, bool) and 1 <= int(compression) <= 9:
         return int(compression)
     raise ValueError(f"compression must be 'default', None (no compression) or a level 1..9, got {compression!r}")
 

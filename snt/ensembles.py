@@ -22,6 +22,7 @@ memory, and none makes a second full-size copy of it.
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from ._memory import check_memory
 from ._seeds import as_seed_sequence, child, describe
 from .errors import SntError
 from .network import TRANSFERS, Network
+from ._typing import SeedLike
 
 __all__ = ["Ensemble", "Correlated", "Sparse", "Dale", "Populations", "iid", "populations", "correlated",
            "sparse", "dale", "population_radius", "spectral_law", "theory_ensemble", "MissingTheoryError"]
@@ -228,6 +230,16 @@ class _Sampled:
     #: key of the ensemble's parameters in ``Network.origin``
     kind = ""
 
+    if TYPE_CHECKING:  # the fields every subclass (a dataclass) declares
+        __dataclass_fields__: ClassVar[dict[str, Any]]
+        N: int
+        g: float
+        gamma: float
+        sigma: float
+        theta_mean: float
+        theta_std: float
+        transfer: str
+
     def _check_dynamics(self):
         object.__setattr__(self, "g", check_float(self.g, "g", minimum=0.0))
         object.__setattr__(self, "gamma", check_float(self.gamma, "gamma", minimum=0.0, maximum=1.0,
@@ -239,7 +251,7 @@ class _Sampled:
             raise TypeError(f"transfer must be one of {sorted(TRANSFERS)}, got {self.transfer!r}")
         check_choice(self.transfer, "transfer", TRANSFERS)
 
-    def replace(self, **changes):
+    def replace(self, **changes: Any) -> "_Sampled":
         """A copy with some parameters changed (validated again)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
@@ -247,11 +259,11 @@ class _Sampled:
                             f"{[f.name for f in dataclasses.fields(self)]}")
         return dataclasses.replace(self, **changes)
 
-    def params(self):
+    def params(self) -> dict[str, Any]:
         """The ensemble's parameters as a dict."""
         return dataclasses.asdict(self)
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """One coupling matrix (N, N) of the ensemble."""
         raise NotImplementedError
 
@@ -264,7 +276,7 @@ class _Sampled:
         """The ensemble the mean-field functions solve for this one (or MissingTheoryError)."""
         raise MissingTheoryError(f"snt.meanfield has no theory for {type(self).__name__}")
 
-    def sample(self, seed=None):
+    def sample(self, seed: SeedLike = None) -> Network:
         """Draw one network. J uses the seed's child 0 and theta child 1, so changing theta's law
         leaves J unchanged (a sweep over theta_std keeps the same couplings)."""
         root = as_seed_sequence(seed)
@@ -310,7 +322,7 @@ class Ensemble(_Sampled):
         object.__setattr__(self, "Jbar", check_float(self.Jbar, "Jbar"))
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`iid` couplings."""
         return iid(self.N, self.J, self.Jbar, seed=seed)
 
@@ -358,7 +370,7 @@ class Correlated(_Dynamics):
         object.__setattr__(self, "eta", check_float(self.eta, "eta", minimum=-1.0, maximum=1.0))
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`correlated` couplings."""
         return correlated(self.N, self.J, self.eta, seed=seed)
 
@@ -402,7 +414,7 @@ class Sparse(_Dynamics):
         object.__setattr__(self, "Jbar", check_float(self.Jbar, "Jbar"))
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`sparse` couplings."""
         return sparse(self.N, self.K, self.J, self.Jbar, seed=seed)
 
@@ -441,7 +453,7 @@ class Dale(_Dynamics):
         _excitatory_count(self.N, self.frac_exc)
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`dale` couplings."""
         return dale(self.N, self.frac_exc, self.J, seed=seed)
 

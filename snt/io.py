@@ -45,13 +45,14 @@ def _check_attrs(ds):
                                 "str, numbers and arrays (store dicts as JSON strings)")
 
 
-def _check_path(path, name="path"):
+def _check_path(path: Any, name: str = "path") -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a str or path, got {type(path).__name__}")
     return Path(path)
 
 
-def check_output_path(path, *, overwrite=True, formats=("netcdf", "zarr"), name="path"):
+def check_output_path(path: Any, *, overwrite: bool = True, formats: tuple[str, ...] = ("netcdf", "zarr"),
+                      name: str = "path") -> tuple[Path, str]:
     """Check, before any work is done, that a result can be written to ``path``: a known format, an
     existing directory, and (without ``overwrite``) no file there yet. Returns (Path, format)."""
     path = _check_path(path, name)

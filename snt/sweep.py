@@ -26,6 +26,11 @@ name with a digest of its code (bytecode, constants, defaults, closure values). 
 different -- an edited study, another lambda -- is refused with a message saying how to start afresh.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import itertools
 import logging
 import numbers
@@ -46,6 +51,7 @@ from .io import open as open_dataset
 from .io import provenance
 from .network import Network
 from .storage import StoreLock
+from ._typing import ArrayLike, ClientLike, NetworkLike, SeedLike
 
 __all__ = ["sweep", "grid_points", "as_network", "study_identity", "check_client"]
 
@@ -209,8 +215,10 @@ def _check_study_kwargs(study_kwargs):
     return dict(study_kwargs)
 
 
-def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=True, study_kwargs=None,
-          common_random_numbers=False, overwrite=False, n_workers=None):
+def sweep(study: Callable[..., xr.Dataset], grid: Mapping[str, ArrayLike], *, base: NetworkLike,
+          seed: SeedLike = None, store: str | os.PathLike | None = None, client: ClientLike = None,
+          progress: bool = True, study_kwargs: Mapping[str, Any] | None = None, common_random_numbers: bool = False,
+          overwrite: bool = False, n_workers: int | None = None) -> xr.Dataset:
     """Run ``study`` at every point of ``grid`` on dask and return one Dataset with a dim per grid key.
 
     Parameters
