@@ -156,19 +156,23 @@ def open(path: str | os.PathLike, *, lazy: bool = False,  # noqa: A001 - mirrors
          chunks: Any = None) -> xr.Dataset:
     """Open a Dataset written by :func:`save` or :func:`snt.sweep` (format from the file name).
 
+    A damaged file raises :class:`~snt.errors.CorruptFileError` (a ValueError) naming it: not of the
+    format, truncated, a zarr directory without metadata, a missing chunk or (when not lazy) a chunk whose
+    digest differs from the one recorded when it was written. A sweep store's finished points are checked
+    the same way. Complex variables stored as real and imaginary parts are returned complex.
+
     Parameters
     ----------
     path : str or Path
     lazy : bool
         False (default): load everything into memory and close the file. True: values are read on access.
     chunks : None, "auto", int or dict, optional
-        Return dask-backed variables with these chunks (``{}``: the chunks on disk; see
-        ``xarray.open_dataset``); implies ``lazy``. Nothing is read until computed.
+        Return dask-backed variables with these chunks, as ``xarray.open_dataset`` does (an empty dict
+        keeps the chunks on disk). Implies ``lazy``: nothing is read until computed.
 
-    A damaged file raises :class:`~snt.errors.CorruptFileError` (a ValueError) naming it: not of the
-    format, truncated, a zarr directory without metadata, a missing chunk or (when not lazy) a chunk whose
-    digest differs from the one recorded when it was written. A sweep store's finished points are checked
-    the same way. Complex variables stored as real and imaginary parts are returned complex.
+    Returns
+    -------
+    xarray.Dataset
     """
     path = _check_path(path)
     fmt = _format(path)
