@@ -31,6 +31,7 @@ import xarray as xr
 
 from ._seeds import describe
 from .network import Network
+from .results import parameter_attrs as coordinate_attrs
 from .storage import chunk_digests, chunk_presence, consolidate, move_into_place, open_zarr, remove
 
 __all__ = ["TEXT_WIDTH", "CHUNK_BYTES", "grid_chunks", "create", "Writer", "open_store", "verified_done",
@@ -183,20 +184,6 @@ def create(store, template, names, values, attrs, first_index):
     except BaseException:
         remove(tmp)
         raise
-
-
-#: long_name and units of the parameters a sweep's grid usually spans
-GRID_COORDS = {
-    "g": ("gain g", "1"), "gamma": ("leak gamma", "1"), "sigma": ("noise amplitude sigma", "1"),
-    "N": ("number of neurons N", "1"), "J": ("coupling scale J", "1"), "Jbar": ("coupling mean scale Jbar", "1"),
-    "theta_mean": ("threshold mean", "1"), "theta_std": ("threshold standard deviation", "1"),
-}
-
-
-def coordinate_attrs(name):
-    """``long_name`` and ``units`` of a grid coordinate."""
-    long_name, units = GRID_COORDS.get(name, (name, None))
-    return {"long_name": long_name, **({"units": units} if units else {})}
 
 
 def verified_done(store, ds=None, full=True):
