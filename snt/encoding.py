@@ -1,8 +1,12 @@
 """How a Dataset is laid out on disk by :func:`snt.save`: compression, storage dtype, and complex variables.
 
-* Compression. By default every numeric variable of at least :data:`MIN_COMPRESSED_BYTES` is compressed
-  losslessly: deflate (zlib) with byte shuffle in netCDF, zarr's default (Zstandard) in zarr. Small variables
-  stay uncompressed (a compressed chunk would be larger than the data).
+* Compression. By default every numeric variable of at least :data:`MIN_COMPRESSED_BYTES` whose values
+  compress is compressed losslessly: deflate (zlib) with byte shuffle in netCDF, Zstandard in zarr. Whether
+  they compress is tried on a sample (:data:`PROBE_BYTES` from four places of the array, byte-shuffled, zlib
+  level 1): below a ratio of :data:`MIN_RATIO` the variable is stored as it is. A chaotic float64
+  trajectory has about 52 random mantissa bits per value, so lossless compression gains only ~10 % at several
+  times the cost of the write; a state that has settled, integer or boolean data compress many times. Small
+  variables stay uncompressed (a compressed chunk would be larger than the data).
 * Storage dtype. ``dtype="float32"`` stores floating variables in single precision (complex ones in
   complex64): half the size, a relative rounding error of at most 2⁻²⁴ ≈ 6·10⁻⁸, and the values come back as
   float32. The default keeps every dtype, so a round trip is exact.
@@ -27,6 +31,10 @@ __all__ = ["MIN_COMPRESSED_BYTES", "DEFAULT_LEVEL", "split_complex", "join_compl
 MIN_COMPRESSED_BYTES = 64 * 1024
 #: zlib level of the default compression (1 is much faster than higher levels and compresses floats as well)
 DEFAULT_LEVEL = 1
+#: bytes of a variable compressed to decide whether compressing it pays
+PROBE_BYTES = 256 * 1024
+#: the default compresses a variable only when the probe shrinks at least this much
+MIN_RATIO = 1.25
 _PART_NAMES = {"real": " (real part)", "imag": " (imaginary part)"}
 _MARKERS = ("complex_variable", "complex_part")
 
@@ -123,6 +131,23 @@ def check_compression(compression: Any) -> Any:
     raise ValueError(f"compression must be 'default', None (no compression) or a level 1..9, got {compression!r}")
 
 
+def compresses(values: Any) -> bool:
+    """Whether lossless compression of ``values`` (a numpy array; a dask array is not read) pays: the
+    byte-shuffled, zlib-compressed probe (see the module doc) is at least :data:`MIN_RATIO` times smaller."""
+    import zlib
+
+    if not isinstance(values, np.ndarray):
+        return True  # lazy data: not read here to decide
+    flat = np.ascontiguousarray(values).reshape(-1)
+    if flat.size == 0:
+        return False
+    per = max(1, PROBE_BYTES // 4 // flat.itemsize)
+    starts = np.linspace(0, max(0, flat.size - per), 4).astype(np.int64)
+    sample = np.concatenate([flat[s:s + per] for s in np.unique(starts)])
+    shuffled = sample.view(np.uint8).reshape(-1, flat.itemsize).T.tobytes()
+    return len(shuffled) >= MIN_RATIO * len(zlib.compress(shuffled, DEFAULT_LEVEL))
+
+
 def _compressed(level: int | None, fmt: str) -> dict[str, Any]:
     if fmt == "netcdf":
         return {"zlib": True, "complevel": level or DEFAULT_LEVEL, "shuffle": True}
@@ -145,8 +170,10 @@ def encodings(ds: xr.Dataset, fmt: str, compression: Any = "default",
         if compression is None:
             if fmt == "zarr" and v.ndim > 0:
                 out[k] = {"compressors": None}
-        elif big:
+        elif big and (compression != "default" or compresses(v.data)):
             out[k] = _compressed(None if compression == "default" else compression, fmt)
+        elif big and fmt == "zarr":
+            out[k] = {"compressors": None}  # does not compress: stored as it is
     if encoding:
         if not isinstance(encoding, Mapping):
             raise TypeError(f"encoding must be a mapping of variable name to encoding dict, got "

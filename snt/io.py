@@ -89,9 +89,11 @@ def save(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = True,
     overwrite : bool
         Replace an existing file (default). With False an existing path raises FileExistsError.
     compression : "default", None or int
-        "default": lossless compression of every numeric variable of at least 64 KiB (netCDF: zlib level 1
-        with byte shuffle; zarr: zarr's default, Zstandard). An int 1..9: that zlib (netCDF) or
-        Zstandard (zarr) level. None: nothing compressed.
+        "default": lossless compression of every numeric variable of at least 64 KiB whose values compress
+        (tried on a sample; a chaotic float64 trajectory does not, by ~10 %, and is stored as it is, which is
+        several times faster) -- netCDF: zlib level 1 with byte shuffle; zarr: Zstandard. An int 1..9:
+        compress every numeric variable of at least 64 KiB with that zlib (netCDF) or Zstandard (zarr)
+        level. None: nothing compressed.
     dtype : None, dtype or dict
         Storage dtype of the floating variables: None keeps them (an exact round trip); ``"float32"``
         halves their size (relative rounding error <= 6e-8; they reopen as float32). A dict maps variable
