@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-__all__ = ["MIN_COMPRESSED_BYTES", "DEFAULT_LEVEL", "split_complex", "join_complex", "cast", "encodings"]
+__all__ = ["MIN_COMPRESSED_BYTES", "DEFAULT_LEVEL", "PROBE_BYTES", "MIN_RATIO", "split_complex", "join_complex", "cast",
+           "check_compression", "compresses", "encodings"]
 
 #: variables smaller than this are stored uncompressed
 MIN_COMPRESSED_BYTES = 64 * 1024
