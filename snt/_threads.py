@@ -18,7 +18,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._checks import check_int
 
-_CONTROLLER = []
+_CONTROLLER: list = []
 
 
 class _NoLimit:

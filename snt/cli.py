@@ -1,15 +1,29 @@
 """The ``snt`` command: run an analysis from the shell and write its Dataset to a file.
 
-Each subcommand builds an ensemble from the common options, samples a network, runs the analysis, saves
-the Dataset (netCDF ``.nc`` or zarr ``.zarr``) and prints a one-line summary.
+Each subcommand builds an ensemble from the common options (one set of defaults for every subcommand,
+:data:`ENSEMBLE_DEFAULTS`), samples a network, runs the analysis, saves the Dataset (netCDF ``.nc`` or zarr
+``.zarr``) and prints a summary with units (``--json``: one JSON object). ``-v`` shows the package's log
+(mean-field convergence, optimiser progress, sweep scheduling); ``-vv`` more.
 """
+
+from __future__ import annotations
 
 import argparse
 import importlib
 import importlib.util
+import logging
+import os
 import pkgutil
 import sys
 import time
+from collections.abc import Sequence
+from typing import Any
+
+from .commands._report import emit, spread
+
+#: The ensemble every subcommand starts from (SCIENCE.md §1): a chaotic network with leak and weak noise.
+ENSEMBLE_DEFAULTS: dict[str, Any] = {"N": 1000, "J": 1.0, "Jbar": 0.0, "g": 2.0, "gamma": 0.5, "sigma": 0.1,
+                                     "theta_mean": 0.0, "theta_std": 0.0, "transfer": "tanh", "network_seed": 1}
 
 from .network import TRANSFERS
 
@@ -22,20 +36,31 @@ EXAMPLES = {
 }
 
 
-def add_ensemble_options(parser, *, N=1000, g=2.0, gamma=0.0, sigma=0.0):
-    """The ensemble's parameters (SCIENCE.md §1) and the network's seed."""
-    group = parser.add_argument_group("ensemble (iid Gaussian J, SCIENCE.md §1)")
-    group.add_argument("--N", type=int, default=N, help=f"number of neurons (default {N})")
-    group.add_argument("--J", type=float, default=1.0, help="coupling standard-deviation scale (default 1)")
-    group.add_argument("--Jbar", type=float, default=0.0, help="coupling mean scale (default 0)")
-    group.add_argument("--g", type=float, default=g, help=f"gain (default {g})")
-    group.add_argument("--gamma", type=float, default=gamma, help=f"leak, 0 <= gamma < 1 (default {gamma})")
-    group.add_argument("--sigma", type=float, default=sigma, help=f"noise amplitude (default {sigma})")
-    group.add_argument("--theta-mean", type=float, default=0.0, help="threshold mean (default 0)")
-    group.add_argument("--theta-std", type=float, default=0.0, help="threshold standard deviation (default 0)")
-    group.add_argument("--transfer", choices=list(TRANSFERS), default="tanh",
-                       help="transfer function (SCIENCE.md §1.2; normcdf is the lecture's Phi(g x))")
-    group.add_argument("--network-seed", type=int, default=1, help="seed of the couplings (default 1)")
+def add_ensemble_options(parser: argparse.ArgumentParser, **overrides: Any) -> Any:
+    """The ensemble's parameters (SCIENCE.md §1) and the network's seed, with the shared defaults
+    :data:`ENSEMBLE_DEFAULTS` (``overrides`` only for an experiment on another model, e.g. Hebbian learning)."""
+    d = {**ENSEMBLE_DEFAULTS, **overrides}
+    group = parser.add_argument_group("ensemble (iid Gaussian J, SCIENCE.md §1; the same defaults for every "
+                                      "subcommand)" if not overrides else "ensemble (defaults of this experiment)")
+    group.add_argument("--N", type=int, default=d["N"], help=f"number of neurons (default {d['N']})")
+    group.add_argument("--J", type=float, default=d["J"],
+                       help=f"coupling standard-deviation scale, std(J_ij) = J/sqrt(N) (default {d['J']:g})")
+    group.add_argument("--Jbar", type=float, default=d["Jbar"],
+                       help=f"coupling mean scale, mean(J_ij) = Jbar/N (default {d['Jbar']:g})")
+    group.add_argument("--g", type=float, default=d["g"], help=f"gain of the transfer function (default {d['g']:g})")
+    group.add_argument("--gamma", type=float, default=d["gamma"],
+                       help=f"leak, 0 <= gamma < 1 (default {d['gamma']:g})")
+    group.add_argument("--sigma", type=float, default=d["sigma"],
+                       help=f"noise amplitude, std of sigma*B(t) (default {d['sigma']:g}; 0: deterministic)")
+    group.add_argument("--theta-mean", type=float, default=d["theta_mean"],
+                       help=f"threshold mean (default {d['theta_mean']:g})")
+    group.add_argument("--theta-std", type=float, default=d["theta_std"],
+                       help=f"threshold standard deviation (default {d['theta_std']:g})")
+    group.add_argument("--transfer", choices=list(TRANSFERS), default=d["transfer"],
+                       help=f"transfer function f (SCIENCE.md §1.2; normcdf is the lecture's Phi(g x); default "
+                            f"{d['transfer']})")
+    group.add_argument("--network-seed", type=int, default=d["network_seed"],
+                       help=f"seed of the couplings and thresholds (default {d['network_seed']})")
     return group
 
 
@@ -67,14 +92,26 @@ def _simulate(args):
                   threads=threads_from(args))
     elapsed = time.perf_counter() - start
     save(ds, args.output)
-    M = ds["M"] if "M" in ds else None
-    summary = f"wrote {args.output}: {args.trials} trials x {ds.sizes['time']} records, N={net.N}, g={net.g}, " \
-              f"gamma={net.gamma}, sigma={net.sigma}"
-    if M is not None:
-        summary += f", <M>={float(M.mean()):.4g}, std(M)={float(M.std()):.4g}"
-    summary += f", diverged {int(ds.diverged.sum())}/{args.trials}, {elapsed:.1f} s"
-    print(summary)
+    data = {"output": str(args.output), "trials": args.trials, "records": ds.sizes["time"],
+            "ensemble": network_params(net), "diverged": int(ds.diverged.sum()), "seconds": round(elapsed, 2)}
+    lines = [f"wrote {args.output}: {args.trials} trials x {ds.sizes['time']} records ({describe_network(net)})"]
+    if "M" in ds:
+        M = ds["M"]
+        data.update(M_mean=float(M.mean()), M_std=float(M.std()))
+        lines.append(f"  activity M = {spread(float(M.mean()), float(M.std()), label='mean ± std over time and trials')}")
+    lines.append(f"  diverged {int(ds.diverged.sum())}/{args.trials} trials, {elapsed:.1f} s")
+    emit(args, "\n".join(lines), data)
     return 0
+
+
+def network_params(net: Any) -> dict[str, Any]:
+    """The parameters of a sampled network a summary reports."""
+    return {"N": int(net.N), "g": float(net.g), "gamma": float(net.gamma), "sigma": float(net.sigma)}
+
+
+def describe_network(net: Any) -> str:
+    """"N = 1000, g = 2, gamma = 0.5, sigma = 0.1"."""
+    return ", ".join(f"{k} = {v:g}" for k, v in network_params(net).items())
 
 
 def build_parser():
@@ -83,12 +120,14 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="snt", description="Dynamics of random recurrent networks (SNT model).")
     parser.add_argument("--version", action="version", version=f"snt {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log progress of the package to stderr; -vv for details (default: silent)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     p = sub.add_parser("simulate", help="trajectories of the SNT map", epilog=EXAMPLES["simulate"],
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_ensemble_options(p, gamma=0.5, sigma=0.1)
+    add_ensemble_options(p)
     p.add_argument("--steps", type=int, default=2000, help="recorded steps (default 2000)")
     p.add_argument("--trials", type=int, default=16, help="trials (default 16)")
     p.add_argument("--transient", type=int, default=500, help="discarded steps (default 500)")
@@ -98,13 +137,61 @@ def build_parser():
                         "(default u M)")
     p.add_argument("--seed", type=int, default=2, help="seed of initial conditions and noise (default 2)")
     add_threads_option(p)
-    p.add_argument("-o", "--output", default="snt-simulate.nc", help="output file, .nc or .zarr")
+    p.add_argument("-o", "--output", default="snt-simulate.nc", help="output file, .nc or .zarr (default %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_simulate)
 
     for name in command_modules():
         importlib.import_module(name).register(sub)
+    for leaf in _leaves(parser):
+        _common_options(leaf)
+    for each in _all_parsers(parser):
+        each.formatter_class = HelpFormatter
     return parser
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written; every option's help states its default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text.lower() or action.default is argparse.SUPPRESS:
+            return text
+        if action.nargs == 0 or isinstance(action.default, bool):
+            return f"{text} (default: off)" if not action.default else f"{text} (default: on)"
+        if action.default is None:
+            return f"{text} (default: automatic)"
+        value = " ".join(map(str, action.default)) if isinstance(action.default, (list, tuple)) else action.default
+        return f"{text} (default {value})"
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [p for a in parser._actions if isinstance(a, argparse._SubParsersAction)  # noqa: SLF001
+            for p in dict.fromkeys(a.choices.values())]
+
+
+def _all_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """``parser`` and every (nested) subcommand parser."""
+    out = [parser]
+    for p in _subparsers(parser):
+        out += _all_parsers(p)
+    return out
+
+
+def _leaves(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers that run something (no subcommands of their own)."""
+    return [p for p in _all_parsers(parser) if not _subparsers(p)]
+
+
+def _common_options(p: argparse.ArgumentParser) -> None:
+    """``--json`` and ``-v`` on every subcommand that runs something."""
+    known = {s for a in p._actions for s in a.option_strings}  # noqa: SLF001
+    if "--json" not in known:
+        p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    if "-v" not in known:
+        p.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                       help="log progress of the package (mean-field convergence, optimiser, sweep scheduling) "
+                            "to stderr; -vv for details (default: silent)")
 
 
 def command_modules():
@@ -161,7 +248,32 @@ def _check_output(args):
     check_output_path(output, formats=formats, name="-o/--output")
 
 
-def main(argv=None):
+def _configure_logging(verbose: int) -> None:
+    """Send the ``snt`` logger to stderr at INFO (-v) or DEBUG (-vv)."""
+    if not verbose:
+        return
+    logger = logging.getLogger("snt")
+    for old in [h for h in logger.handlers if getattr(h, "_snt_cli", False)]:  # main() called again
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._snt_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+
+
+def _interrupted(command: str, exc: KeyboardInterrupt) -> str:
+    """The one line printed on Ctrl-C."""
+    from .errors import SweepInterrupted
+
+    if isinstance(exc, SweepInterrupted):
+        where = os.path.relpath(exc.store) if not str(os.path.relpath(exc.store)).startswith("..") else exc.store
+        return (f"snt {command}: interrupted: {exc.saved}/{exc.total} points saved in {where}; run the same "
+                "command to resume")
+    return f"snt {command}: interrupted"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``snt`` console script.
 
     Errors of the package (bad values, damaged files, a held lock, an unreachable scheduler, too little
@@ -172,6 +284,7 @@ def main(argv=None):
     debug = "--debug" in argv  # accepted anywhere on the line
     parser = build_parser()
     args = parser.parse_args([a for a in argv if a != "--debug"])
+    _configure_logging(getattr(args, "verbose", 0))
     try:
         _check_output(args)
         return args.func(args)
@@ -181,10 +294,10 @@ def main(argv=None):
         print(f"snt {args.command}: error: {_first_line(exc)}", file=sys.stderr)
         print(f"  hint: {hint_for(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if debug:
             raise
-        print(f"snt {args.command}: interrupted (a stored sweep resumes when run again)", file=sys.stderr)
+        print(_interrupted(args.command, exc), file=sys.stderr)
         return 130
 
 

@@ -11,6 +11,9 @@ References: B. Doyon, B. Cessac, M. Quoy, M. Samuelides, Int. J. Bifurc. Chaos 3
 B. Cessac, J. Phys. I France 5, 409 (1995).
 """
 
+from __future__ import annotations
+
+
 import numpy as np
 import xarray as xr
 
@@ -20,6 +23,7 @@ from .ensembles import Ensemble
 from .io import provenance
 from .lyapunov import max_lyapunov
 from .stability import first_crossing
+from ._typing import ArrayLike, SeedLike
 
 __all__ = ["edge_of_chaos"]
 
@@ -49,8 +53,9 @@ def _bootstrap(g, lam, rng, n_boot):
     return out
 
 
-def edge_of_chaos(ens, sizes=(250, 500, 1000, 2000), networks=8, seed=None, *, gains=None, steps=2000,
-                  transient=1000, level=0.95, bootstrap=400, progress=False):
+def edge_of_chaos(ens: Ensemble, sizes: ArrayLike = (250, 500, 1000, 2000), networks: int = 8,
+                  seed: SeedLike = None, *, gains: ArrayLike | None = None, steps: int = 2000, transient: int = 1000,
+                  level: float = 0.95, bootstrap: int = 400, progress: bool = False) -> xr.Dataset:
     r"""g_c of an ensemble from simulation: network-averaged λ(g) per size, its zero crossing with a confidence
     interval, the extrapolation in 1/N, and the mean-field value.
 

@@ -7,7 +7,7 @@ keeps working. The command line prints any of them as one line and a hint.
 """
 
 __all__ = ["SntError", "DivergenceError", "ConvergenceError", "CorruptFileError", "StoreLockedError",
-           "InsufficientMemoryError", "SchedulerUnreachableError"]
+           "InsufficientMemoryError", "SchedulerUnreachableError", "SweepInterrupted"]
 
 
 class SntError(Exception):
@@ -52,3 +52,14 @@ class SchedulerUnreachableError(SntError, ConnectionError):
     """No dask scheduler answers at the given address."""
 
     hint = "check the address (tcp://HOST:PORT) and that the scheduler is running and reachable"
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A stored sweep was interrupted (Ctrl-C): ``saved`` of ``total`` points are in ``store``, and running
+    the same sweep again computes only the others. A KeyboardInterrupt, so code that catches one still
+    does."""
+
+    def __init__(self, store, saved, total):
+        self.store, self.saved, self.total = store, int(saved), int(total)
+        super().__init__(f"interrupted: {self.saved}/{self.total} points saved in {store}; run the same command "
+                         "to resume")

@@ -22,6 +22,10 @@ doi:10.1007/BF02128236; R. Engelken, F. Wolf, L. F. Abbott, arXiv:2006.02427 (20
 J. A. Yorke, Lecture Notes in Math. 730, 204 (1979), doi:10.1007/BFb0064319.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import xarray as xr
 
@@ -32,6 +36,10 @@ from ._threads import check_thread_policy
 from .dynamics import Batch, check_progress, padded_rows as padded
 from .network import check_network
 from .results import coord, provenance, status_variable
+from ._typing import ArrayLike, SeedLike
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = ["max_lyapunov", "lyapunov_spectrum", "kaplan_yorke", "stderr_of_mean"]
 
@@ -135,8 +143,10 @@ def _coords(batch, extra):
     return coords
 
 
-def max_lyapunov(net, steps, *, transient=0, tangent_transient=100, trials=1, u0=None, stimulus=None, blocks=10,
-                 record_every=None, seed=None, progress=False, threads="auto", exact=False):
+def max_lyapunov(net: Network, steps: int, *, transient: int = 0, tangent_transient: int = 100, trials: int = 1,
+                 u0: ArrayLike | None = None, stimulus: Any = None, blocks: int = 10, record_every: int | None = None,
+                 seed: SeedLike = None, progress: bool = False, threads: int | str | None = "auto",
+                 exact: bool = False) -> xr.Dataset:
     r"""Maximal Lyapunov exponent by Benettin's method, batched over trials (SCIENCE.md E2, E6).
 
     One tangent vector per trial, renormalised every step, rides in the same gemm as the state:
@@ -316,8 +326,10 @@ def kaplan_yorke(exponents, n_total, stderr=None, z=2.0):
     return d, complete, 0.5 * (hi - lo), not bool(np.any(unresolved))
 
 
-def lyapunov_spectrum(net, steps, *, k=None, transient=0, tangent_transient=100, qr_every=1, trials=1, u0=None,
-                      stimulus=None, blocks=10, seed=None, progress=False, threads="auto", exact=False):
+def lyapunov_spectrum(net: Network, steps: int, *, k: int | None = None, transient: int = 0,
+                      tangent_transient: int = 100, qr_every: int = 1, trials: int = 1, u0: ArrayLike | None = None,
+                      stimulus: Any = None, blocks: int = 10, seed: SeedLike = None, progress: bool = False,
+                      threads: int | str | None = "auto", exact: bool = False) -> xr.Dataset:
     r"""The k leading Lyapunov exponents by QR re-orthonormalisation (SCIENCE.md E2, E6).
 
     k tangent vectors per trial evolve with :math:`DF(u(t))` in the same gemm as the state; every

@@ -6,6 +6,7 @@ r"""One SNT network: couplings, thresholds, gain, leak, noise and transfer funct
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -48,12 +49,12 @@ class Network:
     """
 
     J: np.ndarray
-    theta: np.ndarray = 0.0
+    theta: np.ndarray = 0.0  # type: ignore[assignment]  # broadcast in __post_init__
     g: float = 1.0
     gamma: float = 0.0
     sigma: float = 0.0
     transfer: str = "tanh"
-    origin: dict = field(default=None, repr=False)
+    origin: dict | None = field(default=None, repr=False)
 
     def __post_init__(self):
         J = adopt_array(self.J, "J", ndim=2)  # no copy of a freshly drawn, read-only J
@@ -93,7 +94,7 @@ class Network:
         """Integer code of the transfer function used by the kernels."""
         return kernels.TRANSFER_CODES[self.transfer]
 
-    def replace(self, **changes):
+    def replace(self, **changes: Any) -> "Network":
         """A copy with some fields changed (validated again), e.g. ``net.replace(g=2.5)``.
 
         Replacing ``J`` or ``theta`` drops the ensemble description of ``origin`` (it no longer describes

@@ -50,6 +50,21 @@ COORDS = {
 }
 
 
+#: long_name and units of the model's parameters when they are coordinates (a sweep's grid, a scan)
+PARAMETERS = {
+    "g": ("gain g", "1"), "gamma": ("leak gamma", "1"), "sigma": ("noise amplitude sigma", "1"),
+    "N": ("number of neurons N", "1"), "J": ("coupling scale J", "1"), "Jbar": ("coupling mean scale Jbar", "1"),
+    "theta_mean": ("threshold mean", "1"), "theta_std": ("threshold standard deviation", "1"),
+}
+
+
+def parameter_attrs(name):
+    """``long_name`` and ``units`` of a parameter used as a coordinate (only ``long_name`` for an unknown
+    name, whose units are not known)."""
+    long_name, units = PARAMETERS.get(name, (name, None))
+    return {"long_name": long_name, **({"units": units} if units else {})}
+
+
 def coord(name, values, long_name=None, units=None):
     """A coordinate ``(name, values, attrs)`` with the vocabulary's long_name and units."""
     ln, un = COORDS.get(name, (name, "1"))

@@ -6,6 +6,11 @@ Notation (SCIENCE.md §4): ``M(t)`` is the population activity :math:`\frac1N\su
 finite-N estimate of E f(u)), ``m(t)`` the population mean :math:`\frac1N\sum_i u_i(t)` (of E u).
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import xarray as xr
 
@@ -15,6 +20,10 @@ from ._seeds import describe
 from .dynamics import Batch, Record
 from .network import check_network
 from .results import coord, provenance, status_variable
+from ._typing import ArrayLike, SeedLike
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = ["simulate", "RECORDABLE"]
 
@@ -35,8 +44,10 @@ def _check_record(record):
     return record
 
 
-def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, record_every=1, record=("u", "M"),
-             seed=None, progress=False, threads="auto", exact=False):
+def simulate(net: Network, steps: int, *, trials: int = 1, transient: int = 0, u0: ArrayLike | None = None,
+             stimulus: Any = None, record_every: int = 1, record: str | Sequence[str] = ("u", "M"),
+             seed: SeedLike = None, progress: bool = False, threads: int | str | None = "auto",
+             exact: bool = False) -> xr.Dataset:
     r"""Iterate the SNT map for ``trials`` independent trials and record u(t) and the activity M(t).
 
     Parameters
@@ -119,7 +130,7 @@ def simulate(net, steps, *, trials=1, transient=0, u0=None, stimulus=None, recor
     times = transient + record_every * np.arange(n_rec)
     coords = {"trial": coord("trial", np.arange(trials)), "time": coord("time", times),
               "neuron": coord("neuron", np.arange(N))}
-    data = {}
+    data: dict[str, Any] = {}
     if "u" in record:
         data["u"] = (("trial", "time", "neuron"), rec.u, {"long_name": "membrane potential u", "units": "1"})
     if "M" in record:

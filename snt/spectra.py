@@ -6,6 +6,10 @@ One frequency convention, everywhere in snt: angular frequency ω in radians per
 rad/step (``scipy.signal.welch`` with ``fs = 2π``), so :math:`\int_0^\pi S\,d\omega` is the variance.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 import scipy.signal
 import xarray as xr
@@ -20,7 +24,8 @@ REFS = ("Cessac, Sepulchre, Phys. Rev. E 70, 056111 (2004), doi:10.1103/PhysRevE
         "70 (1967), doi:10.1109/TAU.1967.1161901")
 
 
-def power_spectrum(ds, variable="M", *, nperseg=None, detrend="constant"):
+def power_spectrum(ds: xr.Dataset, variable: str = "M", *, nperseg: int | None = None,
+                   detrend: str | bool = "constant") -> xr.Dataset:
     r"""Power spectral density of a recorded variable by Welch's method (E13), averaged over trials.
 
     .. math:: S(\omega) = \lim_{T\to\infty} \tfrac{1}{2\pi T}\,\mathbb E\,\Big|\sum_t x(t) e^{-i\omega t}\Big|^2
@@ -62,7 +67,7 @@ def power_spectrum(ds, variable="M", *, nperseg=None, detrend="constant"):
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"ds must be an xarray.Dataset (from snt.simulate), got {type(ds).__name__}")
     if variable not in ds:
-        raise ValueError(f"variable {variable!r} is not in the Dataset; it holds {sorted(ds.data_vars)}")
+        raise ValueError(f"variable {variable!r} is not in the Dataset; it holds {sorted(map(str, ds.data_vars))}")
     x = ds[variable]
     if "time" not in x.dims:
         raise ValueError(f"variable {variable!r} has no 'time' dimension (dims {x.dims})")
@@ -92,7 +97,7 @@ def power_spectrum(ds, variable="M", *, nperseg=None, detrend="constant"):
         data["power_stderr"] = (dims, P.std(axis=0, ddof=1) / np.sqrt(n),
                                 {"long_name": "standard error over trials", "units": "1/(rad/step)"})
     data["trials_used"] = ((), n, {"long_name": "trials averaged", "units": "1"})
-    coords = {"omega": coord("omega", freq)}
+    coords: dict[Any, Any] = {"omega": coord("omega", freq)}
     for d in other:
         coords[d] = coord(d, x[d].values) if d in x.coords else coord(d, np.arange(x.sizes[d]))
     attrs = provenance(f"Power spectrum of {variable}", "SCIENCE.md E13: Welch (scipy.signal.welch, Hann window, "

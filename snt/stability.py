@@ -12,6 +12,10 @@ M. Samuelides, Int. J. Bifurc. Chaos 3, 279 (1993) (doi:10.1142/S021812749300021
 law), Theory Probab. Appl. 29, 694 (1985); H. J. Sommers et al., PRL 60, 1895 (1988) (elliptic law).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numbers
 
 import numpy as np
@@ -24,6 +28,10 @@ from ._seeds import as_seed_sequence, children, describe
 from .ensembles import spectral_law
 from .results import coord, provenance
 from .simulate import check_network
+from ._typing import ArrayLike, SeedLike
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = ["jacobian", "contraction_gain", "fixed_points", "coupling_spectrum", "follow_branch",
            "first_crossing"]
@@ -32,7 +40,7 @@ _REFS = ("Cessac, J. Stat. Phys. 80, 1067 (1995), doi:10.1007/BF02178552; Doyon,
          "Int. J. Bifurc. Chaos 3, 279 (1993), doi:10.1142/S0218127493000210")
 
 
-def jacobian(net, u):
+def jacobian(net: Network, u: ArrayLike) -> np.ndarray:
     r"""The Jacobian :math:`DF(u) = \gamma I + J\,\mathrm{diag}(f'(u))` of the map (SCIENCE.md E2).
 
     Parameters
@@ -66,7 +74,7 @@ def jacobian(net, u):
     return out
 
 
-def contraction_gain(net):
+def contraction_gain(net: Network) -> float:
     r"""The contraction gain :math:`g_{as} = (1 - \gamma) / \|J\|_2` of this network (SCIENCE.md E3).
 
     For :math:`g < g_{as}` the map is a contraction (:math:`\gamma + \max f'\,\|J\|_2 < 1`; :math:`\max f' = g`
@@ -112,7 +120,8 @@ def _starts(net, starts, scale, seed):
     return guesses, None
 
 
-def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=200):
+def fixed_points(net: Network, starts: int | ArrayLike = 10, *, seed: SeedLike = None, scale: float = 1.0,
+                 tol: float = 1e-10, max_iter: int = 200) -> xr.Dataset:
     r"""Fixed points :math:`u^* = \gamma u^* + J f(u^*) - \theta` of the noiseless map by Newton's method,
     with their stability (SCIENCE.md E2, E5).
 
@@ -179,7 +188,8 @@ def fixed_points(net, starts=10, *, seed=None, scale=1.0, tol=1e-10, max_iter=20
     def DG(u):
         return jacobian(net, u) - eye
 
-    found, failed = [], 0
+    found: list = []
+    failed = 0
     for u0 in guesses:
         sol = scipy.optimize.root(G, u0, jac=DG, method="hybr", options={"xtol": 1e-13, "maxfev": max_iter *
                                                                                (N + 1)})
@@ -281,7 +291,8 @@ def _law(net, radius, eta, outlier):
     return est
 
 
-def coupling_spectrum(net, *, radius=None, eta=None, outlier=None, points=361):
+def coupling_spectrum(net: Network, *, radius: float | None = None, eta: float | None = None,
+                      outlier: Any = None, points: int = 361) -> xr.Dataset:
     r"""Eigenvalues of J with the random-matrix law to overlay (SCIENCE.md E4, E5).
 
     The law: eigenvalues of iid J fill the disc of radius J; correlation

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import CorruptFileError, StoreLockedError
 
-__all__ = ["aside", "move_into_place", "written_aside", "remove", "raise_damage", "is_zarr_store", "chunk_digests",
+__all__ = ["consolidate", "open_zarr", "aside", "move_into_place", "written_aside", "remove", "raise_damage", "is_zarr_store", "chunk_digests",
            "chunk_presence", "damage", "StoreLock"]
 
 
@@ -64,6 +64,37 @@ def written_aside(path):
     except BaseException:
         remove(tmp)
         raise
+
+
+def consolidate(store):
+    """Write (or refresh) the consolidated metadata of a zarr format-2 store, so that readers open it with
+    one read and without the warning xarray gives for unconsolidated stores (format 2 or 3; zarr warns that
+    format 3 does not standardise it yet, which is said here once). Call it after any change to the store's
+    metadata (new arrays, attrs)."""
+    import warnings
+
+    import zarr
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
+        zarr.consolidate_metadata(str(store))
+
+
+def open_zarr(store, **kwargs):
+    """``xarray.open_zarr`` of a store, using its consolidated metadata when it has any (stores written
+    before metadata was consolidated open without a warning too)."""
+    import xarray as xr
+
+    consolidated = (Path(store) / ".zmetadata").is_file() or _has_consolidated_v3(Path(store))
+    return xr.open_zarr(store, consolidated=consolidated, **kwargs)
+
+
+def _has_consolidated_v3(store):
+    try:
+        meta = json.loads((store / "zarr.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("consolidated_metadata") is not None
 
 
 def is_zarr_store(path):

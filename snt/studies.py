@@ -236,7 +236,7 @@ def default_study(store="snt-default.zarr", *, client=None, n_workers=None, prog
                              {"long_name": "type of the first bifurcation"}),
     }, coords={"gamma": ds.gamma}, attrs=ds.attrs)
     with StoreLock(Path(store).absolute()):
-        extra.to_zarr(store, mode="a", consolidated=False)
+        extra.to_zarr(store, mode="a", consolidated=True)
     ds = ds.assign({k: extra[k] for k in extra.data_vars})
     ds.attrs["default_study"] = json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()})
     figures = _default_figures(ds, fbs, net, cfg, Path(store))

@@ -12,17 +12,24 @@ With ``common_random_numbers=True`` every point gets the same seed (the root its
 sample, initial conditions and noise at every point, which is what an orbit diagram over g wants.
 
 Storage. With ``store="path.zarr"`` the store is built aside from one computed point and moved into
-place (``snt.sweep_store``); each point then writes its own chunk of every variable and, after that, its
-digest and its flag in ``done``. A killed sweep resumes from the flags: a finished point whose chunks are all
-present and match their digest is never recomputed; any other point is recomputed and rewritten. A worker
-that dies is replaced by dask and its point runs again; writes are idempotent, so nothing is lost or
-duplicated. One process at a time writes a store (a lock file ``<store>.lock`` refuses a second one). The
+place (``snt.sweep_store``); chunks hold blocks of grid points. The workers return their results and this
+process writes each finished point's block, then its digest and its flag in ``done``, so a point is durable
+as soon as it is finished. A killed sweep resumes from the flags: a finished point whose block's chunks are
+all present and match their digest is never recomputed; any other point is recomputed and rewritten. A
+worker that dies is replaced by dask and its point runs again; writes are idempotent, so nothing is lost or
+duplicated. An interrupt (Ctrl-C) raises :class:`~snt.errors.SweepInterrupted` saying how many points are
+stored. One process at a time writes a store (a lock file ``<store>.lock`` refuses a second one). The
 path is made absolute before it is sent to the workers, which must all see the same filesystem.
 
 Identity. The store records a signature of the sweep: grid, base, seed, options, and the study's qualified
 name with a digest of its code (bytecode, constants, defaults, closure values). Resuming with anything
 different -- an edited study, another lambda -- is refused with a message saying how to start afresh.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import itertools
 import logging
@@ -39,11 +46,12 @@ from threadpoolctl import threadpool_limits
 from . import sweep_store
 from .sweep_store import differences, study_identity, sweep_signature
 from ._seeds import as_seed_sequence, child, describe
-from .errors import SchedulerUnreachableError
+from .errors import SchedulerUnreachableError, SweepInterrupted
 from .io import open as open_dataset
 from .io import provenance
 from .network import Network
 from .storage import StoreLock
+from ._typing import ArrayLike, ClientLike, NetworkLike, SeedLike
 
 __all__ = ["sweep", "grid_points", "as_network", "study_identity", "check_client"]
 
@@ -126,15 +134,12 @@ def _check_layout(ds, expected, point):
                          f"{expected}; every point must return the same variables, dims and shapes")
 
 
-def _task(study, base, names, point, index, seed, study_kwargs, store, expected):
-    """One grid point: compute, check the layout, write it (when storing) and return it (when not)."""
+def _task(study, base, names, point, seed, study_kwargs, expected):
+    """One grid point: compute it and check its layout."""
     ds = _compute_point(study, base, names, point, seed, study_kwargs)
     if expected is not None:
         _check_layout(ds, expected, point)
-    if store is None:
-        return ds
-    sweep_store.write_point(store, ds, names, index)
-    return None
+    return ds
 
 
 def check_client(client):
@@ -210,8 +215,10 @@ def _check_study_kwargs(study_kwargs):
     return dict(study_kwargs)
 
 
-def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=True, study_kwargs=None,
-          common_random_numbers=False, overwrite=False, n_workers=None):
+def sweep(study: Callable[..., xr.Dataset], grid: Mapping[str, ArrayLike], *, base: NetworkLike,
+          seed: SeedLike = None, store: str | os.PathLike | None = None, client: ClientLike = None,
+          progress: bool = True, study_kwargs: Mapping[str, Any] | None = None, common_random_numbers: bool = False,
+          overwrite: bool = False, n_workers: int | None = None) -> xr.Dataset:
     """Run ``study`` at every point of ``grid`` on dask and return one Dataset with a dim per grid key.
 
     Parameters
@@ -283,7 +290,11 @@ def sweep(study, grid, *, base, seed=None, store=None, client=None, progress=Tru
                         points, attrs)
     with StoreLock(store):
         todo = None if overwrite else _resumable(store, signature, payload, len(points))
-        return job.stored(todo, attrs, values, client, n_workers, progress)
+        try:
+            return job.stored(todo, attrs, values, client, n_workers, progress)
+        except KeyboardInterrupt as exc:
+            saved = job.writer.count() if job.writer is not None else len(points) - len(todo or points)
+            raise SweepInterrupted(store, saved, len(points)) from exc
 
 
 def _resumable(store, signature, payload, n_points):
@@ -316,6 +327,7 @@ class _Job:
         self.study, self.base, self.names, self.points = study, base, names, points
         self.root, self.crn, self.study_kwargs, self.store = root, crn, study_kwargs, store
         self.indices = list(np.ndindex(*(len(v) for v in values)))
+        self.writer = None
 
     def seed(self, p):
         return _point_seed(self.root, p, self.crn)
@@ -323,11 +335,14 @@ class _Job:
     def stored(self, todo, attrs, values, client, n_workers, progress):
         """Create the store if needed (aside, then moved into place), run the missing points, reopen it."""
         todo = list(range(len(self.points))) if todo is None else todo
+        fresh = not self.store.exists() or todo == list(range(len(self.points)))
+        _log.info("sweep %s: %d of %d points to compute%s", self.store, len(todo), len(self.points),
+                  " (new store)" if fresh else f" ({len(self.points) - len(todo)} already stored)")
         session = _Session(client, n_workers) if todo and client not in _SERIAL else None
         try:
             if session is not None:
                 session.open()
-            if not self.store.exists() or todo == list(range(len(self.points))):
+            if fresh:
                 p0 = todo[0]
                 template = _compute_point(self.study, self.base, self.names, self.points[p0], self.seed(p0),
                                           self.study_kwargs)
@@ -339,6 +354,9 @@ class _Job:
             with sweep_store.open_store(self.store) as opened:
                 expected = {k: (v.dims[len(self.names):], v.shape[len(self.names):], v.dtype.kind)
                             for k, v in opened.data_vars.items() if k not in ("done", "point_digest")}
+            pending = set(todo)
+            self.writer = sweep_store.Writer(self.store, self.names,
+                                             good=[p for p in range(len(self.points)) if p not in pending])
             self.run(todo, expected, client if session is None else session, n_workers, progress,
                      total=len(self.points))
         finally:
@@ -353,22 +371,28 @@ class _Job:
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=total, initial=total - len(todo), unit="point", desc="sweep")
-        store = None if self.store is None else str(self.store)
         results = {}
+
+        def finished(p, out):
+            if self.writer is not None:
+                self.writer.write(self.indices[p], out)
+                _log.debug("sweep: point %d %s stored", p, dict(zip(self.names, self.points[p])))
+            else:
+                results[p] = out
+            if bar is not None:
+                bar.update(1)
+
         try:
             if client in _SERIAL:
                 for p in todo:
-                    out = _task(self.study, self.base, self.names, self.points[p], self.indices[p], self.seed(p),
-                                self.study_kwargs, store, expected)
-                    if store is None:
-                        expected = expected or _layout(out)
-                        results[p] = out
-                    if bar is not None:
-                        bar.update(1)
+                    out = _task(self.study, self.base, self.names, self.points[p], self.seed(p), self.study_kwargs,
+                                expected)
+                    expected = expected or _layout(out)
+                    finished(p, out)
             elif todo:
                 session = client if isinstance(client, _Session) else _Session(client, n_workers)
                 try:
-                    results = session.run(self, todo, store, expected, bar)
+                    session.run(self, todo, expected, finished)
                 finally:
                     if session is not client:
                         session.close()
@@ -389,24 +413,25 @@ class _Session:
             self.client, self.close_when_done = _client(self.spec, self.n_workers)
         return self.client
 
-    def run(self, job, todo, store, expected, bar):
+    def run(self, job, todo, expected, finished):
+        """Submit the points ``todo`` and hand each result to ``finished(p, ds)`` as it arrives."""
         from distributed import as_completed
 
         client = self.open()
+        _log.info("sweep: %d points on %d dask workers", len(todo), len(client.scheduler_info()["workers"]))
         base_future = client.scatter(job.base, broadcast=True)
-        futures = [client.submit(_task, job.study, base_future, job.names, job.points[p], job.indices[p],
-                                 job.seed(p), job.study_kwargs, store, expected, pure=False,
+        futures = [client.submit(_task, job.study, base_future, job.names, job.points[p], job.seed(p),
+                                 job.study_kwargs, expected, pure=False,
                                  key=f"snt-sweep-point-{p}-{os.urandom(4).hex()}")
                    for p in todo]
         order = {f.key: p for f, p in zip(futures, todo)}
-        results = {}
-        for future in as_completed(futures):
-            out = future.result()
-            if store is None:
-                results[order[future.key]] = out
-            if bar is not None:
-                bar.update(1)
-        return results
+        try:
+            for future in as_completed(futures):
+                finished(order[future.key], future.result())
+                future.release()
+        except BaseException:
+            client.cancel(futures)
+            raise
 
     def close(self):
         if self.client is not None and self.close_when_done:
@@ -428,7 +453,7 @@ def _combine(results, names, values, points, attrs):
     for k, v in first.data_vars.items():
         stacked = np.stack([results[p][k].values for p in range(len(points))]).reshape(shape + v.shape)
         data[k] = (tuple(names) + v.dims, stacked, dict(v.attrs))
-    coords = {n: (n, val, {"long_name": n}) for n, val in zip(names, values)}
+    coords = {n: (n, val, sweep_store.coordinate_attrs(n)) for n, val in zip(names, values)}
     for c, var in first.coords.items():
         coords[c] = var
     attrs = dict(attrs)

@@ -1,10 +1,17 @@
-"""The zarr store of a sweep: its layout, the write of one grid point, and what a resume may trust.
+"""The zarr store of a sweep: its layout, the writes of finished grid points, and what a resume may trust.
 
-Layout: every variable of the study gets the grid dims in front, one chunk per grid point; ``done``
-(grid) flags a finished point and ``point_digest`` (grid) holds a digest of that point's chunk files,
-written together after the point's data. A point counts as done only when its flag is set, every one of
-its chunk files exists and their digest matches: a missing or torn chunk makes it "not done" again (a
-resume recomputes it; :func:`snt.open` refuses the store).
+Layout: every variable of the study gets the grid dims in front. A chunk holds a block of grid points (as
+many as fit in about :data:`CHUNK_BYTES` per variable, so that reading the store back takes few reads),
+and the whole of the study's own dims. ``done`` (grid) flags a finished point and ``point_digest`` (grid)
+holds the digest of the chunk files of its block, both chunked like the grid. The metadata is consolidated,
+so ``xarray.open_zarr`` opens the store in one read and without a warning.
+
+Writes. Only the process that runs the sweep writes (the workers return their results to it). After every
+finished point, the point's block is written whole (the points already stored in it, kept in memory, and the
+new one), then the digest and flags of the block: a point is durable as soon as it is finished. A point
+counts as done only when its flag is set, every chunk file of its block exists and their digest matches the
+stored one: a write torn by a kill makes the points of that block "not done" again (a resume recomputes
+them; :func:`snt.open` refuses the store).
 
 The store is built under a temporary name (metadata, coordinates and the first point) and renamed into
 place, so a sweep killed while creating it leaves no half-made store behind.
@@ -24,35 +31,44 @@ import xarray as xr
 
 from ._seeds import describe
 from .network import Network
-from .storage import chunk_digests, chunk_presence, move_into_place, remove
+from .results import parameter_attrs as coordinate_attrs
+from .storage import chunk_digests, chunk_presence, consolidate, move_into_place, open_zarr, remove
 
-__all__ = ["TEXT_WIDTH", "create", "write_point", "open_store", "verified_done", "point_damage", "study_identity",
-           "sweep_signature", "differences"]
+__all__ = ["TEXT_WIDTH", "CHUNK_BYTES", "grid_chunks", "create", "Writer", "open_store", "verified_done",
+           "point_damage", "study_identity", "sweep_signature", "differences"]
 
 #: Text variables are stored with this fixed width (zarr arrays have one dtype for all points).
 TEXT_WIDTH = 64
 #: width of the hex digest of a point
 DIGEST_WIDTH = 16
+#: target size of one chunk of a variable (a block of grid points)
+CHUNK_BYTES = 2 * 2**20
 _BOOKKEEPING = ("done", "point_digest")
 
 
 def open_store(store):
     """The store as a lazy Dataset (no checks)."""
-    return xr.open_zarr(store, consolidated=False)
+    return open_zarr(store)
 
 
-def _region_dataset(ds, names, index):
-    """The point's result with the grid dims in front, without the variables that do not span the grid."""
-    out = ds.drop_vars([c for c in ds.coords])
-    for k, v in out.data_vars.items():
-        if v.dtype.kind == "U":
-            if v.dtype.itemsize // 4 > TEXT_WIDTH:
-                raise ValueError(f"text variable {k!r} is wider than {TEXT_WIDTH} characters")
-            out[k] = v.astype(f"<U{TEXT_WIDTH}")
-    out = out.expand_dims({n: 1 for n in names})
-    out.attrs = {}
-    region = {n: slice(i, i + 1) for n, i in zip(names, index)}
-    return out, region
+def grid_chunks(shape, point_bytes, target=None):
+    """Chunk sizes along the grid dims: as many points per chunk as fit in ``target`` bytes (default
+    :data:`CHUNK_BYTES`) given the largest variable's ``point_bytes``, filling the last grid dim first."""
+    budget = max(1, int(target or CHUNK_BYTES) // max(1, int(point_bytes)))
+    chunks = []
+    for n in reversed(shape):
+        c = int(min(n, budget))
+        chunks.append(c)
+        budget = max(1, budget // c)
+    return tuple(reversed(chunks))
+
+
+def _text(v):
+    if v.dtype.kind == "U":
+        if v.dtype.itemsize // 4 > TEXT_WIDTH:
+            raise ValueError(f"text variable {v.name!r} is wider than {TEXT_WIDTH} characters")
+        return v.astype(f"<U{TEXT_WIDTH}")
+    return v
 
 
 def _grid_variables(ds, names):
@@ -61,28 +77,79 @@ def _grid_variables(ds, names):
                   if k not in _BOOKKEEPING and tuple(v.dims[:len(names)]) == tuple(names))
 
 
-def _point_digest(store, variables, index, full=True):
-    """The digest of a point's chunk files (None if one is missing); without ``full`` only their presence
-    is checked (and "present" is returned), which reads no data."""
+def _chunk_sizes(ds, names):
+    """Chunk sizes of the grid dims of a store (from ``done``)."""
+    chunks = ds["done"].encoding.get("chunks") or ds["done"].shape
+    return tuple(int(c) for c in chunks[:len(names)])
+
+
+def _block_digest(store, variables, block, full=True):
+    """The digest of the chunk files of one block (None if one is missing); without ``full`` only their
+    presence is checked (and "present" is returned), which reads no data."""
     if not full:
-        present = chunk_presence(store, set(variables), region=tuple(index))
+        present = chunk_presence(store, set(variables), region=tuple(block))
         return "present" if present else None
-    digests = chunk_digests(store, set(variables), region=tuple(index))
+    digests = chunk_digests(store, set(variables), region=tuple(block))
     if any(d is None for chunks in digests.values() for d in chunks.values()):
         return None
     text = "|".join(f"{k}:{key}:{d}" for k in sorted(digests) for key, d in sorted(digests[k].items()))
     return hashlib.blake2b(text.encode(), digest_size=DIGEST_WIDTH // 2).hexdigest()
 
 
-def write_point(store, ds, names, index):
-    """Write one point's result into its region, then its digest and its ``done`` flag."""
-    out, region = _region_dataset(ds, names, index)
-    out.to_zarr(store, region=region, mode="r+", consolidated=False, write_empty_chunks=True)
-    digest = _point_digest(store, list(out.data_vars), index)
-    shape = (1,) * len(names)
-    flag = xr.Dataset({"point_digest": (tuple(names), np.full(shape, digest or "", dtype=f"<U{DIGEST_WIDTH}")),
-                       "done": (tuple(names), np.full(shape, digest is not None))})
-    flag.to_zarr(store, region=region, mode="r+", consolidated=False, write_empty_chunks=True)
+class Writer:
+    """Writes finished points into a store, one block at a time (see the module doc).
+
+    ``good``: flat indices of the points already stored and verified (a resume's); the other points of a
+    block are written as not done until they are computed.
+    """
+
+    def __init__(self, store, names, good=()):
+        self.store, self.names = Path(store), list(names)
+        with open_store(store) as ds:
+            self.shape = ds["done"].shape
+            self.chunks = _chunk_sizes(ds, names)
+            self.variables = _grid_variables(ds, names)
+            self.dims = {k: ds[k].dims for k in self.variables}
+        self.done = np.zeros(self.shape, dtype=bool)
+        for p in good:
+            self.done[np.unravel_index(p, self.shape)] = True
+        self._blocks = {}
+
+    def _slices(self, block):
+        return tuple(slice(b * c, min((b + 1) * c, n)) for b, c, n in zip(block, self.chunks, self.shape))
+
+    def _load(self, block):
+        """The block's current values (only those of its done points matter)."""
+        if block not in self._blocks:
+            region = dict(zip(self.names, self._slices(block)))
+            with open_store(self.store) as ds:
+                self._blocks[block] = {k: ds[k].isel(region).values.copy() for k in self.variables}
+        return self._blocks[block]
+
+    def count(self):
+        """Points stored so far."""
+        return int(self.done.sum())
+
+    def write(self, index, ds):
+        """Store the finished point ``index`` (grid index) with result ``ds``, durably."""
+        block = tuple(i // c for i, c in zip(index, self.chunks))
+        values = self._load(block)
+        local = tuple(i - b * c for i, b, c in zip(index, block, self.chunks))
+        for k in self.variables:
+            values[k][local] = _text(ds[k]).values
+        slices = self._slices(block)
+        self.done[index] = True
+        out = xr.Dataset({k: (self.dims[k], values[k]) for k in self.variables})
+        region = dict(zip(self.names, slices))
+        out.to_zarr(self.store, region=region, mode="r+", consolidated=False, write_empty_chunks=True)
+        digest = _block_digest(self.store, self.variables, block)
+        done = self.done[slices] & (digest is not None)
+        flag = xr.Dataset({"point_digest": (tuple(self.names), np.where(done, digest or "", "").astype(
+                                            f"<U{DIGEST_WIDTH}")),
+                           "done": (tuple(self.names), done)})
+        flag.to_zarr(self.store, region=region, mode="r+", consolidated=False, write_empty_chunks=True)
+        if bool(self.done[slices].all()):
+            del self._blocks[block]  # complete: nothing more to merge into it
 
 
 def create(store, template, names, values, attrs, first_index):
@@ -90,19 +157,20 @@ def create(store, template, names, values, attrs, first_index):
     import dask.array as da
 
     shape = tuple(len(x) for x in values)
-    grid_chunks = (1,) * len(names)
+    point_bytes = max([_text(v).nbytes for v in template.data_vars.values()] + [1])
+    grid = grid_chunks(shape, point_bytes)
     data = {}
     for k, v in template.data_vars.items():
         fill = np.nan if v.dtype.kind in "fc" else (False if v.dtype.kind == "b" else
                                                      ("" if v.dtype.kind == "U" else 0))
         dtype = f"<U{TEXT_WIDTH}" if v.dtype.kind == "U" else v.dtype
-        arr = da.full(shape + v.shape, fill, dtype=dtype, chunks=grid_chunks + v.shape)
+        arr = da.full(shape + v.shape, fill, dtype=dtype, chunks=grid + v.shape)
         data[k] = (tuple(names) + v.dims, arr, dict(v.attrs))
-    data["done"] = (tuple(names), da.zeros(shape, dtype=bool, chunks=grid_chunks),
+    data["done"] = (tuple(names), da.zeros(shape, dtype=bool, chunks=grid),
                     {"long_name": "grid point finished, written and verified"})
-    data["point_digest"] = (tuple(names), da.full(shape, "", dtype=f"<U{DIGEST_WIDTH}", chunks=grid_chunks),
-                            {"long_name": "digest of the grid point's stored chunks"})
-    coords = {n: (n, v, {"long_name": n}) for n, v in zip(names, values)}
+    data["point_digest"] = (tuple(names), da.full(shape, "", dtype=f"<U{DIGEST_WIDTH}", chunks=grid),
+                            {"long_name": "digest of the stored chunks of the grid point's block"})
+    coords = {n: (n, v, coordinate_attrs(n)) for n, v in zip(names, values)}
     for c, var in template.coords.items():
         coords[c] = var
     full = xr.Dataset(data, coords=coords, attrs=attrs)
@@ -110,7 +178,8 @@ def create(store, template, names, values, attrs, first_index):
     remove(tmp)  # left by a sweep killed while creating: the lock guarantees nobody else is building it
     try:
         full.to_zarr(tmp, mode="w", compute=False, consolidated=False, zarr_format=2)
-        write_point(tmp, template, names, first_index)
+        consolidate(tmp)
+        Writer(tmp, names).write(first_index, template)
         move_into_place(tmp, store)
     except BaseException:
         remove(tmp)
@@ -122,14 +191,19 @@ def verified_done(store, ds=None, full=True):
     Without ``full`` a done point only needs all its chunk files present (no read of their content)."""
     ds = open_store(store) if ds is None else ds
     names = list(ds["done"].dims)
+    chunks = _chunk_sizes(ds, names)
     done = _read_flags(store, "done", ds["done"].shape, False)
     stored = _read_flags(store, "point_digest", ds["done"].shape, "") if "point_digest" in ds.variables else None
     variables = _grid_variables(ds, names)
     good, bad = [], []
+    digests = {}
     for flat, index in enumerate(np.ndindex(*done.shape)):
         if not done[index]:
             continue
-        got = _point_digest(store, variables, index, full)
+        block = tuple(i // c for i, c in zip(index, chunks))
+        if block not in digests:
+            digests[block] = _block_digest(store, variables, block, full)
+        got = digests[block]
         ok = stored is not None and got is not None and (not full or got == str(stored[index]))
         (good if ok else bad).append(flat)
     return good, bad

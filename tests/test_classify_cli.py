@@ -13,6 +13,7 @@ def _run(argv, capsys):
     sub = parser.add_subparsers(dest="command", required=True)
     cli.register(sub)
     args = parser.parse_args(argv)
+    args.json = True  # snt.cli adds --json to every subcommand; this parser has only classify's options
     status = args.func(args)
     return status, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 

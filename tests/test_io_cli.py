@@ -1,5 +1,7 @@
 """save/open round trips and the command line."""
 
+import importlib
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -147,26 +149,22 @@ def _never(*args, **kwargs):
 
 
 def test_cli_refuses_an_unwritable_output_before_computing(tmp_path, capsys, monkeypatch):
-    import sys as _sys
-
-    monkeypatch.setattr(_sys.modules["snt.simulate"], "simulate", _never)
+    monkeypatch.setattr(importlib.import_module("snt.simulate"), "simulate", _never)
     for output, words in [("out.txt", "unknown format"), (str(tmp_path / "no" / "dir" / "x.nc"), "does not exist")]:
         assert cli.main(["simulate", "--N", "20", "--steps", "5", "-q", "-o", output]) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err and "hint:" in err
     config = tmp_path / "c.toml"
     config.write_text('study = "lyapunov"\n[base]\nN = 20\n[grid]\ng = [0.5]\n')
-    monkeypatch.setattr(_sys.modules["snt.sweep"], "_compute_point", _never)
+    monkeypatch.setattr(importlib.import_module("snt.sweep"), "_compute_point", _never)
     assert cli.main(["sweep", str(config), "-o", str(tmp_path / "s.nc"), "--workers", "1", "-q"]) == 2
     assert "-o/--output" in capsys.readouterr().err
 
 
 def test_cli_refuses_a_bad_scheduler_before_computing(tmp_path, capsys, monkeypatch):
-    import sys as _sys
-
     config = tmp_path / "c.toml"
     config.write_text('study = "lyapunov"\n[base]\nN = 20\n[grid]\ng = [0.5, 1.0]\n')
-    monkeypatch.setattr(_sys.modules["snt.sweep"], "_compute_point", _never)
+    monkeypatch.setattr(importlib.import_module("snt.sweep"), "_compute_point", _never)
     store = tmp_path / "s.zarr"
     assert cli.main(["sweep", str(config), "-o", str(store), "--scheduler", "localhost", "-q"]) == 2
     assert "not a scheduler address" in capsys.readouterr().err

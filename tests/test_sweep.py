@@ -158,11 +158,15 @@ def test_identity_of_a_study_is_stable_across_processes():
     assert out == study_identity(sweep_studies.noisy_mean)["code"]
 
 
-def test_missing_chunk_of_a_done_point_is_recomputed_and_open_refuses(tmp_path):
+def test_missing_chunk_of_a_done_point_is_recomputed_and_open_refuses(tmp_path, monkeypatch):
+    from snt import sweep_store
+
     store = tmp_path / "m.zarr"
     reference = _serial()
+    monkeypatch.setattr(sweep_store, "CHUNK_BYTES", 48)  # "draw" is 24 bytes a point: blocks of 1 x 2 points
     _serial(store=store)
-    (store / "draw" / "1.0.0").unlink()  # the point g = 1.0, gamma = 0 (flat index 2)
+    assert snt.open(store).done.encoding["chunks"] == (1, 2)
+    (store / "draw" / "1.0.0").unlink()  # the block g = 1.0 (gamma 0 and 0.5)
     for lazy in (False, True):
         with pytest.raises(ValueError, match="missing or damaged"):
             snt.open(store, lazy=lazy)
@@ -172,7 +176,7 @@ def test_missing_chunk_of_a_done_point_is_recomputed_and_open_refuses(tmp_path):
         resumed = _serial(store=store)
     finally:
         del os.environ["SNT_TEST_CALLS"]
-    assert calls.read_text().split() == ["1.0"]  # only the damaged point ran again
+    assert calls.read_text().split() == ["1.0", "1.0"]  # only the damaged block's points ran again
     xr.testing.assert_equal(resumed[["m_mean", "draw"]], reference[["m_mean", "draw"]])
     xr.testing.assert_equal(snt.open(store)[["m_mean", "draw"]], reference[["m_mean", "draw"]])
 
@@ -219,3 +223,30 @@ def test_flags_and_counts_are_not_coerced(kw, exc, words):
     args = {"grid": {"g": [1.0]}, "base": BASE, "client": "serial", "progress": False, **kw}
     with pytest.raises(exc, match=words):
         snt.sweep(sweep_studies.noisy_mean, **args)
+
+
+def test_store_chunks_hold_many_points_and_open_without_warning(tmp_path):
+    import warnings
+
+    import zarr
+
+    store = tmp_path / "c.zarr"
+    mem = _serial()
+    _serial(store=store)
+    for name in ("m_mean", "draw", "done", "point_digest"):
+        assert zarr.open_array(str(store / name)).chunks[:2] == (4, 2)  # the whole 4 x 2 grid in one chunk
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # unconsolidated metadata would warn here
+        plain = xr.open_zarr(store)
+        assert plain.g.attrs == {"long_name": "gain g", "units": "1"}
+        assert plain.gamma.attrs["long_name"] == "leak gamma"
+        xr.testing.assert_equal(plain[["m_mean", "draw"]].load(), mem[["m_mean", "draw"]])
+
+
+def test_grid_chunks():
+    from snt.sweep_store import grid_chunks
+
+    assert grid_chunks((30,), 8, target=80) == (10,)
+    assert grid_chunks((4, 5), 8, target=8 * 12) == (2, 5)  # the last dim filled first
+    assert grid_chunks((4, 5), 10**9, target=80) == (1, 1)  # a large point: one point per chunk
+    assert grid_chunks((3, 4), 1, target=10**6) == (3, 4)

@@ -1,5 +1,9 @@
 r"""The fixed point followed in the gain and the first bifurcation of the noiseless map (SCIENCE.md E2, E5)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.optimize
 import xarray as xr
@@ -10,6 +14,9 @@ from ..kernels import ODD_TRANSFERS
 from ..simulate import check_network
 from ..stability import first_crossing, follow_branch, jacobian
 from ._orbits import REFERENCES
+
+if TYPE_CHECKING:
+    from ..network import Network
 
 __all__ = ["fixed_point_continuation", "first_bifurcation"]
 
@@ -142,7 +149,8 @@ def _bifurcation_type(mu):
     return "Neimark-Sacker"
 
 
-def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
+def first_bifurcation(net: Network, *, method: str = "auto", g_max: float | None = None, points: int = 200,
+                      modes: int = 6) -> xr.Dataset:
     r"""The gain at which the fixed point first loses stability, and the type of the bifurcation (E5).
 
     Parameters
@@ -244,6 +252,7 @@ def first_bifurcation(net, *, method="auto", g_max=None, points=200, modes=6):
                     # a +1 crossing on a branch that goes on, without the u -> -u symmetry (theta != 0 or f
                     # not odd)
                     kind = "transcritical"
+    assert crit is not None  # every path above that reaches here sets it
     data = {
         "g_critical": ((), float(g_c), {"long_name": "gain of the first bifurcation", "units": "1"}),
         "mu_modulus": ((), float(abs(crit)), {"long_name": "modulus of the critical eigenvalue", "units": "1"}),

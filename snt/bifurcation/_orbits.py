@@ -2,6 +2,10 @@ r"""Orbits along the gain: the regime of one network at one gain (period, Lyapun
 the activity M(t)), its orbit diagram over a range of gains, and power spectra at chosen gains (SCIENCE.md
 E5, E6)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import scipy.signal
 import xarray as xr
@@ -13,6 +17,10 @@ from ..results import coord, provenance
 from ..simulate import check_network, simulate
 from ..spectra import peak_frequencies
 from ..sweep import sweep
+from .._typing import ArrayLike, ClientLike, SeedLike
+
+if TYPE_CHECKING:
+    from ..network import Network
 
 __all__ = ["REGIMES", "REFERENCES", "orbit_point", "gain_sweep", "spectra", "count_frequencies"]
 
@@ -192,8 +200,9 @@ def _orbit_study(net, seed, **options):
     return orbit_point(net, seed, **options)
 
 
-def gain_sweep(net, gains, *, steps=3000, transient=2000, samples=200, trials=1, seed=None, client="serial",
-               progress=False, **options):
+def gain_sweep(net: Network, gains: ArrayLike, *, steps: int = 3000, transient: int = 2000, samples: int = 200,
+               trials: int = 1, seed: SeedLike = None, client: ClientLike = "serial", progress: bool = False,
+               **options: Any) -> xr.Dataset:
     r"""Orbit diagram, Lyapunov exponent and regime of one network over a range of gains.
 
     The same couplings, thresholds and initial condition are used at every gain (common random numbers),

@@ -130,7 +130,7 @@ class PlantedModel:
     n_state_blocks = 1
     #: interval of an initial condition that makes sense (None: any real); noisy training items are clipped
     #: to it (``input_noise``)
-    state_range = None
+    state_range: tuple[float, float] | None = None
     #: :class:`~snt.classify.noise.NoiseModel` of the dynamics (None: deterministic); see :meth:`set_noise`
     noise = None
     #: noise model used when only ``sigma`` is given

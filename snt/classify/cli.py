@@ -19,6 +19,18 @@ from .config import from_arguments
 
 __all__ = ["register", "train_command", "eval_command"]
 
+TRAIN_EXAMPLES = """examples:
+  snt classify train -o model.nc                                  # digits, the preset's model
+  snt classify train --model wilson-cowan --dataset fashion-mnist --preset fashion-mnist -o wc.nc
+  snt classify train --model sa-node --n-nodes 20 --optimizer lbfgs --maxiter 200 --seed 3 -o dw.nc
+"""
+EVAL_EXAMPLES = """examples:
+  snt classify eval model.nc
+  snt classify eval model.nc --attack 0.05 0.1 0.2 --repeats 5 --json
+"""
+EXAMPLES = "examples:\n" + "".join(line + "\n" for line in (TRAIN_EXAMPLES + EVAL_EXAMPLES).splitlines()
+                                    if line.startswith("  "))
+
 
 def register(subparsers):
     """Add the ``classify`` subcommand (with ``train`` and ``eval``) to an argparse subparsers object."""
@@ -26,31 +38,41 @@ def register(subparsers):
     from .data import DATASETS
 
     p = subparsers.add_parser("classify", help="planted-attractor classifiers: train and evaluate",
-                              description="Train and evaluate planted-attractor classifiers.")
+                              description="Train and evaluate planted-attractor classifiers.", epilog=EXAMPLES)
     sub = p.add_subparsers(dest="classify_command", required=True)
 
     t = sub.add_parser("train", help="train a classifier and save it to a netCDF file",
                        description="Every option of snt.classify.AttractorClassifier (snt.classify.config); an "
-                                   "option left out is automatic (the preset, the model's recipe, the data).")
-    t.add_argument("--dataset", default="digits", choices=DATASETS)
+                                   "option left out is automatic (the preset, the model's recipe, the data).",
+                       epilog=TRAIN_EXAMPLES)
+    t.add_argument("--dataset", default="digits", choices=DATASETS,
+                   help="training and test images (default digits, bundled with scikit-learn)")
     t.add_argument("--data-root", default=None, help="directory of the IDX files (default: $SNT_DATA/<dataset>)")
-    t.add_argument("-o", "--output", default="model.nc", help="output file (.nc)")
-    t.add_argument("--n-train", type=int, default=None, help="use only the first n training items")
+    t.add_argument("-o", "--output", default="model.nc", help="output file, .nc (default model.nc)")
+    t.add_argument("--n-train", type=int, default=None, help="use only the first n training items (default: all)")
     t.add_argument("--seed", type=int, default=0, help="random_state of the classifier (default 0)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_arguments(t, skip=("random_state",))
     t.set_defaults(func=train_command)
 
-    e = sub.add_parser("eval", help="test accuracy of a saved classifier")
-    e.add_argument("model_file")
-    e.add_argument("--dataset", default=None, help="default: the dataset it was trained on")
-    e.add_argument("--data-root", default=None)
+    e = sub.add_parser("eval", help="test accuracy of a saved classifier", epilog=EVAL_EXAMPLES)
+    e.add_argument("model_file", help="a classifier written by snt classify train")
+    e.add_argument("--dataset", default=None, choices=DATASETS, help="test images (default: the dataset it was "
+                                                                     "trained on)")
+    e.add_argument("--data-root", default=None, help="directory of the IDX files (default: $SNT_DATA/<dataset>)")
     e.add_argument("--attack", type=float, nargs="*", default=None,
-                   help="fractions of attacked pixels for a robustness curve")
-    e.add_argument("--repeats", type=int, default=3)
-    e.add_argument("--seed", type=int, default=1)
+                   help="fractions of attacked pixels for a robustness curve, e.g. 0.05 0.1 0.2 (default: none)")
+    e.add_argument("--repeats", type=int, default=3, help="random attacks per fraction (default 3)")
+    e.add_argument("--seed", type=int, default=1, help="seed of the attacks (default 1)")
     e.set_defaults(func=eval_command)
     return p
+
+
+def _emit(args, text, data):
+    if getattr(args, "json", False):
+        print(json.dumps(data))
+    else:
+        print(text)
 
 
 def _save(ds, path):
@@ -91,9 +113,12 @@ def train_command(args):
     ds.attrs["dataset"] = args.dataset
     ds.attrs["test_accuracy"] = float(acc)
     _save(ds, args.output)
-    print(json.dumps({"model": clf.model_.name, "dataset": args.dataset, "test_accuracy": round(float(acc), 4),
-                      "train_time_s": round(elapsed, 1), "nit": int(clf.result_.nit),
-                      "message": clf.result_.message, "output": str(args.output)}))
+    data = {"model": clf.model_.name, "dataset": args.dataset, "test_accuracy": round(float(acc), 4),
+            "train_time_s": round(elapsed, 1), "nit": int(clf.result_.nit), "message": clf.result_.message,
+            "output": str(args.output)}
+    text = (f"wrote {args.output}: {clf.model_.name} on {args.dataset}, test accuracy {100 * float(acc):.2f} %\n"
+            f"  {int(clf.result_.nit)} optimiser iterations in {elapsed:.1f} s ({clf.result_.message})")
+    _emit(args, text, data)
     return 0
 
 
@@ -109,11 +134,19 @@ def eval_command(args):
     clf = AttractorClassifier.from_dataset(ds)
     dataset = args.dataset or ds.attrs.get("dataset", "digits")
     _, _, Xt, yt = load_dataset(dataset, root=args.data_root)
+    stab = clf.stability()["growth_rate"]
     out = {"model": clf.model_.name, "dataset": dataset, "test_accuracy": round(float(clf.score(Xt, yt)), 4),
-           "max_growth_rate": float(clf.stability()["growth_rate"].max())}
+           "max_growth_rate": float(stab.max())}
     if args.attack:
         r = robustness(clf, Xt, yt, fractions=np.asarray(args.attack), repeats=args.repeats, seed=args.seed)
         out["attack"] = {f"{p:g}": [round(float(m), 4), round(float(s), 4)]
                          for p, m, s in zip(r.fraction.values, r.accuracy_mean.values, r.accuracy_std.values)}
-    print(json.dumps(out))
+    lines = [f"{args.model_file}: {out['model']} on {dataset}, test accuracy {100 * out['test_accuracy']:.2f} %",
+             f"  largest growth rate of the planted attractors {out['max_growth_rate']:.4g} {stab.attrs['units']} "
+             f"({'all stable' if out['max_growth_rate'] < 0 else 'not all stable'})"]
+    for frac, (mean, std) in out.get("attack", {}).items():
+        lines.append(f"  {100 * float(frac):g} % of pixels attacked: accuracy {100 * mean:.2f} ± {100 * std:.2f} % "
+                     f"(mean ± std over {args.repeats} attacks)")
+    _emit(args, "\n".join(lines), out)
+
     return 0

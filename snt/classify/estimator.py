@@ -468,10 +468,10 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
 
 
 _PARAM_NAMES = frozenset(f.name for f in fields(Settings))
-AttractorClassifier.__init__.__signature__ = inspect.Signature(
+AttractorClassifier.__init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
      inspect.Parameter("model", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="sa-node")]
     + [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
        for f in fields(Settings) if f.name != "model"])
-AttractorClassifier.__doc__ = AttractorClassifier.__doc__.replace("{{", "{").replace("}}", "}").replace(
+AttractorClassifier.__doc__ = (AttractorClassifier.__doc__ or "").replace("{{", "{").replace("}}", "}").replace(
     "{parameters}", parameter_doc().replace("\n", "\n    "))

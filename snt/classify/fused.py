@@ -27,7 +27,7 @@ class FusedModel(PlantedModel):
     """A :class:`PlantedModel` whose forward pass and adjoint follow the template of the module docstring."""
 
     #: names of the per-step (B, N) arrays kept by the forward pass for the adjoint
-    aux_names = ()
+    aux_names: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ hooks
     def step_constants(self, gamma, dt):  # pragma: no cover - abstract

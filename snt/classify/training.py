@@ -48,6 +48,7 @@ a tqdm progress bar, validation accuracy every ``val_every`` iterations with ear
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -56,6 +57,8 @@ import scipy.optimize
 from tqdm.auto import tqdm
 
 from .objective import Objective
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["train", "adam_step", "adam_rate"]
 
@@ -108,6 +111,8 @@ class _Monitor:
             if np.isfinite(val):
                 post["val"] = f"{val:.4f}"
             self.pbar.set_postfix(post, refresh=False)
+        _log.log(logging.INFO if np.isfinite(val) else logging.DEBUG, "optimiser iteration %d: loss %.6g%s", nit, fun,
+                   f", validation accuracy {val:.4f}" if np.isfinite(val) else "")
         if self.checkpoint is not None and nit % self.checkpoint_every == 0:
             self.save(theta, nit, extra)
         if self.callback is not None:

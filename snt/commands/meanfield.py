@@ -14,7 +14,7 @@ def register(subparsers):
     from ..cli import add_ensemble_options
     p = subparsers.add_parser("meanfield", help="dynamic mean-field theory (and --compare with simulation)",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_ensemble_options(p, N=2000, g=2.0)
+    add_ensemble_options(p)
     p.add_argument("--compare", action="store_true", help="also simulate the ensemble (N units) and put "
                    "theory and simulation side by side")
     p.add_argument("--lags", type=int, default=20, help="largest lag of Delta(tau) (default 20)")
@@ -23,7 +23,7 @@ def register(subparsers):
     p.add_argument("--trials", type=int, default=4, help="--compare: trials (default 4)")
     p.add_argument("--transient", type=int, default=500, help="--compare: discarded steps (default 500)")
     p.add_argument("--seed", type=int, default=1, help="--compare: seed (default 1)")
-    p.add_argument("-o", "--output", default="snt-meanfield.nc", help="output file, .nc or .zarr")
+    p.add_argument("-o", "--output", default="snt-meanfield.nc", help="output file, .nc or .zarr (default %(default)s)")
     p.set_defaults(func=_run)
 
 
@@ -31,19 +31,33 @@ def _run(args):
     from ..cli import ensemble_from
     from ..io import save
     from ..meanfield import compare, stationary
+    from ._report import emit, number, quantity, spread
     ens = ensemble_from(args)
     start = time.perf_counter()
+    tol = 10 * args.tol  # values below the fixed-point tolerance are zero within the computation's accuracy
     if args.compare:
         ds = compare(ens, steps=args.steps, trials=args.trials, seed=args.seed, transient=args.transient,
                      lags=args.lags)
         th, sim = ds.sel(estimator="theory"), ds.sel(estimator="simulation")
-        summary = (f"v* = {float(th.v):.5g} (sim {float(sim.v):.5g} ± {float(ds.v_stderr):.2g}), "
-                   f"lambda_MF = {float(th.lambda_max):.5g} (sim {float(sim.lambda_max):.5g} ± "
-                   f"{float(ds.lambda_max_stderr):.2g}), N={ens.N}")
+        data = {"v": float(th.v), "v_simulation": float(sim.v), "v_stderr": float(ds.v_stderr),
+                "lambda_max": float(th.lambda_max), "lambda_max_simulation": float(sim.lambda_max),
+                "lambda_max_stderr": float(ds.lambda_max_stderr)}
+        lines = [f"  variance v*: theory {number(float(th.v))}, simulation "
+                 f"{spread(float(sim.v), float(ds.v_stderr), '', f'stderr, N = {ens.N}')}",
+                 f"  lambda_MF: theory {quantity(float(th.lambda_max), 'per step')}, simulation "
+                 f"{spread(float(sim.lambda_max), float(ds.lambda_max_stderr), 'per step', 'stderr')}"]
     else:
         ds = stationary(ens, lags=args.lags, tol=args.tol)
-        summary = (f"{str(ds.regime.values)}: m* = {float(ds.m):.5g}, v* = {float(ds.v):.5g}, "
-                   f"q_inf = {float(ds.q_inf):.5g}, lambda_MF = {float(ds.lambda_max):.5g}")
+        data = {"regime": str(ds.regime.values), "m": float(ds.m), "v": float(ds.v), "q_inf": float(ds.q_inf),
+                "lambda_max": float(ds.lambda_max)}
+        lines = [f"  regime: {ds.regime.values}",
+                 f"  mean m* = {number(float(ds.m), tol)}, variance v* = {number(float(ds.v), tol)}, "
+                 f"q_inf = {number(float(ds.q_inf), tol)} (|values| <= {tol:g} shown as 0)",
+                 f"  lambda_MF = {quantity(float(ds.lambda_max), 'per step')}"]
+    elapsed = time.perf_counter() - start
     save(ds, args.output)
-    print(f"wrote {args.output}: {summary}, {time.perf_counter() - start:.1f} s")
+    data.update(output=str(args.output), N=ens.N, g=ens.g, gamma=ens.gamma, sigma=ens.sigma,
+                seconds=round(elapsed, 2))
+    head = f"wrote {args.output} (g = {ens.g:g}, gamma = {ens.gamma:g}, sigma = {ens.sigma:g})"
+    emit(args, "\n".join([head, *lines, f"  {elapsed:.1f} s"]), data)
     return 0

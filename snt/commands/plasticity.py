@@ -29,7 +29,8 @@ def _layer_options(p, *, batch, lr, init, optimizer, anneal, tol):
     p.add_argument("--no-early-stopping", dest="early_stopping", action="store_false",
                    help="run every epoch even after theta has converged")
     p.add_argument("--init", default=init, help=f"initial weights (default {init})")
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                   help="floating type of the training (default float64)")
     p.add_argument("--classify", action="store_true", help="also the clean test accuracy of a logistic "
                                                             "regression on the responses")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
@@ -47,13 +48,14 @@ def register(subparsers):
     p = sub.add_parser("bcm", help="BCM network with lateral connections", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _layer_options(p, batch=1000, lr=0.02, init="glorot-normal", optimizer="adam", anneal="exponential", tol=0.01)
-    p.add_argument("--activation", choices=["logistic", "relu", "linear", "tanh"], default="relu")
+    p.add_argument("--activation", choices=["logistic", "relu", "linear", "tanh"], default="relu",
+                   help="activation of the neurons (default relu)")
     p.add_argument("--lateral", type=float, default=0.0, help="lateral strength s (< 0: inhibition; default 0)")
     p.add_argument("--threshold", choices=["batch", "ema", "online"], default="batch",
                    help="threshold mode (default batch, as the authors' code)")
     p.add_argument("--memory", type=float, default=0.5, help="memory factor of the moving average (default 0.5)")
     p.add_argument("--tau", type=float, default=1000.0, help="online threshold time constant (default 1000)")
-    p.add_argument("-o", "--output", default="snt-bcm.nc", help="output file, .nc or .zarr")
+    p.add_argument("-o", "--output", default="snt-bcm.nc", help="output file, .nc or .zarr (default %(default)s)")
     p.set_defaults(func=_run_layer)
 
     p = sub.add_parser("krotov", help="Krotov-Hopfield competing hidden units", epilog=EXAMPLES,
@@ -62,7 +64,7 @@ def register(subparsers):
     p.add_argument("--p", type=float, default=2.0, help="Lebesgue exponent (default 2)")
     p.add_argument("--k", type=int, default=2, help="rank of the anti-Hebbian unit (default 2)")
     p.add_argument("--delta", type=float, default=0.4, help="anti-Hebbian strength (default 0.4)")
-    p.add_argument("-o", "--output", default="snt-krotov.nc", help="output file, .nc or .zarr")
+    p.add_argument("-o", "--output", default="snt-krotov.nc", help="output file, .nc or .zarr (default %(default)s)")
     p.set_defaults(func=_run_layer)
 
     p = sub.add_parser("hebbian", help="Hebbian learning with forgetting on a random rate network",
@@ -72,15 +74,18 @@ def register(subparsers):
         if action.dest == "J":                  # a chaotic start for the rate network: W std 2/sqrt(N), g = 4
             action.default, action.help = 2.0, "coupling standard-deviation scale of W(0) (default 2)"
     p.add_argument("--pattern-std", type=float, default=0.2, help="std of the Gaussian pattern xi (default 0.2)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--steps-per-epoch", type=int, default=500)
-    p.add_argument("--forgetting", type=float, default=0.9)
-    p.add_argument("--rate", type=float, default=30.0)
-    p.add_argument("--rule", choices=["covariance", "mean_deviation", "gated"], default="covariance")
+    p.add_argument("--epochs", type=int, default=30, help="learning epochs (default 30)")
+    p.add_argument("--steps-per-epoch", type=int, default=500,
+                   help="steps of frozen-coupling dynamics per epoch whose rates form the Hebbian matrix (default 500)")
+    p.add_argument("--forgetting", type=float, default=0.9, help="forgetting factor in [0, 1], 1: none (default 0.9)")
+    p.add_argument("--rate", type=float, default=30.0, help="learning rate alpha >= 0 (default 30)")
+    p.add_argument("--rule", choices=["covariance", "mean_deviation", "gated"], default="covariance",
+                   help="Hebbian matrix (default covariance)")
     p.add_argument("--novel", type=int, default=3, help="novel patterns (default 3)")
-    p.add_argument("--response-every", type=int, default=1)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("-o", "--output", default="snt-hebbian.nc", help="output file, .nc or .zarr")
+    p.add_argument("--response-every", type=int, default=1,
+                   help="epochs between measurements of the linear response (default 1)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the pattern, initial conditions and noise (default 1)")
+    p.add_argument("-o", "--output", default="snt-hebbian.nc", help="output file, .nc or .zarr (default %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_hebbian)
 

@@ -15,7 +15,7 @@ def register(subparsers):
     from ..cli import add_ensemble_options, add_threads_option
     p = subparsers.add_parser("response", help="linear response kernel R(tau) (Jacobian, perturbation, noise)",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_ensemble_options(p, N=1000, g=1.5, gamma=0.5, sigma=0.2)
+    add_ensemble_options(p)
     p.add_argument("--method", nargs="+", choices=["jacobian", "perturbation", "noise"], default=["jacobian"],
                    help="estimator(s); several run on the same trajectories (default jacobian)")
     p.add_argument("--horizon", type=int, default=20, help="largest lag (default 20)")
@@ -28,25 +28,31 @@ def register(subparsers):
     p.add_argument("--blocks", type=int, default=20, help="blocks for the error bars (default 20)")
     p.add_argument("--seed", type=int, default=2, help="seed of initial conditions and noise (default 2)")
     add_threads_option(p)
-    p.add_argument("-o", "--output", default="snt-response.nc", help="output file, .nc or .zarr")
+    p.add_argument("-o", "--output", default="snt-response.nc", help="output file, .nc or .zarr (default %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
 
 def _run(args):
-    from ..cli import ensemble_from, threads_from
+    from ..cli import describe_network, ensemble_from, network_params, threads_from
     from ..io import save
     from ..response import kernel
+    from ._report import emit, number
     net = ensemble_from(args).sample(seed=args.network_seed)
     method = args.method[0] if len(args.method) == 1 else tuple(args.method)
     start = time.perf_counter()
     ds = kernel(net, args.horizon, sources=args.sources, method=method, trials=args.trials, steps=args.steps,
                 transient=args.transient, eps=args.eps, probes=args.probes, blocks=args.blocks, seed=args.seed,
                 progress=not args.quiet, threads=threads_from(args))
+    elapsed = time.perf_counter() - start
     save(ds, args.output)
     Rm = ds.R_mean if "estimator" not in ds.dims else ds.R_mean.isel(estimator=0)
     lag = min(3, args.horizon)
-    print(f"wrote {args.output}: {', '.join(args.method)}, N={net.N}, H={args.horizon}, "
-          f"R_mean({lag}) = {float(Rm.sel(lag=lag)):.4g} (mean field a^{lag} = "
-          f"{float(ds.R_mean_theory.sel(lag=lag)):.4g}), {time.perf_counter() - start:.1f} s")
+    r, theory = float(Rm.sel(lag=lag)), float(ds.R_mean_theory.sel(lag=lag))
+    data = {"output": str(args.output), "methods": list(args.method), "ensemble": network_params(net),
+            "horizon": args.horizon, "lag": lag, "R_mean": r, "R_mean_theory": theory, "seconds": round(elapsed, 2)}
+    text = (f"wrote {args.output} ({describe_network(net)})\n"
+            f"  mean diagonal response Tr R(tau)/N at tau = {lag} steps ({', '.join(args.method)}): {number(r)}; "
+            f"mean field a^{lag} = {number(theory)}\n  {elapsed:.1f} s")
+    emit(args, text, data)
     return 0

@@ -3,6 +3,7 @@ before a draw, the dynamical parameters and ``sample``."""
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -11,6 +12,7 @@ from .._memory import check_memory
 from .._seeds import as_seed_sequence, child, describe
 from ..errors import SntError
 from ..network import TRANSFERS, Network
+from .._typing import SeedLike
 
 __all__ = ["MissingTheoryError", "Sampled", "DynamicsParameters", "check_fits", "dynamics_of", "generator",
            "theory_ensemble"]
@@ -39,6 +41,16 @@ class Sampled:
     #: key of the ensemble's parameters in ``Network.origin``
     kind = ""
 
+    if TYPE_CHECKING:  # the fields every subclass (a dataclass) declares
+        __dataclass_fields__: ClassVar[dict[str, Any]]
+        N: int
+        g: float
+        gamma: float
+        sigma: float
+        theta_mean: float
+        theta_std: float
+        transfer: str
+
     def _check_dynamics(self):
         object.__setattr__(self, "g", check_float(self.g, "g", minimum=0.0))
         object.__setattr__(self, "gamma", check_float(self.gamma, "gamma", minimum=0.0, maximum=1.0,
@@ -50,7 +62,7 @@ class Sampled:
             raise TypeError(f"transfer must be one of {sorted(TRANSFERS)}, got {self.transfer!r}")
         check_choice(self.transfer, "transfer", TRANSFERS)
 
-    def replace(self, **changes):
+    def replace(self, **changes: Any) -> "Sampled":
         """A copy with some parameters changed (validated again)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
@@ -58,11 +70,11 @@ class Sampled:
                             f"{[f.name for f in dataclasses.fields(self)]}")
         return dataclasses.replace(self, **changes)
 
-    def params(self):
+    def params(self) -> dict[str, Any]:
         """The ensemble's parameters as a dict."""
         return dataclasses.asdict(self)
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """One coupling matrix (N, N) of the ensemble."""
         raise NotImplementedError
 
@@ -75,7 +87,7 @@ class Sampled:
         """The ensemble the mean-field functions solve for this one (or MissingTheoryError)."""
         raise MissingTheoryError(f"snt.meanfield has no theory for {type(self).__name__}")
 
-    def sample(self, seed=None):
+    def sample(self, seed: SeedLike = None) -> Network:
         """Draw one network. J uses the seed's child 0 and theta child 1, so changing theta's law
         leaves J unchanged (a sweep over theta_std keeps the same couplings)."""
         root = as_seed_sequence(seed)

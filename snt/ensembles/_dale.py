@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_float, check_int
+from .._typing import SeedLike
 from ._base import DynamicsParameters, MissingTheoryError, check_fits, generator
 
 __all__ = ["dale", "Dale"]
@@ -71,7 +72,7 @@ class Dale(DynamicsParameters):
         _excitatory_count(self.N, self.frac_exc)
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`dale` couplings."""
         return dale(self.N, self.frac_exc, self.J, seed=seed)
 

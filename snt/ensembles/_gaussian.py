@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_float, check_int
+from .._typing import SeedLike
 from ._base import DynamicsParameters, MissingTheoryError, Sampled, check_fits, dynamics_of, generator
 
 __all__ = ["iid", "correlated", "Ensemble", "Correlated"]
@@ -92,7 +93,7 @@ class Ensemble(Sampled):
         object.__setattr__(self, "Jbar", check_float(self.Jbar, "Jbar"))
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`iid` couplings."""
         return iid(self.N, self.J, self.Jbar, seed=seed)
 
@@ -127,7 +128,7 @@ class Correlated(DynamicsParameters):
         object.__setattr__(self, "eta", check_float(self.eta, "eta", minimum=-1.0, maximum=1.0))
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`correlated` couplings."""
         return correlated(self.N, self.J, self.eta, seed=seed)
 

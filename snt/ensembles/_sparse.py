@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_float, check_int
+from .._typing import SeedLike
 from ._base import DynamicsParameters, check_fits, dynamics_of, generator
 from ._gaussian import Ensemble
 
@@ -54,7 +55,7 @@ class Sparse(DynamicsParameters):
         object.__setattr__(self, "Jbar", check_float(self.Jbar, "Jbar"))
         self._check_dynamics()
 
-    def couplings(self, seed=None):
+    def couplings(self, seed: SeedLike = None) -> np.ndarray:
         """:func:`sparse` couplings."""
         return sparse(self.N, self.K, self.J, self.Jbar, seed=seed)
 

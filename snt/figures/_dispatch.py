@@ -23,9 +23,9 @@ def _kinds():
         return lambda ds: all(n in ds.variables for n in names) and all(d in ds.dims for d in dims)
 
     return [
-        ("default study / gain sweep over g and gamma", has("m_orbit", "lambda_max", "lambda_mf", dims=("g", "gamma")),
+        ("default study / gain sweep over g and gamma", has("M_orbit", "lambda_max", "lambda_mf", dims=("g", "gamma")),
          route.draw),
-        ("gain sweep", has("m_orbit", "lambda_max", dims=("g",)), lambda ds: plot.orbit_diagram(ds)),
+        ("gain sweep", has("M_orbit", "lambda_max", dims=("g",)), lambda ds: plot.orbit_diagram(ds)),
         ("coupling spectrum", has("eigenvalue", "boundary"),
          lambda ds: _axes_fig(lambda ax: laws.draw_one(ax, ds))),
         ("Lyapunov spectrum", has("exponents", "kaplan_yorke_dimension"), lambda ds: lyapunov.draw({_gain(ds): ds})),
@@ -33,7 +33,7 @@ def _kinds():
         ("response kernel", has("R_mean"), one(plot.response_kernel)),
         ("susceptibility", has("chi_mean", dims=("omega",)), lambda ds: plot.susceptibility(ds)[0].figure),
         ("power spectrum", has("power", dims=("omega",)), one(_power)),
-        ("mean field vs simulation", has("correlation", dims=("lag",)), one(plot.meanfield_correlation)),
+        ("mean field vs simulation", has("covariance", dims=("lag",)), one(plot.meanfield_correlation)),
         ("first bifurcation", has("modulus", "g_critical"), one(plot.continuation)),
         ("Hebbian plasticity", has("lambda_max", "spectral_radius", "rho_DF", dims=("epoch",)),
          lambda ds: __import__("snt.figures.plasticity", fromlist=["draw"]).draw(ds)),

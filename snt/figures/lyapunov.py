@@ -28,7 +28,7 @@ def draw(spectra):
         i = ds.exponent.values
         d = float(ds.kaplan_yorke_dimension) if bool(ds.kaplan_yorke_complete) else np.nan
         dims.append((g, d))
-        a.errorbar(i, ds.exponents, yerr=ds.stderr, fmt=st.MARKERS[k] + "-", color=st.color(k), ms=2.5, lw=0.6,
+        a.errorbar(i, ds.exponents, yerr=ds.exponents_stderr, fmt=st.MARKERS[k] + "-", color=st.color(k), ms=2.5, lw=0.6,
                    elinewidth=0.6, markevery=max(1, len(i) // 20),
                    label=f"g = {g:g}" + (f", $D_{{KY}}$ = {d:.1f}" if np.isfinite(d) else ""))
         if np.isfinite(d):

@@ -35,10 +35,10 @@ def draw(by_size, noise):
     a, b, c = axs[0]
     first = by_size[SIZES[0]][0]
     lag = first.lag.values
-    st.line(a, lag, first.correlation.sel(source="theory").values, k=6, label="mean field")
+    st.line(a, lag, first.covariance.sel(estimator="theory").values, k=6, label="mean field")
     for k, N in enumerate(SIZES):
-        sim = np.array([d.correlation.sel(source="simulation").values for d in by_size[N]])
-        err = np.array([d.correlation_stderr.values for d in by_size[N]])
+        sim = np.array([d.covariance.sel(estimator="simulation").values for d in by_size[N]])
+        err = np.array([d.covariance_stderr.values for d in by_size[N]])
         st.points(a, lag + 0.15 * (k - 1), sim.mean(0), np.sqrt((err ** 2).mean(0) / len(sim)), k=k,
                   label=f"simulation, N = {N}")
     a.set_xlabel(r"lag $\tau$ [steps]")
@@ -51,8 +51,8 @@ def draw(by_size, noise):
     Ns = np.array(SIZES, dtype=float)
     for k, (name, text) in enumerate((("lambda_max", r"$|\lambda_\max - \lambda_\mathrm{MF}|$"),
                                       ("v", r"$|v - v^*| / v^*$"))):
-        dev = np.array([[abs(float(d[name].sel(source="simulation") - d[name].sel(source="theory")))
-                         / (abs(float(d[name].sel(source="theory"))) if name == "v" else 1.0)
+        dev = np.array([[abs(float(d[name].sel(estimator="simulation") - d[name].sel(estimator="theory")))
+                         / (abs(float(d[name].sel(estimator="theory"))) if name == "v" else 1.0)
                          for d in by_size[N]] for N in SIZES])
         mean, se = dev.mean(1), dev.std(1, ddof=1) / np.sqrt(dev.shape[1])
         st.points(b, Ns, mean, se, k=k, label=text)
@@ -69,7 +69,7 @@ def draw(by_size, noise):
 
     th = noise["theory"]
     st.line(c, th.sigma.values, th.lambda_max.values, k=6, label=r"mean field $\lambda_\mathrm{MF}$")
-    lam = [float(d.lambda_max.sel(source="simulation")) for d in noise["sims"]]
+    lam = [float(d.lambda_max.sel(estimator="simulation")) for d in noise["sims"]]
     err = [float(d.lambda_max_stderr) for d in noise["sims"]]
     st.points(c, noise["sigma"], lam, err, k=0, label=f"simulation, N = {SIZES[0]}")
     c.axvline(noise["sigma_c"], color=st.color(1), ls="--", lw=1.0,

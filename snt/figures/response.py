@@ -1,6 +1,6 @@
 """Linear response (E12, E13): the population kernel R_m(τ) by the three estimators (Jacobian, perturbation,
-noise) against the mean field a^(τ-1); |χ_m(ω)| measured by periodic forcing against the kernel's Fourier sum
-and the mean field e^(-iω)/(1 - a e^(-iω)); the power spectrum of M(t) on the same frequency axis."""
+noise) against the mean field a^τ (R(0) = I); |χ_m(ω)| measured by periodic forcing against the kernel's Fourier sum
+and the mean field 1/(1 - a e^(-iω)); the power spectrum of M(t) on the same frequency axis."""
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def draw(k, chi, ck, ps):
         st.points(a, lag + 0.12 * (j - 1), k.R_mean.isel(estimator=j), k.R_mean_stderr.isel(estimator=j), k=j,
                   label=names.get(str(name), str(name)))
     a_mf = float(k.a)
-    st.line(a, lag, k.R_mean_theory, k=6, label=rf"mean field $a^{{\tau-1}}$, a = {a_mf:.2f}")
+    st.line(a, lag, k.R_mean_theory, k=6, label=rf"mean field $a^{{\tau}}$, a = {a_mf:.2f}")
     st.reference(a, 0.0)
     a.set_xlabel(r"lag $\tau$ [steps]")
     a.set_ylabel(r"population response $R_m(\tau)$")
@@ -49,7 +49,7 @@ def draw(k, chi, ck, ps):
 
     w = ck.omega.values
     z = np.exp(-1j * w)
-    st.line(b, w, np.abs(z / (1 - a_mf * z)), k=6, label="mean field")
+    st.line(b, w, np.abs(1 / (1 - a_mf * z)), k=6, label="mean field")
     st.line(b, w, ck.amplitude.isel(estimator=0), k=0, label="Fourier sum of the Jacobian kernel")
     st.points(b, chi.omega.values, chi.amplitude.values, chi.chi_mean_stderr.values, k=1,
               label="periodic forcing")

@@ -53,12 +53,12 @@ def draw(ds):
     for j, gamma in enumerate(ds.gamma.values):
         part = ds.isel(gamma=j)
         top, bot = axs[0, j], axs[1, j]
-        orbit = part.m_orbit.values
+        orbit = part.M_orbit.values
         top.plot(np.repeat(g, orbit.shape[1]), orbit.ravel(), ".", ms=0.6, color="k", alpha=0.4,
                  rasterized=True, label=r"$m(t)$ on the attractor")
         top.set_ylabel(r"population mean $m(t)$")
         top.set_title(rf"$\gamma$ = {gamma:g}, N = {_size(ds)}")
-        st.points(bot, g, part.lambda_max.values, part.lambda_stderr.values, k=0, label=r"simulation $\lambda_\max$")
+        st.points(bot, g, part.lambda_max.values, part.lambda_max_stderr.values, k=0, label=r"simulation $\lambda_\max$")
         st.line(bot, g, part.lambda_mf.values, k=1, label=r"mean field $\lambda_\mathrm{MF}$")
         st.reference(bot, 0.0)
         g_c = float(part.g_critical) if "g_critical" in part else np.nan

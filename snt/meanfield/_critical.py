@@ -6,6 +6,7 @@ import xarray as xr
 
 from .._checks import check_float
 from ..io import provenance
+from ..results import parameter_attrs
 from ._gauss import HALF_WIDTH, moments
 from ._model import model_of
 from ._solve import anderson
@@ -232,10 +233,8 @@ def scan(ens, name, values, **options):
     if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"values must be a non-empty 1-D sequence of finite numbers, got {values!r}")
     parts = [stationary(ens.replace(**{name: float(x)}), **options) for x in values]
-    ds = xr.concat(parts, dim=name, combine_attrs="drop")
-    for var in ds.variables:   # concat dropped the variables' attrs with the global ones
-        ds[var].attrs = dict(parts[0][var].attrs) if var in parts[0].variables else {}
-    ds = ds.assign_coords({name: (name, values, {"long_name": name, "units": "1"})})
+    ds = xr.concat(parts, dim=name, combine_attrs="drop_conflicts")  # keeps every variable's attrs
+    ds = ds.assign_coords({name: (name, values, parameter_attrs(name))})
     ds.attrs = provenance(f"Dynamic mean-field stationary state along {name}", parts[0].attrs["method"],
                           {"base": parts[0].attrs["parameters"], "name": name, "values": values.tolist()},
                           references=REFERENCES)

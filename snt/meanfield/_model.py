@@ -67,14 +67,14 @@ class Populations:
     2
     """
 
-    fractions: np.ndarray = (1.0,)
-    J: np.ndarray = 1.0
-    Jbar: np.ndarray = 0.0
+    fractions: np.ndarray = (1.0,)  # type: ignore[assignment]  # normalised in __post_init__
+    J: np.ndarray = 1.0  # type: ignore[assignment]  # normalised in __post_init__
+    Jbar: np.ndarray = 0.0  # type: ignore[assignment]  # normalised in __post_init__
     g: float = 1.0
     gamma: float = 0.0
     sigma: float = 0.0
-    theta_mean: np.ndarray = 0.0
-    theta_std: np.ndarray = 0.0
+    theta_mean: np.ndarray = 0.0  # type: ignore[assignment]  # normalised in __post_init__
+    theta_std: np.ndarray = 0.0  # type: ignore[assignment]  # normalised in __post_init__
     transfer: str = "tanh"
     N: int = 1000
 

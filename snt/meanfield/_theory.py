@@ -1,5 +1,6 @@
 """Public mean-field functions: evolve, stationary, critical_gain, critical_noise, scan (SCIENCE.md §4)."""
 
+import logging
 import math
 
 import numpy as np
@@ -13,6 +14,8 @@ from ._march import march
 from ._model import model_of
 from ._solve import anderson, lyapunov, refine_banded, slope_correlation, solve_banded, solve_gamma0
 from ._states import select, state_attrs
+
+_log = logging.getLogger(__name__)
 
 REFERENCES = ("L. Molgedey, J. Schuchhardt, H. G. Schuster, Phys. Rev. Lett. 69, 3717 (1992); "
               "O. Moynot, M. Samuelides, Probab. Theory Relat. Fields 123, 41 (2002); "
@@ -482,6 +485,9 @@ def _stationary_dataset(model, r, lags, tol, z):
                        comment="Exact as N -> infinity for iid Gaussian couplings; near the onset of chaos "
                                "finite networks do not follow it (SCIENCE.md §4).")
     band_error = 0.0 if model.gamma == 0 else r["edge_error"]
+    _log.info("mean field %s: %s after %d steps (change %.2g, tol %.2g), regime %s", model.params,
+              "converged" if r["converged"] else "NOT converged", int(r["steps"]),
+              float(r["change"]), tol, r["regime"])
     attrs.update({"converged": int(r["converged"]), "final_change": float(r["change"]), "tolerance": tol,
                   "steps": int(r["steps"]), "band": int(r["W"]),
                   "band_error": float(band_error),

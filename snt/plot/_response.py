@@ -10,7 +10,7 @@ __all__ = ["response_kernel", "susceptibility"]
 
 def response_kernel(ds, ax=None, which="R_mean"):
     """R_mean(τ) (or ``which="R_diag"``) of every estimator with error bars, and the mean-field curve
-    (a^(τ-1), resp. γ^(τ-1)) of a :func:`snt.response.kernel` Dataset."""
+    (a^τ, resp. γ^τ) of a :func:`snt.response.kernel` Dataset."""
     ax = axes(ax)
     lag = ds.lag.values
     y, err = ds[which], ds[which + "_stderr"]
