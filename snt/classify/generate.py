@@ -31,12 +31,12 @@ import json
 
 import numpy as np
 import xarray as xr
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from .lna import lna
@@ -76,7 +76,7 @@ def final_states(clf, X, seed=None, repeats=1):
     return np.concatenate(out)
 
 
-class Generator:
+class Generator(BaseEstimator):
     r"""Conditional generator on the LNA distributions of a fitted noisy classifier (module docstring).
 
     Parameters
@@ -113,8 +113,7 @@ class Generator:
         self.n_noise, self.method, self.seed = n_noise, method, seed
 
     def _check_fitted(self):
-        if not hasattr(self, "decoder_"):
-            raise NotFittedError("this Generator is not fitted yet; call fit(X) first")
+        check_is_fitted(self, "decoder_")
 
     def _make_decoder(self):
         if self.decoder == "mlp":

@@ -133,6 +133,7 @@ def with_noise(clf, noise, sigma=None):
     instead of its damped noise (whose LNA covariance is 0).
     """
     import copy
+    from dataclasses import replace
 
     from sklearn.utils.validation import check_is_fitted
     check_is_fitted(clf)
@@ -144,8 +145,10 @@ def with_noise(clf, noise, sigma=None):
     m = new.model_
     m.set_noise(noise, sigma)
     new.noise, new.sigma = noise, (check_sigma(sigma) if np.ndim(sigma) == 0 else np.asarray(sigma).tolist())
+    new.config_ = replace(new.config_, noise=noise, sigma=new.sigma if np.ndim(sigma) == 0 else tuple(new.sigma))
     if m.name.startswith("cvfr"):
         m.sigma = check_sigma(sigma)
         m.name = "cvfr-stochastic" if noise == "damped" and m.stochastic else "cvfr"
         new.model = m.name
+        new.config_ = replace(new.config_, model=m.name)
     return new
