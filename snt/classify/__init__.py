@@ -16,6 +16,7 @@ from .estimator import make_model as make_model
 from .generate import Generator as Generator
 from .lna import lna as lna
 from .lna_compare import compare_lna as compare_lna
+from .lna_compare import escape_times as escape_times
 from .noise import NoiseModel as NoiseModel
 from .noise import with_noise as with_noise
 from .objective import Objective as Objective
@@ -34,4 +35,5 @@ from .wilson_cowan import WilsonCowan as WilsonCowan
 __all__ = ["AttractorClassifier", "CVFR", "ComplexRSN", "RSN", "DoubleWell", "MODELS", "Objective", "Params", "PlantedModel",
            "SNTMap", "SpectralCoupling", "WilsonCowan", "load_dataset", "make_model", "orthogonality_penalty",
            "random_pixel_attack", "robustness", "sequential_insertion"]
-__all__ += ["Generator", "NoiseModel", "compare_lna", "compare_robustness", "corrupt", "lna", "with_noise"]
+__all__ += ["Generator", "NoiseModel", "compare_lna", "compare_robustness", "corrupt", "escape_times", "lna",
+            "with_noise"]
