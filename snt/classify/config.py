@@ -188,9 +188,9 @@ class Settings:
                                          "non-CVFR model gets additive noise.", group="model", cli_type=float)
     noise: str | None = option(_noise_choice(*NOISE_MODELS), "{None, 'additive', 'state-dependent', 'damped'}\n    Noise model "
                                "of the dynamics in training and prediction (:mod:`snt.classify.noise`); "
-                               "'damped' (CVFR only) vanishes at the attractors; fitting with "
-                               "'state-dependent' is refused (set it on a fitted classifier with "
-                               ":func:`snt.classify.with_noise`).", group="model", cli_type=str)
+                               "'damped' (CVFR only) vanishes at the attractors; 'state-dependent' "
+                               "trains the double well and Wilson–Cowan (the CVFR and the SNT map: set it "
+                               "on a fitted classifier with :func:`snt.classify.with_noise`).", group="model", cli_type=str)
     training_noise: float | None = option(nonneg, "float\n    ``model='cvfr'`` only: train with the "
                                           "stochastic CVFR's noise of this amplitude, predict without it "
                                           "(default 3 for CVFR; 0: train without noise).", group="model",
