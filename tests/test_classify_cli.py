@@ -108,3 +108,28 @@ def test_every_estimator_option_is_a_command_line_option():
     cli_fields = {f.name for f in fields(Settings) if f.metadata["cli"]}
     assert cli_fields - {"random_state"} <= dests and "seed" in dests
     assert {f.name for f in fields(Settings)} - cli_fields == {"callback", "seed", "verbose"}
+
+
+def test_train_with_noise_then_eval_under_other_noise(tmp_path, capsys):
+    out = tmp_path / "noisy.nc"
+    status, rep = _run(["classify", "train", "--model", "sa-node", "--dataset", "digits", "-o", str(out),
+                        "--noise", "additive", "--sigma", "0.05", "--maxiter", "6", "--n-nodes", "64", "--steps",
+                        "20", "--lr", "0.02", "--batch-size", "50", "--dtype", "float64", "-q"], capsys)
+    assert status == 0 and rep["test_accuracy"] > 0.5
+    params = json.loads(cli._open(out).attrs["parameters"])
+    assert params["noise"] == "additive" and params["sigma"] == 0.05
+    _, ev = _run(["classify", "eval", str(out), "--lna"], capsys)
+    assert ev["noise"] == {"kind": "additive", "sigma": 0.05}
+    assert len(ev["lna"]["status"]) == 10 and ev["lna"]["widest_variance"][0] > 0
+    # the same coupling run without noise: no LNA spread, status 'deterministic' for every class
+    _, det = _run(["classify", "eval", str(out), "--noise", "none", "--lna", "--corruption", "gaussian",
+                   "--levels", "0", "0.6", "--repeats", "2"], capsys)
+    assert det["noise"] is None and set(det["lna"]["status"]) == {"deterministic"}
+    assert det["corruption"] == "gaussian" and det["attack"]["0.6"][0] < det["attack"]["0"][0]
+    assert det["attack"]["0"][1] == 0                  # deterministic model, uncorrupted items: no spread
+    _, sd = _run(["classify", "eval", str(out), "--noise", "state-dependent", "--sigma", "0.05"], capsys)
+    assert sd["noise"] == {"kind": "state-dependent", "sigma": 0.05}
+    with pytest.raises(ValueError, match="--sigma"):
+        _run(["classify", "eval", str(out), "--sigma", "0.1"], capsys)
+    with pytest.raises(SystemExit):                    # argparse: an unknown noise model
+        _run(["classify", "train", "--noise", "poisson"], capsys)

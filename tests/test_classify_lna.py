@@ -137,9 +137,10 @@ def test_bad_input():
         classify.AttractorClassifier(model="sa-node", noise="additive", sigma=-1.0, maxiter=1).fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="noise must be one of"):
         classify.AttractorClassifier(model="sa-node", noise="brown", sigma=0.1, maxiter=1).fit(X[:50], y[:50])
-    with pytest.raises(ValueError, match="state-dependent.*not supported"):
-        classify.AttractorClassifier(model="sa-node", noise="state-dependent", sigma=0.1,
-                                     maxiter=1).fit(X[:50], y[:50])
+    for name in ("cvfr-stochastic", "snt-map"):
+        with pytest.raises(ValueError, match=f"state-dependent.*model='{name}' has no such adjoint"):
+            classify.AttractorClassifier(model=name, noise="state-dependent", sigma=0.1,
+                                         maxiter=1).fit(X[:50], y[:50])
     m, p = _model("sa-node", 0.01)
     unstable = Params(p.phi_tr, p.lam_tr + 50.0, p.gamma)        # beyond the stability bound
     with pytest.raises(ValueError, match="class 0 is unstable.*max Re eig J"):
@@ -194,3 +195,71 @@ def test_broad_noise_is_flagged_and_disagrees():
     assert set(ds.status.values) == {"broad"} and "leave the basin" in ds.attrs["note"]
     assert set(ds.agreement.values) <= {"disagrees", "left the basin"}
     assert np.all(ds.rel_error.values > 1.0)
+
+
+def test_escapes_are_timed_and_end_the_lna_agreement():
+    # sigma = 0.3 on a random coupling: nodes flip within a few hundred steps; every escape step is a step at which
+    # the chain really is farther than the escape radius, and the verdict is "left the basin", never "agrees"
+    m, p = _model("sa-node", 0.3)
+    ds = compare_lna_model(m, p, 0.1, steps=1000, chains=16, groups=8, seed=1)
+    assert np.all(ds.escaped.values > 0) and set(ds.agreement.values) == {"left the basin"}
+    total = ds.burn.values + 1000
+    assert np.all(ds.valid_steps.values >= 1) and np.all(ds.valid_steps.values <= total)
+    np.testing.assert_array_equal(ds.valid_steps.values, np.nanmin(ds.escape_step.values, axis=1))
+    np.testing.assert_allclose(ds.escaped.values, np.isfinite(ds.escape_step.values).mean(1))
+    # the escape radius is half the distance to the nearest other attractor
+    st = ds.attractor.values
+    d = np.sqrt(((st[0] - st[1:]) ** 2).sum(1)).min()
+    assert ds.escape_radius.values[0] == pytest.approx(d / 2)
+
+
+@pytest.fixture(scope="module")
+def quick_noisy(digits):
+    from .stochastic_settings import QUICK
+
+    X, y, _, _ = digits
+    return classify.AttractorClassifier(model="sa-node", noise="additive", sigma=0.05, steps=20, **QUICK).fit(X, y)
+
+
+def test_escape_times_against_a_plain_simulation(quick_noisy):
+    clf = quick_noisy
+    ds = classify.escape_times(clf, [0.4, 0.002], max_steps=300, chains=6, block=300, seed=4)
+    assert ds.escape_step.dims == ("sigma", "class", "chain") and ds.sizes["class"] == 10
+    # large noise: every chain leaves within 300 steps; tiny noise: none does (the basins are ~1 wide)
+    assert np.all(ds.escaped.values[0] == 1) and np.all(ds.escaped.values[1] == 0)
+    assert np.all(np.isfinite(ds.median_escape_step.values[0])) and np.all(np.isnan(ds.median_escape_step.values[1]))
+    # the same chains re-simulated in one call (block = max_steps: same noise key) and timed by plain numpy
+    noisy = classify.with_noise(clf, "additive", 0.4)
+    m, A = noisy.model_, clf.coupling_.A.astype(clf.model_.dtype)
+    k = 3
+    s_star = m.attractor_states(clf.params_.gamma)[k]
+    x0 = np.tile(s_star, (6, 1)).astype(m.dtype)
+    traj = m.forward(A, clf.params_.gamma, x0, 300, clf.dt_, [int(ds.attrs["seed_entropy"]), 0, k, 0], keep=True)
+    X = np.asarray(traj.array if traj.array is not None else np.stack(traj))[1:].astype(np.float64)
+    dist = np.sqrt(((X - s_star) ** 2).sum(-1))
+    first = 1 + np.argmax(dist > ds.escape_radius.values[k], axis=0)
+    np.testing.assert_array_equal(ds.escape_step.values[0, k], first)
+
+
+def test_escape_times_bad_input(quick_noisy):
+    with pytest.raises(ValueError, match="sigmas"):
+        classify.escape_times(quick_noisy, [0.1, -0.1])
+    with pytest.raises(ValueError, match="sigmas must be positive"):
+        classify.escape_times(quick_noisy, [0.0])
+    with pytest.raises(ValueError, match="max_steps"):
+        classify.escape_times(quick_noisy, [0.1], max_steps=0)
+
+
+def test_fit_with_state_dependent_noise(digits):
+    # the double well trains with sigma sqrt|s| noise (its adjoint is checked by central differences in
+    # test_classify_models.py); the saved classifier keeps the noise model
+    from .stochastic_settings import QUICK
+
+    X, y, Xt, yt = digits
+    clf = classify.AttractorClassifier(model="sa-node", noise="state-dependent", sigma=0.05, steps=20,
+                                       **QUICK).fit(X, y)
+    assert clf.model_.noise.kind == "state-dependent"
+    assert clf.score(Xt, yt) > 0.85                   # additive noise, same settings: about 0.92
+    again = classify.AttractorClassifier.from_dataset(clf.to_dataset())
+    assert again.model_.noise.kind == "state-dependent" and again.model_.noise.sigma == 0.05
+    np.testing.assert_array_equal(again.predict(Xt[:40], noise_seed=3), clf.predict(Xt[:40], noise_seed=3))

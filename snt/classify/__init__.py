@@ -24,6 +24,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Generator": (".generate", "Generator"),
     "lna": (".lna", "lna"),
     "compare_lna": (".lna_compare", "compare_lna"),
+    "escape_times": (".lna_compare", "escape_times"),
     "NoiseModel": (".noise", "NoiseModel"),
     "with_noise": (".noise", "with_noise"),
     "Objective": (".objective", "Objective"),
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from .generate import Generator as Generator
     from .lna import lna as lna
     from .lna_compare import compare_lna as compare_lna
+    from .lna_compare import escape_times as escape_times
     from .noise import NoiseModel as NoiseModel
     from .noise import with_noise as with_noise
     from .objective import Objective as Objective
@@ -72,4 +74,5 @@ __getattr__, __dir__ = lazy_package(__name__, _LAZY, shadowed=('lna', 'robustnes
 __all__ = ["AttractorClassifier", "CVFR", "ComplexRSN", "RSN", "DoubleWell", "MODELS", "Objective", "Params", "PlantedModel",
            "SNTMap", "SpectralCoupling", "WilsonCowan", "load_dataset", "make_model", "orthogonality_penalty",
            "random_pixel_attack", "robustness", "sequential_insertion"]
-__all__ += ["Generator", "NoiseModel", "compare_lna", "compare_robustness", "corrupt", "lna", "with_noise"]
+__all__ += ["Generator", "NoiseModel", "compare_lna", "compare_robustness", "corrupt", "escape_times", "lna",
+            "with_noise"]

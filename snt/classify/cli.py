@@ -36,6 +36,8 @@ def register(subparsers):
     """Add the ``classify`` subcommand (with ``train`` and ``eval``) to an argparse subparsers object."""
     from .config import add_arguments
     from .data import DATASETS
+    from .noise import NOISE_MODELS
+    from .robustness import CORRUPTIONS
 
     p = subparsers.add_parser("classify", help="planted-attractor classifiers: train and evaluate",
                               description="Train and evaluate planted-attractor classifiers.", epilog=EXAMPLES)
@@ -60,10 +62,21 @@ def register(subparsers):
     e.add_argument("--dataset", default=None, choices=DATASETS, help="test images (default: the dataset it was "
                                                                      "trained on)")
     e.add_argument("--data-root", default=None, help="directory of the IDX files (default: $SNT_DATA/<dataset>)")
-    e.add_argument("--attack", type=float, nargs="*", default=None,
-                   help="fractions of attacked pixels for a robustness curve, e.g. 0.05 0.1 0.2 (default: none)")
-    e.add_argument("--repeats", type=int, default=3, help="random attacks per fraction (default 3)")
-    e.add_argument("--seed", type=int, default=1, help="seed of the attacks (default 1)")
+    e.add_argument("--attack", "--levels", dest="attack", type=float, nargs="*", default=None,
+                   help="corruption levels for a robustness curve, e.g. 0.05 0.1 0.2 (for 'pixels': fractions of "
+                        "attacked pixels; default: none)")
+    e.add_argument("--corruption", default="pixels", choices=tuple(CORRUPTIONS),
+                   help="corruption of the test items for --attack (snt.classify.robustness; default pixels)")
+    e.add_argument("--noise", default=None, choices=("none",) + tuple(NOISE_MODELS),
+                   help="run the saved coupling with this noise model instead of its own ('none': its "
+                        "deterministic counterpart; snt.classify.with_noise; default: its own)")
+    e.add_argument("--sigma", type=float, default=None, help="noise amplitude of --noise, >= 0 (default: the "
+                                                             "saved one)")
+    e.add_argument("--lna", action="store_true",
+                   help="also report the linear noise approximation per class (status, widest variance; "
+                        "default: off)")
+    e.add_argument("--repeats", type=int, default=3, help="random corruptions per level (default 3)")
+    e.add_argument("--seed", type=int, default=1, help="seed of the corruptions (default 1)")
     e.set_defaults(func=eval_command)
     return p
 
@@ -126,27 +139,49 @@ def eval_command(args):
     """Handler of ``snt classify eval``; returns the exit status."""
     from .data import load_dataset
     from .estimator import AttractorClassifier
-    from .robustness import robustness
-
     from .data import check_classifier_dataset
+    from .lna import lna
+    from .noise import with_noise
+    from .robustness import robustness
 
     ds = check_classifier_dataset(_open(args.model_file), source=f"model_file {args.model_file!r}")
     clf = AttractorClassifier.from_dataset(ds)
+    if args.sigma is not None and args.noise in (None, "none"):
+        raise ValueError(f"--sigma {args.sigma} needs --noise (additive, state-dependent or damped)")
+    if args.noise is not None:
+        clf = with_noise(clf, None if args.noise == "none" else args.noise, args.sigma)
     dataset = args.dataset or ds.attrs.get("dataset", "digits")
     _, _, Xt, yt = load_dataset(dataset, root=args.data_root)
     stab = clf.stability()["growth_rate"]
-    out = {"model": clf.model_.name, "dataset": dataset, "test_accuracy": round(float(clf.score(Xt, yt)), 4),
+    nm = clf.model_.noise
+    out = {"model": clf.model_.name, "dataset": dataset,
+           "noise": None if nm is None or not nm.active else nm.to_json(),
+           "test_accuracy": round(float(clf.score(Xt, yt)), 4),
            "max_growth_rate": float(stab.max())}
     if args.attack:
-        r = robustness(clf, Xt, yt, fractions=np.asarray(args.attack), repeats=args.repeats, seed=args.seed)
+        r = robustness(clf, Xt, yt, corruption=args.corruption, levels=np.asarray(args.attack),
+                       repeats=args.repeats, seed=args.seed)
+        lev = r[r.accuracy_mean.dims[0]].values
+        out["corruption"] = args.corruption
         out["attack"] = {f"{p:g}": [round(float(m), 4), round(float(s), 4)]
-                         for p, m, s in zip(r.fraction.values, r.accuracy_mean.values, r.accuracy_std.values)}
+                         for p, m, s in zip(lev, r.accuracy_mean.values, r.accuracy_std.values)}
     lines = [f"{args.model_file}: {out['model']} on {dataset}, test accuracy {100 * out['test_accuracy']:.2f} %",
              f"  largest growth rate of the planted attractors {out['max_growth_rate']:.4g} {stab.attrs['units']} "
              f"({'all stable' if out['max_growth_rate'] < 0 else 'not all stable'})"]
-    for frac, (mean, std) in out.get("attack", {}).items():
-        lines.append(f"  {100 * float(frac):g} % of pixels attacked: accuracy {100 * mean:.2f} ± {100 * std:.2f} % "
-                     f"(mean ± std over {args.repeats} attacks)")
+    if out["noise"] is not None:
+        lines.insert(1, f"  noise model: {out['noise']}")
+    for level, (mean, std) in out.get("attack", {}).items():
+        what = (f"{100 * float(level):g} % of pixels attacked" if args.corruption == "pixels"
+                else f"{args.corruption} corruption at level {float(level):g}")
+        lines.append(f"  {what}: accuracy {100 * mean:.2f} ± {100 * std:.2f} % (mean ± std over {args.repeats} "
+                     "corruptions)")
+    if args.lna:
+        la = lna(clf, errors="status")
+        out["lna"] = {"status": [str(v) for v in la.status.values],
+                      "widest_variance": [float(v) for v in la.cov_eigenvalue.values[:, 0]],
+                      "note": la.attrs["note"]}
+        for c, (st, var) in enumerate(zip(out["lna"]["status"], out["lna"]["widest_variance"])):
+            lines.append(f"  linear noise approximation, class {c}: {st}, widest variance {var:.3g}")
     _emit(args, "\n".join(lines), out)
 
     return 0

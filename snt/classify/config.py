@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from .noise import NOISE_MODELS
+
 __all__ = ["Settings", "add_arguments", "from_arguments", "parameter_doc"]
 
 
@@ -93,12 +95,13 @@ def sigma_value(name, v):
     return out if isinstance(out, float) else tuple(float(x) for x in out)
 
 
-def noise_value(name, v):
-    from .noise import NOISE_MODELS
+class _noise_choice(choice):
+    """Checker of ``noise``: a name of :data:`snt.classify.noise.NOISE_MODELS` (or None, automatic)."""
 
-    if not isinstance(v, str) or v not in NOISE_MODELS:
-        raise ValueError(f"{name} must be one of {sorted(NOISE_MODELS)} or None, got {v!r}")
-    return v
+    def __call__(self, name, v):
+        if not isinstance(v, str) or v not in self.values:
+            raise ValueError(f"{name} must be one of {sorted(self.values)} or None, got {v!r}")
+        return v
 
 
 def seed_value(name, v):
@@ -183,11 +186,11 @@ class Settings:
                                          "CVFR models' damped noise (default 0 / 3), or of ``noise`` (one value, "
                                          "or one per node, :mod:`snt.classify.noise`); without ``noise`` a "
                                          "non-CVFR model gets additive noise.", group="model", cli_type=float)
-    noise: str | None = option(noise_value, "{None, 'additive', 'state-dependent', 'damped'}\n    Noise model "
+    noise: str | None = option(_noise_choice(*NOISE_MODELS), "{None, 'additive', 'state-dependent', 'damped'}\n    Noise model "
                                "of the dynamics in training and prediction (:mod:`snt.classify.noise`); "
-                               "'damped' (CVFR only) vanishes at the attractors; fitting with "
-                               "'state-dependent' is refused (set it on a fitted classifier with "
-                               ":func:`snt.classify.with_noise`).", group="model", cli_type=str)
+                               "'damped' (CVFR only) vanishes at the attractors; 'state-dependent' "
+                               "trains the double well and Wilson–Cowan (the CVFR and the SNT map: set it "
+                               "on a fitted classifier with :func:`snt.classify.with_noise`).", group="model", cli_type=str)
     training_noise: float | None = option(nonneg, "float\n    ``model='cvfr'`` only: train with the "
                                           "stochastic CVFR's noise of this amplitude, predict without it "
                                           "(default 3 for CVFR; 0: train without noise).", group="model",

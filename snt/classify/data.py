@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import CorruptFileError
 
-__all__ = ["load_dataset", "DATASETS"]
+__all__ = ["load_dataset", "pool_images", "DATASETS"]
 
 _FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
           "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -163,6 +163,34 @@ def load_dataset(name, root=None):
             raise ValueError(f"{d}: {len(img)} {prefix} images but {len(labels[prefix])} labels")
         out += [img.reshape(len(img), -1).astype(np.float64) / 255.0, labels[prefix]]
     return tuple(out)
+
+
+def pool_images(X, factor, shape=None):
+    """Average pooling of flattened square images by ``factor`` (MNIST 28x28 -> 14x14 at 2).
+
+    Parameters
+    ----------
+    X : (n_items, n_features) array
+    factor : int
+        Side of the pooled blocks; must divide the image side.
+    shape : (height, width), optional
+        Default: square images.
+
+    Returns
+    -------
+    (n_items, n_features / factor**2) float64
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    if shape is None:
+        side = int(round(np.sqrt(X.shape[1])))
+        shape = (side, side)
+    h, w = shape
+    if h * w != X.shape[1] or h % factor or w % factor:
+        raise ValueError(f"factor={factor} must divide the image sides {shape} of {X.shape[1]} features")
+    f = int(factor)
+    return X.reshape(len(X), h // f, f, w // f, f).mean(axis=(2, 4)).reshape(len(X), -1)
 
 
 #: what :meth:`AttractorClassifier.from_dataset` reads from a saved classifier

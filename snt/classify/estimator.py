@@ -231,9 +231,10 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
                              f"than -1, got {self.classes_.tolist()[:10]}")
         if cfg.n_nodes < X.shape[1]:
             raise ValueError(f"n_nodes={cfg.n_nodes} must be >= the number of features {X.shape[1]}")
-        if cfg.noise == "state-dependent":
-            raise ValueError("fit: noise='state-dependent' is not supported for training (its pathwise gradient "
-                             "is not implemented); fit with noise='additive' or none, then use "
+        if cfg.noise == "state-dependent" and cfg.model not in ("sa-node", "wilson-cowan"):
+            raise ValueError(f"fit: noise='state-dependent' trains the double well and Wilson-Cowan only (their "
+                             f"adjoint differentiates the amplitude sigma*sqrt|s|); model={cfg.model!r} has no "
+                             "such adjoint: fit with noise='additive' or none, then run it with "
                              "snt.classify.with_noise(clf, 'state-dependent', sigma)")
         model = make_model(cfg.model, cfg.n_nodes, K, dtype=np.dtype(cfg.dtype).type,
                            sigma=cfg.training_noise if cfg.training_noise else cfg.sigma, noise=cfg.noise)

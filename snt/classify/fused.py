@@ -12,6 +12,11 @@ is accumulated as one matrix product per block of steps (about 2048 rows). A mod
 through four hooks: :meth:`FusedModel.step_constants`, :meth:`FusedModel.step`,
 :meth:`FusedModel.adjoint_step` and :meth:`FusedModel.gamma_gradient`, plus :attr:`FusedModel.aux_names`,
 the per-step arrays (B, N) its forward pass keeps for the adjoint.
+
+Noise is frozen in the adjoint (a pathwise gradient: the draws :math:`\eta_t` are the same in the forward pass
+and in its adjoint). Additive noise adds nothing to the adjoint; the state-dependent amplitude
+:math:`\sigma\sqrt{|s|}` of :mod:`snt.classify.noise` adds the diagonal term :math:`w_t/(2s_t)` of its
+increment :math:`w_t` to the step's Jacobian, for which the forward pass keeps the increments.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ class FusedModel(PlantedModel):
         """dL/dγ from the sum of the :meth:`adjoint_step` contributions."""
         raise NotImplementedError
 
+    @property
+    def _noise_depends_on_state(self):
+        return self.noise is not None and self.noise.kind == "state-dependent"
+
     # ------------------------------------------------------------------ template
     def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=None):
         """States ``[s_0, ..., s_T]`` (views of one (T+1, B, S) array, or only ``s_T`` with ``keep=False``);
@@ -57,7 +66,8 @@ class FusedModel(PlantedModel):
 
         With noise (:meth:`~snt.classify.base.PlantedModel.set_noise`) the step is Euler–Maruyama, the noise
         of step t being the t-th draw of ``default_rng(noise)``; :meth:`backward` is the adjoint of the step
-        with the noise frozen, exact for additive noise."""
+        with the draws frozen (pathwise), exact for additive and state-dependent noise (for the latter the
+        increments are kept, ``aux["noise_increment"]``)."""
         d, n = self.dtype, self.n_nodes
         A = np.asarray(A, dtype=d)
         s0 = np.ascontiguousarray(s0, dtype=d)
@@ -73,12 +83,19 @@ class FusedModel(PlantedModel):
         S[0] = s0
         consts = self.step_constants(gamma, dt)
         rng = self.noise_rng(noise)
+        # state-dependent noise: the adjoint needs each step's increment (module docstring)
+        W = work.get("W", (steps, B, width), d) if keep and rng is not None and self._noise_depends_on_state \
+            else None
         for t in range(steps):
             cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
             np.matmul(S[cur][:, :n], A.T, out=u)
             incr = None if rng is None else self.noise_increment(S[cur], rng, dt)
+            if W is not None:
+                W[t] = incr
             self.step(S[cur], u, S[nxt], [aux[name][t if keep else 0] for name in self.aux_names], consts, incr)
         if keep:
+            if W is not None:
+                aux = {**aux, "noise_increment": W}
             return Trajectory(list(S), aux=aux, array=S)
         return Trajectory([S[steps % 2]])
 
@@ -98,15 +115,35 @@ class FusedModel(PlantedModel):
         r[:] = 0.0
         block = max(1, min(steps, -(-2048 // B)))
         Q = work.get("Q", (block, B, n), d)
+        W = aux.get("noise_increment") if isinstance(aux, dict) else None
+        dB = work.get("dB", p.shape, d) if W is not None else None
         for hi in range(steps, 0, -block):
             lo = max(0, hi - block)
             for t in range(hi - 1, lo - 1, -1):
                 q = Q[t - lo]
                 acc += self.adjoint_step(S[t], S[t + 1], [aux[name][t] for name in self.aux_names], p, r, q, pn,
                                          consts)
+                if W is not None:
+                    _add_noise_adjoint(pn, p, r, W[t], S[t], dB)
                 np.matmul(q, A, out=r)
                 p, pn = pn, p
             G += Q[: hi - lo].reshape(-1, n).T @ S[lo:hi, :, :n].reshape(-1, n)
         p = p.copy()                 # may be a workspace buffer
         p[:, :n] += r
         return G, self.gamma_gradient(gamma, dt, acc), p
+
+
+def _add_noise_adjoint(pn, p, r, incr, s, buf):
+    r"""Add the state-dependent noise term of one step's adjoint to ``pn``.
+
+    The increment :math:`w = \sqrt{\Delta t}\,\sigma\sqrt{|s|}\,\eta` has
+    :math:`\partial w/\partial s = w/(2s)` (elementwise; the limit 0 is taken where :math:`s = 0`, where
+    :math:`w = 0` and the derivative itself is singular), so the adjoint of :math:`s_t` gains
+    :math:`a_{t+1}\odot w_t/(2 s_t)`, with :math:`a_{t+1} = p + (r, 0)` the adjoint of the next state.
+    """
+    n = r.shape[1]
+    np.divide(incr, 2.0 * s, out=buf, where=s != 0)
+    buf[s == 0] = 0.0
+    buf[:, :n] *= p[:, :n] + r
+    buf[:, n:] *= p[:, n:]
+    pn += buf

@@ -83,6 +83,19 @@ def _variable_margin(states):
     return out
 
 
+def _solve(method, J, M, q, D):
+    """Stationary covariance (L4) or (L5), its relative residual and its eigen-decomposition (descending)."""
+    if method == "discrete":
+        C = scipy.linalg.solve_discrete_lyapunov(M, q * D)
+        r = M @ C @ M.T + q * D - C
+    else:
+        C = scipy.linalg.solve_continuous_lyapunov(J, -D)
+        r = J @ C + C @ J.T + D
+    C = 0.5 * (C + C.T)
+    lam, U = np.linalg.eigh(C)
+    return C, np.linalg.norm(r) / np.linalg.norm(C), lam[::-1], U[:, ::-1]
+
+
 def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8, coupling=None):
     r"""LNA of every planted attractor of ``model`` with parameters ``params`` (see the module docstring).
 
@@ -130,13 +143,17 @@ def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8
     diag = np.zeros((K, S))
     status = []
     margin = _variable_margin(states)
+    memo = {}
     for k in range(K):
         s = states[k]
         J = model.jacobian(s, c.A, params.gamma)
-        w, V = np.linalg.eig(J)
+        kj = J.tobytes()
+        if kj not in memo:        # the double well's Jacobian is the same at every attractor: one solve
+            w, V = np.linalg.eig(J)
+            memo[kj] = (w, np.linalg.cond(V))
+        w, econd[k] = memo[kj]
         order = np.argsort(-w.real)
         jre[k], jim[k] = w.real[order], w.imag[order]
-        econd[k] = np.linalg.cond(V)
         if model.discrete:
             M, q = J, 1.0
             growth[k] = np.log(np.abs(w).max())
@@ -164,16 +181,10 @@ def lna_model(model, params, dt, method="discrete", errors="raise", max_cond=1e8
             status.append(st)
             evec[k] = np.eye(S)
             continue
-        if method == "discrete":
-            C = scipy.linalg.solve_discrete_lyapunov(M, q * D)
-            r = M @ C @ M.T + q * D - C
-        else:
-            C = scipy.linalg.solve_continuous_lyapunov(J, -D)
-            r = J @ C + C @ J.T + D
-        C = 0.5 * (C + C.T)
-        resid[k] = np.linalg.norm(r) / np.linalg.norm(C)
-        lam, U = np.linalg.eigh(C)
-        lam, U = lam[::-1], U[:, ::-1]
+        kd = (kj, D.tobytes())
+        if kd not in memo:
+            memo[kd] = _solve(method, J, M, q, D)
+        C, resid[k], lam, U = memo[kd]
         cov[k], ev[k], evec[k] = C, lam, U
         if econd[k] > max_cond or resid[k] > 1e-8 or lam[-1] < -1e-8 * lam[0]:
             status.append("ill-conditioned")

@@ -16,8 +16,10 @@ docs/science/stochastic.md (L1)):
 ``"state-dependent"``
     :math:`B(s) = \mathrm{diag}(\sigma_i\sqrt{|s_i|})`: the variance of an increment is proportional to the
     local activity, as in the diffusion approximation of a birth–death (Poisson) process. Silent variables
-    receive no noise. Prediction, trajectories and the linear-noise approximation only; fitting with it is
-    refused (its pathwise gradient would need the derivative of :math:`B`, which is singular at 0).
+    receive no noise. The double well and Wilson–Cowan train with it: their pathwise adjoint
+    (:mod:`snt.classify.fused`) includes :math:`\partial B/\partial s = \sigma\,\mathrm{sign}(s)/(2\sqrt{|s|})`,
+    singular at :math:`s = 0` (where the increment is 0 and the term is taken as 0). The CVFR and the SNT map
+    have no such adjoint: fitting them with it is refused (prediction, trajectories and the LNA work).
 ``"damped"``
     The CVFR noise of arXiv:2409.13470, :math:`B(x) = \sigma\tanh(P(x))\,I` with :math:`P` the geometric
     mean of the mean-square distances to the attractors (:mod:`snt.classify.cvfr`). It vanishes at every
@@ -133,6 +135,7 @@ def with_noise(clf, noise, sigma=None):
     instead of its damped noise (whose LNA covariance is 0).
     """
     import copy
+    from dataclasses import replace
 
     from sklearn.utils.validation import check_is_fitted
     check_is_fitted(clf)
@@ -144,8 +147,10 @@ def with_noise(clf, noise, sigma=None):
     m = new.model_
     m.set_noise(noise, sigma)
     new.noise, new.sigma = noise, (check_sigma(sigma) if np.ndim(sigma) == 0 else np.asarray(sigma).tolist())
+    new.config_ = replace(new.config_, noise=noise, sigma=new.sigma if np.ndim(sigma) == 0 else tuple(new.sigma))
     if m.name.startswith("cvfr"):
         m.sigma = check_sigma(sigma)
         m.name = "cvfr-stochastic" if noise == "damped" and m.stochastic else "cvfr"
         new.model = m.name
+        new.config_ = replace(new.config_, model=m.name)
     return new

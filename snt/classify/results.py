@@ -162,7 +162,8 @@ def from_dataset(cls, ds):
     else:
         clf.feature_min_ = clf.feature_range_ = None
     clf.model_ = make_model("cvfr" if cfg.training_noise else cfg.model, cfg.n_nodes,
-                            len(clf.classes_), dtype=np.dtype(cfg.dtype).type, sigma=cfg.sigma)
+                            len(clf.classes_), dtype=np.dtype(cfg.dtype).type, sigma=cfg.sigma,
+                            noise=cfg.noise)
     clf.model_.loss, clf.model_.temperature = cfg.loss, cfg.temperature
     clf.steps_, clf.dt_, clf.eval_steps_ = cfg.steps, cfg.dt, cfg.eval_steps
     clf.params_ = Params(np.asarray(ds["phi_tr"].values, float), np.asarray(ds["lam_tr"].values, float),
