@@ -169,7 +169,7 @@ def eval_command(args):
              f"  largest growth rate of the planted attractors {out['max_growth_rate']:.4g} {stab.attrs['units']} "
              f"({'all stable' if out['max_growth_rate'] < 0 else 'not all stable'})"]
     if out["noise"] is not None:
-        lines.insert(1, f"  noise model: {out['noise']}")
+        lines.insert(1, f"  noise model: {nm!r}")
     for level, (mean, std) in out.get("attack", {}).items():
         what = (f"{100 * float(level):g} % of pixels attacked" if args.corruption == "pixels"
                 else f"{args.corruption} corruption at level {float(level):g}")

@@ -8,12 +8,11 @@ epochs T = 0, 1, …: with :math:`W^{(T)}` frozen the network runs ``steps_per_e
 
 .. math:: W^{(T+1)} = \lambda W^{(T)} + \frac{\alpha}{N}\,\Gamma^{(T)} \qquad\text{(P17)}
 
-(λ = ``forgetting``, α = ``rate``). The rate model is iterated exactly as the SNT map E1 with
-:math:`J = W/2`, :math:`\theta^{E1} = \theta - \xi - \tfrac12 W\mathbf 1` and f = tanh (P15), so the Lyapunov
-exponent, regime, Jacobian and response kernel of every epoch come from :func:`snt.bifurcation.orbit_point`,
-:func:`snt.jacobian` and :func:`snt.response.kernel`. The mapping lives in :func:`snt_network` and
-:func:`_mean_rate` alone, both switched by ``_ITERATE_AS`` to ``Network(W, theta - xi, transfer="logistic")``
-when the kernels offer the logistic transfer.
+(λ = ``forgetting``, α = ``rate``). The rate model is the SNT map E1 with J = W, thresholds θ − ξ and the
+logistic transfer (:func:`snt_network`; the same u(t) as the odd network J = W/2,
+:math:`\theta^{E1} = \theta - \xi - \tfrac12 W\mathbf 1`, f = tanh of (P15)), so the Lyapunov exponent,
+regime, Jacobian and response kernel of every epoch come from :func:`snt.bifurcation.orbit_point`,
+:func:`snt.jacobian` and :func:`snt.response.kernel`, and snt's population activity M is the mean rate.
 """
 
 import numbers
@@ -37,21 +36,11 @@ _RANK = {"chaotic": 3, "quasi-periodic": 2, "periodic": 1, "fixed point": 0}
 ROUTES = ("reverse route", "reverse route with revisits", "no stable state", "not from chaos", "undecided")
 
 
-#: How the rate model (P14) is iterated: "tanh", through the exact E1 mapping J = W/2 (P15); "logistic", as
-#: ``Network(W, theta - xi, transfer="logistic")`` with the rate transfer (1 + tanh(g u))/2 in the kernels (then
-#: snt's population activity is the mean rate itself). Both give the same u(t).
-_ITERATE_AS = "tanh"
-
-
 def snt_network(W, theta, xi, g, gamma=0.0, sigma=0.0):
-    r"""The SNT network that iterates the rate model (P14) exactly: with f = tanh (P15), J = W/2 and
-    θ^{E1} = θ − ξ − ½ W 1."""
+    r"""The SNT network that iterates the rate model (P14): J = W, θ^{E1} = θ − ξ and the logistic transfer
+    f(u) = (1 + tanh(g u))/2 (equivalently, by (P15), J = W/2, θ^{E1} = θ − ξ − ½ W 1 and f = tanh)."""
     W = np.asarray(W, dtype=np.float64)
-    if _ITERATE_AS == "logistic":
-        return Network(W, theta=np.asarray(theta) - np.asarray(xi), g=g, gamma=gamma, sigma=sigma,
-                       transfer="logistic")
-    return Network(0.5 * W, theta=np.asarray(theta) - np.asarray(xi) - 0.5 * W.sum(axis=1), g=g, gamma=gamma,
-                   sigma=sigma, transfer="tanh")
+    return Network(W, theta=np.asarray(theta) - np.asarray(xi), g=g, gamma=gamma, sigma=sigma, transfer="logistic")
 
 
 def rates(u, g):
@@ -60,10 +49,9 @@ def rates(u, g):
 
 
 def _mean_rate(ds, name):
-    """Mean rate from the population activity of a simulate/orbit Dataset, (1 + M)/2 with M = mean tanh(g u):
-    the one place that reads snt's population-activity variable."""
-    m = ds[name].values
-    return m if _ITERATE_AS == "logistic" else 0.5 * (1.0 + m)
+    """Mean rate from the population activity of a simulate/orbit Dataset (with the logistic transfer M is the
+    mean rate itself): the one place that reads snt's population-activity variable."""
+    return ds[name].values
 
 
 def hebbian_matrix(x, rule="covariance", d=0.5):

@@ -11,7 +11,7 @@ so :math:`R(\tau)` is a product of :math:`\tau` Jacobians :math:`DF = \gamma I +
 Novikov's identity reads :math:`R_{ij}(\tau) = \mathbb E[u_i(t_0+\tau) B_j(t_0-1)]/\sigma`.
 
 The estimators ride on :class:`snt.dynamics.Batch` (kernel ``snt.kernels.response_chunk``): tangent rows
-restarted at the pulse patterns every H steps (``"jacobian"``), replicas kicked by ε that share the noise of
+restarted at the pulse patterns every H + 1 steps (``"jacobian"``), replicas kicked by ε that share the noise of
 their trial (``"perturbation"``), and the correlation of the state with the recorded noise (``"noise"``,
 Novikov 1965; σ > 0). The reference trajectory is advanced by the same product as in ``simulate``, so it is
 simulate's trajectory whichever estimators ride along. A trial that diverges is flagged in ``status`` and
@@ -126,12 +126,13 @@ class Accumulator:
         states before each step, ``noise`` (B, H, N) its draws."""
         H, S, N = self.H, self.S, self.N
         nb = live.size
-        every = nb == rider.E.shape[0]         # no trial lost: views instead of copies of the records
-        E = rider.E if every else rider.E[live]
+        E = rider.E[live]
         for idx, name in ((0, "jacobian"), (1, "perturbation")):
             if name not in self.methods:
                 continue
-            D = rider.D[:, :, idx] if every else rider.D[:, live, idx]    # (H, b, K, N)
+            # always a contiguous copy: numpy's reductions over a strided view may round differently, and a
+            # trial lost elsewhere must not change the others' sums by a bit
+            D = rider.D[:, live, idx]                                    # (H, b, K, N)
             a = self.acc[name]
             a["src"][g] += D[:, :, :S].sum(axis=1).transpose(0, 2, 1)
             a["mean"][g] += D[:, :, S].mean(axis=2).sum(axis=1)
@@ -146,7 +147,7 @@ class Accumulator:
             else:
                 self.separation = np.maximum(self.separation, np.abs(D).max(axis=(1, 2, 3)) * rider.eps)
         if "noise" in self.methods:
-            unew, upre = (rider.u, pre_u) if every else (rider.u[:, live], pre_u[:, live])
+            unew, upre = rider.u[:, live], pre_u[:, live]     # copies, like D above
             self._novikov(g, unew, upre, noise[live].transpose(1, 0, 2), live)
         self.windows_seen += 1
 
