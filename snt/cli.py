@@ -25,7 +25,7 @@ from .commands._report import emit, spread
 ENSEMBLE_DEFAULTS: dict[str, Any] = {"N": 1000, "J": 1.0, "Jbar": 0.0, "g": 2.0, "gamma": 0.5, "sigma": 0.1,
                                      "theta_mean": 0.0, "theta_std": 0.0, "transfer": "tanh", "network_seed": 1}
 
-from .network import TRANSFERS
+from ._transfer_codes import TRANSFERS
 
 
 EXAMPLES = {

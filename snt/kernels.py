@@ -41,18 +41,11 @@ import numpy as np
 from numba import njit, prange, types
 from numba.np import linalg as _linalg
 
+# the transfer codes (TANH = 0, ERF = 1, NORMCDF = 2, LOGISTIC = 3), their names and properties
+from ._transfer_codes import ERF, LOGISTIC, MAX_SLOPE, NORMCDF, ODD_TRANSFERS, TANH, TRANSFER_CODES  # noqa: F401
+
 #: fastmath flags used by every kernel; ``nnan``/``ninf`` are left out so that NaN checks survive.
 SAFE_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
-
-TANH = 0
-ERF = 1
-NORMCDF = 2
-LOGISTIC = 3
-TRANSFER_CODES = {"tanh": TANH, "erf": ERF, "normcdf": NORMCDF, "logistic": LOGISTIC}
-#: max f' / g of each transfer (at x = 0): the contraction bound of SCIENCE.md E3 uses g times this.
-MAX_SLOPE = {"tanh": 1.0, "erf": 1.0, "normcdf": 1.0 / math.sqrt(2.0 * math.pi), "logistic": 0.5}
-#: the transfers with f(-x) = -f(x) (the origin is a fixed point at theta = 0, with the u -> -u symmetry)
-ODD_TRANSFERS = ("tanh", "erf")
 
 #: Fast products (``lanes = 0``): batches are padded with zero rows to a multiple of this many trials and
 #: multiplied in one gemm (gemv for a lone trial). Bit-identical only between batches of the same padded size.
@@ -75,9 +68,9 @@ _DBL_MAX = np.finfo(np.float64).max
 # error_model="numpy": a division by zero gives inf/NaN instead of raising, which lets LLVM vectorise loops
 # with divisions (the kernels detect non-finite states themselves).
 _OPTIONS = {"cache": True, "nogil": True, "fastmath": SAFE_FASTMATH, "error_model": "numpy"}
-_jit = njit(**_OPTIONS)
-_inline = njit(inline="always", **_OPTIONS)
-_par = njit(parallel=True, **_OPTIONS)
+_jit = njit(**_OPTIONS)  # type: ignore[call-overload]
+_inline = njit(inline="always", **_OPTIONS)  # type: ignore[call-overload]
+_par = njit(parallel=True, **_OPTIONS)  # type: ignore[call-overload]
 
 
 # tanh by exp(-2|x|) = 2^-n e^r, |r| <= ln2 / 2: Cody-Waite split of ln 2 (fdlibm's), a degree-13 Taylor

@@ -13,8 +13,7 @@ import numpy as np
 from . import kernels
 from ._checks import check_array, check_choice, check_float
 from ._memory import adopt_array
-
-TRANSFERS = tuple(kernels.TRANSFER_CODES)
+from ._transfer_codes import TRANSFERS
 
 
 @dataclass(frozen=True, eq=False)

@@ -37,7 +37,7 @@ def register(subparsers):
     from .config import add_arguments
     from .data import DATASETS
     from .noise import NOISE_MODELS
-    from .robustness import CORRUPTIONS
+    from ._corruptions import CORRUPTIONS
 
     p = subparsers.add_parser("classify", help="planted-attractor classifiers: train and evaluate",
                               description="Train and evaluate planted-attractor classifiers.", epilog=EXAMPLES)

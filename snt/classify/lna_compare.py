@@ -267,7 +267,7 @@ def escape_times(clf, sigmas, max_steps=20000, chains=16, block=500, seed=None, 
     block = _int(block, "block", 1)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     root = int(ss.entropy)
-    model0, params, dt, c = _fitted(clf)
+    model0, params, dt, c = fitted_model(clf)
     states = model0.attractor_states(params.gamma)
     K = len(states)
     half = _half_distances(states)

@@ -34,16 +34,10 @@ import scipy.ndimage
 import xarray as xr
 
 from ..io import provenance
+from ._corruptions import CORRUPTIONS  # corruption -> (default levels, description of the level)
 
 __all__ = ["CORRUPTIONS", "compare_robustness", "corrupt", "random_pixel_attack", "robustness"]
 
-#: corruption -> (default levels, description of the level)
-CORRUPTIONS = {
-    "pixels": ((0.0, 0.1, 0.2, 0.3, 0.4, 0.5), "fraction of attacked pixels"),
-    "gaussian": ((0.0, 0.1, 0.2, 0.3, 0.4, 0.5), "standard deviation of the added noise"),
-    "blur": ((0.0, 0.5, 0.75, 1.0, 1.5, 2.0), "blur standard deviation (pixels)"),
-    "contrast": ((0.0, 0.2, 0.4, 0.6, 0.8, 0.9), "contrast reduction"),
-}
 
 
 def random_pixel_attack(X, fraction, rng):

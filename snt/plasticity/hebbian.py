@@ -291,7 +291,7 @@ def route_status(regimes, lambda_max):
     Parameters
     ----------
     regimes : sequence of str
-        The regime of every epoch (labels of :data:`snt.bifurcation.REGIMES`).
+        The regime of every epoch (labels of ``snt.bifurcation.REGIMES``).
     lambda_max : sequence of float
         λ_max of every epoch.
 
