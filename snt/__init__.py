@@ -41,7 +41,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "sweep": (".sweep", "sweep"),
     "power_spectrum": (".spectra", "power_spectrum"),
 }
-_SUBMODULES = ("bifurcation", "dynamics", "ensembles", "kernels", "lyapunov", "meanfield", "plot", "response",
+_SUBMODULES = ("bifurcation", "dynamics", "ensembles", "lyapunov", "meanfield", "plot", "response",
                "results", "spectra", "stability", "studies")
 _LAZY.update({name: ("." + name, None) for name in _SUBMODULES})
 #: further subpackages reachable as ``snt.X`` (not star-exported)
@@ -49,7 +49,7 @@ _OTHER = ("classify", "edge", "errors", "io", "network", "plasticity", "spectral
 _LAZY.update({name: ("." + name, None) for name in _OTHER})
 
 if TYPE_CHECKING:  # the eager imports, for type checkers and IDEs
-    from . import (bifurcation, dynamics, ensembles, kernels, lyapunov, meanfield, plot, response, results,
+    from . import (bifurcation, dynamics, ensembles, lyapunov, meanfield, plot, response, results,
                    spectra, stability, studies)
     from .bifurcation import first_bifurcation, gain_sweep
     from .edge import edge_of_chaos

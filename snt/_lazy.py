@@ -23,6 +23,10 @@ class _Package(types.ModuleType):
             value = getattr(value, name)
         super().__setattr__(name, value)
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # pickled by name like any module (a function shipped to dask workers may refer to the package)
+        return importlib.import_module, (self.__name__,)
+
 
 def lazy_package(package: str, names: dict[str, tuple[str, str | None]],
                  shadowed: Iterable[str] = ()) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:

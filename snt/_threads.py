@@ -86,7 +86,7 @@ def available_threads():
 class ThreadPolicy:
     """How many threads run the column panels and trial rows of the engine's steps (``snt.dynamics``).
 
-    The products are cut into BLAS calls of fixed shapes with one BLAS thread each (``snt.kernels.product``)
+    The products are cut into BLAS calls of fixed shapes with one BLAS thread each (``snt._kernels.product``)
     and the elementwise pass works row by row, so the thread count cannot change a bit of any result: it
     is a pure speed choice, which this policy makes as the run goes.
 

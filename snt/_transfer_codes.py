@@ -1,5 +1,5 @@
 """The transfer functions' names, kernel codes and the properties the analyses need (no numba import, so
-that the command line can list them without loading the kernels). The formulas are in :mod:`snt.kernels`."""
+that the command line can list them without loading the kernels). The formulas are in ``snt._kernels``."""
 
 import math
 

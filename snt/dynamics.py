@@ -7,7 +7,7 @@ chunks drawn from them, the lane padding of the products, the stimulus, the init
 thread policy, the progress bar and the per-trial status (``alive``, ``diverged_at``). The analyses
 (``simulate``, the Lyapunov exponents, the response estimators) are accumulators over it: they call
 :meth:`Batch.advance` with a *rider* (what travels with the state: records, tangent vectors, QR frames,
-replicas; each one a chunk kernel of ``snt.kernels``) and an *observer* (a callable receiving each chunk).
+replicas; each one a chunk kernel of ``snt._kernels``) and an *observer* (a callable receiving each chunk).
 
 Seeds. Trial b uses the child ``SeedSequence`` with key b of the root seed: first its initial condition
 (N standard normal draws, when ``u0`` is not given), then its noise, N draws per step. So a trial is the
@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from . import kernels
+from . import _kernels as kernels
 from ._checks import check_array, check_int
 from ._seeds import child, trial_seeds
 from ._threads import ThreadPolicy, check_thread_policy

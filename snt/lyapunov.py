@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from . import kernels
+from . import _kernels as kernels
 from ._checks import check_int
 from ._seeds import describe
 from ._threads import check_thread_policy

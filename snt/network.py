@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels
+from . import _kernels as kernels
 from ._checks import check_array, check_choice, check_float
 from ._memory import adopt_array
 from ._transfer_codes import TRANSFERS

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.optimize
 import xarray as xr
 
-from . import kernels
+from . import _kernels as kernels
 from ._checks import check_array, check_float, check_int
 from ._seeds import as_seed_sequence, children, describe
 from .ensembles import spectral_law

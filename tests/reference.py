@@ -46,7 +46,7 @@ def trial_draws(seed_sequence, N, steps, sigma):
 
 
 def step(net, u, noise_t=None, stim_t=None, extra=None):
-    """One step of E1 for one state (the fused row update of snt.kernels.row_update)."""
+    """One step of E1 for one state (the fused row update of snt._kernels.row_update)."""
     x = net.gamma * u + net.J @ f(u, net.g, net.transfer) - net.theta
     if noise_t is not None:
         x = x + net.sigma * noise_t

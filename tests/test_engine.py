@@ -132,7 +132,7 @@ def test_batch_seeds_are_the_children_of_the_root():
         assert s.entropy == k.entropy and s.spawn_key == k.spawn_key
     u0 = np.stack([np.random.default_rng(k).standard_normal(net.N) for k in kids])
     np.testing.assert_array_equal(batch.U[:4], u0)
-    L = snt.kernels.EXACT_LANES
+    L = snt._kernels.EXACT_LANES
     assert batch.Bp == L and batch.U.shape == (L, net.N) and np.all(batch.U[4:] == 0)
     assert Batch(net, L + 1, seed=1, exact=True).Bp == 2 * L
     assert Batch(net, 1, exact=False).Bp == 1 and Batch(net, 5, exact=False).Bp == 8

@@ -53,3 +53,17 @@ def test_functions_named_like_their_module_stay_functions():
         assert callable(getattr(pkg, name)) and not isinstance(getattr(pkg, name), type(sys)), name
     from snt.simulate import simulate
     assert snt.simulate is simulate
+
+
+def test_the_lazy_packages_pickle_by_name():
+    # a function shipped to dask workers (cloudpickle) may refer to snt: the lazy package pickles as a module
+    import pickle
+
+    import cloudpickle
+
+    import snt
+    import snt.classify
+    assert pickle.loads(pickle.dumps(snt)) is snt
+    assert pickle.loads(pickle.dumps(snt.classify)) is snt.classify
+    f = pickle.loads(cloudpickle.dumps(lambda: snt.Ensemble(N=3).N))
+    assert f() == 3

@@ -432,3 +432,20 @@ def test_critical_gain_with_noise_and_leak_continues_its_solves(monkeypatch):
     cold = snt.meanfield.stationary(ens.replace(g=gc))
     assert abs(float(cold.lambda_max)) < 1e-9
     assert float(snt.meanfield.stationary(ens.replace(g=0.98 * gc)).lambda_max) < 0
+
+
+def test_convergence_is_a_status_variable_in_stationary_scan_and_compare():
+    # attrs are dropped by most xarray operations, so the solve's outcome is a CF status variable
+    from snt.results import STATUS
+    ens = snt.Ensemble(J=1.0, g=2.0, gamma=0.5, sigma=0.2)
+    ok = snt.meanfield.stationary(ens, lags=4)
+    assert int(ok.status) == STATUS["ok"] and float(ok.final_change) < 1e-10
+    assert ok.status.attrs["flag_meanings"].split()[STATUS["not_converged"]] == "not_converged"
+    cut = snt.meanfield.stationary(ens, lags=4, max_steps=2)
+    assert int(cut.status) == STATUS["not_converged"] and float(cut.final_change) > 1e-10
+    sc = snt.meanfield.scan(snt.Ensemble(J=1.0, gamma=0.5), "g", [0.5, 2.0], lags=4)
+    assert sc.status.dims == ("g",) and sc.status.values.tolist() == [STATUS["ok"], STATUS["ok"]]
+    cmp = snt.meanfield.compare(snt.Ensemble(N=100, J=1.0, g=0.5), steps=200, trials=2, lags=3, seed=1,
+                                lyapunov=False)
+    assert cmp.status.sel(estimator="theory") == STATUS["ok"]
+    assert cmp.status.sel(estimator="simulation") == STATUS["ok"]

@@ -22,7 +22,7 @@ def test_ferromagnetic_fixed_point_is_found_from_m0_zero(kw):
     # stationary fixed-point equations (SCIENCE.md §4, σ = 0)
     g, gam = kw["g"], kw["gamma"]
     from snt.meanfield._gauss import grid, moments
-    from snt.kernels import TANH
+    from snt._kernels import TANH
     z, w = grid()
     mom = moments(np.array([float(st.m)]), np.array([float(st.v)]), g, TANH, z, w)[:, 0]
     assert abs((1 - gam) * float(st.m) - kw["Jbar"] * mom[0]) < 1e-8

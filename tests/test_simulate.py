@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import snt
-from snt import kernels
+from snt import _kernels as kernels
 from snt._seeds import child
 from snt.network import TRANSFERS
 

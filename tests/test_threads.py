@@ -1,4 +1,4 @@
-"""The thread policy of the engine (snt._threads.ThreadPolicy) and the vectorised tanh of snt.kernels.
+"""The thread policy of the engine (snt._threads.ThreadPolicy) and the vectorised tanh of snt._kernels.
 
 The policy is a speed choice that cannot change a result: every product is a set of BLAS calls of fixed
 shapes on fixed column panels with one BLAS thread each, whatever the number of threads running them, and

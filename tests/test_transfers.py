@@ -14,7 +14,7 @@ from scipy.special import owens_t
 from scipy.stats import norm
 
 import snt
-from snt import kernels
+from snt import _kernels as kernels
 from snt.cli import add_ensemble_options, ensemble_from
 from snt.meanfield._gauss import auto_step, grid, moments, pair_row
 from snt.network import TRANSFERS

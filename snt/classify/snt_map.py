@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..kernels import SAFE_FASTMATH, TANH, apply_transfer
+from .._kernels import SAFE_FASTMATH, TANH, apply_transfer
 from .base import PlantedModel, Trajectory, block_patterns
 
 __all__ = ["SNTMap"]
@@ -109,7 +109,7 @@ class SNTMap(PlantedModel):
         traj = Trajectory([u])
         rng = self.noise_rng(noise)          # noise sigma B(t) of (E1) (snt.classify.noise), frozen in the adjoint
         for _ in range(steps):
-            f = apply_transfer(np.ascontiguousarray(u), self.g, TANH)    # the transfer of E1 (snt.kernels)
+            f = apply_transfer(np.ascontiguousarray(u), self.g, TANH)    # the transfer of E1 (snt._kernels)
             nxt = f @ At
             nxt += d(gamma) * u
             if rng is not None:

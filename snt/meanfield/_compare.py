@@ -5,7 +5,7 @@ import xarray as xr
 
 from .._checks import check_int
 from .._seeds import as_seed_sequence, child, children, describe
-from ..results import coord, provenance
+from ..results import STATUS, coord, provenance, status_variable
 from ..simulate import simulate
 from ._model import Populations, model_of
 from ._theory import REFERENCES, stationary
@@ -61,7 +61,9 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         variance of u, ``q_inf`` (simulation: Δ at the largest lag), ``lambda_max``, ``covariance`` (lag)
         Δ(τ); simulation standard errors ``m_stderr``, ``v_stderr``, ``lambda_max_stderr``,
         ``covariance_stderr`` (over trials, or over 4 time blocks for one trial); ``regime`` of the theory;
-        ``diverged`` number of diverged trials. A ``population`` dim for :class:`Populations`.
+        ``diverged`` number of diverged trials, ``status`` (estimator) with CF flags (theory: ok or
+        not_converged; simulation: ok or diverged when any trial diverged). A ``population`` dim for
+        :class:`Populations`.
 
     Notes
     -----
@@ -175,7 +177,12 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         "lambda_max_stderr": ((), lam_se, {"long_name": "standard error of the simulated lambda_max",
                                             "units": "1/step"}),
         "regime": ((), str(theory.regime.values), {"long_name": "kind of mean-field stationary solution", "units": "1"}),
-        "diverged": ((), diverged, {"long_name": "number of diverged trials", "units": "1"}),
+        "diverged": ((), diverged, {"long_name": "number of diverged trials (left out of the statistics)",
+                                    "units": "1"}),
+        "status": status_variable([int(theory.status), STATUS["ok"] if diverged == 0 else STATUS["diverged"]],
+                                  dims=("estimator",),
+                                  what="estimate (theory: not_converged if the solve did not converge; "
+                                       "simulation: diverged if any trial diverged)"),
     }
     if not lyapunov:
         del data["lambda_max"], data["lambda_max_stderr"]
@@ -188,6 +195,5 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
                        "; simulation: snt.simulate (E1)" + ("; snt.max_lyapunov (E6)" if lyapunov else ""),
                        params, describe(root), references=REFERENCES,
                        comment="Finite-N networks deviate from DMFT near the onset of chaos (SCIENCE.md §4).")
-    attrs["theory_converged"] = int(theory.attrs["converged"])
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     return ds.isel(population=0, drop=True) if model.params["kind"] == "Ensemble" else ds

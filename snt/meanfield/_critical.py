@@ -238,5 +238,4 @@ def scan(ens, name, values, **options):
     ds.attrs = provenance(f"Dynamic mean-field stationary state along {name}", parts[0].attrs["method"],
                           {"base": parts[0].attrs["parameters"], "name": name, "values": values.tolist()},
                           references=REFERENCES)
-    ds.attrs["converged"] = np.array([p.attrs["converged"] for p in parts], dtype=np.int64)
     return ds

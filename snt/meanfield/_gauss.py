@@ -32,7 +32,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ..kernels import ERF, LOGISTIC, NORMCDF, SAFE_FASTMATH, TANH, TRANSFER_CODES
+from .._kernels import ERF, LOGISTIC, NORMCDF, SAFE_FASTMATH, TANH, TRANSFER_CODES
 
 #: Largest grid step and half-width allowed for the quadrature (SCIENCE.md §4).
 MAX_STEP = 0.05

@@ -9,6 +9,7 @@ import xarray as xr
 
 from .._checks import check_float, check_int
 from ..io import provenance
+from ..results import STATUS, status_variable
 from ._gauss import HALF_WIDTH, MAX_STEP, auto_step, grid, moments, pair_row
 from ._march import march
 from ._model import model_of
@@ -389,7 +390,8 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
         ``v`` and the correlations are those of phase 0),
         ``covariance`` (lag) Δ(τ), ``activity_correlation`` (lag) C(τ) = E f(u(t)) f(u(t-τ)),
         ``slope_correlation`` (lag) Q(τ) = E f'(u(t)) f'(u(t-τ)); a ``population`` dim for
-        :class:`Populations` (``lambda_max`` and ``regime`` have none). Attrs: ``converged``,
+        :class:`Populations` (``lambda_max`` and ``regime`` have none); ``status`` (CF flags: ok or
+        not_converged) and ``final_change`` of the iteration. Attrs: ``converged`` (the same, as an int),
         ``final_change``, ``tolerance``, ``band``, ``band_error`` and the λ method.
 
     Notes
@@ -466,6 +468,10 @@ def _stationary_dataset(model, r, lags, tol, z):
         "lambda_mean_uncoupled": ((), r["lambda_mean_uncoupled"],
                                   {"long_name": "ln|gamma + Jbar<f'>| (mean mode without the variance coupling)",
                                    "units": "1/step"}),
+        "status": status_variable(STATUS["ok"] if r["converged"] else STATUS["not_converged"], dims=(),
+                                  what="mean-field solve (not_converged: the change stayed above tol)"),
+        "final_change": ((), float(r["change"]), {"long_name": "last relative change of the iteration "
+                                                               "(converged when below the tolerance)", "units": "1"}),
         "state": ((), np.int8(r["state"]), state_attrs()),
         "regime": ((), r["regime"], {"long_name": "kind of mean-field state (label of state)", "units": "1"}),
         "m_phase": (("phase", "population"), r["m_phase"], {"long_name": "mean of u in each phase of a "

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from .. import kernels
+from .. import _kernels as kernels
 from .._checks import check_float, check_int
 from .._seeds import describe
 from ..dynamics import Batch

@@ -10,7 +10,7 @@ Lag convention (E12, used everywhere in ``snt.response``). A kick :math:`\delta 
 so :math:`R(\tau)` is a product of :math:`\tau` Jacobians :math:`DF = \gamma I + J\Lambda` (E2).
 Novikov's identity reads :math:`R_{ij}(\tau) = \mathbb E[u_i(t_0+\tau) B_j(t_0-1)]/\sigma`.
 
-The estimators ride on :class:`snt.dynamics.Batch` (kernel ``snt.kernels.response_chunk``): tangent rows
+The estimators ride on :class:`snt.dynamics.Batch` (kernel ``snt._kernels.response_chunk``): tangent rows
 restarted at the pulse patterns every H + 1 steps (``"jacobian"``), replicas kicked by ε that share the noise of
 their trial (``"perturbation"``), and the correlation of the state with the recorded noise (``"noise"``,
 Novikov 1965; σ > 0). The reference trajectory is advanced by the same product as in ``simulate``, so it is
@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from .. import kernels
+from .. import _kernels as kernels
 from .._checks import check_choice, check_float, check_int
 from .._seeds import child, describe
 from ..dynamics import Batch
