@@ -11,6 +11,7 @@ takes the user's count. ``threads=None`` leaves the pools and numba's threads as
 """
 
 import os
+import statistics
 import sys
 
 import scipy.linalg.cython_blas  # noqa: F401 - load the BLAS that numba calls, so that threadpoolctl sees it
@@ -102,7 +103,7 @@ class ThreadPolicy:
         Floating-point operations of one step (sizes the timed pieces to about ``probe_seconds``).
     """
 
-    def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02):
+    def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02, rounds=3):
         self.threads = check_thread_policy(threads)
         if self.threads == "auto":
             top = available_threads()
@@ -113,6 +114,10 @@ class ThreadPolicy:
             self.candidates = [self.threads]
         self.probe_steps = max(1, int(probe_seconds * 2e9 / max(step_flops, 1.0)))
         self.recheck = recheck
+        # each count is timed ``rounds`` times, alternating with the others, and judged by the median: on a
+        # shared core one piece may run while the other process is descheduled and look faster than it is
+        self.rounds = rounds
+        self._samples = {}
         self.current = self.candidates[0] if self.candidates else None
         self.timings = {}
         self._queue = []                 # thread counts still to time
@@ -168,14 +173,16 @@ class ThreadPolicy:
         per_step = seconds / max(steps, 1)
         if not self._warm:               # the first piece loads the compiled kernels: not a timing
             self._warm = True
-            self._queue = list(self.candidates)
+            self._queue = list(self.candidates) * self.rounds
             return
         if self._queue:
-            self.timings[self._queue.pop(0)] = per_step
+            self._samples.setdefault(self._queue.pop(0), []).append(per_step)
             if not self._queue:
+                self.timings = {c: statistics.median(v) for c, v in self._samples.items()}
+                self._samples = {}
                 self.current = min(self.timings, key=self.timings.get)
                 self._since = 0.0
             return
         self._since += seconds
         if self._since > self.recheck or per_step > 1.5 * self.timings[self.current]:
-            self._queue = list(self.candidates)
+            self._queue = list(self.candidates) * self.rounds

@@ -12,7 +12,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import snt
-from snt import _threads, kernels
+from snt import _kernels as kernels
+from snt import _threads
 from snt._threads import ThreadPolicy
 
 RUNS = {
@@ -98,13 +99,28 @@ def test_the_policy_keeps_the_faster_count_and_measures_again_when_it_slows(monk
     policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9)     # 0.2 Gflop a step: probes of 1 step
     with policy:
         clock = _Clock(policy, {1: 1.0, 2: 0.6})
-        assert [clock.run(100) for _ in range(3)] == [1, 1, 1]         # warm-up, then 1 thread, 2 threads
+        # warm-up, then 1 thread, 2 threads, three times in alternation (judged by the median)
+        assert [clock.run(100) for _ in range(7)] == [1] * 7
+        assert [c for c, _, _ in policy.history[1:]] == [1, 2, 1, 2, 1, 2]
         assert policy.current == 2 and policy.timings == {1: 1.0, 2: 0.6}
         assert clock.run(100) == 100                                   # then whole pieces at the faster
         clock.per_step = {1: 1.0, 2: 5.0}                              # another process took a core
         clock.run(100)
-        assert clock.run(100) == 1 and clock.run(100) == 1              # measured again at once
+        assert [clock.run(100) for _ in range(6)] == [1] * 6             # measured again at once
         assert policy.current == 1 and clock.run(100) == 100
+
+
+def test_the_policy_judges_by_the_median_of_alternating_pieces(monkeypatch):
+    # one lucky 2-thread piece (the other process descheduled) must not make 2 threads the choice
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9)
+    with policy:
+        durations = iter([1.0, 1.0, 0.3, 1.0, 3.0, 1.0, 3.0])         # warm-up, then 1, 2, 1, 2, 1, 2
+        for _ in range(7):
+            m = policy.piece(100)
+            policy.start()
+            policy.done(m, m * next(durations))
+        assert policy.timings == {1: 1.0, 2: 3.0} and policy.current == 1
 
 
 def test_the_policy_respects_a_fixed_count_and_dask_workers(monkeypatch):
