@@ -294,7 +294,6 @@ def tangent_chunk(p, state, drive, logs):
     U, M, H, V, S, alive, diverged_at, t0 = state
     B = alive.shape[0]
     Bp = U.shape[0]
-    N = U.shape[1]
     empty = np.empty(0)
     for s in range(logs.shape[1]):
         product(M, p.JT, H, p.lanes)
@@ -348,8 +347,6 @@ def qr_chunk(p, state, drive, schedule, logsum):
     U, M, H, T, S, alive, diverged_at, t0 = state
     qr_every, since, nsteps, qr_at_end = schedule
     B = alive.shape[0]
-    Bp = U.shape[0]
-    k = T.shape[1]
     empty = np.empty(0)
     for s in range(nsteps):
         product(M, p.JT, H, p.lanes)

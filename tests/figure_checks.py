@@ -2,7 +2,7 @@
 thing is drawn, nothing outside the figure (its tight bounding box), integer ticks on axes that count."""
 
 import numpy as np
-from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.container import BarContainer
 
 
 def _drawn(ax):

@@ -6,7 +6,6 @@ import importlib
 import json
 import logging
 
-import pytest
 
 from snt import cli
 from snt.commands import _report

@@ -9,7 +9,6 @@ import pytest
 
 import snt
 from snt import response
-from snt._seeds import child
 from snt.dynamics import Batch
 from snt.response._forcing import Forcing
 from snt.response._kernel import Pulses

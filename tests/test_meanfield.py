@@ -8,7 +8,6 @@ import pytest
 import scipy.integrate
 import scipy.optimize
 import xarray as xr
-from scipy.special import erf
 
 import snt
 from snt.meanfield import Populations

@@ -1,6 +1,5 @@
 """The default study and TOML sweep configurations, through the command line."""
 
-import numpy as np
 import pytest
 
 import snt

@@ -10,7 +10,7 @@ import xarray as xr
 
 from .._checks import check_array, check_float, check_int
 from ..results import STATUS, coord, provenance, status_variable
-from .._kernels import ODD_TRANSFERS
+from .._transfer_codes import ODD_TRANSFERS
 from ..simulate import check_network
 from ..stability import first_crossing, follow_branch, jacobian
 from ._orbits import REFERENCES

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-from .._kernels import SAFE_FASTMATH
+from .._jit import SAFE_FASTMATH
 
 __all__ = ["tanh", "tanh_f32"]
 

@@ -41,7 +41,7 @@ import numpy as np
 from numba import njit
 
 from .._checks import check_int
-from .._kernels import SAFE_FASTMATH
+from .._jit import SAFE_FASTMATH
 from .base import PlantedModel, Trajectory
 from .noise import check_sigma
 

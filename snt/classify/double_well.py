@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .._kernels import SAFE_FASTMATH
+from .._jit import SAFE_FASTMATH
 from .base import block_patterns
 from .fused import FusedModel
 

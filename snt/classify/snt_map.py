@@ -33,7 +33,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .._kernels import SAFE_FASTMATH, TANH, apply_transfer
+from .._jit import SAFE_FASTMATH
+from .._transfer import apply_transfer
+from .._transfer_codes import TANH
 from .base import PlantedModel, Trajectory, block_patterns
 
 __all__ = ["SNTMap"]

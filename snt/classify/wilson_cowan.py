@@ -35,7 +35,7 @@ import numpy as np
 import scipy.optimize
 from numba import njit
 
-from .._kernels import SAFE_FASTMATH
+from .._jit import SAFE_FASTMATH
 from ._fastmath import tanh
 from .base import block_patterns
 from .fused import FusedModel

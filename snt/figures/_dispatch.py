@@ -46,7 +46,6 @@ def _kinds():
 def _sweep(ds):
     """A sweep store (``snt sweep CONFIG``): every numeric variable over the grid, one panel each, against the
     first grid key, one series per value of the second; ``<name>_stderr`` gives the error bars."""
-    import matplotlib.pyplot as plt
     import numpy as np
     grid = [d for d in ds.done.dims]
     names = [n for n, v in ds.data_vars.items() if n != "done" and not n.endswith("_stderr")

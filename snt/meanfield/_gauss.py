@@ -32,7 +32,8 @@ import math
 import numpy as np
 from numba import njit
 
-from .._kernels import ERF, LOGISTIC, NORMCDF, SAFE_FASTMATH, TANH, TRANSFER_CODES
+from .._jit import SAFE_FASTMATH
+from .._transfer_codes import ERF, LOGISTIC, NORMCDF, TANH, TRANSFER_CODES
 
 #: Largest grid step and half-width allowed for the quadrature (SCIENCE.md §4).
 MAX_STEP = 0.05

@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from .._kernels import TRANSFER_CODES
+from .._transfer_codes import TRANSFER_CODES
 from ._gauss import grid, moments
 from ._theory import stationary
 

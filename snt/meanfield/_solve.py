@@ -18,7 +18,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from ._gauss import moments, pair_row
-from ._march import advance, march, row_kernel
+from ._march import advance
 
 
 def anderson(G, x, tol, max_iter, memory=6):

@@ -4,7 +4,6 @@ import logging
 import math
 
 import numpy as np
-import scipy.optimize
 import xarray as xr
 
 from .._checks import check_float, check_int

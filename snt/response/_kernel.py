@@ -124,7 +124,7 @@ class Accumulator:
     def window(self, g, rider, live, pre_u, noise):
         """Add one window of H steps: trials ``live`` (indices alive at its end); ``pre_u`` (H, B, N) the
         states before each step, ``noise`` (B, H, N) its draws."""
-        H, S, N = self.H, self.S, self.N
+        S, N = self.S, self.N
         nb = live.size
         E = rider.E[live]
         for idx, name in ((0, "jacobian"), (1, "perturbation")):
@@ -376,7 +376,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
 
 
 def _kernel_dataset(net, run, U, methods, multi, batch, theory, G):
-    H, S = run.H, run.S
+    H = run.H
     lags = np.arange(H)          # the run's H is the window length: lags 0..H-1 (R(0) = I)
     one = {"units": "1"}
     data = {}
