@@ -178,6 +178,15 @@ def _interrupts_left_to_this_process():
         signal.signal(signal.SIGINT, previous)
 
 
+_CLUSTER_LOGGERS = ("distributed", "asyncio", "tornado")
+
+
+def _silence_cluster_logs():
+    """Run in a worker or nanny of a cluster being closed after an interrupt."""
+    for name in _CLUSTER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 @contextlib.contextmanager
 def _silenced(names):
     """Drop the records of the loggers ``names`` (and their children) while the block runs."""
@@ -483,7 +492,14 @@ class _Session:
         operations in flight fail as their workers leave; their log records are noise then, and are dropped."""
         if self.client is not None and self.close_when_done:
             cluster = getattr(self.client, "cluster", None)
-            with _silenced(("distributed", "asyncio", "tornado") if interrupted else ()):
+            if interrupted and cluster is not None:
+                # the workers log to this terminal as well (a heartbeat cut by the closing scheduler)
+                for nanny in (False, True):
+                    try:
+                        self.client.run(_silence_cluster_logs, nanny=nanny)
+                    except Exception:  # a worker already gone has nothing left to say
+                        pass
+            with _silenced(_CLUSTER_LOGGERS if interrupted else ()):
                 self.client.close()
                 if cluster is not None:
                     cluster.close()
