@@ -31,11 +31,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import contextlib
 import itertools
 import logging
 import numbers
 import os
 import re
+import signal
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -158,14 +161,55 @@ def check_client(client):
                     f"got {type(client).__name__}")
 
 
+@contextlib.contextmanager
+def _interrupts_left_to_this_process():
+    """Start worker processes with SIGINT ignored: a Ctrl-C at a terminal reaches the whole process group, and
+    workers that took it would die printing their own tracebacks; this process alone handles it (cancels the
+    points, closes the cluster, reports what is saved). Ignored signals survive exec, and a Python started with
+    SIGINT ignored installs no KeyboardInterrupt handler, so the workers and the processes their nannies
+    restart stay quiet. Only the main thread can change a handler; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+_CLUSTER_LOGGERS = ("distributed", "asyncio", "tornado")
+
+
+def _silence_cluster_logs():
+    """Run in a worker or nanny of a cluster being closed after an interrupt."""
+    for name in _CLUSTER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+@contextlib.contextmanager
+def _silenced(names):
+    """Drop the records of the loggers ``names`` (and their children) while the block runs."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
 def _client(client, n_workers):
     """(client, close_when_done) from None (a new local cluster), an address, or a distributed.Client."""
     from distributed import Client, LocalCluster
 
     if client is None:
         workers = n_workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        with _interrupts_left_to_this_process():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
         return Client(cluster), True
     if isinstance(client, str):
         try:
@@ -359,6 +403,11 @@ class _Job:
                                              good=[p for p in range(len(self.points)) if p not in pending])
             self.run(todo, expected, client if session is None else session, n_workers, progress,
                      total=len(self.points))
+        except KeyboardInterrupt:
+            if session is not None:
+                session.close(interrupted=True)
+                session = None
+            raise
         finally:
             if session is not None:
                 session.close()
@@ -393,6 +442,11 @@ class _Job:
                 session = client if isinstance(client, _Session) else _Session(client, n_workers)
                 try:
                     session.run(self, todo, expected, finished)
+                except KeyboardInterrupt:
+                    if session is not client:
+                        session.close(interrupted=True)
+                        session = client
+                    raise
                 finally:
                     if session is not client:
                         session.close()
@@ -433,12 +487,22 @@ class _Session:
             client.cancel(futures)
             raise
 
-    def close(self):
+    def close(self, interrupted=False):
+        """Close the client (and the cluster this session started). After an interrupt the scheduler's
+        operations in flight fail as their workers leave; their log records are noise then, and are dropped."""
         if self.client is not None and self.close_when_done:
             cluster = getattr(self.client, "cluster", None)
-            self.client.close()
-            if cluster is not None:
-                cluster.close()
+            if interrupted and cluster is not None:
+                # the workers log to this terminal as well (a heartbeat cut by the closing scheduler)
+                for nanny in (False, True):
+                    try:
+                        self.client.run(_silence_cluster_logs, nanny=nanny)
+                    except Exception:  # a worker already gone has nothing left to say
+                        pass
+            with _silenced(_CLUSTER_LOGGERS if interrupted else ()):
+                self.client.close()
+                if cluster is not None:
+                    cluster.close()
         self.client = None
 
 

@@ -5,7 +5,15 @@ import argparse
 import importlib
 import json
 import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import pytest
 
 from snt import cli
 from snt.commands import _report
@@ -125,3 +133,40 @@ def test_help_formatter_states_defaults():
     p.add_argument("--c", default=None, help="automatic")
     text = p.format_help()
     assert "an int (default 3)" in text and "a flag (default: off)" in text and "(default: automatic)" in text
+
+
+@pytest.mark.slow
+def test_a_real_sigint_on_a_dask_sweep_prints_one_line_and_the_same_command_resumes(tmp_path):
+    """Ctrl-C as a terminal sends it: SIGINT to the whole process group (the command and its dask workers),
+    once the store holds its first point; then the same command finishes only the missing points."""
+    config = tmp_path / "c.toml"
+    config.write_text('study = "lyapunov"\n[base]\nN = 200\n[grid]\n'
+                      'g = [0.5, 0.8, 1.0, 1.2, 1.5, 1.8, 2.0, 2.2, 2.5, 2.8, 3.0, 3.2]\n'
+                      '[options]\nsteps = 3000\ntransient = 500\ntrials = 2\n')
+    store = tmp_path / "q.zarr"
+    argv = [sys.executable, "-m", "snt", "sweep", str(config), "-o", str(store), "--workers", "2", "-q"]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    start = time.monotonic()
+    while not store.exists() and proc.poll() is None and time.monotonic() - start < 600:
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.communicate()
+    time.sleep(2.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise AssertionError(f"SIGINT was not honoured within 120 s; stderr: {err[-2000:]}")
+    assert proc.returncode == 130, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    saved = re.fullmatch(r"snt sweep: interrupted: (\d+)/12 points saved in .*q\.zarr; run the same command "
+                         r"to resume", lines[0])
+    assert saved is not None, lines[0]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr
+    import snt
+    assert bool(snt.open(store).done.all())
