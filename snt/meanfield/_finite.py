@@ -47,6 +47,17 @@ def participation(N, d2, d4):
         return np.where(d4 > 0, N * d2 * d2 / np.where(d4 > 0, d4, 1.0), np.nan)
 
 
+def sampling_spread(N, J, gamma, d2, d4):
+    """The closed-form spread of λ from the sampling of <f'^2> over N units (module docstring): c/2
+    sqrt(1/N_eff - 1/N), c = J sqrt(<f'^2>) / (gamma + J sqrt(<f'^2>))."""
+    n_eff = float(participation(N, d2, d4))
+    if not n_eff > 0:
+        return np.nan
+    edge = J * np.sqrt(d2)
+    c = edge / (gamma + edge)
+    return float(0.5 * c * np.sqrt(max(1.0 / n_eff - 1.0 / N, 0.0)))
+
+
 def slope_moments(m, v, g, code, z, w):
     """(<f'^2>, <f'^4>) for u ~ N(m, v) on the quadrature grid (z, w)."""
     d = apply_slope(np.ascontiguousarray(m + np.sqrt(max(v, 0.0)) * z), g, code)
@@ -144,9 +155,7 @@ def finite_size_lambda(ens, state=None, *, draws=64, seed=0):
     z, w = grid(SLOPE_STEP, 9.0)
     d2, d4 = slope_moments(m, v, ens.g, code, z, w)
     n_eff = float(participation(N, d2, d4))
-    edge = ens.J * np.sqrt(d2)
-    c = edge / (ens.gamma + edge) if edge > 0 else 0.0
-    s_sample = 0.5 * c * np.sqrt(max(1.0 / n_eff - 1.0 / N, 0.0)) if n_eff > 0 else np.nan
+    s_sample = sampling_spread(N, ens.J, ens.gamma, d2, d4)
     U = {"units": "1/step"}
     data = {
         "lambda_max": (("draw",), lam, {"long_name": "ln rho(gamma I + J diag(f'(u))) of a sampled size-N "
