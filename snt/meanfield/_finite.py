@@ -20,6 +20,8 @@ samples the whole law: the mean-field fixed point at size N, u_i ~ N(m*, v*) ind
 ln ρ(γI + J diag(f'(u))) over ``draws`` such matrices.
 """
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 
@@ -27,6 +29,7 @@ from .._checks import check_float, check_int
 from .._seeds import as_seed_sequence, children, describe
 from .._transfer import apply_slope
 from .._transfer_codes import TRANSFER_CODES
+from .._typing import SeedLike
 from ..results import provenance
 
 #: Columns whose slope is below this fraction of the root-mean-square slope are left out of the sampled
@@ -91,7 +94,8 @@ def sample_lambda(N, J, Jbar, gamma, g, code, m, v, seeds, cutoff=CUTOFF):
     return lam, kept
 
 
-def finite_size_lambda(ens, state=None, *, draws=64, seed=0):
+def finite_size_lambda(ens: Any, state: xr.Dataset | None = None, *, draws: int = 64,
+                       seed: SeedLike = 0) -> xr.Dataset:
     r"""Distribution of the Lyapunov exponent of a fixed point over networks of size ``ens.N``.
 
     Parameters
