@@ -473,7 +473,10 @@ def _stationary_dataset(model, r, lags, tol, z):
         "v": (("population",), r["v"], {"long_name": "variance of u, v* = Delta(0)", **UNITS}),
         "q_inf": (("population",), r["q_inf"], {"long_name": "long-lag covariance q_inf", **UNITS}),
         "lambda_max": ((), r["lambda"], {"long_name": "mean-field maximal Lyapunov exponent (E11)",
-                                         "units": "1/step"}),
+                                         "units": "1/step",
+                                         "comment": "the limit N -> infinity; at a fixed point lambda of one "
+                                                    "network of size N scatters around it by ~ 1/sqrt("
+                                                    "effective_units) (snt.meanfield.finite_size_lambda)"}),
         "lambda_bulk": ((), r["lambda_bulk"], {"long_name": "bulk exponent of the replica kernel (E11)",
                                                "units": "1/step"}),
         "lambda_mean": ((), r["lambda_mean"], {"long_name": "mean (outlier) mode exponent (E11), coupled to the "
