@@ -30,7 +30,7 @@ from .._seeds import as_seed_sequence, children, describe
 from .._transfer import apply_slope
 from .._transfer_codes import TRANSFER_CODES
 from .._typing import SeedLike
-from ..results import provenance
+from ..results import coord, provenance
 
 #: Columns whose slope is below this fraction of the root-mean-square slope are left out of the sampled
 #: matrix: they move its eigenvalues by at most about (2 J + |J̄|) x cutoff x rms(f'), a fraction
@@ -181,5 +181,4 @@ def finite_size_lambda(ens: Any, state: xr.Dataset | None = None, *, draws: int 
                        "u_i ~ N(m*, v*) of the mean field, J_ij ~ N(Jbar/N, J^2/N) independent of u; "
                        "lambda = ln rho(gamma I + J diag(f'(u))) by LAPACK eigenvalues (SCIENCE.md §4)",
                        {"model": ens.params(), "N": N, "draws": draws, "cutoff": CUTOFF}, describe(root))
-    return xr.Dataset(data, coords={"draw": ("draw", np.arange(draws), {"long_name": "sampled matrix",
-                                                                          "units": "1"})}, attrs=attrs)
+    return xr.Dataset(data, coords={"draw": coord("draw", np.arange(draws))}, attrs=attrs)
