@@ -117,3 +117,15 @@ def test_saturated_example_N1000():
     # the same fixed point as the Benettin estimate along the orbit
     ly = snt.max_lyapunov(net, 500, transient=1500, seed=7)
     np.testing.assert_allclose(float(ly.lambda_max.mean()), lam, atol=1e-6)
+
+
+def test_compare_reports_the_law_at_a_fixed_point():
+    ens = snt.Ensemble(N=200, **SATURATED)
+    cmp = snt.meanfield.compare(ens, steps=60, trials=2, seed=2, transient=300, lags=3, finite_n_draws=16)
+    assert cmp.regime == "fixed point"
+    lam = float(cmp.lambda_max.sel(estimator="simulation"))
+    assert abs(lam - float(cmp.lambda_max_finite_n)) <= 5 * float(cmp.lambda_max_finite_n_std)
+    none = snt.meanfield.compare(ens, steps=60, trials=2, seed=2, transient=300, lags=3, finite_n_draws=0)
+    assert "lambda_max_finite_n" not in none
+    with pytest.raises(ValueError, match="finite_n_draws"):
+        snt.meanfield.compare(ens, steps=60, trials=2, seed=2, transient=300, lags=3, finite_n_draws=3)

@@ -37,7 +37,8 @@ def _statistics(u, groups, lags):
     return m, D
 
 
-def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lyapunov=True):
+def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lyapunov=True,
+            finite_n_draws=FINITE_N_DRAWS):
     r"""Mean-field theory and simulation of one network of the ensemble, in one Dataset.
 
     Parameters
@@ -58,6 +59,10 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         trial, whose error bars come from 4 time blocks).
     lyapunov : bool
         Estimate λ_max with :func:`snt.max_lyapunov` (``steps`` measured steps after ``transient``).
+    finite_n_draws : int
+        Sampled matrices of the law of λ at size N (:func:`finite_size_lambda`) when the theory is a fixed point
+        of an :class:`snt.Ensemble`: 0 (none) or ``>= 8``. Each is one eigenvalue problem of at most N columns
+        (those with a slope above 10⁻³ of its rms).
 
     Returns
     -------
@@ -69,7 +74,7 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         ``diverged`` number of diverged trials, ``status`` (estimator) with CF flags (theory: ok or
         not_converged; simulation: ok or diverged when any trial diverged). At a fixed point of an
         :class:`snt.Ensemble` (with ``lyapunov``) also ``lambda_max_finite_n`` and ``lambda_max_finite_n_std``,
-        the mean and spread of λ over networks of size N (:func:`finite_size_lambda`, 32 draws): the
+        the mean and spread of λ over networks of size N (:func:`finite_size_lambda`): the
         simulated λ is to be judged against these, not against λ_MF alone. A ``population`` dim for
         :class:`Populations`.
 
@@ -113,6 +118,9 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
                          f": need steps >= {need}; raise steps or lower lags")
     if not isinstance(lyapunov, bool):
         raise TypeError(f"lyapunov must be a bool, got {type(lyapunov).__name__}")
+    finite_n_draws = check_int(finite_n_draws, "finite_n_draws", minimum=0)
+    if 0 < finite_n_draws < 8:
+        raise ValueError(f"finite_n_draws must be 0 (no finite-size law) or >= 8, got {finite_n_draws}")
     root = as_seed_sequence(seed)
     net = ens.sample(child(root, 0))
     N = net.N
@@ -194,9 +202,9 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
                                   what="estimate (theory: not_converged if the solve did not converge; "
                                        "simulation: diverged if any trial diverged)"),
     }
-    if lyapunov and str(theory.regime.values) == "fixed point" and type(ens) is Ensemble:
+    if lyapunov and finite_n_draws and str(theory.regime.values) == "fixed point" and type(ens) is Ensemble:
         # one network's lambda at a fixed point is one matrix's spectral edge: its law at size N (SCIENCE.md §4)
-        fs = finite_size_lambda(ens, theory, draws=FINITE_N_DRAWS, seed=child(root, 3))
+        fs = finite_size_lambda(ens, theory, draws=finite_n_draws, seed=child(root, 3))
         data["lambda_max_finite_n"] = ((), float(fs.lambda_max_mean),
                                        {"long_name": "mean of lambda_max over networks of size N at the mean-field "
                                                      "fixed point (snt.meanfield.finite_size_lambda)",
