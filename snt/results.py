@@ -47,6 +47,7 @@ COORDS = {
     "angle": ("polar angle", "rad"),
     "phase": ("phase of a period-2 state", "1"),
     "time2": ("time s", "step"),
+    "draw": ("sampled matrix", "1"),
 }
 
 

@@ -56,6 +56,8 @@ ANALYSES = {
     "meanfield.stationary": lambda: snt.meanfield.stationary(ENS, lags=4),
     "meanfield.evolve": lambda: snt.meanfield.evolve(ENS, 6),
     "meanfield.scan": lambda: snt.meanfield.scan(ENS, "g", [1.0, 2.0], lags=4),
+    "meanfield.finite_size_lambda": lambda: snt.meanfield.finite_size_lambda(
+        snt.Ensemble(N=8, J=0.5, Jbar=0.2, theta_mean=0.3, g=1.0), draws=8, seed=1),
     "meanfield.compare": lambda: snt.meanfield.compare(ENS, steps=40, trials=2, seed=1, transient=10, lags=3),
     "meanfield.compare(populations)": lambda: snt.meanfield.compare(
         snt.meanfield.Populations(fractions=[0.5, 0.5], J=1.0, g=1.6, gamma=0.3, sigma=0.1, N=8), steps=40,
@@ -70,7 +72,7 @@ ALLOWED_DIMS = set(COORDS)
 
 #: analyses whose seed is recorded (the others are deterministic)
 SEEDED = TRIALS | {"fixed_points", "bifurcation.orbit_point", "gain_sweep", "bifurcation.spectra",
-                   "meanfield.compare", "meanfield.compare(populations)"}
+                   "meanfield.compare", "meanfield.compare(populations)", "meanfield.finite_size_lambda"}
 
 
 @pytest.fixture(scope="module", params=sorted(ANALYSES))

@@ -5,10 +5,15 @@ import xarray as xr
 
 from .._checks import check_int
 from .._seeds import as_seed_sequence, child, children, describe
+from ..ensembles import Ensemble
 from ..results import STATUS, coord, provenance, status_variable
 from ..simulate import simulate
+from ._finite import finite_size_lambda
 from ._model import Populations, model_of
 from ._theory import REFERENCES, stationary
+
+#: Sampled matrices of the finite-size law of a fixed point's lambda in :func:`compare`.
+FINITE_N_DRAWS = 32
 
 #: Largest recorded trajectory (elements) simulated in one batch.
 _BATCH_ELEMENTS = 1 << 24
@@ -32,7 +37,8 @@ def _statistics(u, groups, lags):
     return m, D
 
 
-def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lyapunov=True):
+def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lyapunov=True,
+            finite_n_draws=FINITE_N_DRAWS):
     r"""Mean-field theory and simulation of one network of the ensemble, in one Dataset.
 
     Parameters
@@ -45,7 +51,7 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         Trials (initial conditions and noise) on the same network, ``trials >= 1``.
     seed : int, SeedSequence, Generator or None
         Child 0 draws the network, child 1 the trials of :func:`snt.simulate`, child 2 those of
-        :func:`snt.max_lyapunov`.
+        :func:`snt.max_lyapunov`, child 3 the matrices of :func:`finite_size_lambda`.
     transient : int
         Discarded steps.
     lags : int
@@ -53,6 +59,10 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         trial, whose error bars come from 4 time blocks).
     lyapunov : bool
         Estimate λ_max with :func:`snt.max_lyapunov` (``steps`` measured steps after ``transient``).
+    finite_n_draws : int
+        Sampled matrices of the law of λ at size N (:func:`finite_size_lambda`) when the theory is a fixed point
+        of an :class:`snt.Ensemble`: 0 (none) or ``>= 8``. Each is one eigenvalue problem of at most N columns
+        (those with a slope above 10⁻³ of its rms).
 
     Returns
     -------
@@ -62,7 +72,10 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
         Δ(τ); simulation standard errors ``m_stderr``, ``v_stderr``, ``lambda_max_stderr``,
         ``covariance_stderr`` (over trials, or over 4 time blocks for one trial); ``regime`` of the theory;
         ``diverged`` number of diverged trials, ``status`` (estimator) with CF flags (theory: ok or
-        not_converged; simulation: ok or diverged when any trial diverged). A ``population`` dim for
+        not_converged; simulation: ok or diverged when any trial diverged). At a fixed point of an
+        :class:`snt.Ensemble` (with ``lyapunov``) also ``lambda_max_finite_n`` and ``lambda_max_finite_n_std``,
+        the mean and spread of λ over networks of size N (:func:`finite_size_lambda`): the
+        simulated λ is to be judged against these, not against λ_MF alone. A ``population`` dim for
         :class:`Populations`.
 
     Notes
@@ -75,7 +88,9 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
     **Finite-N caveat.** DMFT is exact as N -> ∞. Near the onset of chaos (g close to g_c, or σ close to
     σ_c) finite networks do not follow it: at σ = 0 the transition goes fixed point -> Neimark--Sacker
     cycle -> torus -> chaos (E5), λ_max is biased (≈ c/N below λ_MF at N = 2000, SCIENCE.md §4) and
-    relaxation is slow. Compare away from onset, or against finite-N expectations.
+    relaxation is slow. Compare away from onset, or against finite-N expectations. At a fixed point λ of
+    one network is the spectral edge of γI + J diag(f'(u*)), carried by N_eff = N<f'²>²/<f'⁴> units: it
+    scatters around λ_MF by ~ 1/√N_eff (0.12 at N = 1000 for a saturated state with N_eff = 21).
 
     References
     ----------
@@ -103,6 +118,9 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
                          f": need steps >= {need}; raise steps or lower lags")
     if not isinstance(lyapunov, bool):
         raise TypeError(f"lyapunov must be a bool, got {type(lyapunov).__name__}")
+    finite_n_draws = check_int(finite_n_draws, "finite_n_draws", minimum=0)
+    if 0 < finite_n_draws < 8:
+        raise ValueError(f"finite_n_draws must be 0 (no finite-size law) or >= 8, got {finite_n_draws}")
     root = as_seed_sequence(seed)
     net = ens.sample(child(root, 0))
     N = net.N
@@ -184,6 +202,16 @@ def compare(ens, steps=3000, trials=4, seed=None, *, transient=500, lags=20, lya
                                   what="estimate (theory: not_converged if the solve did not converge; "
                                        "simulation: diverged if any trial diverged)"),
     }
+    if lyapunov and finite_n_draws and str(theory.regime.values) == "fixed point" and type(ens) is Ensemble:
+        # one network's lambda at a fixed point is one matrix's spectral edge: its law at size N (SCIENCE.md §4)
+        fs = finite_size_lambda(ens, theory, draws=finite_n_draws, seed=child(root, 3))
+        data["lambda_max_finite_n"] = ((), float(fs.lambda_max_mean),
+                                       {"long_name": "mean of lambda_max over networks of size N at the mean-field "
+                                                     "fixed point (snt.meanfield.finite_size_lambda)",
+                                        "units": "1/step"})
+        data["lambda_max_finite_n_std"] = ((), float(fs.lambda_max_std),
+                                           {"long_name": "its standard deviation over networks of size N",
+                                            "units": "1/step"})
     if not lyapunov:
         del data["lambda_max"], data["lambda_max_stderr"]
     coords = {"estimator": coord("estimator", ["theory", "simulation"], "theory (DMFT) or simulation"),

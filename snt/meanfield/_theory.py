@@ -388,7 +388,9 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
         label; ``m_phase``, ``v_phase`` (phase) the two phases of a period-2 state (equal otherwise; ``m``,
         ``v`` and the correlations are those of phase 0),
         ``covariance`` (lag) Δ(τ), ``activity_correlation`` (lag) C(τ) = E f(u(t)) f(u(t-τ)),
-        ``slope_correlation`` (lag) Q(τ) = E f'(u(t)) f'(u(t-τ)); a ``population`` dim for
+        ``slope_correlation`` (lag) Q(τ) = E f'(u(t)) f'(u(t-τ)), ``effective_units`` the participation
+        number N <f'²>²/<f'⁴> of the slopes (at a fixed point λ of a size-N network scatters around λ_MF by
+        ~ 1/√N_eff: :func:`finite_size_lambda` gives the law); a ``population`` dim for
         :class:`Populations` (``lambda_max`` and ``regime`` have none); ``status`` (CF flags: ok or
         not_converged) and ``final_change`` of the iteration. Attrs: ``converged`` (the same, as an int),
         ``final_change``, ``tolerance``, ``band``, ``band_error`` and the λ method.
@@ -447,6 +449,18 @@ def stationary(ens, *, lags=None, tol=1e-10, band=None, max_steps=5000, m0=0.0, 
     return _stationary_dataset(model, r, lags, tol, r["grid"][0])
 
 
+def _effective_units(model, r):
+    """N_a <f'^2>^2 / <f'^4> per population at (m, v) of phase 0 (N_a = alpha_a N)."""
+    from ._finite import SLOPE_STEP, participation, slope_moments
+    zs, ws = grid(SLOPE_STEP, HALF_WIDTH)
+    N = float(model.params["N"])
+    out = np.empty(model.P)
+    for a in range(model.P):
+        d2, d4 = slope_moments(float(r["m"][a]), float(r["v"][a]), model.g, model.code, zs, ws)
+        out[a] = participation(model.alpha[a] * N, d2, d4)
+    return out
+
+
 def _stationary_dataset(model, r, lags, tol, z):
     lag = np.arange(lags + 1)
     coords = {"lag": ("lag", lag, {"long_name": "lag", "units": "step"}),
@@ -459,7 +473,10 @@ def _stationary_dataset(model, r, lags, tol, z):
         "v": (("population",), r["v"], {"long_name": "variance of u, v* = Delta(0)", **UNITS}),
         "q_inf": (("population",), r["q_inf"], {"long_name": "long-lag covariance q_inf", **UNITS}),
         "lambda_max": ((), r["lambda"], {"long_name": "mean-field maximal Lyapunov exponent (E11)",
-                                         "units": "1/step"}),
+                                         "units": "1/step",
+                                         "comment": "the limit N -> infinity; at a fixed point lambda of one "
+                                                    "network of size N scatters around it by ~ 1/sqrt("
+                                                    "effective_units) (snt.meanfield.finite_size_lambda)"}),
         "lambda_bulk": ((), r["lambda_bulk"], {"long_name": "bulk exponent of the replica kernel (E11)",
                                                "units": "1/step"}),
         "lambda_mean": ((), r["lambda_mean"], {"long_name": "mean (outlier) mode exponent (E11), coupled to the "
@@ -482,6 +499,10 @@ def _stationary_dataset(model, r, lags, tol, z):
                                                              **UNITS}),
         "slope_correlation": (pl, r["Q"][:, :lags + 1], {"long_name": "Q(tau) = E f'(u(t)) f'(u(t-tau))",
                                                          **UNITS}),
+        "effective_units": (("population",), _effective_units(model, r),
+                            {"long_name": "participation number of the slopes, N_a <f'^2>^2 / <f'^4> (how many "
+                                          "units carry <f'^2>; the finite-N spread of lambda at a fixed point "
+                                          "is ~ 1/sqrt of it, SCIENCE.md §4)", "units": "1"}),
     }
     params = {"model": model.params, "lags": lags, "tol": tol, "band": r["W"], "grid_step": float(z[1] - z[0]),
               "half_width": float(z[-1])}
