@@ -183,7 +183,7 @@ class Batch:
         self.S = np.zeros((Bp, N))
         self.alive = np.ones(trials, dtype=np.bool_)
         self.diverged_at = np.full(trials, -1, dtype=np.int64)
-        self.params = kernels.Params(np.ascontiguousarray(net.J.T), np.ascontiguousarray(net.theta), net.gamma,
+        self.params = kernels.Params(np.ascontiguousarray(net.J), np.ascontiguousarray(net.theta), net.gamma,
                                      net.sigma, net.g, net.transfer_code,
                                      kernels.EXACT_LANES if self.exact else 0)
         self.chunk = max(1, CHUNK_ELEMENTS // (trials * N))
