@@ -156,3 +156,22 @@ def test_vectorised_tanh_is_within_4_ulp_of_numpy():
     slope = kernels.apply_slope(grid[:1000], 2.0, kernels.TANH)
     np.testing.assert_allclose(slope, 2.0 * (1 - np.tanh(2.0 * grid[:1000]) ** 2), rtol=0, atol=4e-15)
     assert np.isnan(kernels.apply_transfer(np.array([np.nan]), 1.0, kernels.TANH)[0])
+
+
+@pytest.mark.parametrize("pieces, block, horizon, workers, ahead", [
+    ([40], 40, 40, 1, 0), ([3, 5, 16, 16], 16, 40, 2, 1), ([1] * 40, 7, 40, 3, 2), ([10, 10, 20], 4, 0, 2, 1),
+    ([13, 27], 16, 20, 1, 1), ([2, 38], 16, 40, 2, 2)])
+def test_noise_drawn_in_parallel_and_ahead_is_each_trials_own_stream_in_order(pieces, block, horizon, workers,
+                                                                              ahead):
+    from snt._noise import NoiseSource
+    B, N = 5, 7
+    seeds = np.random.SeedSequence(1).spawn(B)
+    want = np.stack([np.random.default_rng(s).standard_normal(40 * N + 1) for s in seeds])
+    rngs = [np.random.default_rng(s) for s in seeds]
+    source = NoiseSource(rngs, N, block, horizon)
+    got = [source.take(p, workers, ahead) for p in pieces]
+    assert all(g.flags.c_contiguous and g.shape == (B, p, N) for g, p in zip(got, pieces))
+    np.testing.assert_array_equal(np.concatenate(got, axis=1), want[:, :-1].reshape(B, 40, N))
+    # nothing drawn past the horizon (when it covers the run): the streams stand where the run stopped
+    if horizon >= sum(pieces):
+        assert [r.standard_normal() for r in rngs] == want[:, -1].tolist()
