@@ -29,9 +29,10 @@ def _pool():
     return _POOL[0]
 
 
-def _fill(rngs, out, lo, hi):
+def _fill(rngs, out, lo, hi, k):
+    """Steps k.. of ``out`` (B, n, N) for trials lo..hi-1, each from its own generator."""
     for b in range(lo, hi):
-        rngs[b].standard_normal(out=out[b])
+        rngs[b].standard_normal(out=out[b, k:])
 
 
 def _groups(B, workers):
@@ -41,30 +42,13 @@ def _groups(B, workers):
     return [(edges[i], edges[i + 1]) for i in range(w)]
 
 
-class _Block:
-    """``steps`` steps of noise of every trial, (B, steps, N), drawn now or being drawn (``futures``)."""
+def _submit(rngs, out, k, workers):
+    return [_pool().submit(_fill, rngs, out, lo, hi, k) for lo, hi in _groups(len(rngs), workers)]
 
-    def __init__(self, rngs, N, steps, workers, now):
-        self.out = np.empty((len(rngs), steps, N))
-        self.start = 0                   # first step not handed out yet
-        groups = _groups(len(rngs), workers)
-        if now and len(groups) == 1:     # in the calling thread
-            _fill(rngs, self.out, 0, len(rngs))
-            self.futures = []
-        else:
-            self.futures = [_pool().submit(_fill, rngs, self.out, lo, hi) for lo, hi in groups]
-            if now:
-                self.wait()
 
-    @property
-    def left(self):
-        return self.out.shape[1] - self.start
-
-    def wait(self):
-        for f in self.futures:
-            f.result()                   # re-raises what a drawing thread raised
-        self.futures = []
-        return self.out
+def _wait(futures):
+    for f in futures:
+        f.result()                       # re-raises what a drawing thread raised
 
 
 class NoiseSource:
@@ -76,52 +60,52 @@ class NoiseSource:
         One per trial (trial b draws ``steps * N`` values in C order for ``steps`` steps).
     N : int
         Draws per step and trial.
-    block : int
-        Steps drawn at once (ahead of time).
     horizon : int
-        Steps the run will take: nothing is drawn beyond (0 or less: draw only what is asked).
+        Steps the run will take: nothing is drawn ahead beyond (0 or less: draw only what is asked).
     """
 
-    def __init__(self, rngs, N, block, horizon):
+    def __init__(self, rngs, N, horizon):
         self.rngs, self.N = list(rngs), int(N)
-        self.block = max(1, int(block))
         self.horizon = int(horizon)
         self.drawn = 0                   # steps drawn or being drawn
-        self.queue = []                  # _Block objects in stream order
-
-    def _buffered(self):
-        return sum(b.left for b in self.queue)
-
-    def _draw(self, steps, workers, now):
-        for blk in self.queue:           # a generator draws one block after the other: the stream's order
-            blk.wait()
-        self.queue.append(_Block(self.rngs, self.N, steps, workers, now))
-        self.drawn += steps
+        self.ahead = None                # (out, futures, start): steps drawn ahead, from ``start`` on
 
     def take(self, n, workers=1, ahead=0):
-        """The next ``n`` steps, (B, n, N) C-contiguous. Missing steps are drawn now by ``workers`` threads;
-        then, with ``ahead >= 1``, the next block is started on ``ahead`` threads (it is drawn while the
-        caller computes)."""
+        """The next ``n`` steps, (B, n, N) C-contiguous.
+
+        Steps drawn ahead are used first; the missing ones are drawn now by ``workers`` threads. Then, with
+        ``ahead >= 1``, the next ``n`` steps (the next piece is most often as long as this one) are started
+        on ``ahead`` threads: they are drawn while the caller computes. At most one block is drawn ahead,
+        and every draw waits for the one before it, so each generator draws its steps in order."""
         n = int(n)
-        short = n - self._buffered()
-        if short > 0:
-            self._draw(max(short, min(self.block, self.horizon - self.drawn)), workers, True)
-        first = self.queue[0]
-        first.wait()
-        if first.start == 0 and first.left == n:            # the usual case: a whole block, no copy
-            out = self.queue.pop(0).out
+        B = len(self.rngs)
+        k = 0
+        if self.ahead is not None:
+            block, futures, start = self.ahead
+            _wait(futures)
+            left = block.shape[1] - start
+            if start == 0 and left == n:                     # the usual case: the whole block, no copy
+                self.ahead = None
+                out = block
+                k = n
+            else:
+                out = np.empty((B, n, self.N))
+                k = min(n, left)
+                out[:, :k] = block[:, start:start + k]
+                self.ahead = (block, [], start + k) if k < left else None
+            block = None                                     # a used-up block is freed before the next one
         else:
-            out = np.empty((len(self.rngs), n, self.N))
-            k = 0
-            while k < n:
-                blk = self.queue[0]
-                data = blk.wait()
-                use = min(n - k, blk.left)
-                out[:, k:k + use] = data[:, blk.start:blk.start + use]
-                blk.start += use
-                k += use
-                if blk.left == 0:
-                    self.queue.pop(0)
-        if ahead >= 1 and self._buffered() < self.block and self.drawn < self.horizon:
-            self._draw(min(self.block, self.horizon - self.drawn), ahead, False)
+            out = np.empty((B, n, self.N))
+        if k < n:                                            # drawn now, straight into out
+            groups = _groups(B, workers)
+            if len(groups) == 1:
+                _fill(self.rngs, out, 0, B, k)
+            else:
+                _wait(_submit(self.rngs, out, k, workers))
+            self.drawn += n - k
+        steps = min(n, self.horizon - self.drawn)
+        if ahead >= 1 and self.ahead is None and steps > 0:
+            block = np.empty((B, steps, self.N))
+            self.ahead = (block, _submit(self.rngs, block, 0, ahead), 0)
+            self.drawn += steps
         return out

@@ -233,7 +233,7 @@ class Batch:
         if self.net.sigma <= 0:
             return np.zeros((self.B, 0, self.N))
         if self._noise is None:
-            self._noise = NoiseSource(self.rngs, self.N, self.chunk, self.total - self.t)
+            self._noise = NoiseSource(self.rngs, self.N, self.total - self.t)
         workers, ahead = self.policy.drawing()
         return self._noise.take(n, workers, ahead)
 
@@ -288,6 +288,7 @@ class Batch:
                 observe(self, t0, m, drive)
             if self._bar is not None:
                 self._bar.update(m)
+            drive = None                          # the next chunk's noise is drawn before this one is freed
 
 
 class Record:

@@ -158,17 +158,16 @@ def test_vectorised_tanh_is_within_4_ulp_of_numpy():
     assert np.isnan(kernels.apply_transfer(np.array([np.nan]), 1.0, kernels.TANH)[0])
 
 
-@pytest.mark.parametrize("pieces, block, horizon, workers, ahead", [
-    ([40], 40, 40, 1, 0), ([3, 5, 16, 16], 16, 40, 2, 1), ([1] * 40, 7, 40, 3, 2), ([10, 10, 20], 4, 0, 2, 1),
-    ([13, 27], 16, 20, 1, 1), ([2, 38], 16, 40, 2, 2)])
-def test_noise_drawn_in_parallel_and_ahead_is_each_trials_own_stream_in_order(pieces, block, horizon, workers,
-                                                                              ahead):
+@pytest.mark.parametrize("pieces, horizon, workers, ahead", [
+    ([40], 40, 1, 0), ([3, 5, 16, 16], 40, 2, 1), ([1] * 40, 40, 3, 2), ([10, 10, 20], 0, 2, 1),
+    ([13, 27], 20, 1, 1), ([2, 38], 40, 2, 2), ([20, 5, 15], 40, 2, 1), ([5, 30, 5], 35, 1, 1)])
+def test_noise_drawn_in_parallel_and_ahead_is_each_trials_own_stream_in_order(pieces, horizon, workers, ahead):
     from snt._noise import NoiseSource
     B, N = 5, 7
     seeds = np.random.SeedSequence(1).spawn(B)
     want = np.stack([np.random.default_rng(s).standard_normal(40 * N + 1) for s in seeds])
     rngs = [np.random.default_rng(s) for s in seeds]
-    source = NoiseSource(rngs, N, block, horizon)
+    source = NoiseSource(rngs, N, horizon)
     got = [source.take(p, workers, ahead) for p in pieces]
     assert all(g.flags.c_contiguous and g.shape == (B, p, N) for g, p in zip(got, pieces))
     np.testing.assert_array_equal(np.concatenate(got, axis=1), want[:, :-1].reshape(B, 40, N))
