@@ -61,9 +61,10 @@ LANE_BLOCK = 4
 #: one BLAS thread per call, on threads.
 EXACT_LANES = 8
 
-#: The parameters of E1 as the kernels receive them: ``JT`` is J transposed (C-contiguous), ``theta`` (N,),
-#: ``code`` the transfer code, ``lanes`` the product policy (0: fast, L > 0: gemm calls of L rows).
-Params = namedtuple("Params", ["JT", "theta", "gamma", "sigma", "g", "code", "lanes"])
+#: The parameters of E1 as the kernels receive them: ``J`` the couplings (C-contiguous, read in place),
+#: ``theta`` (N,), ``code`` the transfer code, ``lanes`` the product policy (0: fast, L > 0: gemm calls of L
+#: rows).
+Params = namedtuple("Params", ["J", "theta", "gamma", "sigma", "g", "code", "lanes"])
 
 _DBL_MAX = np.finfo(np.float64).max
 
@@ -102,14 +103,16 @@ def panel_edge(N, q, nq):
 
 
 @_par
-def product(F, JT, H, lanes):
-    """H = F @ JT by column panels (:func:`panels`), the calls spread over the numba threads.
+def product(F, J, H, lanes):
+    """H = F @ J.T by column panels (:func:`panels`), the calls spread over the numba threads.
 
-    ``lanes = L > 0``: one gemm per block of L rows and panel (F has a multiple of L rows), the same call
-    shapes whatever the batch; ``lanes = 0``: gemv for one row, else one gemm per panel on all the rows.
-    Every call is a BLAS call of a fixed shape with one BLAS thread (the engine sets that limit), so the
-    result does not depend on the number of threads."""
-    rows, N = F.shape[0], JT.shape[0]
+    Column panel [c0, c1) of H is F times the rows c0..c1 of J transposed: a contiguous block of J, read
+    in place (no transposed copy of J is ever made; for the column-major BLAS it is the transpose of a
+    (N, c1 - c0) matrix). ``lanes = L > 0``: one gemm per block of L rows and panel (F has a multiple of L
+    rows), the same call shapes whatever the batch; ``lanes = 0``: gemv for one row, else one gemm per panel
+    on all the rows. Every call is a BLAS call of a fixed shape with one BLAS thread (the engine sets that
+    limit), so the result does not depend on the number of threads."""
+    rows, N = F.shape[0], J.shape[0]
     nq = panels(N)
     lane = lanes if lanes > 0 else rows
     nl = rows // lane if lane > 0 else 0
@@ -119,10 +122,10 @@ def product(F, JT, H, lanes):
         c0, c1 = panel_edge(N, q, nq), panel_edge(N, q + 1, nq)
         r0 = lb * lane
         if lane == 1:
-            _xxgemv(ord("d"), ord("n"), c1 - c0, N, consts.ctypes, JT[:, c0:].ctypes, N, F[r0].ctypes,
+            _xxgemv(ord("d"), ord("t"), N, c1 - c0, consts.ctypes, J[c0:].ctypes, N, F[r0].ctypes,
                     consts[1:].ctypes, H[r0, c0:].ctypes)
         else:
-            _xxgemm(ord("d"), ord("n"), ord("n"), c1 - c0, lane, N, consts.ctypes, JT[:, c0:].ctypes, N,
+            _xxgemm(ord("d"), ord("t"), ord("n"), c1 - c0, lane, N, consts.ctypes, J[c0:].ctypes, N,
                     F[r0:].ctypes, N, consts[1:].ctypes, H[r0:, c0:].ctypes, N)
 
 
@@ -229,7 +232,7 @@ def run_chunk(p, state, drive, clock, records):
             k = (t - rec_start) // rec_every
             if k < n_rec:
                 _record(U, F, alive, k, rec_u, rec_M, rec_m)
-        product(F, p.JT, H, p.lanes)
+        product(F, p.J, H, p.lanes)
         for b in prange(B):
             if alive[b]:
                 if not trial_step(p, U, F, noslope, H, b, s, drive, empty, (alive, diverged_at), t):
@@ -296,7 +299,7 @@ def tangent_chunk(p, state, drive, logs):
     Bp = U.shape[0]
     empty = np.empty(0)
     for s in range(logs.shape[1]):
-        product(M, p.JT, H, p.lanes)
+        product(M, p.J, H, p.lanes)
         for b in prange(B):
             _benettin_trial(p, U, M, H, V, S, (alive, diverged_at), drive, logs, b, s, t0 + s, Bp, empty)
 
@@ -349,7 +352,7 @@ def qr_chunk(p, state, drive, schedule, logsum):
     B = alive.shape[0]
     empty = np.empty(0)
     for s in range(nsteps):
-        product(M, p.JT, H, p.lanes)
+        product(M, p.J, H, p.lanes)
         since[0] += 1
         do_qr = since[0] >= qr_every or (qr_at_end and s == nsteps - 1)
         for b in prange(B):
@@ -437,11 +440,11 @@ def response_chunk(p, state, riders, drive, clock, out):
     HR = np.zeros((rows, N))
     for s in range(nsteps):
         k = (phase + s) % window if window > 0 else 1
-        product(F, p.JT, H, p.lanes)
+        product(F, p.J, H, p.lanes)
         if k > 0 and rows > 0:
             MR[:KV * B] = MV
             MR[KV * B:KV * B + KR * B] = FR
-            product(MR, p.JT, HR, p.lanes)
+            product(MR, p.J, HR, p.lanes)
         for b in range(B):
             if not alive[b]:
                 continue

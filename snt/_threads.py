@@ -150,6 +150,15 @@ class ThreadPolicy:
             self._numba = None
         return False
 
+    def drawing(self):
+        """Threads drawing the noise of the next piece (``snt._noise``): ``(now, ahead)``, all the threads
+        the policy may use for the draws the piece waits for, and those its steps leave free for the next
+        piece's draws (made while the steps run). ``threads=None``: ``(1, 0)``, the calling thread."""
+        if self.current is None:
+            return 1, 0
+        cap = max(self.candidates)
+        return cap, max(0, cap - self.current)
+
     def piece(self, steps):
         """Steps of the next piece (at most ``steps``): short while the policy is timing a thread count."""
         if self.adaptive and (not self._warm or self._queue):

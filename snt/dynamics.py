@@ -11,8 +11,9 @@ replicas; each one a chunk kernel of ``snt._kernels``) and an *observer* (a call
 
 Seeds. Trial b uses the child ``SeedSequence`` with key b of the root seed: first its initial condition
 (N standard normal draws, when ``u0`` is not given), then its noise, N draws per step. So a trial is the
-same whether it runs alone or with others, and the time chunking (bounded by :data:`CHUNK_ELEMENTS`) does
-not change a single draw.
+same whether it runs alone or with others, and neither the time chunking (bounded by
+:data:`CHUNK_ELEMENTS`) nor the threads drawing the noise (:mod:`snt._noise`: in parallel over the trials,
+ahead of the steps) change a single draw.
 """
 
 import numbers
@@ -22,6 +23,7 @@ import numpy as np
 
 from . import _kernels as kernels
 from ._checks import check_array, check_int
+from ._noise import NoiseSource
 from ._seeds import child, trial_seeds
 from ._threads import ThreadPolicy, check_thread_policy
 from .network import check_network
@@ -183,13 +185,14 @@ class Batch:
         self.S = np.zeros((Bp, N))
         self.alive = np.ones(trials, dtype=np.bool_)
         self.diverged_at = np.full(trials, -1, dtype=np.int64)
-        self.params = kernels.Params(np.ascontiguousarray(net.J.T), np.ascontiguousarray(net.theta), net.gamma,
+        self.params = kernels.Params(np.ascontiguousarray(net.J), np.ascontiguousarray(net.theta), net.gamma,
                                      net.sigma, net.g, net.transfer_code,
                                      kernels.EXACT_LANES if self.exact else 0)
         self.chunk = max(1, CHUNK_ELEMENTS // (trials * N))
         self.t = 0
         self.desc = desc
         self._bar = None
+        self._noise = None
         self.policy = ThreadPolicy(self.threads, 2.0 * self.M.shape[0] * N * N)
 
     # -------------------------------------------------------------------------------- context: BLAS, bar
@@ -223,13 +226,16 @@ class Batch:
             n -= m
 
     def noise(self, n):
-        """(B, n, N) standard normal draws of the next n steps, trial by trial; (B, 0, N) without noise."""
+        """(B, n, N) standard normal draws of the next n steps, trial by trial; (B, 0, N) without noise.
+
+        Drawn in parallel over the trials, and ahead of time on the threads the steps leave free
+        (:class:`snt._noise.NoiseSource`): the same draws as one call per trial, in order."""
         if self.net.sigma <= 0:
             return np.zeros((self.B, 0, self.N))
-        out = np.empty((self.B, n, self.N))
-        for b, rng in enumerate(self.rngs):
-            rng.standard_normal(out=out[b])
-        return out
+        if self._noise is None:
+            self._noise = NoiseSource(self.rngs, self.N, self.total - self.t)
+        workers, ahead = self.policy.drawing()
+        return self._noise.take(n, workers, ahead)
 
     def drive(self, n):
         """(noise, stimulus) of the next n steps."""
@@ -272,9 +278,9 @@ class Batch:
         rider = rider if rider is not None else _STATE_ONLY
         for m in self.pieces(int(n), getattr(rider, "max_steps", None)):
             t0 = self.t
-            drive = self.drive(m)
             self.policy.start()
-            start = time.perf_counter()
+            start = time.perf_counter()          # the noise is timed with the steps: the thread count sets both
+            drive = self.drive(m)
             rider.run(self, drive, m)
             self.policy.done(m, time.perf_counter() - start)
             self.t += m
@@ -282,6 +288,7 @@ class Batch:
                 observe(self, t0, m, drive)
             if self._bar is not None:
                 self._bar.update(m)
+            drive = None                          # the next chunk's noise is drawn before this one is freed
 
 
 class Record:

@@ -117,16 +117,26 @@ class Network:
         u = np.asarray(u, dtype=np.float64)
         return kernels.apply_slope(np.ascontiguousarray(u), self.g, self.transfer_code)
 
+    def _summary(self):
+        """Mean and standard deviation of theta and J, computed once (J and theta are read-only): every
+        analysis records them, and at N = 4000 they cost more than a short run."""
+        cached = self.__dict__.get("_summary_cache")
+        if cached is None:
+            cached = {"theta_mean": float(self.theta.mean()), "theta_std": float(self.theta.std()),
+                      "J_mean": float(self.J.mean()), "J_std": float(self.J.std())}
+            object.__setattr__(self, "_summary_cache", cached)
+        return cached
+
     def __repr__(self):
         """One line: the size and the scalar parameters (J and theta are summarised, not printed)."""
+        summary = self._summary()
         return (f"Network(N={self.N}, g={self.g:g}, gamma={self.gamma:g}, sigma={self.sigma:g}, "
-                f"transfer={self.transfer!r}, J_std={float(self.J.std()):.3g}, theta_mean={float(self.theta.mean()):.3g})")
+                f"transfer={self.transfer!r}, J_std={summary['J_std']:.3g}, theta_mean={summary['theta_mean']:.3g})")
 
     def params(self):
         """The scalar parameters and a summary of J and theta, as a JSON-ready dict."""
         out = {"N": self.N, "g": self.g, "gamma": self.gamma, "sigma": self.sigma, "transfer": self.transfer,
-               "theta_mean": float(self.theta.mean()), "theta_std": float(self.theta.std()),
-               "J_mean": float(self.J.mean()), "J_std": float(self.J.std())}
+               **self._summary()}
         if self.origin is not None:
             out["origin"] = self.origin
         return out

@@ -62,11 +62,12 @@ def test_a_multithreaded_gemm_would_change_the_bits_the_panels_keep():
         pytest.skip("this BLAS gives the same bits at 1 and 2 threads: the premise cannot be shown here")
     import numba
     panels = {}
+    J = np.ascontiguousarray(JT.T)                                     # the product is F @ J.T
     with threadpool_limits(1, user_api="blas"):
         for threads in (1, 2):
             numba.set_num_threads(threads)
             H = np.empty_like(F)
-            kernels.product(F, JT, H, 0)
+            kernels.product(F, J, H, 0)
             panels[threads] = H
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(panels[1], panels[2])
@@ -155,3 +156,21 @@ def test_vectorised_tanh_is_within_4_ulp_of_numpy():
     slope = kernels.apply_slope(grid[:1000], 2.0, kernels.TANH)
     np.testing.assert_allclose(slope, 2.0 * (1 - np.tanh(2.0 * grid[:1000]) ** 2), rtol=0, atol=4e-15)
     assert np.isnan(kernels.apply_transfer(np.array([np.nan]), 1.0, kernels.TANH)[0])
+
+
+@pytest.mark.parametrize("pieces, horizon, workers, ahead", [
+    ([40], 40, 1, 0), ([3, 5, 16, 16], 40, 2, 1), ([1] * 40, 40, 3, 2), ([10, 10, 20], 0, 2, 1),
+    ([13, 27], 20, 1, 1), ([2, 38], 40, 2, 2), ([20, 5, 15], 40, 2, 1), ([5, 30, 5], 35, 1, 1)])
+def test_noise_drawn_in_parallel_and_ahead_is_each_trials_own_stream_in_order(pieces, horizon, workers, ahead):
+    from snt._noise import NoiseSource
+    B, N = 5, 7
+    seeds = np.random.SeedSequence(1).spawn(B)
+    want = np.stack([np.random.default_rng(s).standard_normal(40 * N + 1) for s in seeds])
+    rngs = [np.random.default_rng(s) for s in seeds]
+    source = NoiseSource(rngs, N, horizon)
+    got = [source.take(p, workers, ahead) for p in pieces]
+    assert all(g.flags.c_contiguous and g.shape == (B, p, N) for g, p in zip(got, pieces))
+    np.testing.assert_array_equal(np.concatenate(got, axis=1), want[:, :-1].reshape(B, 40, N))
+    # nothing drawn past the horizon (when it covers the run): the streams stand where the run stopped
+    if horizon >= sum(pieces):
+        assert [r.standard_normal() for r in rngs] == want[:, -1].tolist()
