@@ -107,7 +107,7 @@ def _settled(hist):
 def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second=10, trials=3, n_train=10000,
                     n_test=10000, n_inputs=10, epochs=600, eigen_l2=5e-4, base_l2=1e-2, validation=0.2,
                     second_l2=1e-3, threshold=0.05, cutoffs=None, lr=0.02, direct_lr=0.008, lr_decay=0.995,
-                    patience=None, seed=0, progress=False):
+                    patience=None, standardize=True, seed=0, progress=False):
     r"""Train spectral and direct students of a fixed teacher; node importance, dimension and pruning ramp.
 
     Parameters
@@ -139,6 +139,14 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
         after more than 600 (measured: 30 active nodes of 60 after 400 epochs at 0.005, 23 after 150 at 0.02).
     patience : int, optional
         Stop a student after this many epochs without a better validation loss (None: train all epochs).
+    standardize : bool
+        Divide the targets (training and test) by the standard deviation :math:`s_y` of the training targets,
+        so that the data term, every MSE and ΔMSE are in units of the target variance and the L2 factors act
+        on the fraction of the variance a node explains (docs/science/spectral.md (S10a)). The teacher's sum
+        readout has no bias and its ReLU layers are positively homogeneous, so the scaled target is as
+        representable as the raw one. Without it the same L2 removes more of the teacher's nodes from a
+        teacher of smaller output variance (measured: 14, 14, 11 nodes for a teacher of variance 0.41,
+        19, 19, 21 for one of 2.5). The authors' code trains on the raw targets (``False``).
     threshold : float
         Relative importance above which a node counts in the average dimension.
     cutoffs : array, optional
@@ -152,7 +160,8 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
     xarray.Dataset
         Dims ``model`` ("spectral", "direct"), ``size``, ``trial``, ``node``, ``cutoff``: ``importance``
         (NaN beyond the student's width), ``n_active``, ``mse`` (unpruned test MSE), ``n_kept``,
-        ``delta_mse``, ``average_dimension`` and its ``_std`` over trials, ``n_active_history`` (the count after
+        ``delta_mse`` (both in units of the target variance when ``standardize``), ``target_std`` (per trial,
+        of the raw targets), ``average_dimension`` and its ``_std`` over trials, ``n_active_history`` (the count after
         every epoch; NaN after an early stop) and ``settled`` (the count did not change over the last quarter of
         the epochs: where False, the dimension was still moving and the budget was too short).
     """
@@ -174,6 +183,7 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
     n_kept = np.zeros((2, len(sizes), trials, len(cut)), dtype=np.int64)
     dmse = np.zeros((2, len(sizes), trials, len(cut)))
     n_hist = np.full((2, len(sizes), trials, epochs), np.nan)
+    y_std = np.zeros(trials)
     bar = tqdm(total=2 * len(sizes) * trials, disable=not progress, desc="teacher-student")
     with blas_threads([H, n_inputs]):
         for t in range(trials):
@@ -181,6 +191,11 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
             X = drng.standard_normal((n_train, n_inputs))
             Xs = drng.standard_normal((n_test, n_inputs))
             Y, Ys = teacher.output(X), teacher.output(Xs)
+            y_std[t] = float(np.std(Y))
+            if standardize:
+                if not y_std[t] > 0:
+                    raise ValueError("standardize=True needs targets that vary: the teacher's output is constant")
+                Y, Ys = Y / y_std[t], Ys / y_std[t]
             for si, h in enumerate(sizes):
                 for mi, name in enumerate(models):
                     spectral = name == "spectral"
@@ -210,16 +225,20 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
                   trials=int(trials), n_train=int(n_train), n_test=int(n_test), n_inputs=int(n_inputs),
                   epochs=int(epochs), eigen_l2=float(eigen_l2), base_l2=float(base_l2), second_l2=float(second_l2),
                   validation=float(validation), threshold=float(threshold), lr=float(lr), direct_lr=float(direct_lr),
-                  lr_decay=float(lr_decay), patience=patience)
+                  lr_decay=float(lr_decay), patience=patience, standardize=bool(standardize))
     ds = xr.Dataset(
         {"importance": (("model", "size", "trial", "node"), imp,
                         {"long_name": "node importance s / max s", "units": "1"}),
          "n_active": (("model", "size", "trial"), n_act,
                       {"long_name": f"nodes with s / max s > {threshold}", "units": "1"}),
-         "mse": (("model", "size", "trial"), mse, {"long_name": "test MSE (unpruned)", "units": "1"}),
+         "mse": (("model", "size", "trial"), mse,
+                 {"long_name": "test MSE (unpruned)" + (" / target variance" if standardize else ""), "units": "1"}),
+         "target_std": ("trial", y_std, {"long_name": "standard deviation of the training targets (raw)",
+                                         "units": "1"}),
          "n_kept": (("model", "size", "trial", "cutoff"), n_kept, {"long_name": "nodes kept", "units": "1"}),
          "delta_mse": (("model", "size", "trial", "cutoff"), dmse,
-                       {"long_name": "|MSE pruned - MSE full|", "units": "1"}),
+                       {"long_name": "|MSE pruned - MSE full|" + (" / target variance" if standardize else ""),
+                        "units": "1"}),
          "n_active_history": (("model", "size", "trial", "epoch"), n_hist,
                               {"long_name": f"nodes with s / max s > {threshold} after each epoch", "units": "1"}),
          "settled": (("model", "size", "trial"), _settled(n_hist),
