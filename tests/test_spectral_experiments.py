@@ -74,6 +74,45 @@ def test_teacher_student_small():
         spectral.teacher_student(trials=0)
 
 
+def test_teacher_student_is_invariant_to_the_target_scale():
+    """A teacher whose output is 4 times smaller (a power of two: the rescaled targets are bit-identical) gives
+    the same students with target_std set; on raw targets the same L2 removes some of its nodes."""
+    from snt.spectral.teacher import teacher_network
+    kw = dict(student_sizes=(12,), teacher_size=4, teacher_second=3, trials=1, n_train=1500, n_test=1000,
+              epochs=120, eigen_l2=2e-2, second_l2=1e-2, seed=0)
+    base = teacher_network(10, 4, 3, [0, 0])
+    small = base.copy()
+    small.layers[-1].phi = small.layers[-1].phi / 4
+    a = spectral.teacher_student(teacher=base, **kw)
+    b = spectral.teacher_student(teacher=small, **kw)
+    np.testing.assert_array_equal(a.n_active.values, b.n_active.values)
+    np.testing.assert_array_equal(a.delta_mse.values, b.delta_mse.values)
+    np.testing.assert_allclose(b.target_std.values, a.target_std.values / 4, rtol=1e-15)
+    raw = spectral.teacher_student(teacher=small, target_std=None, **kw)
+    assert raw.n_active.sel(model="spectral").item() < a.n_active.sel(model="spectral").item()
+    with pytest.raises(ValueError, match="target_std"):
+        spectral.teacher_student(target_std=0.0)
+
+
+def test_select_then_refit():
+    """select_l2: the inputs kept are those of the selection fit (its relevance above select_tol of the maximum,
+    the same fit as SpectralMLP(eigen_l2=select_l2)); the refit gives the others exactly zero weights."""
+    X, y, r = spectral.datasets.independent_gaussians(n_samples=4000, seed=0)
+    kw = dict(hidden=(16,), activation="tanh", epochs=15, batch_size=200, lr_decay=0.9, validation=0, seed=0)
+    sel = spectral.feature_relevance(spectral.SpectralMLP(eigen_l2=1e-3, **kw).fit(X, y)).normalized.values
+    net = spectral.SpectralMLP(select_l2=1e-3, **kw).fit(X, y)
+    np.testing.assert_array_equal(net.selected_features_, sel > 1e-3)
+    assert 0 < net.selected_features_.sum() < 20
+    rel = spectral.feature_relevance(net).relevance.values
+    assert np.all(rel[~net.selected_features_] == 0) and np.all(rel[net.selected_features_] > 0)
+    Z = X.copy()
+    Z[:, ~net.selected_features_] = 7.0                       # the dropped inputs do not reach the output
+    np.testing.assert_array_equal(net.predict_proba(Z), net.predict_proba(X))
+    assert len(net.selection_history_["loss"]) == 15
+    with pytest.raises(ValueError, match="select_l2"):
+        spectral.SpectralMLP(select_l2=1e-3, eigenvalues="out", **kw).fit(X, y)
+
+
 @pytest.fixture(scope="module")
 def search_data():
     rng = np.random.default_rng(0)
