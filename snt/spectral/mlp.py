@@ -17,7 +17,9 @@ error). Which eigenvalues train follows the authors' two codes (exact from them)
 :math:`2\sqrt{c_\varphi c_\lambda}\lVert W_{j,:}\rVert` on the row of every input (docs/science/spectral.md
 (S4a)); an input whose data gradient stays below that threshold is driven to exactly 0. With 1e-6 the threshold
 is below the chance correlations of irrelevant features with the class in 48 000 items (their relevance stays
-at 7–10 % of the maximum); 1e-4 removes them. Not reproduced: the batch normalisation and
+at 7–10 % of the maximum); 1e-4 removes them but also compresses the differences among the inputs the network
+needs. ``select_l2`` separates the two (S4b): select the inputs with a strong eigenvalue L2, then refit with
+``eigen_l2`` on them and read the relevance from the refit. Not reproduced: the batch normalisation and
 dropout after the first layer of the input-relevance networks.
 """
 

@@ -2,7 +2,8 @@ r"""The teacher–student experiment: a spectral student's eigenvalues reveal th
 
 Protocol (exact from the authors' teacher–student code unless stated; docs/science/spectral.md (S9), (S10)):
 
-* inputs :math:`x \sim \mathcal N(0, I_{10})`, ``n_train`` training and ``n_test`` fresh test items;
+* inputs :math:`x \sim \mathcal N(0, I_{10})`, ``n_train`` training and ``n_test`` fresh test items; the
+  targets are rescaled to the standard deviation ``target_std`` (not in the authors' code; (S10a));
 * teacher: 10 → ReLU layer of ``teacher_size`` nodes → ReLU layer of ``teacher_second`` nodes → sum of the
   outputs (all weights Glorot-uniform, frozen). The second width is missing from the authors' shipped
   configuration; 10 is this package's choice;
