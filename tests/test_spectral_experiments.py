@@ -76,7 +76,8 @@ def test_teacher_student_small():
 
 def test_teacher_student_is_invariant_to_the_target_scale():
     """A teacher whose output is 4 times smaller (a power of two: the rescaled targets are bit-identical) gives
-    the same students with target_std set; on raw targets the same L2 removes some of its nodes."""
+    the same students with target_std set; on raw targets the same settings give another count (measured: 9
+    nodes after 120 epochs against the teacher's 4)."""
     from snt.spectral.teacher import teacher_network
     kw = dict(student_sizes=(12,), teacher_size=4, teacher_second=3, trials=1, n_train=1500, n_test=1000,
               epochs=120, eigen_l2=2e-2, second_l2=1e-2, seed=0)
@@ -89,7 +90,8 @@ def test_teacher_student_is_invariant_to_the_target_scale():
     np.testing.assert_array_equal(a.delta_mse.values, b.delta_mse.values)
     np.testing.assert_allclose(b.target_std.values, a.target_std.values / 4, rtol=1e-15)
     raw = spectral.teacher_student(teacher=small, target_std=None, **kw)
-    assert raw.n_active.sel(model="spectral").item() < a.n_active.sel(model="spectral").item()
+    assert a.n_active.sel(model="spectral").item() == 4
+    assert raw.n_active.sel(model="spectral").item() != 4
     with pytest.raises(ValueError, match="target_std"):
         spectral.teacher_student(target_std=0.0)
 
