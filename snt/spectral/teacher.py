@@ -126,10 +126,10 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
     second_l2 : float
         L2 factor of the trained dense layer of both students (the authors' code has none). A ReLU node's
         output is positively homogeneous in its incoming weights: with unpenalised outgoing weights a node can
-        move its scale out of the penalised ones and the penalty no longer prefers fewer nodes. Measured
-        (h = 60, teacher 20, 10 000 items): with 0, 23 active nodes from epoch 150 to 300, 20 of them aligned
-        with a teacher node (cosine >= 0.98) and 3 extra ones fitting the residual (cosine 0.41-0.70); with
-        1e-3, 20 active nodes from epoch 100 on.
+        move its scale out of the penalised ones and the penalty no longer prefers fewer nodes. Measured on
+        raw targets (h = 60, teacher 20, 10 000 items): with 0, 23 active nodes from epoch 150 to 300, 20 of
+        them aligned with a teacher node (cosine >= 0.98) and 3 extra ones fitting the residual (cosine
+        0.41-0.70); with 1e-3, 20 active nodes from epoch 100 on.
     validation : float
         Fraction of the training items kept for choosing the best epoch.
     lr, direct_lr : float
