@@ -152,7 +152,8 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
         teacher's layers are positively homogeneous and its readout has no bias, so the rescaled target is
         exactly representable. None: raw targets (the authors' code).
     teacher : SpectralNetwork, optional
-        A frozen network from ``n_inputs`` inputs to one output to use instead of :func:`teacher_network`
+        A frozen network from ``n_inputs`` inputs to one output, used instead of
+        ``snt.spectral.teacher.teacher_network``
         (``teacher_size`` is then only the reference :math:`h_T` of the ramp).
     threshold : float
         Relative importance above which a node counts in the average dimension.
