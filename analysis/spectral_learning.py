@@ -30,11 +30,12 @@ def _plt():
     return plt
 
 
-def _mlp(epochs, seed, decay, eigen_l2):
-    # the authors' Gaussian networks: Spectral(100, tanh) -> Spectral(100, relu) -> Spectral(50, relu) -> 2
+def _mlp(epochs, seed, decay, eigen_l2, select_l2=None):
+    # the authors' Gaussian networks: Spectral(100, tanh) -> Spectral(100, relu) -> Spectral(50, relu) -> 2;
+    # with select_l2: inputs selected by a fit at that eigenvalue L2, relevance from the refit at eigen_l2 (S4b)
     return spectral.SpectralMLP(hidden=(100, 100, 50), activation=("tanh", "relu", "relu"), eigen_l2=eigen_l2,
                                 base_l2=1e-2, lr=0.01, lr_decay=decay, batch_size=500, epochs=epochs,
-                                validation=0.0, seed=seed)
+                                validation=0.0, seed=seed, select_l2=select_l2)
 
 
 def part_relevance(a):
@@ -48,26 +49,41 @@ def part_relevance(a):
         t0 = time.perf_counter()
         runs, spec = [], []
         for s in range(a.runs):
-            net = _mlp(a.epochs, s, a.decay, a.eigen_l2).fit(X[:m], y[:m])
+            # selection L2 = select_l2n / (training items): the threshold 2 sqrt(c_phi c_lambda) follows the chance
+            # gradient of an unused input, which falls as 1 / sqrt(n) (S4b)
+            select_l2 = a.select_l2n / m if a.select_l2n else None
+            net = _mlp(a.epochs, s, a.decay, a.eigen_l2, select_l2).fit(X[:m], y[:m])
             ds = spectral.feature_relevance(net)
+            perm = spectral.permutation_relevance(net, X[m:m + 5000], y[m:m + 5000], n_repeats=5, seed=0)
             spec.append(ds.relevance.values)
-            runs.append({"seed": s, "test_accuracy": net.score(X[m:], y[m:]),
-                         "spectral": spectral.relevance_recovery(ds, r),
-                         "normalized": np.round(ds.normalized.values, 4).tolist()})
+            run = {"seed": s, "test_accuracy": net.score(X[m:], y[m:]),
+                   "selected_features": np.nonzero(net.selected_features_)[0].tolist(),
+                   "spectral": spectral.relevance_recovery(ds, r),
+                   "normalized": np.round(ds.normalized.values, 4).tolist(),
+                   "permutation": spectral.relevance_recovery(perm, r),
+                   "permutation_normalized": np.round(perm.normalized.values, 4).tolist()}
+            if name == "correlated_gaussians":
+                run["pairs_ordered_by_rho"] = _pairs_ordered(ds.normalized.values, r)
+                run["pairs_ordered_by_rho_permutation"] = _pairs_ordered(perm.normalized.values, r)
+            runs.append(run)
+            print(name, json.dumps({k: v for k, v in run.items() if "normalized" not in k}), flush=True)
         mean = spectral.feature_relevance(net)
         mean["relevance"].values[:] = np.mean(spec, 0)
         mean["normalized"].values[:] = mean.relevance.values / mean.relevance.values.max()
-        perm = spectral.permutation_relevance(net, X[m:m + 5000], y[m:m + 5000], n_repeats=5, seed=0)
         sal = spectral.gradient_saliency(net, X[m:], y[m:])
         res = {"settings": {"n_samples": n, "epochs": a.epochs, "lr_decay": a.decay, "runs": a.runs,
-                            "eigen_l2": a.eigen_l2, "base_l2": 1e-2},
+                            "eigen_l2": a.eigen_l2, "select_l2n": a.select_l2n,
+                            "select_l2": a.select_l2n / m if a.select_l2n else None, "base_l2": 1e-2,
+                            "network": "Spectral(100,tanh)-Spectral(100,relu)-Spectral(50,relu)-Spectral(2), "
+                                       f"Adam 0.01 decaying by {a.decay} per epoch, batch 500, {m} training items; "
+                                       "epochs per fit (selection and refit)"},
                **({"logistic_regression_reference": _logistic_reference(X[:m], y[:m], r)}
                   if name == "independent_gaussians" else {}),
                "truth": r.tolist(), "runs": runs,
                "spectral_mean_over_runs": spectral.relevance_recovery(mean, r),
                "spectral_mean_normalized": np.round(mean.normalized.values, 4).tolist(),
-               "permutation_last_run": spectral.relevance_recovery(perm, r),
-               "permutation_normalized": np.round(perm.normalized.values, 4).tolist(),
+               "permutation_last_run": runs[-1]["permutation"],
+               "permutation_normalized": runs[-1]["permutation_normalized"],
                "saliency_last_run": spectral.relevance_recovery(sal, r),
                "saliency_normalized": np.round(sal.normalized.values, 4).tolist(),
                "time_s": time.perf_counter() - t0}
@@ -287,8 +303,11 @@ def main():
     ap.add_argument("--n-correlated", type=int, default=100000)
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--decay", type=float, default=0.93)
-    ap.add_argument("--eigen-l2", type=float, default=1e-4,
+    ap.add_argument("--eigen-l2", type=float, default=1e-6,
                     help="L2 factor of the eigenvalues in the relevance networks (the authors': 1e-6)")
+    ap.add_argument("--select-l2n", type=float, default=5.0,
+                    help="eigenvalue L2 of the input-selection fit before the refit times the number of training "
+                         "items (S4b); 0: no selection")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mnist-epochs", type=int, default=30)
     ap.add_argument("--mnist-lr", type=float, default=1e-3)

@@ -69,7 +69,7 @@ def teacher_student(ds, axs=None):
     b.axvline(0, color="k", ls="--", lw=1)
     b.set_yscale("log")
     b.set_xlabel("nodes kept - teacher size")
-    b.set_ylabel("|MSE pruned - MSE full| (floor 1e-6)")
+    b.set_ylabel(ds.delta_mse.attrs.get("long_name", "|MSE pruned - MSE full|") + " (floor 1e-6)")
     b.legend(frameon=False, fontsize=7, ncol=2)
     return a, b
 
