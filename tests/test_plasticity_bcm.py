@@ -159,6 +159,35 @@ def test_every_sample_is_used_and_seeding_is_reproducible():
     np.testing.assert_array_equal(again.weights_, bcm.weights_)
 
 
+@pytest.mark.parametrize("layer", ["bcm", "krotov"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gather_overlap_gives_the_same_weights(monkeypatch, layer, dtype):
+    """The next minibatch is gathered in a second thread while the current one is learned: an exact copy, so
+    the weights are bit-identical to gathering each batch just before its step (and to numpy's fancy
+    indexing of the same seeded permutation)."""
+    import snt.plasticity.layer as layer_module
+    X = _data(n=97, D=9)
+    make = {"bcm": lambda: plasticity.BCM(n_neurons=4, lateral=-0.1, batch_size=10, epochs=3, seed=2, dtype=dtype),
+            "krotov": lambda: plasticity.KrotovHopfield(n_neurons=4, batch_size=10, epochs=3, seed=2, dtype=dtype)}
+    monkeypatch.setattr(layer_module, "_prefetch_enabled", lambda: True)
+    seen = []
+    a = make[layer]()
+    orig = a._step
+    a._step = lambda Xb, lr: (seen.append(Xb.copy()), orig(Xb, lr))[1]
+    a.fit(X)
+    monkeypatch.setattr(layer_module, "_prefetch_enabled", lambda: False)
+    b = make[layer]().fit(X)
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+    # the batches are the rows of the seeded permutation of each epoch, in order
+    from snt._seeds import as_seed_sequence, child
+    ss = as_seed_sequence(2)
+    expect = [X.astype(dtype)[idx] for e in range(3)
+              for idx in np.array_split(np.random.default_rng(child(ss, 1, e)).permutation(97), 10)]
+    assert len(seen) == len(expect)
+    for got, want in zip(seen, expect):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_float32_follows_float64():
     X = _data(n=60)
     kw = dict(n_neurons=4, activation="relu", lateral=-0.1, batch_size=20, epochs=2, seed=0, lr=0.005)
