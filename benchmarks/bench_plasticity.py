@@ -16,7 +16,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from _timing import best_of, skip
+from _timing import best_of, report, skip
 
 from snt import plasticity
 from snt.classify import load_dataset
@@ -93,7 +93,8 @@ def main(argv=None):
     for name, t in best.items():
         print(f"{name:>18}: {t:.3f} s per epoch")
     for dtype in ("float64", "float32"):
-        print(f"{dtype}: bare BLAS / snt = {best[f'bare BLAS {dtype}'] / best[f'snt {dtype}']:.2f}")
+        report("plasticity", f"BCM epoch MNIST {dtype} ({args.clock} time)", best[f"snt {dtype}"],
+               best[f"bare BLAS {dtype}"], "the bare BLAS products of its batches", goal=">= 0.8")
     if args.authors:
         print(f"authors / snt float64 = {best['authors float64'] / best['snt float64']:.2f}, "
               f"authors / snt float32 = {best['authors float64'] / best['snt float32']:.2f}")
