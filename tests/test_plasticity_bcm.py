@@ -297,3 +297,20 @@ def test_pickle_drops_the_buffers_and_resumes_identically():
     copy = pickle.loads(pickle.dumps(bcm))
     assert hasattr(bcm, "_xbuf") and not hasattr(copy, "_xbuf") and not hasattr(copy, "_ws")
     np.testing.assert_array_equal(copy.partial_fit(X).weights_, bcm.partial_fit(X).weights_)
+
+
+@pytest.mark.slow
+def test_bcm_theta_converges_on_mnist_with_the_default_schedule():
+    """MNIST, the settings of analysis/plasticity_convergence.py and the default exponential schedule: the
+    relative change of theta is 3.8 % at epoch 25 and θ has converged (<= 1 % for 3 epochs) at epoch 46; the
+    layer stops there, says so, and its neurons cover the ten classes."""
+    from snt.classify import load_dataset
+    Xtr, _, Xte, yte = load_dataset("mnist")
+    bcm = plasticity.BCM(n_neurons=100, activation="relu", lateral=-0.05, threshold="ema", memory=0.9,
+                         optimizer="adam", lr=0.02, init="glorot-normal", batch_size=1000, epochs=80, seed=0).fit(Xtr)
+    change = bcm.history_.theta_change.values
+    assert change[24] > 0.02                                   # not converged after 25 epochs
+    assert bcm.converged_ and 40 <= bcm.n_epochs_ <= 55
+    assert np.all(change[-3:] <= 0.01) and change[-4] > 0.01     # stopped at the first 3 quiet epochs in a row
+    assert bcm.convergence_.startswith("converged")
+    assert int(plasticity.selectivity(bcm, Xte, labels=yte).classes_covered) == 10
