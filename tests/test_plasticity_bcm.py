@@ -314,3 +314,18 @@ def test_bcm_theta_converges_on_mnist_with_the_default_schedule():
     assert np.all(change[-3:] <= 0.01) and change[-4] > 0.01     # stopped at the first 3 quiet epochs in a row
     assert bcm.convergence_.startswith("converged")
     assert int(plasticity.selectivity(bcm, Xte, labels=yte).classes_covered) == 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_digits_every_class_gets_a_neuron_with_lateral_competition(seed):
+    """K = 100 neurons from N(0, 1) weights with lateral inhibition s = -0.2: the ten digit classes are each some
+    neuron's preferred class for every seed (docs/science/plasticity.md, P10; at K = 40, s = -0.02 the 8 is
+    usually missed)."""
+    digits = load_digits()
+    X, y = digits.data / 16, digits.target
+    bcm = plasticity.BCM(n_neurons=100, activation="relu", lateral=-0.2, threshold="ema", memory=0.9, optimizer="sgd",
+                         lr=0.2, init="normal", batch_size=100, epochs=80, seed=seed).fit(X)
+    sel = plasticity.selectivity(bcm, X, labels=y)
+    assert int(sel.classes_covered) == 10
+    assert np.median(sel.alpha) < 0.25 * X.shape[0] and bcm.converged_
