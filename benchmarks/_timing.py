@@ -1,7 +1,8 @@
 """Timing helpers shared by the benchmarks (run them as scripts: ``python3 benchmarks/bench_X.py``).
 
 :func:`report` prints one figure beside the machine's limit for the same work and their ratio, as a line
-``RESULT | benchmark | case | figure | limit | ratio | note`` that ``run_all.py`` collects into one table.
+``RESULT | benchmark | case | figure | limit | ratio | note`` that ``run_all.py`` collects into one table;
+:func:`skip` prints why a benchmark could not run (e.g. its data set is missing).
 """
 
 import time
@@ -20,6 +21,12 @@ def timed(fn, repeats=1):
 def best_of(fn, repeats):
     """Best wall time of ``repeats`` calls of ``fn()``, in seconds."""
     return timed(fn, repeats)[0]
+
+
+def skip(bench, reason):
+    """Print that ``bench`` did not run and why, as a line ``SKIPPED | benchmark | reason`` (``run_all.py`` reports
+    the script as "skipped: <reason>" instead of failed)."""
+    print(f"SKIPPED | {bench} | {reason}", flush=True)
 
 
 def report(bench, case, seconds, limit_seconds, limit_name, goal=""):

@@ -5,7 +5,8 @@ Run ``python3 benchmarks/bench_plasticity.py [--authors PATH] [--clock cpu]``. `
 the authors' ``plasticity`` package (github.com/Nico-Curti/plasticity, its pure-Python ``plasticity/model``); it is not a
 dependency of snt and is only imported when given. Every timing uses one BLAS thread (threadpoolctl), the
 fastest and least noisy choice on a shared machine. ``--clock cpu`` times the process's CPU time instead of the
-wall time: on a loaded machine the wall time mostly measures waiting for a core.
+wall time: on a loaded machine the wall time mostly measures waiting for a core. Without the MNIST files (``$SNT_DATA/mnist`` or ``data/mnist``)
+it prints ``SKIPPED | bench_plasticity | no data: ...`` and exits with status 0.
 """
 
 import argparse
@@ -15,7 +16,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from _timing import best_of
+from _timing import best_of, report, skip
 
 from snt import plasticity
 from snt.classify import load_dataset
@@ -68,7 +69,11 @@ def main(argv=None):
         start = time.process_time()
         fn()
         return time.process_time() - start
-    X = load_dataset("mnist")[0]
+    try:
+        X = load_dataset("mnist")[0]
+    except FileNotFoundError as exc:           # no MNIST under $SNT_DATA or data/: nothing to time
+        skip("bench_plasticity", "no data: " + str(exc).splitlines()[0])
+        return 0
     print(f"MNIST train {X.shape}, K = {K} neurons, batch {B}, relu, lateral -0.05, Adam; one BLAS thread; "
           f"best of {args.repeats} interleaved runs (the candidates alternate, so a load change hits all alike), "
           f"{args.clock} time")
@@ -88,7 +93,8 @@ def main(argv=None):
     for name, t in best.items():
         print(f"{name:>18}: {t:.3f} s per epoch")
     for dtype in ("float64", "float32"):
-        print(f"{dtype}: bare BLAS / snt = {best[f'bare BLAS {dtype}'] / best[f'snt {dtype}']:.2f}")
+        report("plasticity", f"BCM epoch MNIST {dtype} ({args.clock} time)", best[f"snt {dtype}"],
+               best[f"bare BLAS {dtype}"], "the bare BLAS products of its batches", goal=">= 0.8")
     if args.authors:
         print(f"authors / snt float64 = {best['authors float64'] / best['snt float64']:.2f}, "
               f"authors / snt float32 = {best['authors float64'] / best['snt float32']:.2f}")

@@ -159,6 +159,35 @@ def test_every_sample_is_used_and_seeding_is_reproducible():
     np.testing.assert_array_equal(again.weights_, bcm.weights_)
 
 
+@pytest.mark.parametrize("layer", ["bcm", "krotov"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gather_overlap_gives_the_same_weights(monkeypatch, layer, dtype):
+    """The next minibatch is gathered in a second thread while the current one is learned: an exact copy, so
+    the weights are bit-identical to gathering each batch just before its step (and to numpy's fancy
+    indexing of the same seeded permutation)."""
+    import snt.plasticity.layer as layer_module
+    X = _data(n=97, D=9)
+    make = {"bcm": lambda: plasticity.BCM(n_neurons=4, lateral=-0.1, batch_size=10, epochs=3, seed=2, dtype=dtype),
+            "krotov": lambda: plasticity.KrotovHopfield(n_neurons=4, batch_size=10, epochs=3, seed=2, dtype=dtype)}
+    monkeypatch.setattr(layer_module, "_prefetch_enabled", lambda: True)
+    seen = []
+    a = make[layer]()
+    orig = a._step
+    a._step = lambda Xb, lr: (seen.append(Xb.copy()), orig(Xb, lr))[1]
+    a.fit(X)
+    monkeypatch.setattr(layer_module, "_prefetch_enabled", lambda: False)
+    b = make[layer]().fit(X)
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+    # the batches are the rows of the seeded permutation of each epoch, in order
+    from snt._seeds import as_seed_sequence, child
+    ss = as_seed_sequence(2)
+    expect = [X.astype(dtype)[idx] for e in range(3)
+              for idx in np.array_split(np.random.default_rng(child(ss, 1, e)).permutation(97), 10)]
+    assert len(seen) == len(expect)
+    for got, want in zip(seen, expect):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_float32_follows_float64():
     X = _data(n=60)
     kw = dict(n_neurons=4, activation="relu", lateral=-0.1, batch_size=20, epochs=2, seed=0, lr=0.005)
@@ -268,3 +297,35 @@ def test_pickle_drops_the_buffers_and_resumes_identically():
     copy = pickle.loads(pickle.dumps(bcm))
     assert hasattr(bcm, "_xbuf") and not hasattr(copy, "_xbuf") and not hasattr(copy, "_ws")
     np.testing.assert_array_equal(copy.partial_fit(X).weights_, bcm.partial_fit(X).weights_)
+
+
+@pytest.mark.slow
+def test_bcm_theta_converges_on_mnist_with_the_default_schedule():
+    """MNIST, the settings of analysis/plasticity_convergence.py and the default exponential schedule: the
+    relative change of theta is 3.8 % at epoch 25 and θ has converged (<= 1 % for 3 epochs) at epoch 46; the
+    layer stops there, says so, and its neurons cover the ten classes."""
+    from snt.classify import load_dataset
+    Xtr, _, Xte, yte = load_dataset("mnist")
+    bcm = plasticity.BCM(n_neurons=100, activation="relu", lateral=-0.05, threshold="ema", memory=0.9,
+                         optimizer="adam", lr=0.02, init="glorot-normal", batch_size=1000, epochs=80, seed=0).fit(Xtr)
+    change = bcm.history_.theta_change.values
+    assert change[24] > 0.02                                   # not converged after 25 epochs
+    assert bcm.converged_ and 40 <= bcm.n_epochs_ <= 55
+    assert np.all(change[-3:] <= 0.01) and change[-4] > 0.01     # stopped at the first 3 quiet epochs in a row
+    assert bcm.convergence_.startswith("converged")
+    assert int(plasticity.selectivity(bcm, Xte, labels=yte).classes_covered) == 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_digits_every_class_gets_a_neuron_with_lateral_competition(seed):
+    """K = 100 neurons from N(0, 1) weights with lateral inhibition s = -0.2: the ten digit classes are each some
+    neuron's preferred class for every seed (docs/science/plasticity.md, P10; at K = 40, s = -0.02 the 8 is
+    usually missed)."""
+    digits = load_digits()
+    X, y = digits.data / 16, digits.target
+    bcm = plasticity.BCM(n_neurons=100, activation="relu", lateral=-0.2, threshold="ema", memory=0.9, optimizer="sgd",
+                         lr=0.2, init="normal", batch_size=100, epochs=80, seed=seed).fit(X)
+    sel = plasticity.selectivity(bcm, X, labels=y)
+    assert int(sel.classes_covered) == 10
+    assert np.median(sel.alpha) < 0.25 * X.shape[0] and bcm.converged_

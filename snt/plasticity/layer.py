@@ -17,6 +17,8 @@ A subclass defines ``_rule_params`` (its own constructor arguments, validated by
 """
 
 import numbers
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import xarray as xr
@@ -26,6 +28,7 @@ from .._checks import check_choice, check_float, check_int
 from .._seeds import as_seed_sequence, child, describe
 from .._threads import blas_limit, check_threads
 from ..io import provenance
+from ._gather import gather_rows
 from .initializers import INITIALIZERS, initial_weights
 from .optimizers import OPTIMIZERS, make_optimizer
 
@@ -36,6 +39,20 @@ SCHEDULES = ("constant", "linear", "exponential")
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 #: Rows of X turned into responses at a time by ``transform`` (bounds the temporary's memory).
 _TRANSFORM_CHUNK = 8192
+
+
+#: Gather the next minibatch in a second thread while the current one is learned (see ``_run_epoch``).
+PREFETCH = True
+
+
+def _prefetch_enabled():
+    """Whether to overlap the gather with the step: asked for, and two CPUs available to the process."""
+    if not PREFETCH:
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except AttributeError:                           # no affinity call on this platform
+        return (os.cpu_count() or 1) > 1
 
 
 def learning_rate(schedule, lr, epoch, epochs, anneal_epochs):
@@ -185,27 +202,42 @@ class PlasticLayer(TransformerMixin, BaseEstimator):
     def _epoch_lr(self):
         return learning_rate(self.anneal, self.lr, self._epoch, self.epochs, self.anneal_epochs)
 
-    def _batch_buffer(self, rows, D):
-        """A reused (rows, D) buffer for the gathered minibatch (no allocation, and no page faults, per batch)."""
-        buf = getattr(self, "_xbuf", None)
-        if buf is None or buf.shape[0] < rows or buf.shape[1] != D or buf.dtype != self._dtype:
-            buf = self._xbuf = np.empty((rows, D), dtype=self._dtype)
-        return buf
+    def _batch_buffers(self, rows, D):
+        """Two reused (rows, D) buffers for the gathered minibatches, the one being learned and the next one
+        (no allocation, and no page faults, per batch)."""
+        bufs = getattr(self, "_xbuf", None)
+        if (bufs is None or bufs[0].shape[0] < rows or bufs[0].shape[1] != D or bufs[0].dtype != self._dtype):
+            bufs = self._xbuf = (np.empty((rows, D), dtype=self._dtype), np.empty((rows, D), dtype=self._dtype))
+        return bufs
 
     def _run_epoch(self, X, check_finite=False):
+        """One epoch: the seeded permutation of the samples cut into ceil(n/B) nearly equal batches (P6). Each
+        batch is gathered into a buffer while the previous one is being learned (a second thread when the
+        process may use two CPUs; the gather is an exact copy, so the result is the same either way)."""
         n = X.shape[0]
         rng = np.random.default_rng(child(self._ss, 1, self._epoch))
         order = rng.permutation(n)
         n_batches = -(-n // self.batch_size)
         lr = self._epoch_lr()
         total = np.zeros(self.n_neurons)
-        buf = self._batch_buffer(-(-n // n_batches), X.shape[1])
-        for idx in np.array_split(order, n_batches):
-            Xb = buf[:idx.size]
-            np.take(X, idx, axis=0, out=Xb, mode="clip")    # "clip": valid indices, and no buffered copy of out
-            if check_finite and not np.isfinite(Xb.sum(dtype=np.float64)):     # before the step uses it
-                _refuse_nonfinite(X, "X")
-            total += self._step(Xb, lr)
+        bufs = self._batch_buffers(-(-n // n_batches), X.shape[1])
+        parts = np.array_split(order, n_batches)
+        check = bool(check_finite)
+        pool = ThreadPoolExecutor(max_workers=1) if n_batches > 1 and _prefetch_enabled() else None
+        try:
+            def gather(j):
+                return gather_rows(X, parts[j], bufs[j % 2], check)
+            pending = pool.submit(gather, 0) if pool is not None else None
+            for j in range(n_batches):
+                bad = pending.result() if pool is not None else gather(j)
+                if pool is not None and j + 1 < n_batches:
+                    pending = pool.submit(gather, j + 1)
+                if bad:                                    # before the step uses it
+                    _refuse_nonfinite(X, "X")
+                total += self._step(bufs[j % 2][:parts[j].size], lr)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
         theta = total / n_batches
         prev = self._theta_hist[-1] if self._theta_hist else None
         change = np.nan if prev is None else float(np.linalg.norm(theta - prev) / max(np.linalg.norm(theta),
