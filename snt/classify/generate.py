@@ -110,7 +110,9 @@ class Generator(BaseEstimator):
         LNA used for sampling (:func:`snt.classify.lna`) with ``latent="lna"``.
     latent : {"endpoint", "lna"}
         Gaussian of class k the latent states are drawn from: the final states of the class's training
-        pairs (``"endpoint"``, L9a) or the LNA around the attractor (``"lna"``, L9b).
+        pairs (``"endpoint"``, L9a) or the LNA around the attractor (``"lna"``, L9b). Both are computed by
+        :meth:`fit` and the decoder does not depend on the choice, so it may be changed after fitting
+        (``gen.set_params(latent="lna")``).
     pairs : {"correct", "all"}
         With labels ``y`` in :meth:`fit`, ``"correct"`` keeps the pairs whose final state is nearest to the
         attractor of the item's own class (a misclassified item would teach the decoder that attractor k
@@ -228,6 +230,8 @@ class Generator(BaseEstimator):
 
     def _gaussian(self, k):
         """Centre, principal variances and axes of the latent Gaussian of class k (``latent``)."""
+        if self.latent not in ("endpoint", "lna"):
+            raise ValueError(f"latent must be 'endpoint' or 'lna', got {self.latent!r}")
         g = self.endpoint_ if self.latent == "endpoint" else self.lna_
         centre = g["mean" if self.latent == "endpoint" else "attractor"].values[k]
         return centre, np.maximum(g.cov_eigenvalue.values[k], 0.0), g.cov_eigenvector.values[k]
