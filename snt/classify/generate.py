@@ -13,8 +13,8 @@ conditional on the class by merging classification and generation; docs/science/
    item :math:`G(z)` clipped to [0, 1] (L9); the generated items are then re-classified (they should be
    classified as k). ``latent="endpoint"`` (the default) draws z from :math:`\mathcal N(m_k, \Sigma_k)`, the
    mean and covariance of the final states the class-k training items reach (the pairs the decoder was
-   trained on, noise included; L9a); ``latent="lna"`` draws it from the LNA Gaussian
-   :math:`\mathcal N(s^*_k, C_k)` (L9b);
+   trained on, noise included; L11); ``latent="lna"`` draws it from the LNA Gaussian
+   :math:`\mathcal N(s^*_k, C_k)` (L11);
 4. traversal of class k along principal axis a of the latent Gaussian:
    :math:`z(t) = \bar z_k + t\sqrt{\mu_a}\,u_a` (L10), decoded.
 
@@ -24,9 +24,10 @@ attractor (attractors 5.7 apart), with a total variance of 3-7 against 0.37 for 
 wander rather than settle. The LNA samples are then far outside the states the decoder was trained on, and
 what it returns there is an extrapolation: the decoded attractors of classes 1 and 7 are classified as 8 by a
 logistic regression on the pixels, and LNA samples of those classes are accepted as their class 0.0 and
-0.12 of the time, against 0.9-1.0 from the endpoint Gaussian. ``endpoint_`` records, per class, how far the
-attractor lies inside the endpoint cloud (``attractor_support``); with ``latent="lna"`` a class whose
-attractor lies outside every training endpoint is named in ``lna_outside_``.
+0.12 of the time, against 0.96-1.0 from the endpoint Gaussian (docs/science/stochastic.md (L11)).
+``endpoint_`` records, per class, how far the attractor lies inside the endpoint cloud
+(``attractor_support``); a class whose attractor lies outside every training endpoint (its LNA samples are
+an extrapolation of the decoder) is named in ``lna_outside_``.
 
 Why these decoders. The final state of an item carries the item through the components of
 :math:`s_T - s^*_k` along the slowest-decaying modes of the linearised flow, which are also the widest axes
@@ -110,7 +111,7 @@ class Generator(BaseEstimator):
         LNA used for sampling (:func:`snt.classify.lna`) with ``latent="lna"``.
     latent : {"endpoint", "lna"}
         Gaussian of class k the latent states are drawn from: the final states of the class's training
-        pairs (``"endpoint"``, L9a) or the LNA around the attractor (``"lna"``, L9b). Both are computed by
+        pairs (``"endpoint"``, L11) or the LNA around the attractor (``"lna"``, L11). Both are computed by
         :meth:`fit` and the decoder does not depend on the choice, so it may be changed after fitting
         (``gen.set_params(latent="lna")``).
     pairs : {"correct", "all"}
@@ -238,7 +239,7 @@ class Generator(BaseEstimator):
 
     def latent_samples(self, n, label, seed=None):
         r"""Latent states of class ``label`` (n, S): :math:`z \sim \mathcal N(m_k, \Sigma_k)`
-        (``latent="endpoint"``, L9a) or :math:`\mathcal N(s^*_k, C_k)` (``latent="lna"``, L9b), by the
+        (``latent="endpoint"``, L11) or :math:`\mathcal N(s^*_k, C_k)` (``latent="lna"``, L11), by the
         eigen-decomposition of the covariance (eigenvalues clipped at 0)."""
         self._check_fitted()
         k = self._label(label)
@@ -320,7 +321,7 @@ class Generator(BaseEstimator):
 
 def _endpoint_gaussians(Z, cls, attractors):
     r"""Per class k, the Gaussian :math:`\mathcal N(m_k, \Sigma_k)` of the final states ``Z`` of its pairs
-    (L9a), and where the attractor :math:`s^*_k` lies in it (the ``endpoint_`` Dataset of :class:`Generator`).
+    (L11), and where the attractor :math:`s^*_k` lies in it (the ``endpoint_`` Dataset of :class:`Generator`).
 
     The Mahalanobis distance uses :math:`\Sigma_k + \epsilon I`, :math:`\epsilon = 10^{-6}\,\mathrm{tr}
     \Sigma_k / S`, so that a class with fewer pairs than state variables (a singular :math:`\Sigma_k`) still
@@ -362,4 +363,4 @@ def _endpoint_gaussians(Z, cls, attractors):
              "units": "1"})},
         coords={"class": np.arange(K), "node": np.arange(S), "node2": np.arange(S), "mode": np.arange(S)},
         attrs={"title": "Gaussians of the final states the training items reach",
-               "protocol": "docs/science/stochastic.md (L9a)"})
+               "protocol": "docs/science/stochastic.md (L11)"})
