@@ -97,6 +97,7 @@ def main():
     ap.add_argument("--n-train", type=int, default=None, help="mnist: first n training items (default all)")
     ap.add_argument("--pool", type=int, default=1, help="mnist: average-pool the images by this factor")
     ap.add_argument("--maxiter", type=int, default=None, help="mnist: epochs (default: the mnist preset's)")
+    ap.add_argument("--generation-only", action="store_true", help="digits: skip the LNA check and robustness")
     a = ap.parse_args()
     if a.dataset == "mnist":
         mnist(a)
@@ -110,35 +111,27 @@ def main():
         return
     res = {"sigma": a.sigma}
     t = time.perf_counter()
-    det = classify.AttractorClassifier(model="sa-node", seed=0, **DIGITS["sa-node"]).fit(X, y)
     noisy = classify.AttractorClassifier(model="sa-node", seed=0, noise="additive", sigma=a.sigma,
                                          **DIGITS["sa-node"]).fit(X, y)
-    models = {"deterministic": det, "trained with noise": noisy,
-              "trained with noise, run without": noisy.deterministic()}
+    models = {"trained with noise": noisy}
+    if not a.generation_only:
+        det = classify.AttractorClassifier(model="sa-node", seed=0, **DIGITS["sa-node"]).fit(X, y)
+        models = {"deterministic": det, "trained with noise": noisy,
+                  "trained with noise, run without": noisy.deterministic()}
     res["fit_time_s"] = time.perf_counter() - t
     res["test_accuracy"] = {k: float(m.score(Xt, yt)) for k, m in models.items()}
     print(json.dumps(res), flush=True)
 
-    res["lna"], cmp = compare(noisy, a.steps)
-    print("lna", json.dumps(res["lna"]), flush=True)
+    if not a.generation_only:
+        res["lna"], cmp = compare(noisy, a.steps)
+        print("lna", json.dumps(res["lna"]), flush=True)
 
-    svc = SVC().fit(X, y)
-    res["svc_test_accuracy"] = float(svc.score(Xt, yt))
-    res["real_diversity"] = float(np.mean([pairwise(X[y == k][:16]) for k in range(10)]))
-    gens = {}
-    for dec, kw in (("mlp", {"alpha": 1.0}), ("ridge", {"alpha": 1.0})):
-        t = time.perf_counter()
-        g = classify.Generator(noisy, decoder=dec, seed=0, **kw).fit(X, y)
-        r = g.reclassify(n=100, seed=2)
-        r2 = g.reclassify(n=100, seed=2, classifier=svc)
-        gens[dec] = g
-        res["generator_" + dec] = {
-            "settings": kw, "train_r2": g.train_r2_, "rate": r.attrs["rate"], "rate_per_class": r.rate.values.tolist(),
-            "rate_svc": r2.attrs["rate"], "rate_svc_per_class": r2.rate.values.tolist(),
-            "diversity": float(np.mean([pairwise(g.sample(16, k, seed=k).generated.values) for k in range(10)])),
-            "time_s": time.perf_counter() - t}
-        print("generator", dec, json.dumps(res["generator_" + dec]), flush=True)
-
+    gens = generation(res, noisy, X, y, Xt, yt, n_noise=4, svc=True)
+    if a.generation_only:
+        dump(res, a.out)
+        if a.figures:
+            grids(Path(a.figures), gens, "digits")
+        return
     t = time.perf_counter()
     rob = classify.compare_robustness(models, Xt, yt, repeats=a.repeats, seed=1)
     cs = rob.corruption.values
@@ -155,7 +148,7 @@ def main():
         with open(a.out, "w") as f:
             json.dump(res, f, indent=1)
     if a.figures:
-        figures(Path(a.figures), cmp, gens["mlp"], rob)
+        figures(Path(a.figures), cmp, gens["mlp", "endpoint"], rob)
 
 
 def compare(clf, steps):
@@ -222,8 +215,6 @@ def escape(a, X, y):
 def mnist(a):
     """Generation on MNIST: the double well's mnist preset with additive noise, a ridge and an MLP decoder,
     re-classification by the generating classifier and by a logistic regression on the pixels."""
-    from sklearn.linear_model import LogisticRegression
-
     from snt.classify.data import pool_images
     from snt.classify.presets import MNIST
 
@@ -238,31 +229,64 @@ def mnist(a):
     res = {"dataset": "mnist", "n_train": len(X), "pool": a.pool, "sigma": a.sigma, "settings": kw,
            "fit_time_s": time.perf_counter() - t, "test_accuracy": float(clf.score(Xt, yt))}
     print(json.dumps(res), flush=True)
-    judge = LogisticRegression(max_iter=300).fit(X, y)
-    res["judge_test_accuracy"] = float(judge.score(Xt, yt))
+    gens = generation(res, clf, X, y, Xt, yt, n_noise=2, svc=False)
+    dump(res, a.out)
+    if a.figures:
+        grids(Path(a.figures), gens, "mnist")
+
+
+def dump(res, out):
+    if out:
+        with open(out, "w") as f:
+            json.dump(res, f, indent=1)
+
+
+def generation(res, clf, X, y, Xt, yt, n_noise, svc):
+    """Ridge and MLP decoders; for each, latents from the final-state Gaussian and from the LNA (the same
+    fitted decoder); rates of the generating classifier, of a logistic regression on the pixels (and of an
+    SVC), per class; spread of the generated items against the real ones; CPU and wall time."""
+    import copy
+
+    from sklearn.linear_model import LogisticRegression
+    judges = {"logistic": LogisticRegression(max_iter=500).fit(X, y)}
+    if svc:
+        judges["svc"] = SVC().fit(X, y)
+    res["judge_test_accuracy"] = {k: float(j.score(Xt, yt)) for k, j in judges.items()}
+    res["real_diversity"] = float(np.mean([pairwise(X[y == k][:16]) for k in range(10)]))
     gens = {}
     for dec in ("ridge", "mlp"):
-        t = time.perf_counter()
-        g = classify.Generator(clf, decoder=dec, alpha=1.0, seed=0, n_noise=2).fit(X, y)
-        r, rj = g.reclassify(n=100, seed=2), g.reclassify(n=100, seed=2, classifier=judge)
-        gens[dec] = g
-        res["generator_" + dec] = {"train_r2": g.train_r2_, "kept_fraction": g.kept_fraction_,
-                                   "rate": r.attrs["rate"], "rate_per_class": r.rate.values.tolist(),
-                                   "rate_judge": rj.attrs["rate"], "rate_judge_per_class": rj.rate.values.tolist(),
-                                   "time_s": time.perf_counter() - t}
-        print("generator", dec, json.dumps(res["generator_" + dec]), flush=True)
-    if a.out:
-        with open(a.out, "w") as f:
-            json.dump(res, f, indent=1)
-    if a.figures:
-        import matplotlib
-        matplotlib.use("Agg")
-        from snt import plot
-        out = Path(a.figures)
-        out.mkdir(parents=True, exist_ok=True)
-        for dec, g in gens.items():
-            plot.generated_grid([g.sample(10, k, seed=k) for k in range(10)], n=10).savefig(
-                out / f"mnist_generated_grid_{dec}.png", dpi=90)
+        t, c = time.perf_counter(), time.process_time()
+        g = classify.Generator(clf, decoder=dec, alpha=1.0, seed=0, n_noise=n_noise).fit(X, y)
+        out = {"train_r2": g.train_r2_, "kept_fraction": g.kept_fraction_,
+               "fit_time_s": time.perf_counter() - t, "fit_cpu_s": time.process_time() - c,
+               "attractor_support": g.endpoint_.attractor_support.values.tolist(),
+               "attractor_mahalanobis": g.endpoint_.attractor_mahalanobis.values.tolist(),
+               "attractor_offset": g.endpoint_.attractor_offset.values.tolist(),
+               "lna_outside": g.lna_outside_}
+        for latent in ("endpoint", "lna"):
+            gl = copy.copy(g).set_params(latent=latent)
+            gens[dec, latent] = gl
+            r = gl.reclassify(n=100, seed=2)
+            o = {"rate": r.attrs["rate"], "rate_per_class": r.rate.values.tolist(),
+                 "diversity": float(np.mean([pairwise(gl.sample(16, k, seed=k).generated.values)
+                                             for k in range(10)]))}
+            for name, j in judges.items():
+                rj = gl.reclassify(n=100, seed=2, classifier=j)
+                o["rate_" + name], o[f"rate_{name}_per_class"] = rj.attrs["rate"], rj.rate.values.tolist()
+            out[latent] = o
+        res["generator_" + dec] = out
+        print("generator", dec, json.dumps(out), flush=True)
+    return gens
+
+
+def grids(out, gens, name):
+    import matplotlib
+    matplotlib.use("Agg")
+    from snt import plot
+    out.mkdir(parents=True, exist_ok=True)
+    for (dec, latent), g in gens.items():
+        plot.generated_grid([g.sample(10, k, seed=k) for k in range(10)], n=10).savefig(
+            out / f"{name}_generated_grid_{dec}_{latent}.png", dpi=90)
 
 
 def figures(out, cmp, gen, rob):
