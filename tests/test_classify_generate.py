@@ -54,6 +54,14 @@ def test_sample_and_traverse(gen, gen_lna, latent):
     d = tr.latent.values[4] - mid
     mu, u = g.cov_eigenvalue.values[3, 0], g.cov_eigenvector.values[3, :, 0]
     np.testing.assert_allclose(d, 2 * np.sqrt(mu) * u, atol=1e-12)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from snt import plot
+    fig = plot.traversal_strip([tr])
+    assert ("Σ_k" if latent == "endpoint" else "C_k") in fig._suptitle.get_text()
+    plt.close(fig)
     # the decoder is linear (ridge): the traversal is a straight line in pixel space (up to the [0, 1] clip)
     raw = gen.decoder_.predict(tr.latent.values)
     np.testing.assert_allclose(raw[4] - raw[2], raw[2] - raw[0], atol=1e-9)
