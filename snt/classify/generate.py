@@ -9,10 +9,25 @@ conditional on the class by merging classification and generation; docs/science/
 2. a decoder :math:`G` is trained on pairs (noisy final state, item): every training item is integrated
    ``n_noise`` times by the noisy dynamics for the classifier's evaluation horizon and :math:`G` regresses the
    item on the final state :math:`s_T` (L8);
-3. conditional generation of class k: :math:`z \sim \mathcal N(s^*_k, C_k)`, item :math:`G(z)` clipped to
-   [0, 1] (L9); the generated items are then re-classified (they should be classified as k);
-4. traversal of class k along principal axis a of :math:`C_k`:
-   :math:`z(t) = s^*_k + t\sqrt{\mu_a}\,u_a` (L10), decoded.
+3. conditional generation of class k: a latent state z is drawn from a Gaussian of class k and decoded,
+   item :math:`G(z)` clipped to [0, 1] (L9); the generated items are then re-classified (they should be
+   classified as k). ``latent="endpoint"`` (the default) draws z from :math:`\mathcal N(m_k, \Sigma_k)`, the
+   mean and covariance of the final states the class-k training items reach (the pairs the decoder was
+   trained on, noise included; L11); ``latent="lna"`` draws it from the LNA Gaussian
+   :math:`\mathcal N(s^*_k, C_k)` (L11);
+4. traversal of class k along principal axis a of the latent Gaussian:
+   :math:`z(t) = \bar z_k + t\sqrt{\mu_a}\,u_a` (L10), decoded.
+
+Why the endpoint Gaussian is the default. Within the classifier's horizon the items do not reach the LNA
+region: on MNIST pooled to 14 x 14 (3000 training items) the final states of a class lie 3.4-4.7 from their
+attractor (attractors 5.7 apart), with a total variance of 3-7 against 0.37 for the LNA; run longer, they
+wander rather than settle. The LNA samples are then far outside the states the decoder was trained on, and
+what it returns there is an extrapolation: the decoded attractors of classes 1 and 7 are classified as 8 by a
+logistic regression on the pixels, and LNA samples of those classes are accepted as their class 0.0 and
+0.12 of the time, against 0.96-1.0 from the endpoint Gaussian (docs/science/stochastic.md (L11)).
+``endpoint_`` records, per class, how far the attractor lies inside the endpoint cloud
+(``attractor_support``); a class whose attractor lies outside every training endpoint (its LNA samples are
+an extrapolation of the decoder) is named in ``lna_outside_``.
 
 Why these decoders. The final state of an item carries the item through the components of
 :math:`s_T - s^*_k` along the slowest-decaying modes of the linearised flow, which are also the widest axes
@@ -93,7 +108,12 @@ class Generator(BaseEstimator):
     n_noise : int
         Noisy integrations per training item (pairs per item).
     method : {"discrete", "continuous"}
-        LNA used for sampling (:func:`snt.classify.lna`).
+        LNA used for sampling (:func:`snt.classify.lna`) with ``latent="lna"``.
+    latent : {"endpoint", "lna"}
+        Gaussian of class k the latent states are drawn from: the final states of the class's training
+        pairs (``"endpoint"``, L11) or the LNA around the attractor (``"lna"``, L11). Both are computed by
+        :meth:`fit` and the decoder does not depend on the choice, so it may be changed after fitting
+        (``gen.set_params(latent="lna")``).
     pairs : {"correct", "all"}
         With labels ``y`` in :meth:`fit`, ``"correct"`` keeps the pairs whose final state is nearest to the
         attractor of the item's own class (a misclassified item would teach the decoder that attractor k
@@ -106,6 +126,14 @@ class Generator(BaseEstimator):
     Attributes
     ----------
     lna_ : xarray.Dataset
+    endpoint_ : xarray.Dataset
+        Per class: ``mean (class, node)``, ``covariance (class, node, node2)``, its eigen-decomposition
+        (``cov_eigenvalue``, ``cov_eigenvector``), ``n_pairs``, ``attractor_offset`` (distance from the
+        mean to the attractor), ``attractor_mahalanobis`` (the same in the metric of the covariance) and
+        ``attractor_support`` (fraction of the class's training final states at least as far from the mean,
+        in that metric, as the attractor: 0 means the LNA Gaussian sits outside every state the decoder saw).
+    lna_outside_ : list of int
+        Classes with ``attractor_support`` 0 (their LNA samples are an extrapolation of the decoder).
     decoder_ : sklearn Pipeline
     image_shape_ : tuple
     train_r2_ : float
@@ -115,10 +143,10 @@ class Generator(BaseEstimator):
     """
 
     def __init__(self, clf, decoder="mlp", hidden_layer_sizes=(256,), alpha=1e-3, max_iter=300, n_noise=4,
-                 method="discrete", pairs="correct", seed=None):
+                 method="discrete", pairs="correct", latent="endpoint", seed=None):
         self.clf, self.decoder = clf, decoder
         self.hidden_layer_sizes, self.alpha, self.max_iter = hidden_layer_sizes, alpha, max_iter
-        self.n_noise, self.method, self.pairs, self.seed = n_noise, method, pairs, seed
+        self.n_noise, self.method, self.pairs, self.latent, self.seed = n_noise, method, pairs, latent, seed
 
     def _check_fitted(self):
         check_is_fitted(self, "decoder_")
@@ -140,6 +168,8 @@ class Generator(BaseEstimator):
         check_is_fitted(self.clf)
         if self.pairs not in ("correct", "all"):
             raise ValueError(f"pairs must be 'correct' or 'all', got {self.pairs!r}")
+        if self.latent not in ("endpoint", "lna"):
+            raise ValueError(f"latent must be 'endpoint' or 'lna', got {self.latent!r}")
         if isinstance(self.n_noise, bool) or not isinstance(self.n_noise, (int, np.integer)) or self.n_noise < 1:
             raise ValueError(f"n_noise must be a positive integer, got {self.n_noise!r}")
         if not (np.isfinite(self.alpha) and self.alpha >= 0):
@@ -156,25 +186,31 @@ class Generator(BaseEstimator):
         Z = final_states(self.clf, X, seed=ss, repeats=int(self.n_noise))
         T = np.tile(X, (int(self.n_noise), 1))
         keep = np.ones(len(Z), dtype=bool)
-        if y is not None and self.pairs == "correct":
+        st = ds.attractor.values
+        near = np.argmin(((Z[:, None, :] - st[None]) ** 2).sum(-1), axis=1)
+        cls = near                                   # the class of a pair: its label, else its attractor
+        if y is not None:
             y = np.asarray(y)
             if len(y) != len(X):
                 raise ValueError(f"y has {len(y)} labels for {len(X)} items")
             idx = np.searchsorted(self.clf.classes_, y).clip(0, len(self.clf.classes_) - 1)
             if np.any(self.clf.classes_[idx] != y):
                 raise ValueError("y holds labels the classifier was not fitted on")
-            st = ds.attractor.values
-            near = np.argmin(((Z[:, None, :] - st[None]) ** 2).sum(-1), axis=1)
-            keep = near == np.tile(idx, int(self.n_noise))
-            if keep.sum() < 2:
-                raise ValueError("pairs='correct': fewer than 2 items flow to their own class's attractor")
-            Z, T = Z[keep], T[keep]
+            cls = np.tile(idx, int(self.n_noise))
+            if self.pairs == "correct":
+                keep = near == cls
+                if keep.sum() < 2:
+                    raise ValueError("pairs='correct': fewer than 2 items flow to their own class's attractor")
+        Z, T, cls = Z[keep], T[keep], cls[keep]
         import warnings
         from sklearn.exceptions import ConvergenceWarning
         with warnings.catch_warnings(), self.clf._threads():
             warnings.simplefilter("ignore", ConvergenceWarning)
             reg.fit(Z, T)
         self.lna_, self.decoder_ = ds, reg
+        self.endpoint_ = _endpoint_gaussians(Z, cls, st)
+        sup = self.endpoint_.attractor_support.values
+        self.lna_outside_ = [int(k) for k in np.flatnonzero(sup == 0.0)]
         self.n_features_ = X.shape[1]
         self.kept_fraction_ = float(keep.mean())
         self.image_shape_ = _image_shape(X.shape[1])
@@ -193,16 +229,25 @@ class Generator(BaseEstimator):
         self._check_fitted()
         return np.clip(self.decoder_.predict(np.atleast_2d(Z)), 0.0, 1.0)
 
+    def _gaussian(self, k):
+        """Centre, principal variances and axes of the latent Gaussian of class k (``latent``)."""
+        if self.latent not in ("endpoint", "lna"):
+            raise ValueError(f"latent must be 'endpoint' or 'lna', got {self.latent!r}")
+        g = self.endpoint_ if self.latent == "endpoint" else self.lna_
+        centre = g["mean" if self.latent == "endpoint" else "attractor"].values[k]
+        return centre, np.maximum(g.cov_eigenvalue.values[k], 0.0), g.cov_eigenvector.values[k]
+
     def latent_samples(self, n, label, seed=None):
-        r""":math:`z \sim \mathcal N(s^*_k, C_k)` (n, S), by the eigen-decomposition of :math:`C_k` (L9)."""
+        r"""Latent states of class ``label`` (n, S): :math:`z \sim \mathcal N(m_k, \Sigma_k)`
+        (``latent="endpoint"``, L11) or :math:`\mathcal N(s^*_k, C_k)` (``latent="lna"``, L11), by the
+        eigen-decomposition of the covariance (eigenvalues clipped at 0)."""
         self._check_fitted()
         k = self._label(label)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
-        lam = np.maximum(self.lna_.cov_eigenvalue.values[k], 0.0)
-        U = self.lna_.cov_eigenvector.values[k]
+        centre, lam, U = self._gaussian(k)
         eps = np.random.default_rng(seed).standard_normal((int(n), len(lam)))
-        return self.lna_.attractor.values[k] + (eps * np.sqrt(lam)) @ U.T
+        return centre + (eps * np.sqrt(lam)) @ U.T
 
     def _dataset(self, items, Z, dim, coords, labels, title):
         return xr.Dataset(
@@ -211,7 +256,7 @@ class Generator(BaseEstimator):
              "label": (dim, np.asarray(labels), {"long_name": "class the latent was drawn for"})},
             coords={dim: coords, "feature": np.arange(self.n_features_), "node": np.arange(Z.shape[1])},
             attrs={"title": title, "image_shape": list(self.image_shape_), "decoder": self.decoder,
-                   "method": self.method, "model": self.clf.model_.name,
+                   "latent": self.latent, "method": self.method, "model": self.clf.model_.name,
                    "protocol": "reconstruction, docs/science/stochastic.md (L8)-(L10)"})
 
     def sample(self, n=16, label=0, seed=None):
@@ -221,8 +266,9 @@ class Generator(BaseEstimator):
                              f"items generated for class {label}")
 
     def traverse(self, label=0, axis=0, steps=9, extent=3.0):
-        r"""Items decoded along principal axis ``axis`` of :math:`C_k`, from :math:`-` to :math:`+` ``extent``
-        standard deviations (L10); ``step`` coordinate ``t`` in standard deviations."""
+        r"""Items decoded along principal axis ``axis`` of the latent Gaussian of class k (:math:`\Sigma_k`
+        around :math:`m_k`, or :math:`C_k` around :math:`s^*_k` with ``latent="lna"``), from :math:`-` to
+        :math:`+` ``extent`` standard deviations (L10); ``step`` coordinate ``t`` in standard deviations."""
         self._check_fitted()
         k = self._label(label)
         S = self.lna_.sizes["mode"]
@@ -233,9 +279,8 @@ class Generator(BaseEstimator):
         if not (np.isfinite(extent) and extent > 0):
             raise ValueError(f"extent must be a positive number of standard deviations, got {extent!r}")
         t = np.linspace(-extent, extent, int(steps))
-        mu = max(float(self.lna_.cov_eigenvalue.values[k, axis]), 0.0)
-        u = self.lna_.cov_eigenvector.values[k, :, axis]
-        Z = self.lna_.attractor.values[k] + np.outer(t * np.sqrt(mu), u)
+        centre, lam, U = self._gaussian(k)
+        Z = centre + np.outer(t * np.sqrt(lam[axis]), U[:, axis])
         ds = self._dataset(self.decode(Z), Z, "step", t, np.full(len(t), k),
                            f"traversal of class {k} along principal axis {axis}")
         ds["step"].attrs.update(long_name="position along the axis", units="standard deviations")
@@ -269,5 +314,53 @@ class Generator(BaseEstimator):
             coords={"class": np.arange(K), "predicted": np.arange(K)},
             attrs={"rate": float(np.trace(conf) / (n * K)), "n_per_class": int(n),
                    "classifier": type(clf).__name__, "seed_entropy": str(ss.entropy),
+                   "latent": self.latent,
                    "snt_params": json.dumps({"decoder": self.decoder, "n_noise": int(self.n_noise),
-                                              "pairs": self.pairs})})
+                                              "pairs": self.pairs, "latent": self.latent})})
+
+
+def _endpoint_gaussians(Z, cls, attractors):
+    r"""Per class k, the Gaussian :math:`\mathcal N(m_k, \Sigma_k)` of the final states ``Z`` of its pairs
+    (L11), and where the attractor :math:`s^*_k` lies in it (the ``endpoint_`` Dataset of :class:`Generator`).
+
+    The Mahalanobis distance uses :math:`\Sigma_k + \epsilon I`, :math:`\epsilon = 10^{-6}\,\mathrm{tr}
+    \Sigma_k / S`, so that a class with fewer pairs than state variables (a singular :math:`\Sigma_k`) still
+    gets a finite distance for a direction its states do not span."""
+    K, S = attractors.shape
+    mean = np.zeros((K, S))
+    cov = np.zeros((K, S, S))
+    ev = np.zeros((K, S))
+    evec = np.zeros((K, S, S))
+    n = np.zeros(K, dtype=np.int64)
+    offset, maha, support = np.zeros(K), np.zeros(K), np.zeros(K)
+    for k in range(K):
+        Zk = Z[cls == k]
+        n[k] = len(Zk)
+        if n[k] < 2:
+            raise ValueError(f"Generator: class {k} has {n[k]} training pair(s); at least 2 are needed for its "
+                             "latent Gaussian (more training items of that class, or pairs='all')")
+        mean[k] = Zk.mean(0)
+        cov[k] = np.atleast_2d(np.cov(Zk.T))
+        w, V = np.linalg.eigh(cov[k])
+        ev[k], evec[k] = w[::-1], V[:, ::-1]
+        reg = cov[k] + (1e-6 * max(np.trace(cov[k]), 1e-300) / S) * np.eye(S)
+        P = np.linalg.inv(reg)
+        d = attractors[k] - mean[k]
+        offset[k] = np.linalg.norm(d)
+        maha[k] = np.sqrt(d @ P @ d)
+        dz = Zk - mean[k]
+        support[k] = np.mean(np.sqrt(np.einsum("ij,jk,ik->i", dz, P, dz)) >= maha[k])
+    return xr.Dataset(
+        {"mean": (("class", "node"), mean, {"long_name": "mean final state of the class's training pairs"}),
+         "covariance": (("class", "node", "node2"), cov, {"long_name": "covariance of those final states"}),
+         "cov_eigenvalue": (("class", "mode"), ev, {"long_name": "variance along the principal axis"}),
+         "cov_eigenvector": (("class", "node", "mode"), evec, {"long_name": "principal axis of the covariance"}),
+         "n_pairs": ("class", n, {"long_name": "training pairs of the class"}),
+         "attractor_offset": ("class", offset, {"long_name": "distance from the mean final state to the attractor"}),
+         "attractor_mahalanobis": ("class", maha, {"long_name": "the same in the metric of the covariance"}),
+         "attractor_support": ("class", support, {
+             "long_name": "fraction of the class's final states at least as far from the mean as the attractor",
+             "units": "1"})},
+        coords={"class": np.arange(K), "node": np.arange(S), "node2": np.arange(S), "mode": np.arange(S)},
+        attrs={"title": "Gaussians of the final states the training items reach",
+               "protocol": "docs/science/stochastic.md (L11)"})

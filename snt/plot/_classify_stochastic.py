@@ -81,7 +81,8 @@ def traversal_strip(datasets, fig=None):
             if c == 0:
                 ax.set_ylabel(f"{int(ds.label.values[0])}/ax{ds.attrs['axis']}", rotation=0, labelpad=14,
                               fontsize=7)
-    fig.suptitle("traversals along principal axes of C_k (class/axis; position in standard deviations)",
+    cov = "C_k (LNA)" if datasets[0].attrs.get("latent") == "lna" else "Σ_k (final states)"
+    fig.suptitle(f"traversals along principal axes of {cov} (class/axis; position in standard deviations)",
                  fontsize=9)
     return fig
 
