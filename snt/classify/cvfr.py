@@ -215,7 +215,7 @@ class CVFR(PlantedModel):
         return logp, m
 
     def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=None):
-        """Euler–Maruyama; the noise of step t is the t-th draw of ``default_rng(noise)`` (kept for the adjoint).
+        r"""Euler–Maruyama; the noise of step t is the t-th draw of ``default_rng(noise)`` (kept for the adjoint).
 
         Each step is one product :math:`r(x_n) W^\top` and one fused kernel (the step, the rates of the next
         state and, with the damped noise, its amplitude). With ``keep`` the states, their rates and the noise
