@@ -16,9 +16,9 @@ from snt.errors import UnsupportedVersionError
 @pytest.fixture(scope="module")
 def fitted(digits):
     X, y, _, _ = digits
-    clf = AttractorClassifier(model="sa-node", steps=12, n_nodes=64, maxiter=3, batch_size=100, lr=1e-2,
+    clf = AttractorClassifier(model="sa-node", steps=12, n_nodes=64, maxiter=2, batch_size=100, lr=1e-2,
                               random_state=0)
-    return clf.fit(X[:500], y[:500])
+    return clf.fit(X[:300], y[:300])
 
 
 def _layout_1(clf):
