@@ -6,8 +6,8 @@ lock a ``RuntimeError``, a memory refusal a ``MemoryError``), so code written ag
 keeps working. The command line prints any of them as one line and a hint.
 """
 
-__all__ = ["SntError", "DivergenceError", "ConvergenceError", "CorruptFileError", "StoreLockedError",
-           "InsufficientMemoryError", "SchedulerUnreachableError", "SweepInterrupted"]
+__all__ = ["SntError", "DivergenceError", "ConvergenceError", "CorruptFileError", "UnsupportedVersionError",
+           "StoreLockedError", "InsufficientMemoryError", "SchedulerUnreachableError", "SweepInterrupted"]
 
 
 class SntError(Exception):
@@ -34,6 +34,13 @@ class CorruptFileError(SntError, ValueError):
     the expected format, or failing its checksum. The message names the file and what is wrong."""
 
     hint = "the file is damaged or not of this kind: recompute it, or restore it from a copy"
+
+
+class UnsupportedVersionError(SntError, ValueError):
+    """A file written in a layout newer than this snt reads (its format version is above the highest one
+    this version knows); the message names both versions."""
+
+    hint = "read it with the snt version that wrote it (named above) or a newer one"
 
 
 class StoreLockedError(SntError, RuntimeError):

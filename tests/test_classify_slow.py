@@ -36,7 +36,8 @@ def _marks(name):
 
 #: held-out accuracy and 5-fold cross-validation with no options at all (random_state=0; fit time of the
 #: held-out fit on two shared cores under load): double well 0.975, CV 0.969 +- 0.013 (51 s); Wilson-Cowan 0.972,
-#: CV 0.971 +- 0.014 (92 s); CVFR 0.975, CV 0.971 +- 0.008 (147 s, three jobs on two cores); stochastic CVFR
+#: CV 0.971 +- 0.014 (92 s); CVFR 0.975, CV 0.971 +- 0.008 (147 s, three jobs on two cores; 78 s of CPU pinned
+#: to one shared core since the fused CVFR step); stochastic CVFR
 #: 0.972 (63 s); SNT map 0.972, CV 0.964 +- 0.009 (30 s). See snt.classify.presets for how the recipes were chosen.
 DEFAULT_MODELS = ("sa-node", "wilson-cowan", "cvfr", "cvfr-stochastic", "snt-map")
 
@@ -62,6 +63,45 @@ def test_digits_every_model(name, digits):
     assert clf.stability().stable.all()
     assert clf.score(Xt, yt) >= 0.97
     assert clf.result_.train_time < 180
+
+
+#: test accuracy of the defaults on toy sets scaled to [0, 1] (3/4 train, stratified, random_state=0): blobs
+#: (400 items, 3 centres, 2 features), moons (400, noise 0.15), iris (150, 4 features). References: logistic
+#: regression 0.94 / 0.92 / 0.87, 5 nearest neighbours 0.93 / 0.99 / 0.97. Measured with random_state=0:
+TOY_MEASURED = {
+    "sa-node": (0.910, 0.920, 0.947),
+    "snt-map": (0.910, 0.880, 0.921),
+    # the fits end in the class-blind state (every node low, loss ln K) or near it; 8-10 nodes, the input on
+    # 2-4 of them; neither more nodes (16, 32, 64), nor the initial coupling and eigenvalue rate scaled to
+    # those of the 128-node digits recipe, nor dropping the input noise made every set and seed train
+    "wilson-cowan": (0.610, 0.880, 0.316),
+    "cvfr": (0.440, 0.910, 0.316),
+}
+
+
+def _toy_sets():
+    from sklearn.datasets import load_iris, make_blobs, make_moons
+
+    return {"blobs": make_blobs(400, centers=3, n_features=2, random_state=0),
+            "moons": make_moons(400, noise=0.15, random_state=0), "iris": load_iris(return_X_y=True)}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=[] if min(m) >= 0.8 else [pytest.mark.xfail(
+        reason=f"{n}: measured {m} on blobs, moons, iris", strict=False)]) for n, m in TOY_MEASURED.items()])
+def test_defaults_on_small_toy_sets(name):
+    import warnings
+
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    for key, (X, y) in _toy_sets().items():
+        X = MinMaxScaler().fit_transform(X)
+        Xa, Xb, ya, yb = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)   # no chance-level warning
+            clf = AttractorClassifier(model=name, random_state=0).fit(Xa, ya)
+        assert clf.score(Xb, yb) >= 0.8, key
 
 
 # Measured (analysis/classify_digits.py, fractions 0, 0.1, ..., 0.6, 5 repeats): CVFR trained without noise

@@ -42,12 +42,11 @@ from numba import njit
 
 from .._checks import check_int
 from .._jit import SAFE_FASTMATH
-from .base import PlantedModel, Trajectory
+from .base import PlantedModel, Trajectory, Workspace
 from .noise import check_sigma
 
 __all__ = ["CVFR"]
 
-_EPS = 1e-300
 
 
 @njit(cache=True, fastmath=SAFE_FASTMATH)
@@ -57,16 +56,6 @@ def _rates(x, gr, out):
         for j in range(n):
             v = x[i, j] * x[i, j]
             out[i, j] = v / (gr + v)
-
-
-@njit(cache=True, fastmath=SAFE_FASTMATH)
-def _step(x, wr, amp, eta, dt, beta, out):
-    """out = x + dt(-x + beta wr) + amp[i] eta."""
-    b, n = x.shape
-    for i in range(b):
-        a = amp[i]
-        for j in range(n):
-            out[i, j] = x[i, j] + dt * (-x[i, j] + beta * wr[i, j]) + a * eta[i, j]
 
 
 @njit(cache=True, fastmath=SAFE_FASTMATH)
@@ -90,23 +79,62 @@ def _damping_kernel(x, xs, m, logp):
 
 
 @njit(cache=True, fastmath=SAFE_FASTMATH)
-def _step_det(x, wr, dt, beta, out):
+def _forward_step(x, wr, eta, xs, amp0, dt, beta, gr, out, r_next, m, logp):
+    """One step from ``x`` given ``wr = W r(x)``: ``out = x + dt(-x + beta wr) + a eta`` and
+    ``r_next = r(out)``; with ``amp0 = sqrt(dt) sigma > 0`` the damped amplitude ``a = amp0 tanh P(x)``
+    of each row, whose ``m`` and ``logp`` (:func:`_damping_kernel`) are kept for the adjoint."""
     b, n = x.shape
+    noisy = amp0 != 0.0
+    if noisy:
+        _damping_kernel(x, xs, m, logp)
     for i in range(b):
+        a = amp0 * np.tanh(np.exp(logp[i])) if noisy else 0.0
         for j in range(n):
-            out[i, j] = x[i, j] + dt * (-x[i, j] + beta * wr[i, j])
+            v = x[i, j] + dt * (-x[i, j] + beta * wr[i, j])
+            if noisy:
+                v += a * eta[i, j]
+            out[i, j] = v
+            vv = out[i, j] * out[i, j]
+            r_next[i, j] = vv / (gr + vv)
 
 
 @njit(cache=True, fastmath=SAFE_FASTMATH)
-def _adjoint(x, p, pw, gr, dt, beta, out):
-    """out = p + dt(-p + beta r'(x) * pw) (deterministic part of the adjoint)."""
+def _adjoint_step(x, p, pw, eta, logp, m, xs, amp0, dt, beta, gr, out):
+    """Adjoint of one step: ``out = p + dt(-p + beta r'(x) pw)`` (``pw = p W``) plus, with the damped noise
+    (``amp0 > 0``), the path through its amplitude, ``amp0 (1 - tanh^2 P) (eta . p) dP/dx`` with
+    ``dP/dx = P (1/K) sum_k 2 (x - x*k) / (N (m_k + eps))``."""
     b, n = x.shape
+    kk = xs.shape[0]
+    noisy = amp0 != 0.0
+    g = np.zeros(n)
     for i in range(b):
+        coef = 0.0
+        if noisy:
+            P = np.exp(logp[i])
+            th = np.tanh(P)
+            ep = 0.0
+            for j in range(n):
+                ep += np.float64(eta[i, j]) * p[i, j]
+            coef = amp0 * (1.0 - th * th) * ep * (2.0 / n)
+            # g = x wsum - sum_k w_k x*k, w_k = P / (K (m_k + eps))
+            wsum = 0.0
+            for j in range(n):
+                g[j] = 0.0
+            for k in range(kk):
+                wk = P / (m[i, k] + 1e-300) / kk
+                wsum += wk
+                for j in range(n):
+                    g[j] -= wk * xs[k, j]
+            for j in range(n):
+                g[j] += np.float64(x[i, j]) * wsum
         for j in range(n):
             v = x[i, j]
             den = gr + v * v
             dr = 2.0 * v * gr / (den * den)
-            out[i, j] = p[i, j] + dt * (-p[i, j] + beta * dr * pw[i, j])
+            val = p[i, j] + dt * (-p[i, j] + beta * dr * pw[i, j])
+            if noisy:
+                val += coef * g[j]
+            out[i, j] = val
 
 
 class CVFR(PlantedModel):
@@ -187,61 +215,86 @@ class CVFR(PlantedModel):
         return logp, m
 
     def forward(self, A, gamma, s0, steps, dt, noise=None, keep=True, work=None):
-        """Euler–Maruyama; the noise of step t is the t-th draw of ``default_rng(noise)`` (kept for the adjoint)."""
+        r"""Euler–Maruyama; the noise of step t is the t-th draw of ``default_rng(noise)`` (kept for the adjoint).
+
+        Each step is one product :math:`r(x_n) W^\top` and one fused kernel (the step, the rates of the next
+        state and, with the damped noise, its amplitude). With ``keep`` the states, their rates and the noise
+        terms are kept (views of (T+1, B, N) arrays, in the buffers of ``work`` when given) for
+        :meth:`backward`."""
         d = self.dtype
-        Wt = np.ascontiguousarray(A.T)
-        x = s0
-        traj = Trajectory([x])
-        r = np.empty_like(x)
+        Wt = np.ascontiguousarray(np.asarray(A, dtype=d).T)
+        s0 = np.ascontiguousarray(s0, dtype=d)
+        B, n = s0.shape
+        K = self.n_classes
+        work = Workspace() if work is None else work
         rng = self.noise_rng(noise)
-        damped = self.noise is not None and self.noise.kind == "damped"
-        for _ in range(steps):
-            _rates(x, d(self.gamma_r), r)
-            wr = r @ Wt
-            nxt = np.empty_like(x)
-            if rng is None or not damped:
-                _step_det(x, wr, d(dt), d(self.beta), nxt)
-                if rng is not None:          # additive or state-dependent noise, frozen in the adjoint
-                    nxt += self.noise_increment(x, rng, dt)
-            else:
-                eta = rng.standard_normal(x.shape).astype(d)   # same draws in float32 and float64
-                logp, m = self._damping(x)
-                amp = (np.sqrt(dt) * float(self.sigma) * np.tanh(np.exp(logp))).astype(d)
-                _step(x, wr, amp, eta, d(dt), d(self.beta), nxt)
-                if keep:
-                    traj.aux.append((eta, logp, m))
-            x = nxt
-            if keep:
-                traj.append(x)
+        damped = rng is not None and self.noise.kind == "damped"
+        amp0 = float(np.sqrt(dt) * float(self.sigma)) if damped else 0.0
+        xs = self.patterns
+        if keep:
+            S = work.get("S", (steps + 1, B, n), d)
+            R = work.get("R", (steps + 1, B, n), d)
+            E = work.get("eta", (steps, B, n), d) if damped else None
+            M = work.get("m", (steps, B, K), np.float64)
+            L = work.get("logp", (steps, B), np.float64)
+        else:
+            S = np.empty((2, B, n), dtype=d)
+            R = np.empty((2, B, n), dtype=d)
+            E = np.empty((1, B, n), dtype=d) if damped else None
+            M, L = np.empty((1, B, K)), np.empty((1, B))
+        S[0] = s0
+        _rates(S[0], d(self.gamma_r), R[0])
+        wr = np.empty((B, n), dtype=d)
+        eta = np.zeros((1, 1), dtype=d)
+        for t in range(steps):
+            cur, nxt = (t, t + 1) if keep else (t % 2, (t + 1) % 2)
+            aux = t if keep else 0
+            np.matmul(R[cur], Wt, out=wr)
+            if damped:
+                eta = E[aux]
+                if d is np.float64:
+                    rng.standard_normal(out=eta)
+                else:                                      # the float64 draws, as in float64
+                    eta[...] = rng.standard_normal((B, n))
+            _forward_step(S[cur], wr, eta, xs, amp0, d(dt), d(self.beta), d(self.gamma_r), S[nxt], R[nxt],
+                          M[aux], L[aux])
+            if rng is not None and not damped:   # additive or state-dependent noise, frozen in the adjoint
+                S[nxt] += self.noise_increment(S[cur], rng, dt)
+                _rates(S[nxt], d(self.gamma_r), R[nxt])
         if not keep:
-            traj.append(x)
-        return traj
+            return Trajectory([S[steps % 2]])
+        aux = {"rates": R, "eta": E, "m": M, "logp": L, "amp0": amp0}
+        return Trajectory(list(S), aux=aux, array=S)
 
     def backward(self, A, gamma, traj, p_T, dt, noise=None, work=None):
-        d = self.dtype
-        G = np.zeros(A.shape, dtype=d)
-        p = p_T
-        r = np.empty_like(p)
-        c = d(dt * self.beta)
-        stochastic = len(traj.aux) > 0
-        for t in range(len(traj) - 2, -1, -1):
-            x = traj[t]
-            _rates(x, d(self.gamma_r), r)
-            G += c * (p.T @ r)
-            pw = p @ A
-            pn = np.empty_like(p)
-            _adjoint(x, p, pw, d(self.gamma_r), d(dt), d(self.beta), pn)
-            if stochastic:
-                eta, logp, m = traj.aux[t]
-                P = np.exp(logp)
-                th = np.tanh(P)
-                # dP/dx = P (1/K) sum_k 2 (x - x*k) / (N (m_k + eps))
-                w = P[:, None] / (m + _EPS) / self.n_classes          # (B, K), float64
-                grad_p = (2.0 / self.n_nodes) * (x * w.sum(1)[:, None] - w @ self.patterns)
-                coef = np.sqrt(dt) * float(self.sigma) * (1.0 - th * th) * np.einsum("ij,ij->i", eta, p)
-                pn += (coef[:, None] * grad_p).astype(d)
-            p = pn
-        return G, 0.0, p
+        r"""Discrete adjoint of :meth:`forward` (``keep=True``); :math:`G = \Delta t\,\beta\sum_t p_{t+1}^\top
+        r(x_t)` is accumulated as one product per block of steps (about 2048 rows)."""
+        d, n = self.dtype, self.n_nodes
+        A = np.ascontiguousarray(A, dtype=d)
+        S, aux = traj.array, traj.aux
+        R, E, M, L, amp0 = aux["rates"], aux["eta"], aux["m"], aux["logp"], aux["amp0"]
+        steps, B = S.shape[0] - 1, S.shape[1]
+        work = Workspace() if work is None else work
+        G = np.zeros((n, n), dtype=d)
+        block = max(1, min(steps, -(-2048 // B)))
+        Q = work.get("Q", (block, B, n), d)
+        pw = work.get("pw", (B, n), d)
+        pn = work.get("pn", (B, n), d)
+        p = np.array(p_T, dtype=d, order="C")
+        eta = np.zeros((1, 1), dtype=d)
+        xs = self.patterns
+        for hi in range(steps, 0, -block):
+            lo = max(0, hi - block)
+            for t in range(hi - 1, lo - 1, -1):
+                Q[t - lo] = p                                # adjoint of x_{t+1}
+                np.matmul(p, A, out=pw)
+                if E is not None:
+                    eta = E[t]
+                _adjoint_step(S[t], p, pw, eta, L[t], M[t], xs, amp0, d(dt), d(self.beta), d(self.gamma_r), pn)
+                p, pn = pn, p
+            G += Q[: hi - lo].reshape(-1, n).T @ R[lo:hi].reshape(-1, n)
+        G *= d(dt * self.beta)
+        return G, 0.0, p.copy()
 
     def drift(self, s, A, gamma):
         return -s + self.beta * (A @ self.rates(s))

@@ -200,13 +200,17 @@ _MODEL_VARS = ("phi_tr", "lam_tr", "gamma", "loss", "val_accuracy")
 
 
 def check_classifier_dataset(ds, source="ds"):
-    """Refuse (CorruptFileError, a ValueError) a Dataset that is not a classifier written by
-    ``AttractorClassifier.to_dataset``, naming what is missing."""
+    """The classifier ``ds`` written by ``AttractorClassifier.to_dataset`` in the current layout (older ones
+    converted by :func:`snt.classify.results.migrate`, newer ones refused with UnsupportedVersionError);
+    CorruptFileError (a ValueError) for a Dataset that is not one, naming what is missing."""
     import xarray as xr
+
+    from .results import migrate
 
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"{source} must be an xarray.Dataset written by AttractorClassifier.to_dataset, got "
                         f"{type(ds).__name__}")
+    ds = migrate(ds, source)
     missing = [f"attribute {k!r}" for k in _MODEL_ATTRS if k not in ds.attrs]
     missing += [f"variable {k!r}" for k in _MODEL_VARS if k not in ds.variables]
     if missing:

@@ -2,6 +2,9 @@
 itself (and back), in the package's result vocabulary: named dims, coordinates with ``long_name``/``units``,
 provenance attributes (:func:`snt.io.provenance`: version, method, ``parameters`` as JSON, seed).
 
+Saved classifiers carry the attribute ``format_version`` (:data:`FORMAT_VERSION`); :func:`migrate` reads
+the older layouts (:data:`RENAMED_V1`, :data:`MOVED_V1`) and refuses a newer one.
+
 Time: an ODE model's time is dimensionless (its equations have no physical time scale), so ``time`` is
 :math:`t = n\\,\\Delta t` in the model's time unit, next to the step count ``step``; the SNT map's time is the
 step. Growth rates are per model time unit (ODE) or per step (map).
@@ -9,7 +12,9 @@ step. Growth rates are per model time unit (ODE) or per step (map).
 
 from __future__ import annotations
 
+import ast
 import json
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -19,7 +24,20 @@ from .base import Params
 from .config import Settings
 from .objective import pack
 
-__all__ = ["trajectories", "stability", "to_dataset", "from_dataset"]
+__all__ = ["trajectories", "stability", "to_dataset", "from_dataset", "migrate", "format_version",
+           "FORMAT_VERSION", "RENAMED_V1", "MOVED_V1"]
+
+#: layout of the classifier written by :func:`to_dataset` (attribute ``format_version``). 1: written before
+#: the settings table (:mod:`snt.classify.config`), without the attribute; 2: the settings of the estimator
+#: (``estimator_params``) and the resolved ones (``parameters``), the labels as the ``class`` coordinate.
+FORMAT_VERSION = 2
+
+#: layout 1 -> 2, the renamed attributes: the estimator's parameters as JSON
+RENAMED_V1 = {"snt_params": "estimator_params"}
+#: layout 1 -> 2, the attributes that became fields of the resolved settings (attribute ``parameters``);
+#: layout 1's ``n_classes`` became the ``class`` coordinate (its labels were 0 .. K-1), its ``model`` (the
+#: model's name) is the ``model`` field, and its missing ``train_accuracy`` is read as NaN
+MOVED_V1 = ("n_nodes", "steps", "dt", "eval_steps")
 
 _REFS = ("arXiv:2311.10387, arXiv:2312.14681 (SA-nODE/EODECA); arXiv:2406.16453 (Wilson-Cowan); "
          "arXiv:2409.13470 (CVFR)")
@@ -49,7 +67,7 @@ def _time_coord(clf, steps):
 
 
 def _class_coord(clf):
-    return ("class", clf.classes_, {"long_name": "class label (planted attractor)", "units": "1"})
+    return _class_values(clf.classes_)
 
 
 def trajectories(clf, Xp, steps=None):
@@ -140,18 +158,106 @@ def to_dataset(clf):
     attrs = _attrs(clf, f"snt planted-attractor classifier ({clf.model_.name})",
                    f"trained with {clf.config_.optimizer} on the exact discrete-adjoint gradient "
                    "(snt.classify.training)")
-    attrs.update({"estimator_params": json.dumps(Settings(**estimator).to_json()),
+    attrs.update({"format_version": FORMAT_VERSION,
+                  "estimator_params": json.dumps(Settings(**estimator).to_json()),
                   "n_features_in": int(clf.n_features_in_), "train_time": float(res.train_time),
                   "train_accuracy": float(res.train_accuracy), "message": str(res.message), "nit": int(res.nit)})
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
+def format_version(ds):
+    """The layout version of a saved classifier: its ``format_version`` attribute, else 1 for a file with
+    layout 1's ``snt_params`` and 2 for one with ``estimator_params`` (written before the attribute), else
+    None (not a classifier)."""
+    v = ds.attrs.get("format_version")
+    if v is not None:
+        try:
+            return int(v)
+        except (TypeError, ValueError):
+            from ..errors import CorruptFileError
+
+            raise CorruptFileError(f"format_version must be an integer, got {v!r}") from None
+    if "estimator_params" in ds.attrs:
+        return 2
+    if "snt_params" in ds.attrs:
+        return 1
+    return None
+
+
+def migrate(ds, source="ds"):
+    """The saved classifier ``ds`` in the current layout (:data:`FORMAT_VERSION`): a copy converted from an
+    older one, ``ds`` itself when current; a newer layout is refused (UnsupportedVersionError, naming both
+    versions and the snt that wrote it). Layout 1 to 2:
+
+    * attribute ``snt_params`` renamed ``estimator_params`` (:data:`RENAMED_V1`), its values checked by
+      :class:`~snt.classify.config.Settings` (layout 1 stored tuples and arrays as their ``str``);
+    * attributes ``n_nodes``, ``steps``, ``dt``, ``eval_steps`` (:data:`MOVED_V1`) moved into the resolved
+      settings, attribute ``parameters``, which are the estimator's parameters with these filled in;
+    * ``n_classes`` K became the ``class`` coordinate 0 .. K-1 (layout 1 had integer labels 0 .. K-1 only);
+      ``model`` (the model's name) dropped, it is the ``model`` setting; ``train_accuracy`` NaN (not
+      recorded).
+    """
+    v = format_version(ds)
+    if v is None:
+        return ds
+    if v > FORMAT_VERSION or v < 1:
+        from ..errors import UnsupportedVersionError
+
+        wrote = ds.attrs.get("source", "an unknown program")
+        raise UnsupportedVersionError(
+            f"{source} is a classifier of format version {v} (written by {wrote}); this snt reads format "
+            f"versions 1 to {FORMAT_VERSION}")
+    if v == 1:
+        ds = _v1_to_v2(ds)
+    return ds
+
+
+#: fields whose layout-1 value may be the ``str`` of a tuple or an array
+_SEQUENCE_FIELDS = ("lr_milestones", "sigma")
+
+
+def _v1_value(name, v):
+    if name == "dtype" and isinstance(v, str):
+        return "float32" if "float32" in v else "float64" if "float64" in v else v
+    if name in _SEQUENCE_FIELDS and isinstance(v, str):
+        try:
+            return ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            return tuple(float(x) for x in v.strip("[]() ").replace(",", " ").split())
+    return v
+
+
+def _v1_to_v2(ds):
+    from ..errors import CorruptFileError
+
+    old = dict(ds.attrs)
+    missing = [k for k in (*RENAMED_V1, *MOVED_V1, "n_classes") if k not in old]
+    if missing:
+        raise CorruptFileError(f"a classifier of format version 1 needs the attributes {missing}")
+    raw = json.loads(old.pop("snt_params"))
+    est = Settings(**{k: _v1_value(k, v) for k, v in raw.items() if k != "callback"})
+    cast = {"n_nodes": int, "steps": int, "dt": float, "eval_steps": int}
+    cfg = replace(est, **{k: cast[k](old.pop(k)) for k in MOVED_V1})
+    K = int(old.pop("n_classes"))
+    old.pop("model", None)
+    out = ds.copy()
+    out.attrs = {**old, "format_version": FORMAT_VERSION, RENAMED_V1["snt_params"]: json.dumps(est.to_json()),
+                 "parameters": json.dumps(_settings_json(cfg)),
+                 "train_accuracy": float(old.get("train_accuracy", np.nan))}
+    return out.assign_coords({"class": _class_values(np.arange(K))})
+
+
+def _class_values(labels):
+    return ("class", labels, {"long_name": "class label (planted attractor)", "units": "1"})
+
+
 def from_dataset(cls, ds):
-    """Rebuild a fitted classifier of class ``cls`` from :func:`to_dataset` output."""
+    """Rebuild a fitted classifier of class ``cls`` from :func:`to_dataset` output (of any layout
+    :func:`migrate` reads)."""
     from .data import check_classifier_dataset
     from .estimator import make_model
 
-    check_classifier_dataset(ds)          # a clear error naming what is missing, not a KeyError
+    ds = check_classifier_dataset(ds)     # a clear error naming what is missing, not a KeyError; migrated
     clf = cls(**{k: v for k, v in json.loads(ds.attrs["estimator_params"]).items() if k != "callback"})
     cfg = Settings(**{k: v for k, v in json.loads(ds.attrs["parameters"]).items() if k != "callback"})
     clf.config_ = cfg
