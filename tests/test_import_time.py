@@ -25,6 +25,15 @@ def test_nothing_heavy_is_imported_eagerly(code):
     assert _loaded(code) == []
 
 
+def test_the_parser_does_not_load_numpy():
+    # ``snt --help`` builds the whole parser, the classifier's options included: numpy alone costs 0.1-0.7 s
+    probe = ("from snt.cli import build_parser; build_parser()\n"
+             "import sys; print('numpy' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
+
+
 def test_first_use_imports_the_name():
     assert "xarray" in _loaded("import snt; snt.save")
     assert "numba" in _loaded("from snt import simulate")

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
-
 from .config import from_arguments
 
 __all__ = ["register", "train_command", "eval_command"]
@@ -35,8 +33,7 @@ EXAMPLES = "examples:\n" + "".join(line + "\n" for line in (TRAIN_EXAMPLES + EVA
 def register(subparsers):
     """Add the ``classify`` subcommand (with ``train`` and ``eval``) to an argparse subparsers object."""
     from .config import add_arguments
-    from .data import DATASETS
-    from .noise import NOISE_MODELS
+    from ._names import DATASETS, NOISE_MODELS
     from ._corruptions import CORRUPTIONS
 
     p = subparsers.add_parser("classify", help="planted-attractor classifiers: train and evaluate",
@@ -159,6 +156,8 @@ def eval_command(args):
            "test_accuracy": round(float(clf.score(Xt, yt)), 4),
            "max_growth_rate": float(stab.max())}
     if args.attack:
+        import numpy as np
+
         r = robustness(clf, Xt, yt, corruption=args.corruption, levels=np.asarray(args.attack),
                        repeats=args.repeats, seed=args.seed)
         lev = r[r.accuracy_mean.dims[0]].values

@@ -14,40 +14,44 @@ size, batch size, epochs, input scale); the resolved settings are the fitted att
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field, fields, replace
 
-import numpy as np
-
-from .noise import NOISE_MODELS
+from ._names import NOISE_MODELS
 
 __all__ = ["Settings", "add_arguments", "from_arguments", "parameter_doc"]
 
 
 # ---------------------------------------------------------------------------------------------- checkers
+def _flat(x):
+    """A scalar or a 1-d sequence as a list of its entries."""
+    return [x] if isinstance(x, numbers.Real) else list(x)
+
+
 def _is_num(v):
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
 def positive_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
         raise ValueError(f"{name} must be a positive integer, got {v!r}")
     return int(v)
 
 
 def nonneg_int(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
     return int(v)
 
 
 def positive(name, v):
-    if not _is_num(v) or not np.isfinite(v) or v <= 0:
+    if not _is_num(v) or not math.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {v!r}")
     return float(v)
 
 
 def nonneg(name, v):
-    if not _is_num(v) or not np.isfinite(v) or v < 0:
+    if not _is_num(v) or not math.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
     return float(v)
 
@@ -59,7 +63,7 @@ def fraction(name, v):
 
 
 def flag(name, v):
-    if not isinstance(v, (bool, np.bool_)):
+    if not (isinstance(v, bool) or (type(v).__module__ == "numpy" and type(v).__name__ in ("bool", "bool_"))):
         raise TypeError(f"{name} must be True or False, got {v!r}")
     return bool(v)
 
@@ -81,7 +85,7 @@ def milestones(name, v):
         ms = tuple(v)
     except TypeError:
         raise ValueError(f"{name} must be a sequence of epochs, got {v!r}") from None
-    if not all(isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m >= 1 for m in ms) \
+    if not all(isinstance(m, numbers.Integral) and not isinstance(m, bool) and m >= 1 for m in ms) \
             or any(b <= a for a, b in zip(ms, ms[1:])):
         raise ValueError(f"{name} must be strictly increasing positive epochs, got {v!r}")
     return tuple(int(m) for m in ms)
@@ -105,7 +109,7 @@ class _noise_choice(choice):
 
 
 def seed_value(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
         raise ValueError(f"{name} must be an integer >= 0 or None, got {v!r}")
     return int(v)
 
@@ -323,7 +327,7 @@ class Settings:
         fill = {k: v for k, v in {**rest, **auto}.items() if getattr(s, k) is None}
         out = replace(s, **fill)
         if out.training_noise and (out.model != "cvfr" or out.noise is not None
-                                   or (out.sigma is not None and np.any(np.asarray(out.sigma) > 0))):
+                                   or (out.sigma is not None and any(float(x) > 0 for x in _flat(out.sigma)))):
             raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={out.model!r}, "
                              f"sigma={out.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
         if out.readout == "strict" and out.model not in ("sa-node", "snt-map"):

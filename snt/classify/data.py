@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CorruptFileError
+from ._names import DATASETS
 
 __all__ = ["load_dataset", "pool_images", "DATASETS"]
 
@@ -53,7 +54,6 @@ _HOWTO = {
                      "(data/fashion) into one of these directories",
 }
 
-DATASETS = ("digits", "mnist", "fashion-mnist")
 
 
 # --- search path after ``root``: $SNT_DATA, then the repository's data/ folder ---------------------------------

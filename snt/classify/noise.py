@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._names import NOISE_MODELS
+
 __all__ = ["NOISE_MODELS", "NoiseModel", "check_sigma", "with_noise"]
 
-#: noise models and the models they apply to (None: every model)
-NOISE_MODELS = {"additive": None, "state-dependent": None, "damped": ("cvfr",)}
 
 
 def check_sigma(sigma, name="sigma"):
