@@ -408,7 +408,8 @@ def response_chunk(p, state, riders, drive, clock, out):
     riders : (V, MV, R, FR, E)
         ``V`` (B K, N) tangent vectors (or (0, N)), ``MV`` = f'(u_b) * V (product rows); ``R`` (B K, N)
         replicas (or (0, N)), ``FR = f(R)``; ``E`` (B K, N) the patterns: restart of V, and kick (times
-        ``eps``) of R. The riders' rows go through their own product (padded to whole lanes).
+        ``eps``) of R. The tangent rows and the replicas each go through their own product (padded to whole
+        lanes), so a replica's bits do not depend on the tangent rows riding along.
     drive : (noise, eps, force, pattern)
         ``noise`` (B, n, N) or (B, 0, N); ``eps`` the kick; ``force`` (n, K) amplitudes of a forcing
         ``force[s, j] * pattern`` added to replica j of every trial in step s (or (0, K)); ``pattern`` (N,).
@@ -433,18 +434,22 @@ def response_chunk(p, state, riders, drive, clock, out):
     forced = force.shape[0] > 0
     empty = np.empty(0)
     extra = np.empty(N)
-    rows = KV * B + KR * B
+    # the tangent rows and the replicas go through separate products, so that the replicas' arithmetic (the
+    # BLAS picks its kernels by the shape) does not depend on whether tangent rows ride along
+    rv, rr = KV * B, KR * B
     if p.lanes > 0:
-        rows = -(-rows // p.lanes) * p.lanes
-    MR = np.zeros((rows, N))
-    HR = np.zeros((rows, N))
+        rv, rr = -(-rv // p.lanes) * p.lanes, -(-rr // p.lanes) * p.lanes
+    MRV, HRV = np.zeros((rv, N)), np.zeros((rv, N))
+    MRR, HRR = np.zeros((rr, N)), np.zeros((rr, N))
     for s in range(nsteps):
         k = (phase + s) % window if window > 0 else 1
         product(F, p.J, H, p.lanes)
-        if k > 0 and rows > 0:
-            MR[:KV * B] = MV
-            MR[KV * B:KV * B + KR * B] = FR
-            product(MR, p.J, HR, p.lanes)
+        if k > 0 and rv > 0:
+            MRV[:KV * B] = MV
+            product(MRV, p.J, HRV, p.lanes)
+        if k > 0 and rr > 0:
+            MRR[:KR * B] = FR
+            product(MRR, p.J, HRR, p.lanes)
         for b in range(B):
             if not alive[b]:
                 continue
@@ -460,7 +465,7 @@ def response_chunk(p, state, riders, drive, clock, out):
                     if forced:
                         for i in range(N):
                             extra[i] = force[s, j] * pattern[i]
-                    ok &= replica_rows(p, R, FR, HR[KV * B + r], r, nz, extra if forced else empty)
+                    ok &= replica_rows(p, R, FR, HRR[r], r, nz, extra if forced else empty)
             for j in range(KV):
                 r = b * KV + j
                 if k == 0:
@@ -468,7 +473,7 @@ def response_chunk(p, state, riders, drive, clock, out):
                     for i in range(N):
                         MV[r, i] = S[b, i] * V[r, i]
                 else:
-                    tangent_rows(p.gamma, V, r, HR[r], S, b, MV, r, 1.0)
+                    tangent_rows(p.gamma, V, r, HRV[r], S, b, MV, r, 1.0)
             if not ok:
                 alive[b] = False
                 diverged_at[b] = t0 + s + 1
