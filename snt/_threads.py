@@ -100,10 +100,14 @@ class ThreadPolicy:
     ----------
     threads : "auto", int or None
     step_flops : float
-        Floating-point operations of one step (sizes the timed pieces to about ``probe_seconds``).
+        Floating-point operations of one step (a first guess of the timed pieces' length; then they are sized
+        from the measured steps to about ``probe_seconds``).
+    total_steps : int
+        Steps of the whole run, when known (0: unknown): one round of probes then takes at most a tenth of
+        them, so that a short run is not spent probing.
     """
 
-    def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02, rounds=3):
+    def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02, rounds=3, total_steps=0):
         self.threads = check_thread_policy(threads)
         if self.threads == "auto":
             top = available_threads()
@@ -112,7 +116,14 @@ class ThreadPolicy:
             self.candidates = []
         else:
             self.candidates = [self.threads]
+        # first guess from the flops (2 Gflop/s, slow on purpose), then from the measured steps (done())
+        self.probe_seconds = probe_seconds
         self.probe_steps = max(1, int(probe_seconds * 2e9 / max(step_flops, 1.0)))
+        # a short run spends at most a tenth of its steps in one round of probes (at the slower count too)
+        self.most_steps = max(1, int(total_steps) // (10 * rounds * max(1, len(self.candidates)))) \
+            if total_steps > 0 else None
+        if self.most_steps is not None:
+            self.probe_steps = min(self.probe_steps, self.most_steps)
         self.recheck = recheck
         # each count is timed ``rounds`` times, alternating with the others, and judged by the median: on a
         # shared core one piece may run while the other process is descheduled and look faster than it is
@@ -126,6 +137,13 @@ class ThreadPolicy:
         self._limit = None
         self._numba = None
         self.history = []                # (threads, steps, seconds) of every piece
+
+    def _steps_for(self, per_step, most=None):
+        """Steps lasting about ``probe_seconds`` at ``per_step`` seconds a step (at least 1, at most ``most``)."""
+        steps = max(1, round(self.probe_seconds / max(per_step, 1e-9)))
+        for cap in (most, self.most_steps):
+            steps = steps if cap is None else min(cap, steps)
+        return steps
 
     @property
     def adaptive(self):
@@ -180,8 +198,9 @@ class ThreadPolicy:
         if not self.adaptive:
             return
         per_step = seconds / max(steps, 1)
-        if not self._warm:               # the first piece loads the compiled kernels: not a timing
-            self._warm = True
+        if not self._warm:               # the first piece loads the compiled kernels: not a timing, but
+            self._warm = True            # an upper bound of a step's time (the probes only get shorter)
+            self.probe_steps = self._steps_for(per_step, most=self.probe_steps)
             self._queue = list(self.candidates) * self.rounds
             return
         if self._queue:
@@ -191,6 +210,9 @@ class ThreadPolicy:
                 self._samples = {}
                 self.current = min(self.timings, key=self.timings.get)
                 self._since = 0.0
+                # the next probes last about probe_seconds at the faster count (a piece of the flops guess
+                # could be a whole chunk of a memory-bound run, spent at the slow count)
+                self.probe_steps = self._steps_for(self.timings[self.current])
             return
         self._since += seconds
         if self._since > self.recheck or per_step > 1.5 * self.timings[self.current]:

@@ -193,7 +193,7 @@ class Batch:
         self.desc = desc
         self._bar = None
         self._noise = None
-        self.policy = ThreadPolicy(self.threads, 2.0 * self.M.shape[0] * N * N)
+        self.policy = ThreadPolicy(self.threads, 2.0 * self.M.shape[0] * N * N, total_steps=self.total)
 
     # -------------------------------------------------------------------------------- context: BLAS, bar
     def __enter__(self):

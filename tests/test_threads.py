@@ -111,6 +111,32 @@ def test_the_policy_keeps_the_faster_count_and_measures_again_when_it_slows(monk
         assert policy.current == 1 and clock.run(100) == 100
 
 
+def test_the_probes_are_sized_from_the_measured_steps(monkeypatch):
+    # a memory-bound run (few flops a step) must not spend whole chunks at the slower count while probing
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    policy = ThreadPolicy("auto", step_flops=1e3, probe_seconds=0.02)    # flops guess: 40000 steps
+    with policy:
+        clock = _Clock(policy, {1: 1e-4, 2: 2e-4})
+        assert clock.run(1000) == 1000                                   # warm-up: a whole piece
+        assert [clock.run(1000) for _ in range(6)] == [200] * 6           # 0.02 s at 1e-4 s a step
+        assert policy.current == 1
+        policy._queue = [1, 2] * policy.rounds                           # a recheck
+        clock.per_step = {1: 1e-5, 2: 2e-5}
+        assert [clock.run(1000) for _ in range(6)] == [200] * 6
+        assert policy.probe_steps == 2000                                 # sized again at the new speed
+
+
+def test_a_short_run_spends_at_most_a_tenth_of_its_steps_probing(monkeypatch):
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    policy = ThreadPolicy("auto", step_flops=1e3, total_steps=6000)
+    with policy:
+        clock = _Clock(policy, {1: 1e-6, 2: 2e-6})                   # 0.02 s would be 20000 steps
+        assert clock.run(1000) == 100                                  # 6000 / (10 * 3 rounds * 2 counts)
+        probing = [clock.run(1000) for _ in range(6)]
+        assert probing == [100] * 6 and sum(probing) <= 6000 / 10
+        assert clock.run(1000) == 1000
+
+
 def test_the_policy_judges_by_the_median_of_alternating_pieces(monkeypatch):
     # one lucky 2-thread piece (the other process descheduled) must not make 2 threads the choice
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
