@@ -83,10 +83,10 @@ def draw(rows, tr, attractors, labels, rb, score):
     for k in range(len(labels)):
         b.plot(t, np.maximum(d[k], 1e-6), color=st.color(k), ls=st.LINESTYLES[k % 4], lw=0.9,
                label=f"class {labels[k]}")
-    b.set_yscale("log")
+    b.set_ylim(0, 1.1 * float(d.max()))          # from 0: the legend sits below the curves, not over them
     b.set_xlabel("time t [model time units]")
     b.set_ylabel("distance to the class's attractor")
-    b.legend(loc="lower left", title="test item of", title_fontsize=7)
+    b.legend(loc="lower left", title="test item of", title_fontsize=7, ncol=2)
     st.panel_label(b, "b")
 
     st.points(c, 100 * rb.fraction.values, rb.accuracy_mean.values, rb.accuracy_std.values, k=0,

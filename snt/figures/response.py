@@ -74,6 +74,6 @@ def draw(k, chi, ck, ps):
     c.set_xlim(0, np.pi)
     c.set_xlabel(r"frequency $\omega$ [rad/step]")
     c.set_ylabel(r"power of $M$ [1/(rad/step)]")
-    c.legend()
+    c.legend(loc="upper right")                  # the spectrum falls from the upper left
     st.panel_label(c, "c")
     return fig
