@@ -70,12 +70,12 @@ def test_digits_every_model(name, digits):
 #: regression 0.94 / 0.92 / 0.87, 5 nearest neighbours 0.93 / 0.99 / 0.97. Measured with random_state=0:
 TOY_MEASURED = {
     "sa-node": (0.910, 0.920, 0.947),
-    "snt-map": (0.910, 0.880, 0.921),
-    # the fits end in the class-blind state (every node low, loss ln K) or near it; 8-10 nodes, the input on
-    # 2-4 of them; neither more nodes (16, 32, 64), nor the initial coupling and eigenvalue rate scaled to
-    # those of the 128-node digits recipe, nor dropping the input noise made every set and seed train
-    "wilson-cowan": (0.610, 0.880, 0.316),
-    "cvfr": (0.440, 0.910, 0.316),
+    "snt-map": (0.910, 0.900, 0.921),
+    # 64 nodes with the item repeated over them (input_map="tile"); zero-padded to 8-10 nodes the fits ended
+    # in the class-blind state (0.610 0.880 0.316 and 0.440 0.910 0.316). random_state 1 and 2: Wilson-Cowan
+    # 0.920 0.930 0.895 and 0.930 0.980 0.895, CVFR 0.940 0.880 0.947 and 0.940 0.880 0.921
+    "wilson-cowan": (0.910, 0.880, 0.895),
+    "cvfr": (0.940, 0.880, 0.921),
 }
 
 

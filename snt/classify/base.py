@@ -142,6 +142,11 @@ class PlantedModel:
         :math:`\max(F, 2(K+2), \min(2F, 128))` (128 on the digits, the papers' 784 on MNIST)."""
         return max(n_features, 2 * (n_classes + 2), min(2 * n_features, 128))
 
+    @classmethod
+    def default_input_map(cls, n_features, n_nodes):
+        """How items become initial states by default (``input_map`` of the estimator): ``"pad"``."""
+        return "pad"
+
     def __init__(self, n_nodes, n_classes, dtype=np.float64):
         self.n_nodes = check_int(n_nodes, "n_nodes", minimum=3)
         self.n_classes = check_int(n_classes, "n_classes", minimum=2)

@@ -174,14 +174,21 @@ class Settings:
     eval_steps: int | None = option(positive_int, "int\n    Steps used by predict (default ``steps``).",
                                     group="model", cli_type=int)
     n_nodes: int | None = option(positive_int, "int\n    Number of nodes; default from the data "
-                                 ":math:`\\max(F, 2(K+2), \\min(2F, 128))` for F features and K classes (inputs "
-                                 "are zero-padded).", group="model", cli_type=int)
+                                 ":math:`\\max(F, 2(K+2), \\min(2F, 128))` for F features and K classes, "
+                                 "at least 64 for Wilson–Cowan and CVFR (inputs are zero-padded or "
+                                 "repeated, ``input_map``).", group="model", cli_type=int)
     dtype: str | None = option(choice("float64", "float32"), "{'float64', 'float32'}\n    Floating type of the "
                                "trajectories (default float64).", group="model", auto="float64", cli_type=str)
     input_scale: float | None = option(positive, "float\n    The initial condition is ``input_scale`` times "
                                        "the item (in [0, 1]) zero-padded; default 1, and for CVFR "
                                        ":math:`0.1\\sqrt{128/N}`, the attractor level :math:`x_p \\propto "
                                        "1/\\sqrt N` times 1.3.", group="model", cli_type=float)
+    input_map: str | None = option(choice("pad", "tile"), "{'pad', 'tile'}\n    How an item of F features "
+                                   "becomes the initial state of the N nodes: 'pad' puts it on the first F "
+                                   "nodes and the others at 0; 'tile' repeats it over the nodes (node i "
+                                   "starts at feature i mod F). Default per model: 'tile' for Wilson–Cowan "
+                                   "and CVFR when 4F <= N, else 'pad'.",
+                                   group="model", cli_type=str)
     readout: str | None = option(choice("nearest", "strict"), "{'nearest', 'strict'}\n    Nearest attractor "
                                  "(default), or strict sign match on every node (double well and SNT map; "
                                  "rejected items are predicted as -1, integer labels only).", group="model",
@@ -322,7 +329,9 @@ class Settings:
         scale = s.input_scale
         if scale is None:
             scale = 0.1 * math.sqrt(128.0 / n_nodes) if self.model.startswith("cvfr") else 1.0
-        auto = dict(n_nodes=n_nodes, batch_size=batch, maxiter=epochs, lr_decay=decay, input_scale=scale)
+        input_map = s.input_map or MODELS[self.model][0].default_input_map(n_features, n_nodes)
+        auto = dict(n_nodes=n_nodes, batch_size=batch, maxiter=epochs, lr_decay=decay, input_scale=scale,
+                    input_map=input_map)
         rest = {f.name: f.metadata["auto"] for f in fields(Settings) if f.metadata["auto"] is not _NO_AUTO}
         fill = {k: v for k, v in {**rest, **auto}.items() if getattr(s, k) is None}
         out = replace(s, **fill)
@@ -330,6 +339,9 @@ class Settings:
                                    or (out.sigma is not None and any(float(x) > 0 for x in _flat(out.sigma)))):
             raise ValueError(f"training_noise applies to model='cvfr' without sigma (got model={out.model!r}, "
                              f"sigma={out.sigma!r}); for noise at prediction too use model='cvfr-stochastic'")
+        if out.input_map == "tile" and out.model in ("rsn", "c-rsn"):
+            raise ValueError(f"input_map='tile' does not apply to model={out.model!r}: its memory nodes start "
+                             "at 0 and the item fills the input nodes")
         if out.readout == "strict" and out.model not in ("sa-node", "snt-map"):
             raise ValueError(f"readout='strict' needs sign patterns (sa-node, snt-map), not model={out.model!r}")
         if out.optimizer != "adam":

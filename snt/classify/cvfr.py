@@ -150,6 +150,18 @@ class CVFR(PlantedModel):
         Noise model (:mod:`snt.classify.noise`): ``"damped"`` is the paper's, vanishing at every attractor.
     """
 
+    @classmethod
+    def default_nodes(cls, n_features, n_classes):
+        """The rule of :meth:`PlantedModel.default_nodes`, and at least 64 nodes: with a few features
+        (F < 32) and the 8-10 nodes of that rule the fits end in the class-blind state."""
+        return max(64, super().default_nodes(n_features, n_classes))
+
+    @classmethod
+    def default_input_map(cls, n_features, n_nodes):
+        """``"tile"`` when the item fills at most a quarter of the nodes (zero-padded, the other nodes would
+        start class-blind), else ``"pad"``."""
+        return "tile" if 4 * n_features <= n_nodes else "pad"
+
     name = "cvfr"
     trains_gamma = False
     gamma_init = 0.0

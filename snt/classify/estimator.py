@@ -1,10 +1,11 @@
 r"""scikit-learn estimator around the planted-attractor models.
 
-An item :math:`x \in [0, 1]^F` is multiplied by ``input_scale``, zero-padded to the :math:`N` nodes, used as
-the initial condition and integrated for ``steps`` steps of size ``dt``; the class is that of the nearest
-planted attractor (or, with ``readout="strict"``, the one whose sign pattern is matched on every node).
-Every setting is a field of :class:`~snt.classify.config.Settings`; ``None`` means automatic (the preset,
-the model's recipe or a rule on the data), and the resolved settings are the fitted attribute ``config_``.
+An item :math:`x \in [0, 1]^F` is multiplied by ``input_scale``, zero-padded (or repeated, ``input_map``) to
+the :math:`N` nodes, used as the initial condition and integrated for ``steps`` steps of size ``dt``; the
+class is that of the nearest planted attractor (or, with ``readout="strict"``, the one whose sign pattern is
+matched on every node). Every setting is a field of :class:`~snt.classify.config.Settings`; ``None`` means
+automatic (the preset, the model's recipe or a rule on the data), and the resolved settings are the fitted
+attribute ``config_``.
 """
 
 from __future__ import annotations
@@ -164,12 +165,16 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         return threadpool_limits(limits=n, user_api="blas") if n is not None else contextlib.nullcontext()
 
     def _pad(self, X):
-        """Initial conditions of the items: ``input_scale * X`` zero-padded to the nodes."""
+        """Initial conditions of the items: ``input_scale * X`` zero-padded to the nodes, or repeated over
+        them (``input_map="tile"``; a classifier saved before the option existed pads)."""
         X = np.asarray(X, dtype=np.float64)
         scale = float(self.config_.input_scale)
         n = self.model_.n_nodes
+        X = X * scale if scale != 1.0 else X
+        if (self.config_.input_map or "pad") == "tile":
+            return np.ascontiguousarray(np.tile(X, -(-n // X.shape[1]))[:, :n])
         out = np.zeros((X.shape[0], n))
-        out[:, : X.shape[1]] = X * scale if scale != 1.0 else X
+        out[:, : X.shape[1]] = X
         return out
 
     def _check_range(self, X):
