@@ -412,3 +412,20 @@ class PlantedModel:
             ev = np.linalg.eigvals(self.jacobian(s[k], c.A, params.gamma))
             out[k] = np.log(np.abs(ev).max()) if self.discrete else ev.real.max()
         return out
+
+
+class FewFeatureDefaults:
+    """Defaults of the models (Wilson–Cowan, CVFR) whose fits on a few features need more nodes than
+    :meth:`PlantedModel.default_nodes` gives and the item repeated over them: put it first among the bases."""
+
+    @classmethod
+    def default_nodes(cls, n_features, n_classes):
+        """The rule of :meth:`PlantedModel.default_nodes`, and at least 64 nodes: with a few features
+        (F < 32) and the 8-10 nodes of that rule the fits end in the class-blind state."""
+        return max(64, super().default_nodes(n_features, n_classes))  # type: ignore[misc]
+
+    @classmethod
+    def default_input_map(cls, n_features, n_nodes):
+        """``"tile"`` when the item fills at most a quarter of the nodes (zero-padded, the other nodes would
+        start class-blind), else ``"pad"``."""
+        return "tile" if 4 * n_features <= n_nodes else "pad"

@@ -42,7 +42,7 @@ from numba import njit
 
 from .._checks import check_int
 from .._jit import SAFE_FASTMATH
-from .base import PlantedModel, Trajectory, Workspace
+from .base import FewFeatureDefaults, PlantedModel, Trajectory, Workspace
 from .noise import check_sigma
 
 __all__ = ["CVFR"]
@@ -137,7 +137,7 @@ def _adjoint_step(x, p, pw, eta, logp, m, xs, amp0, dt, beta, gr, out):
             out[i, j] = val
 
 
-class CVFR(PlantedModel):
+class CVFR(FewFeatureDefaults, PlantedModel):
     """CVFR classifier (see the module docstring for the equations).
 
     Parameters
@@ -149,18 +149,6 @@ class CVFR(PlantedModel):
     noise : {"damped", "additive", "state-dependent"}
         Noise model (:mod:`snt.classify.noise`): ``"damped"`` is the paper's, vanishing at every attractor.
     """
-
-    @classmethod
-    def default_nodes(cls, n_features, n_classes):
-        """The rule of :meth:`PlantedModel.default_nodes`, and at least 64 nodes: with a few features
-        (F < 32) and the 8-10 nodes of that rule the fits end in the class-blind state."""
-        return max(64, super().default_nodes(n_features, n_classes))
-
-    @classmethod
-    def default_input_map(cls, n_features, n_nodes):
-        """``"tile"`` when the item fills at most a quarter of the nodes (zero-padded, the other nodes would
-        start class-blind), else ``"pad"``."""
-        return "tile" if 4 * n_features <= n_nodes else "pad"
 
     name = "cvfr"
     trains_gamma = False

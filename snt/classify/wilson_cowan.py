@@ -37,7 +37,7 @@ from numba import njit
 
 from .._jit import SAFE_FASTMATH
 from ._fastmath import tanh
-from .base import block_patterns
+from .base import FewFeatureDefaults, block_patterns
 from .fused import FusedModel
 
 __all__ = ["WilsonCowan", "WC_CONSTANTS"]
@@ -135,7 +135,7 @@ def _adjoint(s, te, ti, p, r, dt, dtg, gam_coup, k, q1, pn):
     return acc
 
 
-class WilsonCowan(FusedModel):
+class WilsonCowan(FewFeatureDefaults, FusedModel):
     """Wilson–Cowan metapopulation classifier (see the module docstring for the equations).
 
     The state of a batch is stored as one (B, 2N) array ``[x | y]``.
@@ -147,18 +147,6 @@ class WilsonCowan(FusedModel):
     """
 
     name = "wilson-cowan"
-
-    @classmethod
-    def default_nodes(cls, n_features, n_classes):
-        """The rule of :meth:`PlantedModel.default_nodes`, and at least 64 nodes: with a few features
-        (F < 32) and the 8-10 nodes of that rule the fits end in the class-blind state."""
-        return max(64, super().default_nodes(n_features, n_classes))
-
-    @classmethod
-    def default_input_map(cls, n_features, n_nodes):
-        """``"tile"`` when the item fills at most a quarter of the nodes (zero-padded, the other nodes would
-        start class-blind), else ``"pad"``."""
-        return "tile" if 4 * n_features <= n_nodes else "pad"
     #: tanh(slope_e s_E) and tanh(slope_i s_I) of every step, kept for the adjoint
     aux_names = ("te", "ti")
     gamma_init = 0.25
