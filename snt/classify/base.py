@@ -422,7 +422,7 @@ class FewFeatureDefaults:
     def default_nodes(cls, n_features, n_classes):
         """The rule of :meth:`PlantedModel.default_nodes`, and at least 64 nodes: with a few features
         (F < 32) and the 8-10 nodes of that rule the fits end in the class-blind state."""
-        return max(64, super().default_nodes(n_features, n_classes))  # type: ignore[misc]
+        return max(64, super().default_nodes(n_features, n_classes))
 
     @classmethod
     def default_input_map(cls, n_features, n_nodes):
