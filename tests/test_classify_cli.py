@@ -133,3 +133,16 @@ def test_train_with_noise_then_eval_under_other_noise(tmp_path, capsys):
         _run(["classify", "eval", str(out), "--sigma", "0.1"], capsys)
     with pytest.raises(SystemExit):                    # argparse: an unknown noise model
         _run(["classify", "train", "--noise", "poisson"], capsys)
+
+
+def test_option_help_is_plain_text():
+    # the option docs are reStructuredText for the API pages; --help spells them out
+    from snt.classify.config import add_arguments, plain_text
+
+    assert plain_text(r"default :math:`0.1\sqrt{128/N}`, see :mod:`snt.classify.noise` and ``steps``") == \
+        "default 0.1 sqrt(128/N), see snt.classify.noise and steps"
+    assert plain_text(r":math:`2^{\mathrm{round}(\log_2(n/45))}` and :math:`4F \le N`") == \
+        "2^(round(log_2(n/45))) and 4F <= N"
+    text = add_arguments(argparse.ArgumentParser()).format_help()
+    for markup in (":math:", ":mod:", ":func:", ":class:", "``", "\\"):
+        assert markup not in text, markup

@@ -379,6 +379,30 @@ def parameter_doc():
 
 
 # ---------------------------------------------------------------------------------------------- command line
+#: LaTeX of the option docs as plain text in ``--help``
+_LATEX = (("\\max", "max"), ("\\min", "min"), ("\\sqrt", "sqrt"), ("\\log", "log"), ("\\propto", "~"),
+          ("\\leq", "<="), ("\\le", "<="), ("\\ge", ">="), ("\\cdot", "*"), ("\\,", " "), ("\\", ""),
+          ("{", ""), ("}", ""))
+
+
+def plain_text(doc):
+    """An option's doc (reStructuredText, as the API pages show it) as the plain text of ``--help``: a role
+    becomes its target, a double-backquoted literal its text, and the LaTeX of a math role is spelt out."""
+    import re
+
+    def math(m):
+        text = re.sub(r"\\mathrm\{([^{}]*)\}", r"\1", m.group(1))
+        text = re.sub(r"\\sqrt\{([^{}]*)\}", r" sqrt(\1)", text)
+        text = re.sub(r"\^\{([^{}]*)\}", r"^(\1)", text)
+        for tex, plain in _LATEX:
+            text = text.replace(tex, plain)
+        return text
+
+    doc = re.sub(r":math:`([^`]*)`", math, doc)
+    doc = re.sub(r":[a-z]+:`~?([^`]*)`", r"\1", doc)
+    return doc.replace("``", "")
+
+
 def add_arguments(parser, skip=()):
     """Add one ``--option`` per field of :class:`Settings` (default None = automatic) to ``parser``."""
     import argparse
@@ -388,7 +412,7 @@ def add_arguments(parser, skip=()):
         if not m["cli"] or f.name in skip:
             continue
         flag_name = "--" + f.name.replace("_", "-")
-        doc = m["doc"].split("\n", 1)[-1].strip()
+        doc = plain_text(m["doc"].split("\n", 1)[-1].strip())
         doc = doc.replace("%", "%%")
         choices = m["check"].values if isinstance(m["check"], choice) else None
         if m["cli_type"] is bool:
