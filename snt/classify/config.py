@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass, field, fields, replace
 
 from ._names import NOISE_MODELS
@@ -388,7 +389,6 @@ _LATEX = (("\\max", "max"), ("\\min", "min"), ("\\sqrt", "sqrt"), ("\\log", "log
 def plain_text(doc):
     """An option's doc (reStructuredText, as the API pages show it) as the plain text of ``--help``: a role
     becomes its target, a double-backquoted literal its text, and the LaTeX of a math role is spelt out."""
-    import re
 
     def math(m):
         text = re.sub(r"\\mathrm\{([^{}]*)\}", r"\1", m.group(1))

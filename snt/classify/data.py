@@ -55,7 +55,6 @@ _HOWTO = {
 }
 
 
-
 # --- search path after ``root``: $SNT_DATA, then the repository's data/ folder ---------------------------------
 #: The repository's data folder (beside the ``snt`` package in a source checkout; documented in data/README.md).
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"

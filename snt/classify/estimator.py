@@ -172,7 +172,7 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         n = self.model_.n_nodes
         X = X * scale if scale != 1.0 else X
         if (self.config_.input_map or "pad") == "tile":
-            return np.ascontiguousarray(np.tile(X, -(-n // X.shape[1]))[:, :n])
+            return np.ascontiguousarray(X[:, np.arange(n) % X.shape[1]])    # node i: feature i mod F
         out = np.zeros((X.shape[0], n))
         out[:, : X.shape[1]] = X
         return out

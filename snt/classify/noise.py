@@ -38,7 +38,6 @@ from ._names import NOISE_MODELS
 __all__ = ["NOISE_MODELS", "NoiseModel", "check_sigma", "with_noise"]
 
 
-
 def check_sigma(sigma, name="sigma"):
     """``sigma`` as a float or a 1-d float64 array of finite values >= 0, else a ValueError naming it."""
     if isinstance(sigma, bool):

@@ -81,7 +81,7 @@ def draw(rows, tr, attractors, labels, rb, score):
     d = np.linalg.norm(tr.state.values - attractors[labels][:, None, :], axis=-1)
     t = tr.time.values
     for k in range(len(labels)):
-        b.plot(t, np.maximum(d[k], 1e-6), color=st.color(k), ls=st.LINESTYLES[k % 4], lw=0.9,
+        b.plot(t, d[k], color=st.color(k), ls=st.LINESTYLES[k % 4], lw=0.9,
                label=f"class {labels[k]}")
     b.set_ylim(0, 1.1 * float(d.max()))          # from 0: the legend sits below the curves, not over them
     b.set_xlabel("time t [model time units]")
