@@ -1,5 +1,7 @@
 """The figure families (``snt figures``) and ``snt plot``: every figure passes tests/figure_checks.py."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -98,3 +100,14 @@ def test_plot_file_rejects_unknown_kind(tmp_path, capsys):
     snt.save(xr.Dataset({"x": ("a", np.arange(3.0))}), tmp_path / "x.nc")
     assert main(["plot", str(tmp_path / "x.nc")]) == 2
     assert "known kinds" in capsys.readouterr().err
+
+
+def test_classifier_table_reads_every_stored_run(tmp_path):
+    from snt.figures.classifier import PAPERS, stored_accuracies
+    (tmp_path / "fashion_sa-node_xent.json").write_text(json.dumps({"test_accuracy": 0.8878}))
+    (tmp_path / "mnist_sa-node.json").write_text(json.dumps(
+        {"validation": {"mnist": {"accuracy": 0.98}}, "test": {"0": {"accuracy": 0.981}, "1": {"accuracy": 0.979}}}))
+    rows = {(m, d): (acc, paper) for m, d, acc, paper in stored_accuracies(tmp_path)}
+    assert rows[("double well", "Fashion-MNIST")] == ([0.8878], PAPERS[("double well", "Fashion-MNIST")])
+    assert rows[("double well", "MNIST")] == ([0.981, 0.979], PAPERS[("double well", "MNIST")])
+    assert ("Wilson–Cowan", "MNIST") not in rows        # no file, no row

@@ -166,7 +166,7 @@ class Settings:
                         'a validated recipe); aliases "eodeca"/"double-well", "wc", "snt", "crsn".', default="sa-node", group="model", cli_type=str)
     preset: str | None = option(choice(*PRESET_NAMES), "{None, 'paper', 'digits', 'fashion-mnist', 'mnist'}\n    "
                                 "Settings by name (:mod:`snt.classify.presets`): the papers' protocol or the "
-                                "recipe validated on a dataset ('mnist' is not validated yet). Parameters "
+                                "recipe chosen on a validation split of a dataset. Parameters "
                                 "given explicitly override it.", group="model", cli_type=str)
     steps: int | None = option(positive_int, "int\n    Integration steps during training (default per model: "
                                "30, 25, 60, 60, 20).", group="model", cli_type=int)

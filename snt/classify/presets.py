@@ -100,9 +100,20 @@ FASHION = {
                     maxiter=20, init="complement", lr_eigenvalues=0.03, loss="xent"),
 }
 
-#: MNIST: the Fashion-MNIST recipes applied unchanged. NOT VALIDATED: no MNIST run has been made with them, so
-#: no accuracy is claimed (the papers report 98.06 % for the double well, 98.13-98.16 % for Wilson–Cowan).
+#: MNIST (60 000 training items), chosen on a 10 % validation split of the training set (seed 0,
+#: ``StratifiedShuffleSplit(test_size=0.1, random_state=0)``; analysis/classify_mnist.py), never on the test set.
+#: Double well: the Fashion-MNIST recipe with the parameters averaged (``ema=0.99``). The recipe alone gave
+#: validation 0.9748 after 20 epochs (0.9687 with input noise 0.1, 0.9762 on 1024 nodes at twice the cost); with
+#: the average, 0.9727 after 7 epochs, 0.9802-0.9817 over epochs 14-20 and 0.9802 after 30 epochs with the rate
+#: divided by 5 after epochs 20 and 26 (the drops add nothing), so 20 epochs. Test accuracy (all 60 000 items,
+#: 10 000 test items): 0.9819 (seed 0) and 0.9823 (seed 1), against the papers' 0.9806; 28 and 27 min on one core
+#: with the other busy (the bare matrix products of the same shapes: 16 and 17 min).
+#: Wilson–Cowan: the Fashion-MNIST recipe with the papers' MNIST horizon of 25 steps: validation 0.9773 after
+#: 18 epochs (0.9748 after 9, 0.9792 after the second rate drop, 0.9797 at 16), against 0.9728 on 784 nodes
+#: (0.9752 at its best, epochs 11-13; half the cost). Test accuracy: see the README.
 MNIST = {name: dict(kw) for name, kw in FASHION.items()}
+MNIST["sa-node"]["ema"] = 0.99
+MNIST["wilson-cowan"]["steps"] = 25
 
 #: The papers' protocols as read in the authors' code (Adam with one constant rate, mean squared error to the
 #: pattern, the Keras orthogonal initialiser, x(0) = pixels; N = the number of pixels is the automatic network

@@ -41,6 +41,11 @@ def stored_accuracies(results=RESULTS):
                 acc.append(r.get("test_accuracy") or r["log"][-1]["test_accuracy"])
         if acc:
             rows.append((model, "Fashion-MNIST", acc, PAPERS.get((model, "Fashion-MNIST"), np.nan)))
+    for key, model in (("sa-node", "double well"), ("wilson-cowan", "Wilson–Cowan")):
+        r = read(f"mnist_{key}")             # the log of analysis/classify_mnist.py: test accuracy per seed
+        if r is not None and r.get("test"):
+            rows.append((model, "MNIST", [t["accuracy"] for t in r["test"].values()],
+                         PAPERS.get((model, "MNIST"), np.nan)))
     return rows
 
 
