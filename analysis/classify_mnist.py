@@ -115,6 +115,11 @@ def main():
     ap.add_argument("--n-train", type=int, default=None, help="only the first n training items (a check)")
     ap.add_argument("--n-test", type=int, default=None, help="only the first n test items (a check)")
     ap.add_argument("--epochs", type=int, default=None, help="maxiter of every fit (a check)")
+    ap.add_argument("--chosen", default=None,
+                    help="skip the choice: evaluate this candidate, chosen beforehand on the validation split "
+                         "(say how with --chosen-because)")
+    ap.add_argument("--chosen-because", default="",
+                    help="how --chosen was chosen (recorded in the log), e.g. the stored validation curve")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
 
@@ -132,15 +137,19 @@ def main():
             with open(a.out, "w") as f:
                 json.dump(log, f, indent=1)
 
-    # 1. the choice, on a validation split of the training set
+    # 1. the choice, on a validation split of the training set (or made beforehand, on the same split)
     fit_idx, val_idx = next(StratifiedShuffleSplit(1, test_size=0.1, random_state=0).split(X, y))
-    for cand in a.candidates:
+    for cand in a.candidates if a.chosen is None else []:
         clf, rec = fit_and_score(settings(cand, a.model, 0, a.threads, a.epochs), X[fit_idx], y[fit_idx],
                                  X[val_idx], y[val_idx], a.threads, curve=a.curve)
         rec["settings"] = {k: v for k, v in clf.config_.to_json().items() if k != "callback"}
         log["validation"][cand] = rec
         save()
-    chosen = max(a.candidates, key=lambda c: log["validation"][c]["accuracy"])
+    if a.chosen is None:
+        chosen = max(a.candidates, key=lambda c: log["validation"][c]["accuracy"])
+    else:
+        chosen = a.chosen
+        log["chosen_because"] = a.chosen_because
     log["chosen"] = chosen
 
     # 2. the chosen candidate on the whole training set, scored on the test set, per seed

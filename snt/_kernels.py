@@ -48,6 +48,7 @@ from ._jit import SAFE_FASTMATH  # noqa: F401
 from ._jit import inline as _inline
 from ._jit import jit as _jit
 from ._jit import parallel as _par
+from ._philox import normal_row
 from ._transfer import (TANH_SATURATION, apply_slope, apply_transfer, transfer, transfer_and_slope,  # noqa: F401
                         transfer_rows, vector_tanh)
 
@@ -160,11 +161,21 @@ def row_update(p, X, F, S, r, h, noise, stim, extra):
 @_inline
 def trial_step(p, X, F, S, H, b, s, drive, empty, status, t):
     """Step s of a chunk for trial b: :func:`row_update` with the trial's noise row and the stimulus row of
-    ``drive = (noise, stim)``; a non-finite result marks the trial dead in ``status = (alive, diverged_at)``
-    at time ``t + 1``. Returns True while the trial is finite."""
-    noise, stim = drive
-    ok = row_update(p, X, F, S, b, H[b], noise[b, s] if noise.shape[1] > 0 else empty,
-                    stim[s] if stim.shape[0] > 0 else empty, empty)
+    ``drive = (noise, stim, keys, rows, work)``; a non-finite result marks the trial dead in
+    ``status = (alive, diverged_at)`` at time ``t + 1``. Returns True while the trial is finite.
+
+    The noise row is ``noise[b, s]`` when the draws were made beforehand (stream 1, or ``noise.shape[1] > 0``);
+    with counter keys (``keys.shape[0] > 0``, stream 2) it is computed here into ``rows[b]``, the draws of trial b
+    at time t (:func:`snt._philox.normal_row`)."""
+    noise, stim, keys, rows, work = drive
+    if keys.shape[0] > 0:
+        normal_row(keys[b, 0], keys[b, 1], t, rows[b], work[b])
+        nz = rows[b]
+    elif noise.shape[1] > 0:
+        nz = noise[b, s]
+    else:
+        nz = empty
+    ok = row_update(p, X, F, S, b, H[b], nz, stim[s] if stim.shape[0] > 0 else empty, empty)
     if not ok:
         status[0][b] = False
         status[1][b] = t + 1
@@ -210,8 +221,10 @@ def run_chunk(p, state, drive, clock, records):
     state : (U, F, H, alive, diverged_at)
         ``U`` (Bp, N) states (padded rows stay zero), ``F = f(U)``, ``H`` a work buffer, ``alive`` (B,) bool,
         ``diverged_at`` (B,) int64 (-1 while alive). Updated in place.
-    drive : (noise, stim)
-        ``noise`` (B, C, N) standard normal draws, or (B, 0, N) when sigma = 0; ``stim`` (C, N) or (0, N).
+    drive : (noise, stim, keys, rows, work)
+        ``noise`` (B, C, N) standard normal draws, or (B, 0, N) when sigma = 0 or the draws are computed in
+        the steps from the counter ``keys`` (B, 2) into the scratch ``rows``/``work`` (:func:`trial_step`);
+        ``stim`` (C, N) or (0, N).
     clock : (t0, nsteps, rec_start, rec_every, n_rec)
         Absolute time of the chunk's first state, number of steps, and the recording grid
         t = rec_start + k * rec_every, k < n_rec.
@@ -286,8 +299,8 @@ def tangent_chunk(p, state, drive, logs):
         ``U`` (Bp, N) states; ``M`` (2 Bp, N) with ``M[:Bp] = f(U)`` and ``M[Bp + b] = f'(U[b]) * V[b]``;
         ``H`` (2 Bp, N) work buffer; ``V`` (Bp, N) unit tangent vectors; ``S`` (Bp, N) slopes f'(U);
         ``alive`` (B,) bool; ``diverged_at`` (B,) int64; ``t0`` the absolute time of the first state.
-    drive : (noise, stim)
-        ``noise`` (B, n, N) standard normal draws, or (B, 0, N) when sigma = 0; ``stim`` (n, N) or (0, N).
+    drive : (noise, stim, keys, rows, work)
+        As in :func:`run_chunk`.
     logs : (B, n) float64, output
         ``logs[b, s]`` = ln of the growth of trial b's tangent vector in step s (the vector is then
         renormalised); NaN once the trial has diverged, -inf if the tangent map annihilated the vector.
@@ -339,8 +352,8 @@ def qr_chunk(p, state, drive, schedule, logsum):
         ``U`` (Bp, N); ``T`` (B, k, N) tangent vectors as rows; ``M`` (Bp + B k, N) with ``M[:Bp] = f(U)``
         and ``M[Bp + b k + j] = f'(U[b]) * T[b, j]``; ``H`` like ``M``; ``S`` (Bp, N) slopes; ``alive`` (B,);
         ``diverged_at`` (B,); ``t0`` the absolute time of the first state.
-    drive : (noise, stim)
-        As in :func:`tangent_chunk`.
+    drive : (noise, stim, keys, rows, work)
+        As in :func:`run_chunk`.
     schedule : (qr_every, since, nsteps, qr_at_end)
         QR every ``qr_every`` steps; ``since`` (1,) int64 counts the steps since the last QR (updated);
         ``qr_at_end`` forces a QR after the last step of the chunk (block boundaries).

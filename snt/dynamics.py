@@ -9,11 +9,18 @@ thread policy, the progress bar and the per-trial status (``alive``, ``diverged_
 :meth:`Batch.advance` with a *rider* (what travels with the state: records, tangent vectors, QR frames,
 replicas; each one a chunk kernel of ``snt._kernels``) and an *observer* (a callable receiving each chunk).
 
-Seeds. Trial b uses the child ``SeedSequence`` with key b of the root seed: first its initial condition
-(N standard normal draws, when ``u0`` is not given), then its noise, N draws per step. So a trial is the
-same whether it runs alone or with others, and neither the time chunking (bounded by
-:data:`CHUNK_ELEMENTS`) nor the threads drawing the noise (:mod:`snt._noise`: in parallel over the trials,
-ahead of the steps) change a single draw.
+Seeds. Trial b uses the child ``SeedSequence`` with key b of the root seed: its initial condition is N
+standard normal draws of its PCG64 stream (when ``u0`` is not given); its noise, N draws per step, comes from
+one of two streams (``noise_stream``):
+
+* 2 (the default): counter-based draws, a pure function of (trial key, absolute time, neuron)
+  (:mod:`snt._philox`: Philox4x32-10 and Box--Muller, the key from the trial seed's child 2), computed in
+  the elementwise pass of the step that uses them, by the thread that runs the trial;
+* 1: the trial's PCG64 stream after its initial condition (numpy's ``standard_normal``), drawn in blocks
+  in parallel over the trials and ahead of the steps (:mod:`snt._noise`); the stream of the first releases.
+
+So a trial is the same whether it runs alone or with others, and neither the time chunking (bounded by
+:data:`CHUNK_ELEMENTS`) nor the threads change a single draw.
 """
 
 import numbers
@@ -24,15 +31,26 @@ import numpy as np
 from . import _kernels as kernels
 from ._checks import check_array, check_int
 from ._noise import NoiseSource
+from ._philox import DEFAULT_NOISE_STREAM, NOISE_STREAMS, normal_block, trial_keys
 from ._seeds import child, trial_seeds
 from ._threads import ThreadPolicy, check_thread_policy
 from .network import check_network
 from .results import trial_status
 
-__all__ = ["Batch", "Stimulus", "initial_states", "check_progress", "CHUNK_ELEMENTS"]
+__all__ = ["Batch", "Stimulus", "initial_states", "check_progress", "check_noise_stream", "CHUNK_ELEMENTS",
+           "NOISE_STREAMS", "DEFAULT_NOISE_STREAM"]
 
 #: Largest noise buffer (elements) drawn at once; a run is cut into time chunks of this size.
 CHUNK_ELEMENTS = 1 << 20
+
+
+def check_noise_stream(noise_stream):
+    """1 or 2 (see the module docstring)."""
+    if isinstance(noise_stream, bool) or not isinstance(noise_stream, numbers.Integral) \
+            or int(noise_stream) not in NOISE_STREAMS:
+        raise ValueError(f"noise_stream must be one of {NOISE_STREAMS} (2: counter-based, the default; 1: the "
+                         f"PCG64 stream of the first releases), got {noise_stream!r}")
+    return int(noise_stream)
 
 
 def check_progress(progress):
@@ -151,6 +169,9 @@ class Batch:
         Show a tqdm progress bar of ``total`` steps.
     desc : str
         Label of the progress bar.
+    noise_stream : {2, 1}
+        Where the noise comes from (see the module docstring): 2, counter-based draws computed in the step
+        (default); 1, the trials' PCG64 streams, as in the first releases.
 
     Attributes
     ----------
@@ -160,8 +181,9 @@ class Batch:
     """
 
     def __init__(self, net, trials=1, *, u0=None, seed=None, stimulus=None, total=0, rider_rows=0,
-                 threads="auto", exact=False, progress=False, desc="snt"):
+                 threads="auto", exact=False, progress=False, desc="snt", noise_stream=DEFAULT_NOISE_STREAM):
         self.net = check_network(net)
+        self.noise_stream = check_noise_stream(noise_stream)
         self.B = trials = check_int(trials, "trials", minimum=1)
         self.threads = check_thread_policy(threads)
         if not isinstance(exact, (bool, np.bool_)):
@@ -193,6 +215,13 @@ class Batch:
         self.desc = desc
         self._bar = None
         self._noise = None
+        self._keys = None
+        half = (N + 1) // 2
+        if net.sigma > 0 and self.noise_stream == 2:
+            self._keys = trial_keys(self.seeds)
+            self._counter = (self._keys, np.empty((trials, N)), np.empty((trials, 3, half)))
+        else:
+            self._counter = (np.zeros((0, 2), dtype=np.uint64), np.zeros((0, N)), np.zeros((0, 3, half)))
         self.policy = ThreadPolicy(self.threads, 2.0 * self.M.shape[0] * N * N, total_steps=self.total)
 
     # -------------------------------------------------------------------------------- context: BLAS, bar
@@ -228,18 +257,33 @@ class Batch:
     def noise(self, n):
         """(B, n, N) standard normal draws of the next n steps, trial by trial; (B, 0, N) without noise.
 
-        Drawn in parallel over the trials, and ahead of time on the threads the steps leave free
-        (:class:`snt._noise.NoiseSource`): the same draws as one call per trial, in order."""
+        Stream 2: computed from the counters (in parallel over the rows). Stream 1: drawn in parallel over the
+        trials, and ahead of time on the threads the steps leave free (:class:`snt._noise.NoiseSource`): the
+        same draws as one call per trial, in order."""
         if self.net.sigma <= 0:
             return np.zeros((self.B, 0, self.N))
+        if self._keys is not None:
+            out = np.empty((self.B, n, self.N))
+            normal_block(self._keys, np.int64(self.t), out)
+            return out
         if self._noise is None:
             self._noise = NoiseSource(self.rngs, self.N, self.total - self.t)
         workers, ahead = self.policy.drawing()
         return self._noise.take(n, workers, ahead)
 
-    def drive(self, n):
-        """(noise, stimulus) of the next n steps."""
-        return self.noise(n), self.stimulus.chunk(self.t, n)
+    def drive(self, n, dense=False):
+        """What the chunk kernels take for the next n steps: ``(noise, stim, keys, rows, work)``.
+
+        ``noise`` (B, n, N) the draws (or (B, 0, N)), ``stim`` (n, N) (or (0, N)); with stream 2 and
+        ``dense=False`` the draws are not made here: ``keys`` (B, 2) and the scratch ``rows`` (B, N) and
+        ``work`` (B, 3, ceil(N/2)) let the kernels compute each trial's row in its step
+        (``snt._kernels.trial_step``); otherwise they have no rows. ``dense=True`` gives the draws as an
+        array (riders that keep them: the noise estimator of the response)."""
+        stim = self.stimulus.chunk(self.t, n)
+        if self._keys is not None and not dense:
+            return (np.zeros((self.B, 0, self.N)), stim) + self._counter
+        empty = (np.zeros((0, 2), dtype=np.uint64), np.zeros((0, self.N)), np.zeros((0, 3, (self.N + 1) // 2)))
+        return (self.noise(n), stim) + empty
 
     def slopes(self):
         """S = f'(U) for the live trials (zero rows elsewhere)."""
@@ -280,7 +324,7 @@ class Batch:
             t0 = self.t
             self.policy.start()
             start = time.perf_counter()          # the noise is timed with the steps: the thread count sets both
-            drive = self.drive(m)
+            drive = self.drive(m, getattr(rider, "dense_noise", False))
             rider.run(self, drive, m)
             self.policy.done(m, time.perf_counter() - start)
             self.t += m

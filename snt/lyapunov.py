@@ -33,7 +33,7 @@ from . import _kernels as kernels
 from ._checks import check_int
 from ._seeds import describe
 from ._threads import check_thread_policy
-from .dynamics import Batch, check_progress, padded_rows as padded
+from .dynamics import DEFAULT_NOISE_STREAM, Batch, check_progress, padded_rows as padded
 from .network import check_network
 from .results import coord, provenance, status_variable
 from ._typing import ArrayLike, SeedLike
@@ -146,7 +146,7 @@ def _coords(batch, extra):
 def max_lyapunov(net: Network, steps: int, *, transient: int = 0, tangent_transient: int = 100, trials: int = 1,
                  u0: ArrayLike | None = None, stimulus: Any = None, blocks: int = 10, record_every: int | None = None,
                  seed: SeedLike = None, progress: bool = False, threads: int | str | None = "auto",
-                 exact: bool = False) -> xr.Dataset:
+                 exact: bool = False, noise_stream: int = DEFAULT_NOISE_STREAM) -> xr.Dataset:
     r"""Maximal Lyapunov exponent by Benettin's method, batched over trials (SCIENCE.md E2, E6).
 
     One tangent vector per trial, renormalised every step, rides in the same gemm as the state:
@@ -175,7 +175,7 @@ def max_lyapunov(net: Network, steps: int, *, transient: int = 0, tangent_transi
         As in :func:`snt.simulate`; the initial tangent vector of trial b comes from that trial's child 0.
     progress : bool
         Show a progress bar (tqdm).
-    threads, exact
+    threads, exact, noise_stream
         As in :func:`snt.simulate` (the thread policy, which cannot change a result; the product policy).
 
     Returns
@@ -214,7 +214,7 @@ def max_lyapunov(net: Network, steps: int, *, transient: int = 0, tangent_transi
         record_every = max(1, measured // 1000)
     record_every = check_int(record_every, "record_every", minimum=1, maximum=measured)
     batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=steps, rider_rows=padded(trials, exact),
-                  threads=threads, exact=exact, progress=progress, desc="max_lyapunov")
+                  threads=threads, exact=exact, progress=progress, desc="max_lyapunov", noise_stream=noise_stream)
     B = batch.B
     with batch:
         batch.advance(transient)
@@ -276,7 +276,7 @@ def max_lyapunov(net: Network, steps: int, *, transient: int = 0, tangent_transi
     params = {"network": net.params(), "steps": steps, "transient": transient,
               "tangent_transient": tangent_transient, "measured_steps": measured, "trials": trials,
               "blocks": blocks, "record_every": record_every, "u0": "N(0,1) per trial" if u0 is None else "given",
-              "stimulus": batch.stimulus.kind}
+              "stimulus": batch.stimulus.kind, "noise_stream": batch.noise_stream}
     attrs = provenance("Maximal Lyapunov exponent of the SNT map",
                        "SCIENCE.md E2, E6: Benettin, one tangent vector per trial renormalised every step, fused "
                        "with the state in one gemm per step; replicas share the noise", params,
@@ -329,7 +329,8 @@ def kaplan_yorke(exponents, n_total, stderr=None, z=2.0):
 def lyapunov_spectrum(net: Network, steps: int, *, k: int | None = None, transient: int = 0,
                       tangent_transient: int = 100, qr_every: int = 1, trials: int = 1, u0: ArrayLike | None = None,
                       stimulus: Any = None, blocks: int = 10, seed: SeedLike = None, progress: bool = False,
-                      threads: int | str | None = "auto", exact: bool = False) -> xr.Dataset:
+                      threads: int | str | None = "auto", exact: bool = False,
+                      noise_stream: int = DEFAULT_NOISE_STREAM) -> xr.Dataset:
     r"""The k leading Lyapunov exponents by QR re-orthonormalisation (SCIENCE.md E2, E6).
 
     k tangent vectors per trial evolve with :math:`DF(u(t))` in the same gemm as the state; every
@@ -357,7 +358,7 @@ def lyapunov_spectrum(net: Network, steps: int, *, k: int | None = None, transie
         Deterministic input :math:`\xi(t)` by absolute time, as in :func:`snt.simulate` (T >= steps).
     blocks : int
         Number of blocks (>= 2) of the measured window, for finite-time exponents and error bars.
-    seed, progress, threads, exact
+    seed, progress, threads, exact, noise_stream
         As in :func:`max_lyapunov`; the initial frame of trial b comes from that trial's child 0.
 
     Returns
@@ -399,7 +400,8 @@ def lyapunov_spectrum(net: Network, steps: int, *, k: int | None = None, transie
     k = check_int(k, "k", minimum=1, maximum=N)
     qr_every = check_int(qr_every, "qr_every", minimum=1)
     batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=steps, rider_rows=trials * k,
-                  threads=threads, exact=exact, progress=progress, desc="lyapunov_spectrum")
+                  threads=threads, exact=exact, progress=progress, desc="lyapunov_spectrum",
+                  noise_stream=noise_stream)
     B = batch.B
     edges = _block_edges(measured, blocks)
     block_sum = np.zeros((B, blocks, k))
@@ -464,7 +466,7 @@ def lyapunov_spectrum(net: Network, steps: int, *, k: int | None = None, transie
     params = {"network": net.params(), "steps": steps, "k": k, "transient": transient,
               "tangent_transient": tangent_transient, "measured_steps": measured, "qr_every": qr_every,
               "trials": trials, "blocks": blocks, "u0": "N(0,1) per trial" if u0 is None else "given",
-              "stimulus": batch.stimulus.kind}
+              "stimulus": batch.stimulus.kind, "noise_stream": batch.noise_stream}
     attrs = provenance("Lyapunov spectrum of the SNT map",
                        "SCIENCE.md E2, E6: QR re-orthonormalisation (LAPACK) of k tangent vectors fused with "
                        "the state in one gemm per step; replicas share the noise", params, describe(batch.root),

@@ -17,7 +17,7 @@ import xarray as xr
 from ._checks import check_int
 from ._memory import check_recording
 from ._seeds import describe
-from .dynamics import Batch, Record
+from .dynamics import DEFAULT_NOISE_STREAM, Batch, Record
 from .network import check_network
 from .results import coord, provenance, status_variable
 from ._typing import ArrayLike, SeedLike
@@ -47,7 +47,7 @@ def _check_record(record):
 def simulate(net: Network, steps: int, *, trials: int = 1, transient: int = 0, u0: ArrayLike | None = None,
              stimulus: Any = None, record_every: int = 1, record: str | Sequence[str] = ("u", "M"),
              seed: SeedLike = None, progress: bool = False, threads: int | str | None = "auto",
-             exact: bool = False) -> xr.Dataset:
+             exact: bool = False, noise_stream: int = DEFAULT_NOISE_STREAM) -> xr.Dataset:
     r"""Iterate the SNT map for ``trials`` independent trials and record u(t) and the activity M(t).
 
     Parameters
@@ -87,6 +87,11 @@ def simulate(net: Network, steps: int, *, trials: int = 1, transient: int = 0, u
         over the batch (gemv for one trial), fast; a trial is bit-identical only in batches of the same
         padded size, equal to rounding otherwise. True: fixed-shape gemm calls of 8 rows, so a trial's result
         is bit-identical whatever batch it runs in (alone included), at a higher cost (``benchmarks/``).
+    noise_stream : {2, 1}
+        Where the noise draws come from (``snt.dynamics``): 2 (default), counter-based (Philox4x32-10 keyed by
+        the trial seed, Box--Muller), computed in the step by the thread that runs the trial; 1, the trial's
+        PCG64 stream after its initial condition, as in the first releases (kept to repeat their runs). The
+        initial conditions are the same in both; the choice is recorded in ``parameters``.
 
     Returns
     -------
@@ -120,7 +125,7 @@ def simulate(net: Network, steps: int, *, trials: int = 1, transient: int = 0, u
     total = transient + steps
     check_recording(trials, steps, record_every, net.N, record)  # before any large allocation
     batch = Batch(net, trials, u0=u0, seed=seed, stimulus=stimulus, total=total, threads=threads,
-                  exact=exact, progress=progress, desc="simulate")
+                  exact=exact, progress=progress, desc="simulate", noise_stream=noise_stream)
     N = net.N
     n_rec = -(-steps // record_every)
     rec = Record(trials, N, transient, record_every, n_rec, **{r: True for r in record})
@@ -148,7 +153,7 @@ def simulate(net: Network, steps: int, *, trials: int = 1, transient: int = 0, u
     params = {"network": net.params(), "steps": steps, "trials": trials, "transient": transient,
               "record_every": record_every, "record": list(record),
               "u0": "given" if batch.u0_given else "N(0,1) per trial", "stimulus": batch.stimulus.kind,
-              "exact": batch.exact}
+              "exact": batch.exact, "noise_stream": batch.noise_stream}
     attrs = provenance("SNT model trajectories", "SCIENCE.md E1 (batched map, one gemm per step)", params,
                        describe(batch.root), references="B. Cessac, Neural Networks Dynamics (lecture, 2014)")
     return xr.Dataset(data, coords=coords, attrs=attrs)

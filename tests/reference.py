@@ -37,11 +37,51 @@ def trajectory(net, u0, steps, noise=None, stimulus=None):
     return np.array(out)
 
 
-def trial_draws(seed_sequence, N, steps, sigma):
-    """The initial state and noise that snt.simulate draws for one trial from its SeedSequence."""
+def philox4x32(counter, key, rounds=10):
+    """Philox4x32 of the counters ``counter`` (..., 4) under the key (2,), as written in Salmon et al. (2011):
+    the key is bumped by the Weyl constants before each round after the first. uint64 arrays of 32-bit words."""
+    mask = np.uint64(0xFFFFFFFF)
+    c = [np.asarray(counter, dtype=np.uint64)[..., i].copy() for i in range(4)]
+    k0, k1 = np.uint64(key[0]), np.uint64(key[1])
+    for r in range(rounds):
+        if r > 0:
+            k0 = np.uint64((int(k0) + 0x9E3779B9) & 0xFFFFFFFF)
+            k1 = np.uint64((int(k1) + 0xBB67AE85) & 0xFFFFFFFF)
+        p0 = np.uint64(0xD2511F53) * c[0]
+        p1 = np.uint64(0xCD9E8D57) * c[2]
+        c = [(p1 >> np.uint64(32)) ^ c[1] ^ k0, p1 & mask, (p0 >> np.uint64(32)) ^ c[3] ^ k1, p0 & mask]
+    return np.stack(c, axis=-1)
+
+
+def counter_normals(key, times, N):
+    """Noise stream 2 for one trial: (len(times), N) standard normal draws, Box--Muller with numpy's log, cos
+    and sin on the two 52-bit uniforms of the Philox counter (pair p, t mod 2**32, t // 2**32, 0)."""
+    P = (N + 1) // 2
+    t = np.asarray(times, dtype=np.uint64)[:, None]
+    p = np.arange(P, dtype=np.uint64)[None, :]
+    ctr = np.stack(np.broadcast_arrays(p, t & np.uint64(0xFFFFFFFF), t >> np.uint64(32), np.uint64(0) * p), axis=-1)
+    w = philox4x32(ctr, key)
+    a = ((w[..., 0] << np.uint64(20)) | (w[..., 1] >> np.uint64(12))).astype(np.float64) / 2.0 ** 52
+    b = ((w[..., 2] << np.uint64(20)) | (w[..., 3] >> np.uint64(12))).astype(np.float64) / 2.0 ** 52
+    r = np.sqrt(-2.0 * np.log(1.0 - a))
+    z = np.concatenate([r * np.cos(2 * np.pi * b), r * np.sin(2 * np.pi * b)], axis=1)
+    return z[:, :N]
+
+
+def trial_draws(seed_sequence, N, steps, sigma, stream=2, start=0):
+    """The initial state and noise (steps ``start .. start + steps - 1``) that snt.simulate draws for one trial
+    from its SeedSequence: the initial state from its PCG64 stream; the noise from the Philox counters keyed
+    by two words of its child 2 (stream 2) or from the same PCG64 stream after the initial state (stream 1)."""
     rng = np.random.default_rng(seed_sequence)
     u0 = rng.standard_normal(N)
-    noise = rng.standard_normal((steps, N)) if sigma > 0 else None
+    if sigma <= 0:
+        return u0, None
+    if stream == 1:
+        noise = rng.standard_normal((start + steps, N))[start:]
+    else:
+        kid = np.random.SeedSequence(seed_sequence.entropy, spawn_key=tuple(seed_sequence.spawn_key) + (2,),
+                                     pool_size=seed_sequence.pool_size)
+        noise = counter_normals(kid.generate_state(2, np.uint32).astype(np.uint64), np.arange(start, start + steps), N)
     return u0, noise
 
 

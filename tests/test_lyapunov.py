@@ -7,6 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import snt
+from . import reference
 from .reference_lyapunov import benettin, qr_spectrum
 from snt._seeds import child, trial_seeds
 from snt.lyapunov import kaplan_yorke
@@ -15,14 +16,12 @@ from snt.lyapunov import kaplan_yorke
 LAMBDA_DMFT = 0.1547
 
 
-def draws(seed, trials, N, k, steps, sigma):
+def draws(seed, trials, N, k, steps, sigma, stream=2):
     """Initial states, noise and initial tangent frames exactly as the library draws them."""
     _, seeds = trial_seeds(seed, trials)
     out = []
     for s in seeds:
-        rng = np.random.default_rng(s)
-        u0 = rng.standard_normal(N)
-        noise = rng.standard_normal((steps, N)) if sigma > 0 else None
+        u0, noise = reference.trial_draws(s, N, steps, sigma, stream=stream)
         X = np.random.default_rng(child(s, 0)).standard_normal((k, N))
         out.append((u0, noise, np.linalg.qr(X.T)[0]))
     return out

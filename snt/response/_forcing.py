@@ -14,7 +14,7 @@ import xarray as xr
 from .. import _kernels as kernels
 from .._checks import check_float, check_int
 from .._seeds import describe
-from ..dynamics import Batch
+from ..dynamics import DEFAULT_NOISE_STREAM, Batch
 from ..network import check_network
 from ..results import coord, provenance, status_variable
 from ._common import LAG_NOTE, REFS, check_omegas, check_sources
@@ -26,6 +26,9 @@ class Forcing:
     r"""The rider of :func:`susceptibility`: 2W replicas per trial sharing its noise, driven by
     :math:`\varepsilon\cos(\omega t)\,e` and :math:`\varepsilon\sin(\omega t)\,e` (t from the start of the
     forcing); ``D`` (m, B, 2, 2W, N) holds :math:`(u^{r} - u)/\varepsilon` after each step of the last chunk."""
+
+    #: the replicas' kernel takes the draws as an array
+    dense_noise = True
 
     def __init__(self, batch, w, eps, e):
         B, N = batch.B, batch.N
@@ -66,7 +69,7 @@ def _pattern(source, N):
 
 def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, transient=500, settle=100,
                    blocks=10, u0=None, seed=None, progress=False,
-                   threads="auto", exact=False):
+                   threads="auto", exact=False, noise_stream=DEFAULT_NOISE_STREAM):
     r"""Susceptibility :math:`\chi(\omega)` measured with a weak periodic stimulus (E13).
 
     For each ω two replicas of every trial, driven by :math:`\xi(t) = \varepsilon\cos(\omega t)\,e` and
@@ -102,8 +105,8 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     u0 : (N,) or (trials, N) array_like, optional
     seed : int, SeedSequence, Generator, sequence of SeedSequence, or None
         As in :func:`snt.simulate`.
-    progress, threads, exact
-        As in :func:`snt.simulate` (progress bar; the thread policy; the product policy).
+    progress, threads, exact, noise_stream
+        As in :func:`snt.simulate` (progress bar; the thread policy; the product policy; the noise stream).
 
     Returns
     -------
@@ -145,7 +148,7 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
     e, src_label = _pattern(source, N)
     B, W = trials, w.size
     batch = Batch(net, trials, u0=u0, seed=seed, total=transient + settle + steps, threads=threads,
-                  exact=exact, progress=progress, desc="response.susceptibility")
+                  exact=exact, progress=progress, desc="response.susceptibility", noise_stream=noise_stream)
     acc = np.zeros((blocks, W, N), dtype=np.complex128)
     count = np.zeros(blocks)
     with batch:
@@ -193,7 +196,7 @@ def susceptibility(net, omegas, eps=1e-3, *, source=None, trials=4, steps=2000, 
               "trial": coord("trial", np.arange(B))}
     params = {"network": net.params(), "omegas": w.tolist(), "eps": eps, "source": src_label, "trials": trials,
               "steps": steps, "transient": transient, "settle": settle, "blocks": blocks,
-              "u0": "N(0,1) per trial" if u0 is None else "given"}
+              "u0": "N(0,1) per trial" if u0 is None else "given", "noise_stream": batch.noise_stream}
     attrs = provenance("Susceptibility of the SNT map by weak periodic forcing",
                        "SCIENCE.md E13: cos and sin forced replicas sharing the noise of the reference; "
                        "chi = <(du_c(t+1) + i du_s(t+1)) e^{-i omega t}> / eps; " + LAG_NOTE, params,

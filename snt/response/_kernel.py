@@ -26,7 +26,7 @@ import xarray as xr
 from .. import _kernels as kernels
 from .._checks import check_choice, check_float, check_int
 from .._seeds import child, describe
-from ..dynamics import Batch
+from ..dynamics import DEFAULT_NOISE_STREAM, Batch
 from ..network import check_network
 from ..results import coord, provenance, status_variable
 from ._common import LAG_NOTE, REFS, check_sources
@@ -68,6 +68,9 @@ class Pulses:
     steps (H = horizon + 1, the window); each window's records land in ``D`` (H, B, 2, K, N) and ``u``
     (H, B, N), record k being lag k of E12 (record 0: the kicked state, R(0) = I)."""
 
+    #: the noise estimator keeps the draws: the batch hands them over as an array
+    dense_noise = True
+
     def __init__(self, batch, H, src, probes, jac, pert, noise, eps):
         B, N = batch.B, batch.N
         self.H, self.S, self.P, self.eps = H, src.size, probes, eps
@@ -90,7 +93,7 @@ class Pulses:
                 self.E[b, self.S + 1:] = rng.choice((-1.0, 1.0), size=(self.P, self.E.shape[2]))
 
     def run(self, batch, drive, m):
-        noise, stim = drive
+        noise, stim = drive[:2]
         if stim.shape[0]:
             raise ValueError("response.kernel does not take a stimulus")
         D = self.D[self.phase:self.phase + m]
@@ -218,7 +221,7 @@ class Accumulator:
 
 def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=2000, transient=500, eps=1e-4,
            probes=4, blocks=20, u0=None, seed=None, max_separation=1e-2, theory=True, progress=False,
-           threads="auto", exact=False):
+           threads="auto", exact=False, noise_stream=DEFAULT_NOISE_STREAM):
     r"""Linear response kernel :math:`R_{ij}(\tau)` of the SNT map by one or several estimators (E12).
 
     .. math:: R_{ij}(\tau) = \mathbb E\Big[\big(DF(u(t_0{+}\tau{-}1))\cdots DF(u(t_0))\big)_{ij}\Big]
@@ -274,8 +277,8 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     theory : bool
         Add the mean-field predictions (solves :func:`snt.meanfield.stationary` for the network's ensemble,
         cached per parameter set; about a second, more for gamma > 0).
-    progress, threads, exact
-        As in :func:`snt.simulate` (progress bar; the thread policy; the product policy).
+    progress, threads, exact, noise_stream
+        As in :func:`snt.simulate` (progress bar; the thread policy; the product policy; the noise stream).
 
     Returns
     -------
@@ -338,7 +341,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
         raise ValueError(f"steps = {steps} must be at least blocks * (horizon + 1) = {blocks} * {span} = "
                          f"{blocks * span} (one window of H + 1 steps per block at least); raise steps")
     batch = Batch(net, trials, u0=u0, seed=seed, total=transient + windows * span, threads=threads,
-                  exact=exact, progress=progress, desc="response.kernel")
+                  exact=exact, progress=progress, desc="response.kernel", noise_stream=noise_stream)
     jac, pert, noi = (m in methods for m in METHODS)
     acc = Accumulator(methods, blocks, span, N, src.size, probes, src)
     with batch:
@@ -361,7 +364,7 @@ def kernel(net, horizon, *, sources=(0,), method="jacobian", trials=16, steps=20
     params = {"network": net.params(), "horizon": horizon, "sources": src.tolist(), "method": list(methods),
               "trials": trials, "steps": steps, "measured_steps": windows * span, "transient": transient,
               "eps": eps, "probes": probes, "blocks": blocks, "max_separation": max_separation,
-              "u0": "N(0,1) per trial" if u0 is None else "given"}
+              "u0": "N(0,1) per trial" if u0 is None else "given", "noise_stream": batch.noise_stream}
     ds.attrs.update(provenance("Linear response kernel of the SNT map",
                                "SCIENCE.md E12: " + ", ".join(methods) + "; " + LAG_NOTE, params,
                                describe(batch.root), references=REFS))
