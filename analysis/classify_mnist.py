@@ -3,7 +3,7 @@ trained on the whole training set and evaluated on the test set, per seed.
 
 Usage: python analysis/classify_mnist.py MODEL [--candidates mnist default 'mnist:{"maxiter": 30}' ...]
        [--seeds 0 1] [--threads 2] [--curve] [--out results/mnist_MODEL.json] [--n-train N] [--n-test N]
-       [--epochs E]
+       [--epochs E] [--chosen CANDIDATE --chosen-because TEXT]
 
 1. Choice. Every candidate (a preset name of ``snt.classify.presets``, or ``default`` for the estimator's
    defaults, optionally followed by ``:`` and a JSON object of estimator parameters set over it) is fitted with
@@ -13,7 +13,9 @@ Usage: python analysis/classify_mnist.py MODEL [--candidates mnist default 'mnis
    of the parameters after every epoch (the moving average where ``ema`` is set) is recorded too; the time it
    takes is recorded apart and left out of the training time.
 2. Evaluation. The chosen candidate is fitted on the whole training set (60 000 items) with each seed and
-   scored on the 10 000 test items.
+   scored on the 10 000 test items. ``--chosen CANDIDATE --chosen-because TEXT`` skips step 1 for a candidate
+   chosen beforehand on the same validation split (e.g. the number of epochs read off a stored ``--curve``),
+   and records how it was chosen.
 
 For every fit the log records the accuracy, the training time (``result_.train_time``, on ``--threads`` BLAS
 threads) and the bare-BLAS time of the same products: per mini-batch and step, the forward product

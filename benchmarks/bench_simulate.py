@@ -3,7 +3,7 @@
 For each shape (N neurons, B trials), in one run, it times:
   * snt.simulate with its defaults (threads="auto": the engine times 1 thread against all and keeps the
     faster; the result does not depend on the choice), sigma = 0 and sigma = 0.1, recording M only,
-  * snt.simulate with threads=1,
+  * snt.simulate with threads=1, and with noise_stream=1 (numpy's PCG64 draws, the first releases' stream),
   * a bare BLAS loop doing only the matrix products of the same shapes (gemv for B = 1, gemm otherwise), at
     1 thread and at the default BLAS threads: the machine's limit is the faster of the two,
   * the naive numpy loop a user would write, ``U = gamma U + np.tanh(g U) @ J.T - theta``, at numpy's
@@ -83,6 +83,11 @@ def main(argv=None):
             report("simulate", f"{case}, defaults", auto, bare[limit_threads],
                    f"bare {product} loop, best of 1/2 threads ({limit_threads})", goal)
             report("simulate", f"{case}, threads=1", one, bare[1], f"bare {product} loop, 1 thread")
+            if sigma > 0:              # the stream of the first releases, for comparison
+                old = best_of(lambda: snt.simulate(noisy, steps, trials=B, record="M", seed=0, noise_stream=1),
+                              repeats)
+                report("simulate", f"{case}, noise_stream=1", old, bare[limit_threads],
+                       f"bare {product} loop, best of 1/2 threads ({limit_threads})")
             if sigma == 0:
                 report("simulate", f"{case}, defaults", auto, numpy_time, "naive numpy loop", ">= 1.0")
 
