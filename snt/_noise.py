@@ -1,4 +1,5 @@
-r"""The noise of the engine: standard normal draws :math:`B_b(t)` of each trial, N per step, handed out in order.
+r"""Noise stream 1 of the engine (``noise_stream=1``; the default stream 2 is :mod:`snt._philox`): standard normal
+draws :math:`B_b(t)` of each trial from its PCG64 generator, N per step, handed out in order.
 
 Trial b's draws come from its own generator and only from it, one step after the other, whatever the pieces
 they are handed out in: a run's noise is the same bits however it is cut into chunks and however many
