@@ -147,9 +147,9 @@ def normal_row(k0, k1, t, out, work):
         ex = ex + 1.0 if big else ex
         r = math.sqrt(-2.0 * (ex * _LN2 + _ln_reduced(m)))
         q4 = 4.0 * (b[p] - 1.0)         # 4 u2 in [0, 4): quarter turns
-        q = math.floor(q4 + 0.5)
+        q = np.floor(q4 + 0.5)
         s, c = _sin_cos_reduced((q4 - q) * _HALF_PI)
-        q = q - 4.0 * math.floor(q * 0.25)
+        q = q - 4.0 * np.floor(q * 0.25)
         cq = c if q == 0.0 else (-s if q == 1.0 else (-c if q == 2.0 else s))
         sq = s if q == 0.0 else (c if q == 1.0 else (-s if q == 2.0 else -c))
         out[p] = r * cq
