@@ -7,8 +7,8 @@ a run's noise cannot depend on how it is cut into chunks, trials or threads.
 Uniform bits: Philox4x32-10 (Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3",
 SC 2011), a bijection of a 128-bit counter under a 64-bit key, checked against the published known-answer
 vectors in the tests. The key of trial b is two 32-bit words of the trial's ``SeedSequence`` child with key
-2 (``generate_state(2, uint32)``; child 0 gives the tangent frames, child 1 the response's probes); the counter of the pair p = 0, 1, ... of step t is
-``(p, t mod 2**32, t // 2**32, 0)``.
+2 (``generate_state(2, uint32)``; child 0 gives the tangent frames, child 1 the response's probes); the
+counter of the pair p = 0, 1, ... of step t is ``(p, t mod 2**32, t // 2**32, 0)``.
 
 Normal draws: Box--Muller on the two 52-bit uniforms of one counter,
 :math:`u_1 = 1 - a \in (0, 1]` (from words 0-1) and :math:`u_2 = b \in [0, 1)` (words 2-3),
@@ -32,6 +32,7 @@ from numba import prange
 from ._jit import inline as _inline
 from ._jit import jit as _jit
 from ._jit import parallel as _par
+from ._seeds import child
 
 #: The noise stream versions: 1, numpy's ``Generator.standard_normal`` on the trial's PCG64 stream after
 #: its initial condition; 2, the counter-based draws of this module (the default).
@@ -171,5 +172,4 @@ def normal_block(keys, t0, out):
 
 def trial_keys(seeds):
     """(B, 2) uint64 Philox keys, one per trial: two 32-bit words of the child with key 2 of its seed."""
-    from ._seeds import child
     return np.array([child(s, 2).generate_state(2, np.uint32) for s in seeds], dtype=np.uint64).reshape(-1, 2)

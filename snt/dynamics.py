@@ -215,13 +215,12 @@ class Batch:
         self.desc = desc
         self._bar = None
         self._noise = None
-        self._keys = None
+        # (keys, rows, work) of the in-step draws of stream 2 (trial_step); no rows: the draws come as an array
         half = (N + 1) // 2
-        if net.sigma > 0 and self.noise_stream == 2:
-            self._keys = trial_keys(self.seeds)
-            self._counter = (self._keys, np.empty((trials, N)), np.empty((trials, 3, half)))
-        else:
-            self._counter = (np.zeros((0, 2), dtype=np.uint64), np.zeros((0, N)), np.zeros((0, 3, half)))
+        self._no_counter = (np.zeros((0, 2), dtype=np.uint64), np.zeros((0, N)), np.zeros((0, 3, half)))
+        self._keys = trial_keys(self.seeds) if net.sigma > 0 and self.noise_stream == 2 else None
+        self._counter = self._no_counter if self._keys is None else \
+            (self._keys, np.empty((trials, N)), np.empty((trials, 3, half)))
         self.policy = ThreadPolicy(self.threads, 2.0 * self.M.shape[0] * N * N, total_steps=self.total)
 
     # -------------------------------------------------------------------------------- context: BLAS, bar
@@ -282,8 +281,7 @@ class Batch:
         stim = self.stimulus.chunk(self.t, n)
         if self._keys is not None and not dense:
             return (np.zeros((self.B, 0, self.N)), stim) + self._counter
-        empty = (np.zeros((0, 2), dtype=np.uint64), np.zeros((0, self.N)), np.zeros((0, 3, (self.N + 1) // 2)))
-        return (self.noise(n), stim) + empty
+        return (self.noise(n), stim) + self._no_counter
 
     def slopes(self):
         """S = f'(U) for the live trials (zero rows elsewhere)."""
