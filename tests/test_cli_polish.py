@@ -170,3 +170,35 @@ def test_a_real_sigint_on_a_dask_sweep_prints_one_line_and_the_same_command_resu
     assert done.returncode == 0, done.stderr
     import snt
     assert bool(snt.open(store).done.all())
+
+
+def test_a_real_sigint_during_the_first_compilation_prints_one_line(tmp_path):
+    """Ctrl-C while numba compiles the kernels for the first time (a copy of the package without its compiled
+    cache, and an empty cache directory): the command stops within seconds with the one-line message and
+    status 130, not after the compilation (about a minute) nor with a traceback."""
+    import shutil
+
+    package = Path(__file__).resolve().parents[1] / "snt"
+    shutil.copytree(package, tmp_path / "pkg" / "snt", ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "pkg"), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    argv = [sys.executable, "-m", "snt", "simulate", "--N", "200", "--steps", "100000", "-o", str(tmp_path / "x.nc")]
+    # a job started in the background by a shell has SIGINT ignored, which its children inherit; a terminal's
+    # Ctrl-C reaches a foreground command, where it has its default action
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(6.0)            # the package is imported (1-2 s); the first compilation takes 30-60 s
+    assert proc.poll() is None, proc.communicate()
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"SIGINT during the compilation was not honoured within 20 s; stderr: {err[-2000:]}")
+    assert time.monotonic() - sent < 20
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == "snt simulate: interrupted"
+    assert not (tmp_path / "x.nc").exists()
+    assert not any(tmp_path.glob("*.nc*"))             # no partial file either
