@@ -174,7 +174,8 @@ def part_teacher(a):
                                   n_train=a.n_teacher, n_test=10000, epochs=a.teacher_epochs, seed=a.teacher_seed,
                                   progress=True)
     hT = 20
-    res = {"settings": json.loads(ds.attrs["parameters"]), "time_s": time.perf_counter() - t0}
+    res = {"settings": json.loads(ds.attrs["parameters"]), "time_s": time.perf_counter() - t0,
+           "teacher_node_loss_sorted": np.sort(ds.teacher_node_loss.values, axis=1).tolist()}
     for m in ds.model.values:
         d = ds.sel(model=m)
         res[str(m)] = {"average_dimension": d.average_dimension.values.tolist(),
@@ -313,7 +314,7 @@ def main():
     ap.add_argument("--mnist-lr", type=float, default=1e-3)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--n-teacher", type=int, default=10000)
-    ap.add_argument("--teacher-epochs", type=int, default=400)
+    ap.add_argument("--teacher-epochs", type=int, default=1200)
     ap.add_argument("--teacher-seed", type=int, default=0)
     ap.add_argument("--search-epochs", type=int, default=300)
     ap.add_argument("--search-l2", type=float, default=1e-2)
