@@ -9,7 +9,8 @@ The map, for a batch of B trials stored row-wise in ``U`` (Bp, N) (Bp >= B: zero
 .. math:: u_b(t+1) = \gamma u_b(t) + J f(u_b(t)) - \theta + \sigma B_b(t) + \xi(t)
 
 is advanced by one matrix--matrix product ``H = F @ J.T`` (``F = f(U)``; :func:`product`: one-thread BLAS
-gemm calls on fixed column panels, spread over the numba threads) followed by :func:`row_update`, the one
+gemm calls, or for at most :data:`FEW_ROWS` rows a fused kernel that reads J once, on fixed column panels,
+spread over the numba threads) followed by :func:`row_update`, the one
 fused elementwise pass of E1: new state, its transfer, its slope, the finiteness check, noise and stimulus,
 run for the trials in parallel. Every chunk kernel calls it. The thread count cannot change a bit: every
 BLAS call has a fixed shape and one BLAS thread, and each trial's pass is its own. What travels with the state
@@ -103,6 +104,98 @@ def panel_edge(N, q, nq):
     return (q * N // nq) // 8 * 8
 
 
+#: Fast products of at most this many rows are computed by :func:`few_rows` (J read once for every 4 rows)
+#: instead of a BLAS gemm: for few rows the gemm's packing of J costs several gemv (measured with OpenBLAS,
+#: N = 1000, one thread: 2 rows 4.5, 4 rows 4.9, 8 rows 7.3, 16 rows 12.6 gemv; :func:`few_rows` about
+#: 1.0, 1.8, 3.6, 7.2).
+FEW_ROWS = 16
+
+
+@_jit
+def _rows2(F, r, J, H, c0, c1):
+    """``H[r:r+2, c0:c1] = F[r:r+2] @ J[c0:c1].T``: four rows of J at a time, each read once for both."""
+    N = J.shape[1]
+    a, b = F[r], F[r + 1]
+    i = c0
+    while i + 4 <= c1:
+        J0, J1, J2, J3 = J[i], J[i + 1], J[i + 2], J[i + 3]
+        s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = 0.0
+        for j in range(N):
+            x, y = a[j], b[j]
+            s00 += J0[j] * x
+            s01 += J0[j] * y
+            s10 += J1[j] * x
+            s11 += J1[j] * y
+            s20 += J2[j] * x
+            s21 += J2[j] * y
+            s30 += J3[j] * x
+            s31 += J3[j] * y
+        H[r, i], H[r + 1, i], H[r, i + 1], H[r + 1, i + 1] = s00, s01, s10, s11
+        H[r, i + 2], H[r + 1, i + 2], H[r, i + 3], H[r + 1, i + 3] = s20, s21, s30, s31
+        i += 4
+    while i < c1:
+        s0 = s1 = 0.0
+        for j in range(N):
+            s0 += J[i, j] * a[j]
+            s1 += J[i, j] * b[j]
+        H[r, i], H[r + 1, i] = s0, s1
+        i += 1
+
+
+@_jit
+def _rows4(F, r, J, H, c0, c1):
+    """``H[r:r+4, c0:c1] = F[r:r+4] @ J[c0:c1].T``: two rows of J at a time, each read once for all four."""
+    N = J.shape[1]
+    a, b, c, d = F[r], F[r + 1], F[r + 2], F[r + 3]
+    i = c0
+    while i + 2 <= c1:
+        J0, J1 = J[i], J[i + 1]
+        s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = 0.0
+        for j in range(N):
+            x0, x1 = J0[j], J1[j]
+            s00 += x0 * a[j]
+            s01 += x0 * b[j]
+            s02 += x0 * c[j]
+            s03 += x0 * d[j]
+            s10 += x1 * a[j]
+            s11 += x1 * b[j]
+            s12 += x1 * c[j]
+            s13 += x1 * d[j]
+        H[r, i], H[r + 1, i], H[r + 2, i], H[r + 3, i] = s00, s01, s02, s03
+        H[r, i + 1], H[r + 1, i + 1], H[r + 2, i + 1], H[r + 3, i + 1] = s10, s11, s12, s13
+        i += 2
+    while i < c1:
+        s0 = s1 = s2 = s3 = 0.0
+        for j in range(N):
+            x = J[i, j]
+            s0 += x * a[j]
+            s1 += x * b[j]
+            s2 += x * c[j]
+            s3 += x * d[j]
+        H[r, i], H[r + 1, i], H[r + 2, i], H[r + 3, i] = s0, s1, s2, s3
+        i += 1
+
+
+@_jit
+def few_rows(F, J, H, c0, c1):
+    """``H[:, c0:c1] = F @ J[c0:c1].T`` for a few rows of F, in blocks of 4 rows, then 2, then 1 (the summation
+    order of an entry depends on N and on its row's place in these blocks only)."""
+    rows = F.shape[0]
+    r = 0
+    while r + 4 <= rows:
+        _rows4(F, r, J, H, c0, c1)
+        r += 4
+    if r + 2 <= rows:
+        _rows2(F, r, J, H, c0, c1)
+        r += 2
+    if r < rows:
+        for i in range(c0, c1):
+            acc = 0.0
+            for j in range(J.shape[1]):
+                acc += J[i, j] * F[r, j]
+            H[r, i] = acc
+
+
 @_par
 def product(F, J, H, lanes):
     """H = F @ J.T by column panels (:func:`panels`), the calls spread over the numba threads.
@@ -110,19 +203,22 @@ def product(F, J, H, lanes):
     Column panel [c0, c1) of H is F times the rows c0..c1 of J transposed: a contiguous block of J, read
     in place (no transposed copy of J is ever made; for the column-major BLAS it is the transpose of a
     (N, c1 - c0) matrix). ``lanes = L > 0``: one gemm per block of L rows and panel (F has a multiple of L
-    rows), the same call shapes whatever the batch; ``lanes = 0``: gemv for one row, else one gemm per panel
-    on all the rows. Every call is a BLAS call of a fixed shape with one BLAS thread (the engine sets that
-    limit), so the result does not depend on the number of threads."""
+    rows), the same call shapes whatever the batch; ``lanes = 0``: gemv for one row, :func:`few_rows` for
+    up to :data:`FEW_ROWS` rows, else one gemm per panel on all the rows. Every call has a fixed shape and
+    one BLAS thread (the engine sets that limit), so the result does not depend on the number of threads."""
     rows, N = F.shape[0], J.shape[0]
     nq = panels(N)
     lane = lanes if lanes > 0 else rows
     nl = rows // lane if lane > 0 else 0
+    few = lanes == 0 and 1 < rows <= FEW_ROWS
     consts = np.array([1.0, 0.0])
     for job in prange(nl * nq):
         lb, q = job // nq, job % nq
         c0, c1 = panel_edge(N, q, nq), panel_edge(N, q + 1, nq)
         r0 = lb * lane
-        if lane == 1:
+        if few:
+            few_rows(F, J, H, c0, c1)
+        elif lane == 1:
             _xxgemv(ord("d"), ord("t"), N, c1 - c0, consts.ctypes, J[c0:].ctypes, N, F[r0].ctypes,
                     consts[1:].ctypes, H[r0, c0:].ctypes)
         else:
@@ -305,7 +401,7 @@ def tangent_chunk(p, state, drive, logs):
         ``logs[b, s]`` = ln of the growth of trial b's tangent vector in step s (the vector is then
         renormalised); NaN once the trial has diverged, -inf if the tangent map annihilated the vector.
 
-    One trial (Bp = 1) makes one gemm of two rows (state and tangent vector): J is read once per step.
+    One trial (Bp = 1) makes a product of two rows (state and tangent vector): J is read once per step.
     """
     U, M, H, V, S, alive, diverged_at, t0 = state
     B = alive.shape[0]

@@ -87,8 +87,10 @@ def test_spectrum_k1_equals_max_lyapunov():
 
 
 def _logdet_on_trajectory(net, sp, steps, transient, tt, trials, seed):
-    """Mean over the measured window of ln|det DF(u(t))| on the trajectory that ``simulate`` returns."""
-    sim = snt.simulate(net, steps - transient, transient=transient, trials=trials, seed=seed, record=("u",))
+    """Mean over the measured window of ln|det DF(u(t))| on the trajectory that ``simulate`` returns (exact
+    products: the spectrum must be computed with ``exact=True`` to ride on the same trajectory)."""
+    sim = snt.simulate(net, steps - transient, transient=transient, trials=trials, seed=seed, record=("u",),
+                       exact=True)
     u = sim.u.sel(time=slice(transient + tt, None)).values  # u(t), t = t_m .. steps-1
     D = snt.jacobian(net, u.reshape(-1, net.N))
     return np.linalg.slogdet(D)[1].reshape(trials, -1).mean(axis=1)
@@ -97,8 +99,10 @@ def _logdet_on_trajectory(net, sp, steps, transient, tt, trials, seed):
 def test_sum_of_spectrum_is_mean_log_det():
     net = small_net(N=20, g=3.0, gamma=0.1, sigma=0.1)   # lambda_1 ~ 0.19: chaotic
     steps, transient, tt, trials = 1500, 100, 50, 2
+    # exact products: the spectrum's trajectory is bit for bit the one simulate returns (a chaotic trajectory
+    # computed with another summation order would leave it within 1500 steps)
     sp = snt.lyapunov_spectrum(net, steps, k=net.N, transient=transient, tangent_transient=tt, qr_every=2,
-                               trials=trials, seed=4)
+                               trials=trials, seed=4, exact=True)
     ref = _logdet_on_trajectory(net, sp, steps, transient, tt, trials, seed=4)
     got = sp.exponents_trial.sum("exponent").values
     # The product of the R factors has determinant prod det DF exactly; only rounding differs (1e-12).
@@ -109,7 +113,8 @@ def test_sum_of_spectrum_is_mean_log_det():
 @given(N=st.integers(2, 8), g=st.floats(0.1, 3.0), gamma=st.floats(0.0, 0.9), seed=st.integers(0, 2**16))
 def test_property_sum_equals_log_det(N, g, gamma, seed):
     net = snt.Ensemble(N=N, J=1.0, g=g, gamma=gamma, theta_std=0.3).sample(seed=seed)
-    sp = snt.lyapunov_spectrum(net, 140, k=N, transient=20, tangent_transient=10, trials=2, blocks=3, seed=seed)
+    sp = snt.lyapunov_spectrum(net, 140, k=N, transient=20, tangent_transient=10, trials=2, blocks=3, seed=seed,
+                               exact=True)
     ref = _logdet_on_trajectory(net, sp, 140, 20, 10, 2, seed)
     np.testing.assert_allclose(sp.exponents_trial.sum("exponent").values, ref, rtol=1e-6, atol=1e-10)
 

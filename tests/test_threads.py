@@ -74,6 +74,29 @@ def test_a_multithreaded_gemm_would_change_the_bits_the_panels_keep():
     np.testing.assert_allclose(panels[1], out[1], rtol=0, atol=1e-11)    # and it is the product
 
 
+@pytest.mark.parametrize("N", [7, 300, 1001])
+def test_fast_product_of_every_row_count_is_the_product_and_thread_invariant(N):
+    # rows 2..FEW_ROWS take the fused few-row kernel (blocks of 4, 2, 1 rows), 1 row gemv, more rows gemm:
+    # each is F @ J.T to rounding (|error| <= N eps max|F| max|J|), and 1 or 2 numba threads give the same bits
+    import numba
+    rng = np.random.default_rng(N)
+    J = rng.standard_normal((N, N))
+    try:
+        for rows in list(range(1, kernels.FEW_ROWS + 3)) + [40]:
+            F = rng.standard_normal((rows, N))
+            out = {}
+            with threadpool_limits(1, user_api="blas"):
+                for threads in (1, 2):
+                    numba.set_num_threads(threads)
+                    out[threads] = np.full((rows, N), np.nan)
+                    kernels.product(F, J, out[threads], 0)
+            np.testing.assert_array_equal(out[1], out[2], err_msg=f"rows={rows}")
+            bound = N * np.finfo(float).eps * np.abs(F).max() * np.abs(J).max()
+            assert np.abs(out[1] - F @ J.T).max() <= bound, rows
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
 def test_panels_cover_the_columns_on_multiples_of_8():
     for N in (1, 7, 127, 128, 300, 500, 1000, 4000, 10001):
         nq = kernels.panels(N)
