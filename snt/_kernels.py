@@ -9,10 +9,10 @@ The map, for a batch of B trials stored row-wise in ``U`` (Bp, N) (Bp >= B: zero
 .. math:: u_b(t+1) = \gamma u_b(t) + J f(u_b(t)) - \theta + \sigma B_b(t) + \xi(t)
 
 is advanced by one matrix--matrix product ``H = F @ J.T`` (``F = f(U)``; :func:`product`: one-thread BLAS
-gemm calls, or for at most :data:`FEW_ROWS` rows a fused kernel that reads J once, on fixed column panels,
-spread over the numba threads) followed by :func:`row_update`, the one
-fused elementwise pass of E1: new state, its transfer, its slope, the finiteness check, noise and stimulus,
-run for the trials in parallel. Every chunk kernel calls it. The thread count cannot change a bit: every
+gemm calls, or for a few rows a fused kernel that shares each read of J (:func:`few_rows`), on fixed column
+panels, spread over the numba threads) followed by :func:`row_update`, the one fused elementwise pass of E1:
+new state, its transfer, its slope, the finiteness check, noise and stimulus, run for the trials in
+parallel. Every chunk kernel calls it. The thread count cannot change a bit: every
 BLAS call has a fixed shape and one BLAS thread, and each trial's pass is its own. What travels with the state
 (the *riders*) is written once each:
 
@@ -104,11 +104,16 @@ def panel_edge(N, q, nq):
     return (q * N // nq) // 8 * 8
 
 
-#: Fast products of at most this many rows are computed by :func:`few_rows` (J read once for every 4 rows)
-#: instead of a BLAS gemm: for few rows the gemm's packing of J costs several gemv (measured with OpenBLAS,
-#: N = 1000, one thread: 2 rows 4.5, 4 rows 4.9, 8 rows 7.3, 16 rows 12.6 gemv; :func:`few_rows` about
-#: 1.0, 1.8, 3.6, 7.2).
+#: Fast products of 2 to 4 rows, and of up to this many rows while N <= :data:`FEW_ROWS_MAX_N`, are computed
+#: by :func:`few_rows` (J read once for every 4 rows) instead of a BLAS gemm: for few rows the gemm's packing
+#: of J costs several gemv (measured with OpenBLAS, N = 1000, one thread: 2 rows 4.5, 4 rows 4.9, 8 rows 7.3,
+#: 16 rows 12.6 gemv; :func:`few_rows` about 1.0, 1.8, 3.6, 7.2).
 FEW_ROWS = 16
+
+#: Above this N a J that no cache holds is streamed from memory once per 4 rows by :func:`few_rows`, which
+#: then beats the gemm for at most 4 rows only (measured, N = 4000, one thread: 2 and 4 rows 0.44 and 0.58 of
+#: the gemm's time, 8 rows 1.13, 16 rows 1.8; at N = 2000, 16 rows 0.86).
+FEW_ROWS_MAX_N = 2048
 
 
 @_jit
@@ -204,13 +209,14 @@ def product(F, J, H, lanes):
     in place (no transposed copy of J is ever made; for the column-major BLAS it is the transpose of a
     (N, c1 - c0) matrix). ``lanes = L > 0``: one gemm per block of L rows and panel (F has a multiple of L
     rows), the same call shapes whatever the batch; ``lanes = 0``: gemv for one row, :func:`few_rows` for
-    up to :data:`FEW_ROWS` rows, else one gemm per panel on all the rows. Every call has a fixed shape and
+    2 to 4 rows (up to :data:`FEW_ROWS` while N <= :data:`FEW_ROWS_MAX_N`), else one gemm per panel on all
+    the rows. Every call has a fixed shape and
     one BLAS thread (the engine sets that limit), so the result does not depend on the number of threads."""
     rows, N = F.shape[0], J.shape[0]
     nq = panels(N)
     lane = lanes if lanes > 0 else rows
     nl = rows // lane if lane > 0 else 0
-    few = lanes == 0 and 1 < rows <= FEW_ROWS
+    few = lanes == 0 and 1 < rows and (rows <= 4 or (rows <= FEW_ROWS and N <= FEW_ROWS_MAX_N))
     consts = np.array([1.0, 0.0])
     for job in prange(nl * nq):
         lb, q = job // nq, job % nq

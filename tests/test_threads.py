@@ -74,9 +74,10 @@ def test_a_multithreaded_gemm_would_change_the_bits_the_panels_keep():
     np.testing.assert_allclose(panels[1], out[1], rtol=0, atol=1e-11)    # and it is the product
 
 
-@pytest.mark.parametrize("N", [7, 300, 1001])
+@pytest.mark.parametrize("N", [7, 300, 1001, 2100])
 def test_fast_product_of_every_row_count_is_the_product_and_thread_invariant(N):
-    # rows 2..FEW_ROWS take the fused few-row kernel (blocks of 4, 2, 1 rows), 1 row gemv, more rows gemm:
+    # rows 2..4 (2..FEW_ROWS up to FEW_ROWS_MAX_N) take the fused few-row kernel (blocks of 4, 2, 1 rows), 1 row
+    # gemv, more rows gemm:
     # each is F @ J.T to rounding (|error| <= N eps max|F| max|J|), and 1 or 2 numba threads give the same bits
     import numba
     rng = np.random.default_rng(N)
