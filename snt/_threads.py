@@ -93,7 +93,10 @@ class ThreadPolicy:
 
     ``threads="auto"``: time a short piece at 1 thread and one at :func:`available_threads`, keep the faster,
     and measure again every ``recheck`` seconds of run time, or at once when a piece runs more than 1.5x
-    slower than the chosen count measured (another process took a core). An int fixes the count (the
+    slower than the chosen count measured (another process took a core). A round of timings ends early, at
+    one thread, when a piece at more threads runs more than :attr:`COLLAPSE` times slower than every
+    one-thread piece of the round: on a shared core that is the collapse the policy exists to avoid, and
+    probing it further would cost a short run more than it could gain. An int fixes the count (the
     user's limit); None leaves the BLAS pools and numba's threads as they are.
 
     Parameters
@@ -106,6 +109,10 @@ class ThreadPolicy:
         Steps of the whole run, when known (0: unknown): one round of probes then takes at most a tenth of
         them, so that a short run is not spent probing.
     """
+
+    #: A piece at more than one thread slower than this many times the slowest one-thread piece of the round
+    #: ends the round: that count collapses (its threads share a busy core), one thread is kept.
+    COLLAPSE = 3.0
 
     def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02, rounds=3, total_steps=0):
         self.threads = check_thread_policy(threads)
@@ -204,7 +211,13 @@ class ThreadPolicy:
             self._queue = list(self.candidates) * self.rounds
             return
         if self._queue:
-            self._samples.setdefault(self._queue.pop(0), []).append(per_step)
+            count = self._queue.pop(0)
+            self._samples.setdefault(count, []).append(per_step)
+            ones = self._samples.get(1)
+            if count != 1 and ones and per_step > self.COLLAPSE * max(ones):
+                # the threads of this count wait for a core another process holds (measured: 4-12x slower
+                # than one thread): the rest of the round would be spent at that cost, for the same choice
+                self._queue = []
             if not self._queue:
                 self.timings = {c: statistics.median(v) for c, v in self._samples.items()}
                 self._samples = {}

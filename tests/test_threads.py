@@ -129,10 +129,24 @@ def test_the_policy_keeps_the_faster_count_and_measures_again_when_it_slows(monk
         assert [c for c, _, _ in policy.history[1:]] == [1, 2, 1, 2, 1, 2]
         assert policy.current == 2 and policy.timings == {1: 1.0, 2: 0.6}
         assert clock.run(100) == 100                                   # then whole pieces at the faster
-        clock.per_step = {1: 1.0, 2: 5.0}                              # another process took a core
+        clock.per_step = {1: 1.0, 2: 1.5}                              # another process took a core
         clock.run(100)
         assert [clock.run(100) for _ in range(6)] == [1] * 6             # measured again at once
         assert policy.current == 1 and clock.run(100) == 100
+
+
+def test_a_collapsing_count_ends_the_round_at_one_thread(monkeypatch):
+    # 2 threads on a shared core: 10x slower than 1 thread. One probe at 2 threads tells, and the rest of
+    # the round (two more probes at that cost) is skipped; a count only 2.5x slower is timed in full.
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    for slow, probes in ((10.0, [1, 2]), (2.5, [1, 2, 1, 2, 1, 2])):
+        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9)
+        with policy:
+            clock = _Clock(policy, {1: 1.0, 2: slow})
+            runs = [clock.run(100) for _ in range(1 + len(probes))]
+            assert runs == [1] * (1 + len(probes))                       # warm-up and probes of one step
+            assert [c for c, _, _ in policy.history[1:]] == probes
+            assert policy.current == 1 and clock.run(100) == 100          # then whole pieces at one thread
 
 
 def test_the_probes_are_sized_from_the_measured_steps(monkeypatch):
