@@ -171,8 +171,8 @@ def part_teacher(a):
     plt = _plt()
     t0 = time.perf_counter()
     ds = spectral.teacher_student(student_sizes=(20, 60, 200), teacher_size=20, trials=a.trials,
-                                  n_train=a.n_teacher, n_test=10000, epochs=a.teacher_epochs, seed=a.teacher_seed,
-                                  progress=True)
+                                  n_train=a.n_teacher, n_test=10000, seed=a.teacher_seed, progress=True,
+                                  **({} if a.teacher_epochs is None else {"epochs": a.teacher_epochs}))
     hT = 20
     res = {"settings": json.loads(ds.attrs["parameters"]), "time_s": time.perf_counter() - t0,
            "teacher_node_loss_sorted": np.sort(ds.teacher_node_loss.values, axis=1).tolist()}
@@ -314,7 +314,8 @@ def main():
     ap.add_argument("--mnist-lr", type=float, default=1e-3)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--n-teacher", type=int, default=10000)
-    ap.add_argument("--teacher-epochs", type=int, default=1200)
+    ap.add_argument("--teacher-epochs", type=int, default=None,
+                    help="training epochs of the students (default: teacher_student's)")
     ap.add_argument("--teacher-seed", type=int, default=0)
     ap.add_argument("--search-epochs", type=int, default=300)
     ap.add_argument("--search-l2", type=float, default=1e-2)

@@ -12,8 +12,8 @@ is advanced by one matrix--matrix product ``H = F @ J.T`` (``F = f(U)``; :func:`
 gemm calls, or for a few rows a fused kernel that shares each read of J (:func:`few_rows`), on fixed column
 panels, spread over the numba threads) followed by :func:`row_update`, the one fused elementwise pass of E1:
 new state, its transfer, its slope, the finiteness check, noise and stimulus, run for the trials in
-parallel. Every chunk kernel calls it. The thread count cannot change a bit: every
-BLAS call has a fixed shape and one BLAS thread, and each trial's pass is its own. What travels with the state
+parallel. Every chunk kernel calls it. The thread count cannot change a bit: every call of a product has a
+fixed shape and one BLAS thread, and each trial's pass is its own. What travels with the state
 (the *riders*) is written once each:
 
 * tangent vectors, :math:`v \mapsto \gamma v + J(f'(u)\odot v)` (E2): :func:`tangent_rows`, used by
@@ -210,8 +210,8 @@ def product(F, J, H, lanes):
     (N, c1 - c0) matrix). ``lanes = L > 0``: one gemm per block of L rows and panel (F has a multiple of L
     rows), the same call shapes whatever the batch; ``lanes = 0``: gemv for one row, :func:`few_rows` for
     2 to 4 rows (up to :data:`FEW_ROWS` while N <= :data:`FEW_ROWS_MAX_N`), else one gemm per panel on all
-    the rows. Every call has a fixed shape and
-    one BLAS thread (the engine sets that limit), so the result does not depend on the number of threads."""
+    the rows. Every call has a fixed shape and one BLAS thread (the engine sets that limit), so the result
+    does not depend on the number of threads."""
     rows, N = F.shape[0], J.shape[0]
     nq = panels(N)
     lane = lanes if lanes > 0 else rows

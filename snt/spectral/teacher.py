@@ -219,14 +219,15 @@ def teacher_student(student_sizes=(20, 60, 200), teacher_size=20, teacher_second
             X = drng.standard_normal((n_train, n_inputs))
             Xs = drng.standard_normal((n_test, n_inputs))
             Y, Ys = teacher.output(X), teacher.output(Xs)
+            Ys_raw = Ys
             y_std[t] = float(np.std(Y))
             if target_std is not None:
                 if not y_std[t] > 0:
                     raise ValueError("target_std needs targets that vary: the teacher's output is constant")
                 Y, Ys = Y * (ts / y_std[t]), Ys * (ts / y_std[t])
             for i in range(T):                 # the part of the target each teacher node carries
-                d = mask_nodes(teacher, 0, np.delete(np.arange(T), i)).output(Xs) - teacher.output(Xs)
-                t_loss[t, i] = float(np.mean(d * d)) / (y_std[t] ** 2 if ts is not None else 1.0)
+                t_loss[t, i] = score(mask_nodes(teacher, 0, np.delete(np.arange(T), i)), Xs, Ys_raw) \
+                    / (y_std[t] ** 2 if ts is not None else 1.0)
             for si, h in enumerate(sizes):
                 for mi, name in enumerate(models):
                     spectral = name == "spectral"
