@@ -92,12 +92,17 @@ class ThreadPolicy:
     is a pure speed choice, which this policy makes as the run goes.
 
     ``threads="auto"``: time a short piece at 1 thread and one at :func:`available_threads`, keep the faster,
-    and measure again every ``recheck`` seconds of run time, or at once when a piece runs more than 1.5x
-    slower than the chosen count measured (another process took a core). A round of timings ends early, at
-    one thread, when a piece at more threads runs more than :attr:`COLLAPSE` times slower than every
-    one-thread piece of the round: on a shared core that is the collapse the policy exists to avoid, and
-    probing it further would cost a short run more than it could gain. An int fixes the count (the
-    user's limit); None leaves the BLAS pools and numba's threads as they are.
+    and measure again after ``first_recheck`` seconds of run time, then every ``recheck`` seconds, or at once
+    when a piece runs more than 1.5x slower than the chosen count measured (another process took a core).
+    The second round comes early because the first often sees the cores in a passing state: a library
+    that has just run a multithreaded BLAS leaves its threads spinning on the cores for a while
+    (OpenBLAS: 2^28 cycles, about 0.1 s); a 300-step run (N = 1000, 64 trials) started right after numpy's
+    threaded ``@`` kept one thread to its end, taking 1.7 s where two threads took 0.95 s (measured twice
+    in three). A round of timings ends early, at one thread, when a piece at more threads runs more than
+    :attr:`COLLAPSE` times slower than every one-thread piece of the round: on a shared core that is the
+    collapse the policy exists to avoid, and probing it further would cost a short run more than it could
+    gain. An int fixes the count (the user's limit); None leaves the BLAS pools and numba's threads as
+    they are.
 
     Parameters
     ----------
@@ -108,13 +113,21 @@ class ThreadPolicy:
     total_steps : int
         Steps of the whole run, when known (0: unknown): one round of probes then takes at most a tenth of
         them, so that a short run is not spent probing.
+    recheck, first_recheck : float
+        Seconds of run time between rounds of timings, and before the second round.
+    guard : float
+        Longest piece, in seconds at the measured speed, run at a chosen count above one thread. On a core
+        shared with another process the speed of more threads comes and goes (measured, N = 1000, one
+        trajectory: 2-thread probes at 0.6-1.2 times the one-thread time, then whole chunks 1.2 and 1.9
+        times slower), and a collapse is seen only when its piece ends; a piece costs about 40 us of Python.
     """
 
     #: A piece at more than one thread slower than this many times the slowest one-thread piece of the round
     #: ends the round: that count collapses (its threads share a busy core), one thread is kept.
     COLLAPSE = 3.0
 
-    def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02, rounds=3, total_steps=0):
+    def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02, rounds=3, total_steps=0,
+                 first_recheck=0.25, guard=0.05):
         self.threads = check_thread_policy(threads)
         if self.threads == "auto":
             top = available_threads()
@@ -132,6 +145,8 @@ class ThreadPolicy:
         if self.most_steps is not None:
             self.probe_steps = min(self.probe_steps, self.most_steps)
         self.recheck = recheck
+        self.guard = guard
+        self._interval = min(first_recheck, recheck)     # run time before the next round of timings
         # each count is timed ``rounds`` times, alternating with the others, and judged by the median: on a
         # shared core one piece may run while the other process is descheduled and look faster than it is
         self.rounds = rounds
@@ -185,9 +200,12 @@ class ThreadPolicy:
         return cap, max(0, cap - self.current)
 
     def piece(self, steps):
-        """Steps of the next piece (at most ``steps``): short while the policy is timing a thread count."""
+        """Steps of the next piece (at most ``steps``): short while the policy is timing a thread count, and
+        at most about ``guard`` seconds at a chosen count above one."""
         if self.adaptive and (not self._warm or self._queue):
             return min(steps, self.probe_steps)
+        if self.adaptive and self.current > 1:
+            return min(steps, max(1, round(self.guard / max(self.timings[self.current], 1e-9))))
         return steps
 
     def start(self):
@@ -228,5 +246,6 @@ class ThreadPolicy:
                 self.probe_steps = self._steps_for(self.timings[self.current])
             return
         self._since += seconds
-        if self._since > self.recheck or per_step > 1.5 * self.timings[self.current]:
+        if self._since > self._interval or per_step > 1.5 * self.timings[self.current]:
+            self._interval = self.recheck
             self._queue = list(self.candidates) * self.rounds

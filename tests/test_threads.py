@@ -122,7 +122,7 @@ class _Clock:
 
 def test_the_policy_keeps_the_faster_count_and_measures_again_when_it_slows(monkeypatch):
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9)     # 0.2 Gflop a step: probes of 1 step
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9)     # 0.2 Gflop a step: probes of 1 step
     with policy:
         clock = _Clock(policy, {1: 1.0, 2: 0.6})
         # warm-up, then 1 thread, 2 threads, three times in alternation (judged by the median)
@@ -141,7 +141,7 @@ def test_a_collapsing_count_ends_the_round_at_one_thread(monkeypatch):
     # the round (two more probes at that cost) is skipped; a count only 2.5x slower is timed in full.
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
     for slow, probes in ((10.0, [1, 2]), (2.5, [1, 2, 1, 2, 1, 2])):
-        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9)
+        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9)
         with policy:
             clock = _Clock(policy, {1: 1.0, 2: slow})
             runs = [clock.run(100) for _ in range(1 + len(probes))]
@@ -153,7 +153,7 @@ def test_a_collapsing_count_ends_the_round_at_one_thread(monkeypatch):
 def test_the_probes_are_sized_from_the_measured_steps(monkeypatch):
     # a memory-bound run (few flops a step) must not spend whole chunks at the slower count while probing
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=1e3, probe_seconds=0.02)    # flops guess: 40000 steps
+    policy = ThreadPolicy("auto", step_flops=1e3, probe_seconds=0.02, first_recheck=1e9)    # flops: 40000 steps
     with policy:
         clock = _Clock(policy, {1: 1e-4, 2: 2e-4})
         assert clock.run(1000) == 1000                                   # warm-up: a whole piece
@@ -163,6 +163,43 @@ def test_the_probes_are_sized_from_the_measured_steps(monkeypatch):
         clock.per_step = {1: 1e-5, 2: 2e-5}
         assert [clock.run(1000) for _ in range(6)] == [200] * 6
         assert policy.probe_steps == 2000                                 # sized again at the new speed
+
+
+def test_the_second_round_comes_early_and_the_later_ones_every_recheck(monkeypatch):
+    # the first round may see another library's BLAS threads still spinning: it is taken again after
+    # first_recheck seconds of run time, the next ones after recheck seconds
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=10.0, first_recheck=1.0, guard=1e9)
+    with policy:
+        clock = _Clock(policy, {1: 0.1, 2: 0.2})                      # probes of 1 step
+        assert [clock.run(3) for _ in range(7)] == [1] * 7              # warm-up and the first round
+        assert policy.current == 1
+        clock.per_step = {1: 0.1, 2: 0.05}                             # the spinning threads went to sleep
+        assert [clock.run(3) for _ in range(4)] == [3] * 4              # 1.2 s: the second round is due
+        assert [clock.run(3) for _ in range(6)] == [1] * 6
+        assert policy.current == 2
+        runs = [clock.run(20) for _ in range(11)]                     # 20 steps of 0.05 s a piece
+        assert runs == [20] * 11 and [c for c, _, _ in policy.history[-11:]] == [2] * 11
+        assert clock.run(20) == 1                                      # over 10 s: the third round
+
+
+def test_pieces_at_more_threads_last_at_most_the_guard(monkeypatch):
+    # a collapse of the chosen count on a shared core is seen when its piece ends: the pieces at more than
+    # one thread are kept to about guard seconds, those at one thread are whole
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    for per_step, chosen, expect in (({1: 1e-3, 2: 5e-4}, 2, 100), ({1: 1e-3, 2: 2e-3}, 1, 1000)):
+        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05)
+        with policy:
+            clock = _Clock(policy, per_step)
+            [clock.run(1000) for _ in range(7)]
+            assert policy.current == chosen and clock.run(1000) == expect
+        slow = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05)
+        with slow:
+            clock = _Clock(slow, {1: 1e-3, 2: 5e-4})
+            [clock.run(1000) for _ in range(7)]
+            clock.per_step = {1: 1e-3, 2: 5e-3}                        # the other process took a core
+            assert clock.run(1000) == 100                             # 0.5 s at the collapsed count, not 5 s
+            assert clock.run(1000) == 40 and slow.history[-1][0] == 1   # a new round: 0.02 s probes
 
 
 def test_a_short_run_spends_at_most_a_tenth_of_its_steps_probing(monkeypatch):
@@ -179,7 +216,7 @@ def test_a_short_run_spends_at_most_a_tenth_of_its_steps_probing(monkeypatch):
 def test_the_policy_judges_by_the_median_of_alternating_pieces(monkeypatch):
     # one lucky 2-thread piece (the other process descheduled) must not make 2 threads the choice
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9)
     with policy:
         durations = iter([1.0, 1.0, 0.3, 1.0, 3.0, 1.0, 3.0])         # warm-up, then 1, 2, 1, 2, 1, 2
         for _ in range(7):
