@@ -10,6 +10,7 @@ trials' elementwise passes; :class:`ThreadPolicy` chooses how many, as the run g
 takes the user's count. ``threads=None`` leaves the pools and numba's threads as they are.
 """
 
+import math
 import os
 import statistics
 import sys
@@ -92,17 +93,21 @@ class ThreadPolicy:
     is a pure speed choice, which this policy makes as the run goes.
 
     ``threads="auto"``: time a short piece at 1 thread and one at :func:`available_threads`, keep the faster,
-    and measure again after ``first_recheck`` seconds of run time, then every ``recheck`` seconds, or at once
-    when a piece runs more than 1.5x slower than the chosen count measured (another process took a core).
-    The second round comes early because the first often sees the cores in a passing state: a library
-    that has just run a multithreaded BLAS leaves its threads spinning on the cores for a while
-    (OpenBLAS: 2^28 cycles, about 0.1 s); a 300-step run (N = 1000, 64 trials) started right after numpy's
-    threaded ``@`` kept one thread to its end, taking 1.7 s where two threads took 0.95 s (measured twice
-    in three). A round of timings ends early, at one thread, when a piece at more threads runs more than
+    and measure again every ``recheck`` seconds of run time, or at once when a piece runs more than 1.5x
+    slower than the chosen count measured, or, at more than one thread, slower than one thread measured
+    (another process took a core). A round that keeps one thread is taken again after ``first_recheck``
+    seconds, then after twice as long, and so on up to ``recheck``: it may have seen the cores in a
+    passing state, as a library that has just run a multithreaded BLAS leaves its threads spinning on the
+    cores for a while (OpenBLAS: 2^28 cycles, about 0.1 s). A 300-step run (N = 1000, 64 trials) started
+    right after numpy's threaded ``@`` kept one thread to its end, taking 1.7 s where two threads took
+    0.95 s (two runs of three); its 2-thread probes were slow for 0.05-0.1 s after the ``@``, once still at
+    0.1 s. A round of timings ends early, at one thread, when a piece at more threads runs more than
     :attr:`COLLAPSE` times slower than every one-thread piece of the round: on a shared core that is the
     collapse the policy exists to avoid, and probing it further would cost a short run more than it could
-    gain. An int fixes the count (the user's limit); None leaves the BLAS pools and numba's threads as
-    they are.
+    gain; the first piece at more threads of a round is one step, so that finding a collapse costs one
+    step (measured loaded: a 16-step 2-thread probe of one trajectory took 72-118 ms, 25-35 times the
+    one-thread time, each step waiting for the other process's time slice). An int fixes the count (the
+    user's limit); None leaves the BLAS pools and numba's threads as they are.
 
     Parameters
     ----------
@@ -114,20 +119,28 @@ class ThreadPolicy:
         Steps of the whole run, when known (0: unknown): one round of probes then takes at most a tenth of
         them, so that a short run is not spent probing.
     recheck, first_recheck : float
-        Seconds of run time between rounds of timings, and before the second round.
+        Seconds of run time between rounds of timings, and before the first re-examination of a round that
+        kept one thread (doubled at each such round, up to ``recheck``).
     guard : float
         Longest piece, in seconds at the measured speed, run at a chosen count above one thread. On a core
         shared with another process the speed of more threads comes and goes (measured, N = 1000, one
         trajectory: 2-thread probes at 0.6-1.2 times the one-thread time, then whole chunks 1.2 and 1.9
         times slower), and a collapse is seen only when its piece ends; a piece costs about 40 us of Python.
+    scout : bool
+        Begin each count above one of a round with a one-step piece (see above).
     """
 
     #: A piece at more than one thread slower than this many times the slowest one-thread piece of the round
     #: ends the round: that count collapses (its threads share a busy core), one thread is kept.
     COLLAPSE = 3.0
 
+    #: ... and lasts more than this many seconds: waking sleeping threads costs a piece a fixed time (measured
+    #: on a 2-core VM: 0.4-1.5 ms for a one-step piece of 0.1 ms of work), waiting for another process's time
+    #: slice costs 4-25 ms a step.
+    LATENCY = 3e-3
+
     def __init__(self, threads, step_flops, recheck=2.0, probe_seconds=0.02, rounds=3, total_steps=0,
-                 first_recheck=0.25, guard=0.05):
+                 first_recheck=0.1, guard=0.05, scout=True):
         self.threads = check_thread_policy(threads)
         if self.threads == "auto":
             top = available_threads()
@@ -146,7 +159,9 @@ class ThreadPolicy:
             self.probe_steps = min(self.probe_steps, self.most_steps)
         self.recheck = recheck
         self.guard = guard
-        self._interval = min(first_recheck, recheck)     # run time before the next round of timings
+        self.scout = bool(scout)
+        self._early = first_recheck          # wait before re-examining a choice of one thread (doubles)
+        self._interval = recheck                          # run time before the next round of timings
         # each count is timed ``rounds`` times, alternating with the others, and judged by the median: on a
         # shared core one piece may run while the other process is descheduled and look faster than it is
         self.rounds = rounds
@@ -154,6 +169,7 @@ class ThreadPolicy:
         self.current = self.candidates[0] if self.candidates else None
         self.timings = {}
         self._queue = []                 # thread counts still to time
+        self._scouts = set()             # counts of the round still to scout (see _new_round)
         self._warm = False
         self._since = 0.0
         self._limit = None
@@ -202,10 +218,17 @@ class ThreadPolicy:
     def piece(self, steps):
         """Steps of the next piece (at most ``steps``): short while the policy is timing a thread count, and
         at most about ``guard`` seconds at a chosen count above one."""
+        if self.adaptive and self._queue and self._queue[0] in self._scouts:
+            return min(steps, 1)
         if self.adaptive and (not self._warm or self._queue):
             return min(steps, self.probe_steps)
-        if self.adaptive and self.current > 1:
-            return min(steps, max(1, round(self.guard / max(self.timings[self.current], 1e-9))))
+        if self.adaptive:
+            # no further than the next round of timings, and at most the guard at more than one thread
+            per_step = max(self.timings[self.current], 1e-9)
+            most = max(0.0, self._interval - self._since)
+            if self.current > 1:
+                most = min(most, self.guard)
+            return min(steps, max(1, math.ceil(most / per_step)))
         return steps
 
     def start(self):
@@ -226,26 +249,49 @@ class ThreadPolicy:
         if not self._warm:               # the first piece loads the compiled kernels: not a timing, but
             self._warm = True            # an upper bound of a step's time (the probes only get shorter)
             self.probe_steps = self._steps_for(per_step, most=self.probe_steps)
-            self._queue = list(self.candidates) * self.rounds
+            self._new_round()
             return
         if self._queue:
-            count = self._queue.pop(0)
-            self._samples.setdefault(count, []).append(per_step)
+            count = self._queue[0]
             ones = self._samples.get(1)
-            if count != 1 and ones and per_step > self.COLLAPSE * max(ones):
-                # the threads of this count wait for a core another process holds (measured: 4-12x slower
+            collapsed = count != 1 and ones and per_step > self.COLLAPSE * max(ones) and seconds > self.LATENCY
+            if count in self._scouts:
+                self._scouts.discard(count)
+                if not collapsed:        # a step to look, not a timing: the probes of this count follow
+                    return
+            self._queue.pop(0)
+            self._samples.setdefault(count, []).append(per_step)
+            if collapsed:
+                # the threads of this count wait for a core another process holds (measured: 4-35x slower
                 # than one thread): the rest of the round would be spent at that cost, for the same choice
                 self._queue = []
             if not self._queue:
                 self.timings = {c: statistics.median(v) for c, v in self._samples.items()}
                 self._samples = {}
                 self.current = min(self.timings, key=self.timings.get)
+                # a round that kept one thread may have seen a passing state (see the class docstring): it
+                # is taken again soon, then less and less soon; a wrong choice of more threads shows itself
+                # in its next pieces
+                self._interval = self.recheck
+                if self.current == 1 and self._early < self.recheck:
+                    self._interval = self._early
+                    self._early *= 2
                 self._since = 0.0
                 # the next probes last about probe_seconds at the faster count (a piece of the flops guess
                 # could be a whole chunk of a memory-bound run, spent at the slow count)
                 self.probe_steps = self._steps_for(self.timings[self.current])
             return
         self._since += seconds
-        if self._since > self._interval or per_step > 1.5 * self.timings[self.current]:
-            self._interval = self.recheck
-            self._queue = list(self.candidates) * self.rounds
+        # a piece at more threads slower than one thread was measured: the choice was marginal and a
+        # process has taken a core (measured loaded: 2-thread probes within 5 % of one thread, then whole
+        # pieces 7 % slower than one thread, then one collapsed)
+        worse = self.current > 1 and per_step > self.timings[1]
+        if self._since >= self._interval or per_step > 1.5 * self.timings[self.current] or worse:
+            self._new_round()
+
+    def _new_round(self):
+        """Queue a round of timings: the counts in alternation, ``rounds`` times; each count above one is
+        first run for a single step (a scout) after the first one-thread piece, so that a collapsed count
+        costs one step, not a probe."""
+        self._queue = list(self.candidates) * self.rounds
+        self._scouts = {c for c in self.candidates if c > 1} if self.scout else set()

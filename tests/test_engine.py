@@ -26,8 +26,11 @@ def _net(N=12, **kw):
 
 
 def _run_window(net, rider_factory, trials=3, transient=7, n=6, seed=5):
-    """Advance ``transient`` steps, then ``n`` with the rider; returns (batch, rider, u before, noise)."""
-    batch = Batch(net, trials, seed=seed, total=transient + n)
+    """Advance ``transient`` steps, then ``n`` with the rider; returns (batch, rider, u before, noise).
+
+    One thread: the riders keep their last piece's output only, and the thread policy's timing pieces would
+    cut the window into several (the cutting of a run is tested apart, in the engine's guarantees below)."""
+    batch = Batch(net, trials, seed=seed, total=transient + n, threads=1)
     with batch:
         batch.advance(transient)
         rider = rider_factory(batch)

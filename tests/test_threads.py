@@ -122,7 +122,7 @@ class _Clock:
 
 def test_the_policy_keeps_the_faster_count_and_measures_again_when_it_slows(monkeypatch):
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9)     # 0.2 Gflop a step: probes of 1 step
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9, scout=False)     # 0.2 Gflop a step: probes of 1 step
     with policy:
         clock = _Clock(policy, {1: 1.0, 2: 0.6})
         # warm-up, then 1 thread, 2 threads, three times in alternation (judged by the median)
@@ -141,7 +141,7 @@ def test_a_collapsing_count_ends_the_round_at_one_thread(monkeypatch):
     # the round (two more probes at that cost) is skipped; a count only 2.5x slower is timed in full.
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
     for slow, probes in ((10.0, [1, 2]), (2.5, [1, 2, 1, 2, 1, 2])):
-        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9)
+        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9, scout=False)
         with policy:
             clock = _Clock(policy, {1: 1.0, 2: slow})
             runs = [clock.run(100) for _ in range(1 + len(probes))]
@@ -150,10 +150,38 @@ def test_a_collapsing_count_ends_the_round_at_one_thread(monkeypatch):
             assert policy.current == 1 and clock.run(100) == 100          # then whole pieces at one thread
 
 
+def test_a_round_scouts_more_threads_with_one_step(monkeypatch):
+    # on a shared core every step at 2 threads may wait for the other process's time slice (measured: a
+    # 16-step probe 25-35x the one-thread time); the first 2-thread piece of a round is one step, so that a
+    # collapse costs one step; a count that does not collapse is then timed as usual, the scout left out
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    policy = ThreadPolicy("auto", step_flops=2e7, recheck=1e9, first_recheck=1e9, guard=1e9)   # 0.02 s probes: 2 steps
+    with policy:
+        clock = _Clock(policy, {1: 0.01, 2: 0.3})
+        assert [clock.run(100) for _ in range(3)] == [2, 2, 1]        # warm-up, 1 thread, the 2-thread scout
+        assert [c for c, _, _ in policy.history] == [1, 1, 2] and policy.current == 1
+        assert not policy._queue and clock.run(100) == 100             # collapsed: whole pieces at one thread
+    policy = ThreadPolicy("auto", step_flops=2e7, recheck=1e9, first_recheck=1e9, guard=1e9)
+    with policy:
+        clock = _Clock(policy, {1: 0.01, 2: 0.006})
+        runs = [clock.run(100) for _ in range(8)]
+        assert runs == [2, 2, 1, 2, 2, 2, 2, 2]                        # the scout, then the usual probes
+        assert [c for c, _, _ in policy.history[1:]] == [1, 2, 2, 1, 2, 1, 2]
+        assert policy.timings == {1: 0.01, 2: 0.006} and policy.current == 2
+    # a scout shorter than LATENCY is not judged (waking threads costs a short piece a fixed time): 1 ms, 5x
+    # one thread, is followed by the probe, which shows the collapse
+    policy = ThreadPolicy("auto", step_flops=2e5, recheck=1e9, first_recheck=1e9, guard=1e9)
+    with policy:
+        clock = _Clock(policy, {1: 2e-4, 2: 1e-3})
+        runs = [clock.run(1000) for _ in range(4)]
+        assert runs == [200, 100, 1, 100] and [c for c, _, _ in policy.history] == [1, 1, 2, 2]
+        assert policy.current == 1 and not policy._queue
+
+
 def test_the_probes_are_sized_from_the_measured_steps(monkeypatch):
     # a memory-bound run (few flops a step) must not spend whole chunks at the slower count while probing
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=1e3, probe_seconds=0.02, first_recheck=1e9)    # flops: 40000 steps
+    policy = ThreadPolicy("auto", step_flops=1e3, probe_seconds=0.02, first_recheck=1e9, scout=False)    # flops: 40000 steps
     with policy:
         clock = _Clock(policy, {1: 1e-4, 2: 2e-4})
         assert clock.run(1000) == 1000                                   # warm-up: a whole piece
@@ -165,22 +193,38 @@ def test_the_probes_are_sized_from_the_measured_steps(monkeypatch):
         assert policy.probe_steps == 2000                                 # sized again at the new speed
 
 
-def test_the_second_round_comes_early_and_the_later_ones_every_recheck(monkeypatch):
-    # the first round may see another library's BLAS threads still spinning: it is taken again after
-    # first_recheck seconds of run time, the next ones after recheck seconds
+def test_a_first_round_that_keeps_one_thread_is_taken_again_early(monkeypatch):
+    # the first round may see another library's BLAS threads still spinning: if it keeps one thread it is
+    # taken again after first_recheck seconds of run time; the later rounds come every recheck seconds
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=2e8, recheck=10.0, first_recheck=1.0, guard=1e9)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=10.0, first_recheck=1.0, guard=1e9, scout=False)
     with policy:
         clock = _Clock(policy, {1: 0.1, 2: 0.2})                      # probes of 1 step
         assert [clock.run(3) for _ in range(7)] == [1] * 7              # warm-up and the first round
         assert policy.current == 1
         clock.per_step = {1: 0.1, 2: 0.05}                             # the spinning threads went to sleep
-        assert [clock.run(3) for _ in range(4)] == [3] * 4              # 1.2 s: the second round is due
+        assert [clock.run(3) for _ in range(4)] == [3, 3, 3, 1]         # pieces end when the round is due (1 s)
         assert [clock.run(3) for _ in range(6)] == [1] * 6
         assert policy.current == 2
-        runs = [clock.run(20) for _ in range(11)]                     # 20 steps of 0.05 s a piece
-        assert runs == [20] * 11 and [c for c, _, _ in policy.history[-11:]] == [2] * 11
-        assert clock.run(20) == 1                                      # over 10 s: the third round
+        runs = [clock.run(20) for _ in range(10)]                     # 20 steps of 0.05 s a piece
+        assert runs == [20] * 10 and [c for c, _, _ in policy.history[-10:]] == [2] * 10
+        assert clock.run(20) == 1                                      # 10 s: the third round
+    # while one thread stays faster the re-examinations come after 1, 2, 4, 8 s, then every 10 s
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=10.0, first_recheck=1.0, guard=1e9, scout=False)
+    with policy:
+        clock = _Clock(policy, {1: 0.1, 2: 0.2})
+        intervals = []
+        for _ in range(400):
+            clock.run(3)
+            if not policy._queue and (not intervals or intervals[-1] != policy._interval):
+                intervals.append(policy._interval)
+        assert intervals == [1.0, 2.0, 4.0, 8.0, 10.0]
+    # a first round that keeps two threads waits the whole recheck
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=10.0, first_recheck=1.0, guard=1e9, scout=False)
+    with policy:
+        clock = _Clock(policy, {1: 0.1, 2: 0.05})
+        assert [clock.run(3) for _ in range(7)] == [1] * 7 and policy.current == 2
+        assert [clock.run(20) for _ in range(10)] == [20] * 10          # 10 s at 2 threads, no round
 
 
 def test_pieces_at_more_threads_last_at_most_the_guard(monkeypatch):
@@ -188,12 +232,12 @@ def test_pieces_at_more_threads_last_at_most_the_guard(monkeypatch):
     # one thread are kept to about guard seconds, those at one thread are whole
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
     for per_step, chosen, expect in (({1: 1e-3, 2: 5e-4}, 2, 100), ({1: 1e-3, 2: 2e-3}, 1, 1000)):
-        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05)
+        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05, scout=False)
         with policy:
             clock = _Clock(policy, per_step)
             [clock.run(1000) for _ in range(7)]
             assert policy.current == chosen and clock.run(1000) == expect
-        slow = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05)
+        slow = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05, scout=False)
         with slow:
             clock = _Clock(slow, {1: 1e-3, 2: 5e-4})
             [clock.run(1000) for _ in range(7)]
@@ -202,9 +246,26 @@ def test_pieces_at_more_threads_last_at_most_the_guard(monkeypatch):
             assert clock.run(1000) == 40 and slow.history[-1][0] == 1   # a new round: 0.02 s probes
 
 
+def test_more_threads_slower_than_one_thread_measured_start_a_round(monkeypatch):
+    # a marginal choice of 2 threads (5 % faster in the probes) whose pieces then run 7 % slower than one
+    # thread was measured: another process took a core, so the round is taken again (the 1.5x rule would
+    # wait for a 43 % slowdown)
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9, scout=False)
+    with policy:
+        clock = _Clock(policy, {1: 1.0, 2: 0.95})
+        [clock.run(100) for _ in range(7)]
+        assert policy.current == 2 and clock.run(100) == 100
+        clock.per_step = {1: 1.0, 2: 0.99}
+        assert clock.run(100) == 100                                   # still faster than one thread
+        clock.per_step = {1: 1.0, 2: 1.07}
+        assert clock.run(100) == 100 and clock.run(100) == 1           # slower: a new round of probes
+        assert policy.history[-1][0] == 1
+
+
 def test_a_short_run_spends_at_most_a_tenth_of_its_steps_probing(monkeypatch):
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=1e3, total_steps=6000)
+    policy = ThreadPolicy("auto", step_flops=1e3, total_steps=6000, scout=False)
     with policy:
         clock = _Clock(policy, {1: 1e-6, 2: 2e-6})                   # 0.02 s would be 20000 steps
         assert clock.run(1000) == 100                                  # 6000 / (10 * 3 rounds * 2 counts)
@@ -216,7 +277,7 @@ def test_a_short_run_spends_at_most_a_tenth_of_its_steps_probing(monkeypatch):
 def test_the_policy_judges_by_the_median_of_alternating_pieces(monkeypatch):
     # one lucky 2-thread piece (the other process descheduled) must not make 2 threads the choice
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9, scout=False)
     with policy:
         durations = iter([1.0, 1.0, 0.3, 1.0, 3.0, 1.0, 3.0])         # warm-up, then 1, 2, 1, 2, 1, 2
         for _ in range(7):
