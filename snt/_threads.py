@@ -160,8 +160,8 @@ class ThreadPolicy:
         self.recheck = recheck
         self.guard = guard
         self.scout = bool(scout)
-        self._early = first_recheck          # wait before re-examining a choice of one thread (doubles)
-        self._interval = recheck                          # run time before the next round of timings
+        self._early = first_recheck      # wait before re-examining a choice of one thread (doubles)
+        self._interval = recheck         # run time before the next round of timings
         # each count is timed ``rounds`` times, alternating with the others, and judged by the median: on a
         # shared core one piece may run while the other process is descheduled and look faster than it is
         self.rounds = rounds
@@ -216,8 +216,9 @@ class ThreadPolicy:
         return cap, max(0, cap - self.current)
 
     def piece(self, steps):
-        """Steps of the next piece (at most ``steps``): short while the policy is timing a thread count, and
-        at most about ``guard`` seconds at a chosen count above one."""
+        """Steps of the next piece (at most ``steps``): one for a scout, short while the policy is timing a
+        thread count, otherwise up to the next round of timings and at most about ``guard`` seconds at a
+        chosen count above one."""
         if self.adaptive and self._queue and self._queue[0] in self._scouts:
             return min(steps, 1)
         if self.adaptive and (not self._warm or self._queue):
@@ -254,7 +255,8 @@ class ThreadPolicy:
         if self._queue:
             count = self._queue[0]
             ones = self._samples.get(1)
-            collapsed = count != 1 and ones and per_step > self.COLLAPSE * max(ones) and seconds > self.LATENCY
+            collapsed = bool(count != 1 and ones and per_step > self.COLLAPSE * max(ones)
+                             and seconds > self.LATENCY)
             if count in self._scouts:
                 self._scouts.discard(count)
                 if not collapsed:        # a step to look, not a timing: the probes of this count follow

@@ -122,7 +122,8 @@ class _Clock:
 
 def test_the_policy_keeps_the_faster_count_and_measures_again_when_it_slows(monkeypatch):
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9, scout=False)     # 0.2 Gflop a step: probes of 1 step
+    # 0.2 Gflop a step: probes of 1 step; no early round, guard or scout (tested below)
+    policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9, scout=False)
     with policy:
         clock = _Clock(policy, {1: 1.0, 2: 0.6})
         # warm-up, then 1 thread, 2 threads, three times in alternation (judged by the median)
@@ -155,7 +156,7 @@ def test_a_round_scouts_more_threads_with_one_step(monkeypatch):
     # 16-step probe 25-35x the one-thread time); the first 2-thread piece of a round is one step, so that a
     # collapse costs one step; a count that does not collapse is then timed as usual, the scout left out
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=2e7, recheck=1e9, first_recheck=1e9, guard=1e9)   # 0.02 s probes: 2 steps
+    policy = ThreadPolicy("auto", step_flops=2e7, recheck=1e9, first_recheck=1e9, guard=1e9)   # probes: 2 steps
     with policy:
         clock = _Clock(policy, {1: 0.01, 2: 0.3})
         assert [clock.run(100) for _ in range(3)] == [2, 2, 1]        # warm-up, 1 thread, the 2-thread scout
@@ -181,7 +182,8 @@ def test_a_round_scouts_more_threads_with_one_step(monkeypatch):
 def test_the_probes_are_sized_from_the_measured_steps(monkeypatch):
     # a memory-bound run (few flops a step) must not spend whole chunks at the slower count while probing
     monkeypatch.setattr(_threads, "available_threads", lambda: 2)
-    policy = ThreadPolicy("auto", step_flops=1e3, probe_seconds=0.02, first_recheck=1e9, scout=False)    # flops: 40000 steps
+    # the flops guess: 40000 steps
+    policy = ThreadPolicy("auto", step_flops=1e3, probe_seconds=0.02, first_recheck=1e9, scout=False)
     with policy:
         clock = _Clock(policy, {1: 1e-4, 2: 2e-4})
         assert clock.run(1000) == 1000                                   # warm-up: a whole piece
