@@ -2,7 +2,7 @@
 trained on the whole training set and evaluated on the test set, per seed.
 
 Usage: python analysis/classify_mnist.py MODEL [--candidates mnist default 'mnist:{"maxiter": 30}' ...]
-       [--seeds 0 1] [--threads 2] [--curve] [--out results/mnist_MODEL.json] [--n-train N] [--n-test N]
+       [--seeds 0 1] [--threads 1] [--curve] [--out results/mnist_MODEL.json] [--n-train N] [--n-test N]
        [--epochs E] [--chosen CANDIDATE --chosen-because TEXT]
 
 1. Choice. Every candidate (a preset name of ``snt.classify.presets``, or ``default`` for the estimator's
@@ -112,7 +112,9 @@ def main():
                          "':{json}' (parameters set over it); chosen on the validation split")
     ap.add_argument("--curve", action="store_true", help="record the validation accuracy after every epoch")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    ap.add_argument("--threads", type=int, default=2, help="BLAS threads of every fit")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS threads of every fit (1, as the stored results: another count gives another fit, "
+                         "see AttractorClassifier's n_threads)")
     ap.add_argument("--dataset", default="mnist")
     ap.add_argument("--n-train", type=int, default=None, help="only the first n training items (a check)")
     ap.add_argument("--n-test", type=int, default=None, help="only the first n test items (a check)")

@@ -238,6 +238,21 @@ def test_random_state_seed_and_verbose(digits):
         AttractorClassifier(verbose="yes", **kw).fit(X[:200], y[:200])
 
 
+def test_a_fit_does_not_depend_on_the_machines_blas_threads(digits):
+    """The BLAS pool's thread count rounds a fit differently and training amplifies it (at 2 threads, 64 items,
+    one epoch: parameters 1e-4 of their largest apart; 600 items: 0.3): by default a fit runs on one thread,
+    whatever the network's size and the pool's setting, so the same seed gives the same bits anywhere."""
+    from threadpoolctl import threadpool_limits
+    X, y, _, _ = digits
+    wide = np.tile(X[:64], (1, 9))                      # 576 features: a network above 512 nodes
+    kw = dict(model="wilson-cowan", maxiter=1, random_state=0)
+    one = AttractorClassifier(n_threads=1, **kw).fit(wide, y[:64])
+    with threadpool_limits(2, user_api="blas"):        # the pool of a 2-core machine
+        default = AttractorClassifier(**kw).fit(wide, y[:64])
+    assert default.model_.n_nodes >= 512
+    np.testing.assert_array_equal(default.result_.x, one.result_.x)
+
+
 def test_a_class_blind_fit_warns(digits):
     """Items that carry nothing the dynamics can use (all equal) end at chance level: a warning with causes."""
     X, y, _, _ = digits

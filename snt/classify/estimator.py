@@ -10,7 +10,6 @@ attribute ``config_``.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import inspect
 import time
@@ -157,12 +156,10 @@ class AttractorClassifier(ClassifierMixin, BaseEstimator):
         """The parameters as a validated :class:`Settings` (errors name the parameter)."""
         return Settings(**self.get_params())
 
-    def _threads(self, n_nodes=None):
+    def _threads(self):
+        """The BLAS limit of a fit or a prediction: ``n_threads``, by default 1 (see its description)."""
         n = self.config_.n_threads
-        if n is None:
-            n_nodes = self.model_.n_nodes if n_nodes is None else n_nodes
-            n = 1 if n_nodes < 512 else None
-        return threadpool_limits(limits=n, user_api="blas") if n is not None else contextlib.nullcontext()
+        return threadpool_limits(limits=1 if n is None else n, user_api="blas")
 
     def _pad(self, X):
         """Initial conditions of the items: ``input_scale * X`` zero-padded to the nodes, or repeated over
