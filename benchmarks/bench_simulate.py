@@ -99,11 +99,9 @@ def main(argv=None):
         def sim(network, **kw):
             return lambda: snt.simulate(network, steps, trials=B, record="M", seed=0, **kw)
 
-        variants = {"auto 0": sim(net), "one 0": sim(net), "auto 0.1": sim(noisy), "one 0.1": sim(noisy),
-                    "stream1 0.1": sim(noisy, noise_stream=1), "bare 1": blas(1), "bare 2": blas(2),
-                    "numpy": plain_numpy(net, B, steps)}
-        variants["one 0"] = sim(net, threads=1)
-        variants["one 0.1"] = sim(noisy, threads=1)
+        variants = {"auto 0": sim(net), "one 0": sim(net, threads=1), "auto 0.1": sim(noisy),
+                    "one 0.1": sim(noisy, threads=1), "stream1 0.1": sim(noisy, noise_stream=1),
+                    "bare 1": blas(1), "bare 2": blas(2), "numpy": plain_numpy(net, B, steps)}
         t = interleaved(variants, repeats)
         bare = {1: t["bare 1"], 2: t["bare 2"]}
         limit_threads = min(bare, key=bare.get)

@@ -7,9 +7,10 @@ Tangent vectors evolve with the Jacobian of E2 along the trajectory,
 
 and :math:`\lambda_i = \lim_{T\to\infty} \frac1T \sum_t \ln |R_{ii}(t)|` from the QR re-orthonormalisations
 (E6). The state and the tangent vectors share one matrix product per step: the rows
-:math:`[f(u_b);\ \Lambda(u_b) v_b]` of all trials are multiplied by :math:`J^T` in one product (a BLAS gemm, or
-for a few rows a fused kernel), so J is read once per step for everything. Noise and thresholds do not enter
-the tangent map: with :math:`\sigma > 0` the exponent is that of the random dynamical system (two replicas sharing the noise).
+:math:`[f(u_b);\ \Lambda(u_b) v_b]` of all trials are multiplied by :math:`J^T` in one product (a BLAS
+gemm, or for a few rows a fused kernel), so J is read once per step for everything. Noise and thresholds do
+not enter the tangent map: with :math:`\sigma > 0` the exponent is that of the random dynamical system (two
+replicas sharing the noise).
 
 Time line of a run of ``steps`` iterations: ``transient`` steps of the state alone, then
 ``tangent_transient`` steps aligning the tangent vector(s) (discarded), then the measured window of

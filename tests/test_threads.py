@@ -239,13 +239,13 @@ def test_pieces_at_more_threads_last_at_most_the_guard(monkeypatch):
             clock = _Clock(policy, per_step)
             [clock.run(1000) for _ in range(7)]
             assert policy.current == chosen and clock.run(1000) == expect
-        slow = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05, scout=False)
-        with slow:
-            clock = _Clock(slow, {1: 1e-3, 2: 5e-4})
-            [clock.run(1000) for _ in range(7)]
-            clock.per_step = {1: 1e-3, 2: 5e-3}                        # the other process took a core
-            assert clock.run(1000) == 100                             # 0.5 s at the collapsed count, not 5 s
-            assert clock.run(1000) == 40 and slow.history[-1][0] == 1   # a new round: 0.02 s probes
+    slow = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=0.05, scout=False)
+    with slow:
+        clock = _Clock(slow, {1: 1e-3, 2: 5e-4})
+        [clock.run(1000) for _ in range(7)]
+        clock.per_step = {1: 1e-3, 2: 5e-3}                            # the other process took a core
+        assert clock.run(1000) == 100                                 # 0.5 s at the collapsed count, not 5 s
+        assert clock.run(1000) == 40 and slow.history[-1][0] == 1     # a new round: 0.02 s probes
 
 
 def test_more_threads_slower_than_one_thread_measured_start_a_round(monkeypatch):
