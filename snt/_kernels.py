@@ -36,6 +36,7 @@ Derivatives :math:`f'` include the factor ``g`` (SCIENCE.md E1 convention).
 """
 
 import math
+import os
 from collections import namedtuple
 
 import numpy as np
@@ -65,20 +66,43 @@ EXACT_LANES = 8
 
 #: The parameters of E1 as the kernels receive them: ``J`` the couplings (C-contiguous, read in place),
 #: ``theta`` (N,), ``code`` the transfer code, ``lanes`` the product policy (0: fast, L > 0: gemm calls of L
-#: rows).
-Params = namedtuple("Params", ["J", "theta", "gamma", "sigma", "g", "code", "lanes"])
+#: rows), ``panels`` the number of column panels of the products (:func:`panels`).
+Params = namedtuple("Params", ["J", "theta", "gamma", "sigma", "g", "code", "lanes", "panels"])
 
 _DBL_MAX = np.finfo(np.float64).max
 
 
 
 #: Column panels of the products: H = F J^T is computed as ``panels(N)`` BLAS calls, each on a fixed block of
-#: columns of H (boundaries on multiples of 8), with one BLAS thread per call. The partition depends on N
-#: only, so the threads that run the calls (any number, in any order) cannot change a bit of the result.
-PANEL_WIDTH = 256
-
-#: Most column panels of a product.
+#: columns of H (boundaries on multiples of 8), with one BLAS thread per call. The partition depends on N and
+#: on the machine (:data:`PANEL_JOBS`), never on the threads that run the calls: any number of them, in any
+#: order, gives the same bits.
 MAX_PANELS = 8
+
+#: Narrowest panel: a product of fewer than twice this many columns is one call.
+MIN_PANEL_WIDTH = 64
+
+
+def _panel_jobs():
+    value = os.environ.get("SNT_PANELS")
+    if value is None:
+        return max(2, min(MAX_PANELS, os.cpu_count() or 2))
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if not 1 <= jobs <= MAX_PANELS:
+        raise ValueError(f"SNT_PANELS must be an integer from 1 to {MAX_PANELS}, got {value!r}")
+    return jobs
+
+
+#: Column panels of a wide product: the machine's logical CPUs (at least 2, at most :data:`MAX_PANELS`),
+#: or the environment variable ``SNT_PANELS`` read at import. As many panels as cores let every thread
+#: run one wide call: on a 2-core machine 2 panels multiplied (64 x 1000)(1000 x 1000) in 0.86 of the time
+#: of 6 panels of about 170 columns, at 2 threads and at 1 (OpenBLAS 0.3.31, AVX-512). The panel count can
+#: change the rounding of some shapes, so two machines with different CPU counts can differ in the last
+#: bits (as two BLAS architectures do); ``SNT_PANELS`` makes them equal where the BLAS is the same.
+PANEL_JOBS = _panel_jobs()
 
 _xxgemm = _linalg._BLAS.numba_xxgemm(types.float64)
 _xxgemv = types.ExternalFunction("numba_xxgemv", types.intc(
@@ -87,13 +111,11 @@ _xxgemv = types.ExternalFunction("numba_xxgemv", types.intc(
     types.CPointer(types.float64), types.CPointer(types.float64)))
 
 
-@_inline
-def panels(N):
-    """Number of column panels of an N-column product: 1 below 128 columns, else an even number up to
-    :data:`MAX_PANELS` (about :data:`PANEL_WIDTH` columns each)."""
-    if N < 128:
-        return 1
-    return min(MAX_PANELS, 2 * max(1, N // PANEL_WIDTH))
+def panels(N, jobs=None):
+    """Number of column panels of an N-column product: ``jobs`` (default :data:`PANEL_JOBS`), but panels of
+    at least :data:`MIN_PANEL_WIDTH` columns (so 1 below 128 columns)."""
+    jobs = PANEL_JOBS if jobs is None else jobs
+    return max(1, min(jobs, N // MIN_PANEL_WIDTH))
 
 
 @_inline
@@ -202,8 +224,8 @@ def few_rows(F, J, H, c0, c1):
 
 
 @_par
-def product(F, J, H, lanes):
-    """H = F @ J.T by column panels (:func:`panels`), the calls spread over the numba threads.
+def product(F, J, H, lanes, nq):
+    """H = F @ J.T by ``nq`` column panels (:func:`panels`), the calls spread over the numba threads.
 
     Column panel [c0, c1) of H is F times the rows c0..c1 of J transposed: a contiguous block of J, read
     in place (no transposed copy of J is ever made; for the column-major BLAS it is the transpose of a
@@ -213,7 +235,6 @@ def product(F, J, H, lanes):
     the rows. Every call has a fixed shape and one BLAS thread (the engine sets that limit), so the result
     does not depend on the number of threads."""
     rows, N = F.shape[0], J.shape[0]
-    nq = panels(N)
     lane = lanes if lanes > 0 else rows
     nl = rows // lane if lane > 0 else 0
     few = lanes == 0 and 1 < rows and (rows <= 4 or (rows <= FEW_ROWS and N <= FEW_ROWS_MAX_N))
@@ -347,11 +368,34 @@ def run_chunk(p, state, drive, clock, records):
             k = (t - rec_start) // rec_every
             if k < n_rec:
                 _record(U, F, alive, k, rec_u, rec_M, rec_m)
-        product(F, p.J, H, p.lanes)
+        product(F, p.J, H, p.lanes, p.panels)
         for b in prange(B):
             if alive[b]:
                 if not trial_step(p, U, F, noslope, H, b, s, drive, empty, (alive, diverged_at), t):
                     F[b, :] = 0.0
+
+
+@_jit
+def run_lone(p, state, drive, clock, records):
+    """:func:`run_chunk` for a lone trial (``U`` of one row): the same steps, the row's pass on the calling
+    thread. Only the product opens a parallel region (of its column panels): a second one per step, for
+    one row's elementwise pass, costs about as much as the pass itself."""
+    U, F, H, alive, diverged_at = state
+    t0, nsteps, rec_start, rec_every, n_rec = clock
+    rec_u, rec_M, rec_m = records
+    empty = np.empty(0)
+    noslope = np.empty((0, U.shape[1]))
+    for s in range(nsteps):
+        t = t0 + s
+        if t >= rec_start and (t - rec_start) % rec_every == 0:
+            k = (t - rec_start) // rec_every
+            if k < n_rec:
+                _record(U, F, alive, k, rec_u, rec_M, rec_m)
+        if not alive[0]:
+            continue
+        product(F, p.J, H, p.lanes, p.panels)
+        if not trial_step(p, U, F, noslope, H, 0, s, drive, empty, (alive, diverged_at), t):
+            F[0, :] = 0.0
 
 
 @_inline
@@ -414,7 +458,7 @@ def tangent_chunk(p, state, drive, logs):
     Bp = U.shape[0]
     empty = np.empty(0)
     for s in range(logs.shape[1]):
-        product(M, p.J, H, p.lanes)
+        product(M, p.J, H, p.lanes, p.panels)
         for b in prange(B):
             _benettin_trial(p, U, M, H, V, S, (alive, diverged_at), drive, logs, b, s, t0 + s, Bp, empty)
 
@@ -467,7 +511,7 @@ def qr_chunk(p, state, drive, schedule, logsum):
     B = alive.shape[0]
     empty = np.empty(0)
     for s in range(nsteps):
-        product(M, p.J, H, p.lanes)
+        product(M, p.J, H, p.lanes, p.panels)
         since[0] += 1
         do_qr = since[0] >= qr_every or (qr_at_end and s == nsteps - 1)
         for b in prange(B):
@@ -558,13 +602,13 @@ def response_chunk(p, state, riders, drive, clock, out):
     MRR, HRR = np.zeros((rr, N)), np.zeros((rr, N))
     for s in range(nsteps):
         k = (phase + s) % window if window > 0 else 1
-        product(F, p.J, H, p.lanes)
+        product(F, p.J, H, p.lanes, p.panels)
         if k > 0 and rv > 0:
             MRV[:KV * B] = MV
-            product(MRV, p.J, HRV, p.lanes)
+            product(MRV, p.J, HRV, p.lanes, p.panels)
         if k > 0 and rr > 0:
             MRR[:KR * B] = FR
-            product(MRR, p.J, HRR, p.lanes)
+            product(MRR, p.J, HRR, p.lanes, p.panels)
         for b in range(B):
             if not alive[b]:
                 continue

@@ -209,7 +209,7 @@ class Batch:
         self.diverged_at = np.full(trials, -1, dtype=np.int64)
         self.params = kernels.Params(np.ascontiguousarray(net.J), np.ascontiguousarray(net.theta), net.gamma,
                                      net.sigma, net.g, net.transfer_code,
-                                     kernels.EXACT_LANES if self.exact else 0)
+                                     kernels.EXACT_LANES if self.exact else 0, kernels.panels(N))
         self.chunk = max(1, CHUNK_ELEMENTS // (trials * N))
         self.t = 0
         self.desc = desc
@@ -221,7 +221,9 @@ class Batch:
         self._keys = trial_keys(self.seeds) if net.sigma > 0 and self.noise_stream == 2 else None
         self._counter = self._no_counter if self._keys is None else \
             (self._keys, np.empty((trials, N)), np.empty((trials, 3, half)))
-        self.policy = ThreadPolicy(self.threads, 2.0 * self.M.shape[0] * N * N, total_steps=self.total)
+        flops = 2.0 * self.M.shape[0] * N * N
+        self.policy = ThreadPolicy(self.threads, flops, total_steps=self.total,
+                                   key=(flops, self.exact, net.sigma > 0, self.noise_stream))
 
     # -------------------------------------------------------------------------------- context: BLAS, bar
     def __enter__(self):
@@ -346,8 +348,9 @@ class Record:
     def run(self, batch, drive, m):
         start, every, n = self.grid
         clock = (np.int64(batch.t), np.int64(m), start, every, n)
-        kernels.run_chunk(batch.params, (batch.U, batch.F, batch.H[:batch.Bp], batch.alive, batch.diverged_at),
-                          drive, clock, (self.u, self.M, self.m))
+        kernel = kernels.run_lone if batch.Bp == 1 else kernels.run_chunk
+        kernel(batch.params, (batch.U, batch.F, batch.H[:batch.Bp], batch.alive, batch.diverged_at), drive, clock,
+               (self.u, self.M, self.m))
 
 
 _STATE_ONLY = Record(0, 0)

@@ -3,9 +3,11 @@
 The policy is a speed choice that cannot change a result: every product is a set of BLAS calls of fixed
 shapes on fixed column panels with one BLAS thread each, whatever the number of threads running them, and
 the elementwise pass works row by row. The tests run each analysis with 1 thread, 2 threads and the
-adaptive default and require the same bits, on a network wide enough (N = 500: two column panels, several
+adaptive default and require the same bits, on a network wide enough (N = 500: two or more column panels, several
 code paths of OpenBLAS) that a multithreaded gemm would differ (checked too, so the test can fail).
 """
+
+import os
 
 import numpy as np
 import pytest
@@ -67,7 +69,7 @@ def test_a_multithreaded_gemm_would_change_the_bits_the_panels_keep():
         for threads in (1, 2):
             numba.set_num_threads(threads)
             H = np.empty_like(F)
-            kernels.product(F, J, H, 0)
+            kernels.product(F, J, H, 0, kernels.panels(1000))
             panels[threads] = H
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(panels[1], panels[2])
@@ -91,7 +93,7 @@ def test_fast_product_of_every_row_count_is_the_product_and_thread_invariant(N):
                 for threads in (1, 2):
                     numba.set_num_threads(threads)
                     out[threads] = np.full((rows, N), np.nan)
-                    kernels.product(F, J, out[threads], 0)
+                    kernels.product(F, J, out[threads], 0, kernels.panels(N))
             np.testing.assert_array_equal(out[1], out[2], err_msg=f"rows={rows}")
             bound = N * np.finfo(float).eps * np.abs(F).max() * np.abs(J).max()
             assert np.abs(out[1] - F @ J.T).max() <= bound, rows
@@ -100,11 +102,49 @@ def test_fast_product_of_every_row_count_is_the_product_and_thread_invariant(N):
 
 
 def test_panels_cover_the_columns_on_multiples_of_8():
-    for N in (1, 7, 127, 128, 300, 500, 1000, 4000, 10001):
-        nq = kernels.panels(N)
-        edges = [kernels.panel_edge(N, q, nq) for q in range(nq + 1)]
-        assert edges[0] == 0 and edges[-1] == N and all(b > a for a, b in zip(edges, edges[1:]))
-        assert all(e % 8 == 0 for e in edges[:-1]) and 1 <= nq <= kernels.MAX_PANELS
+    for jobs in range(1, kernels.MAX_PANELS + 1):
+        for N in (1, 7, 127, 128, 300, 500, 1000, 4000, 10001):
+            nq = kernels.panels(N, jobs)
+            edges = [kernels.panel_edge(N, q, nq) for q in range(nq + 1)]
+            assert edges[0] == 0 and edges[-1] == N and all(b > a for a, b in zip(edges, edges[1:]))
+            assert all(e % 8 == 0 for e in edges[:-1]) and 1 <= nq <= min(jobs, kernels.MAX_PANELS)
+            assert nq == 1 or N // nq >= kernels.MIN_PANEL_WIDTH
+
+
+@pytest.mark.parametrize("lanes", [0, kernels.EXACT_LANES])
+def test_every_panel_count_gives_the_product_and_its_bits_do_not_depend_on_threads(lanes):
+    # the panel count comes from the machine (PANEL_JOBS): each count a machine can choose is F @ J.T to
+    # rounding (the bound of the row-count test above) and thread-invariant; fast (lanes = 0) and exact
+    # (gemm calls of EXACT_LANES rows) products
+    import numba
+    rng = np.random.default_rng(5)
+    N, rows = 1000, 16
+    J, F = rng.standard_normal((N, N)), rng.standard_normal((rows, N))
+    bound = N * np.finfo(float).eps * np.abs(F).max() * np.abs(J).max()
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            for jobs in range(1, kernels.MAX_PANELS + 1):
+                out = {}
+                for threads in (1, 2):
+                    numba.set_num_threads(threads)
+                    out[threads] = np.full((rows, N), np.nan)
+                    kernels.product(F, J, out[threads], lanes, kernels.panels(N, jobs))
+                np.testing.assert_array_equal(out[1], out[2], err_msg=f"jobs={jobs}")
+                assert np.abs(out[1] - F @ J.T).max() <= bound, jobs
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+def test_the_panel_count_is_read_from_the_environment(monkeypatch):
+    from snt._kernels import _panel_jobs
+    monkeypatch.setenv("SNT_PANELS", "3")
+    assert _panel_jobs() == 3
+    for bad in ("0", "9", "two"):
+        monkeypatch.setenv("SNT_PANELS", bad)
+        with pytest.raises(ValueError, match="SNT_PANELS"):
+            _panel_jobs()
+    monkeypatch.delenv("SNT_PANELS")
+    assert _panel_jobs() == max(2, min(kernels.MAX_PANELS, os.cpu_count() or 2))
 
 
 class _Clock:
@@ -339,3 +379,38 @@ def test_noise_drawn_in_parallel_and_ahead_is_each_trials_own_stream_in_order(pi
     # nothing drawn past the horizon (when it covers the run): the streams stand where the run stopped
     if horizon >= sum(pieces):
         assert [r.standard_normal() for r in rngs] == want[:, -1].tolist()
+
+
+def test_a_run_like_a_recent_one_starts_at_its_choice_until_a_round_is_due(monkeypatch):
+    # a loop of short runs: the second run of the same key starts at the first one's choice (no probes) and
+    # still watches its pieces; once ``memory`` seconds of wall clock have passed since that round, or for
+    # another key, or without a key, a run probes from the start
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    monkeypatch.setattr(_threads, "_RECENT", {})
+    now = [100.0]
+    monkeypatch.setattr(_threads.time, "monotonic", lambda: now[0])
+    speeds = {1: 0.01, 2: 0.006}
+
+    def run(key, per_step=speeds, pieces=8, steps=False):
+        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=0.02, guard=1e9, scout=False,
+                              key=key, memory=5.0)
+        with policy:
+            clock = _Clock(policy, per_step)
+            for _ in range(pieces):
+                clock.run(3)
+        return [c for c, _, _ in policy.history] if not steps else [m for _, m, _ in policy.history]
+
+    first = run("a")
+    assert first[:7] == [1, 1, 2, 1, 2, 1, 2]                          # warm-up and a round of probes
+    now[0] += 1.0
+    assert run("a") == [2] * 8                                         # the choice of the round, no probes
+    assert run("b")[:7] == first[:7]                                   # another key probes
+    assert run(None)[:7] == first[:7]                                  # no key, no memory
+    assert run("a", per_step={1: 0.01, 2: 0.015})[:3] == [2, 1, 2]        # a slow piece starts a round at once
+    # that round kept one thread: the next run starts there and examines it again after first_recheck
+    # seconds of run time (one piece of 2 steps at 0.01 s, then the round)
+    assert run("a", per_step={1: 0.01, 2: 0.015})[:7] == [1, 1, 2, 1, 2, 1, 2]
+    assert run("a", per_step={1: 0.01, 2: 0.015}, steps=True)[0] == 2          # not a one-step warm-up
+    assert run("c", steps=True)[0] == 1
+    now[0] += 5.0
+    assert run("a")[:7] == first[:7]                                   # the memory is too old: probes again
