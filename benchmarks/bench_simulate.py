@@ -3,6 +3,8 @@
 For each shape (N neurons, B trials), in one run, it times:
   * snt.simulate with its defaults (threads="auto": the engine times 1 thread against all and keeps the
     faster; the result does not depend on the choice), sigma = 0 and sigma = 0.1, recording M only,
+  * the defaults again in a "first run", whose thread policy has no timings of a like run to start from
+    (the other runs reuse those of the previous run of their shape, as a loop of runs does),
   * snt.simulate with threads=1, and with noise_stream=1 (numpy's PCG64 draws, the first releases' stream),
   * a bare BLAS loop doing only the matrix products of the same shapes (gemv for B = 1, gemm otherwise), at
     1 thread and at the default BLAS threads: the machine's limit is the faster of the two,
@@ -23,6 +25,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import snt
+from snt import _threads
 
 from _timing import best_of, report
 
@@ -99,7 +102,13 @@ def main(argv=None):
         def sim(network, **kw):
             return lambda: snt.simulate(network, steps, trials=B, record="M", seed=0, **kw)
 
-        variants = {"auto 0": sim(net), "one 0": sim(net, threads=1), "auto 0.1": sim(noisy),
+        def cold(network):
+            def run():
+                _threads._RECENT.clear()         # forget the timings of the previous runs
+                return snt.simulate(network, steps, trials=B, record="M", seed=0)
+            return run
+
+        variants = {"auto 0": sim(net), "cold 0": cold(net), "one 0": sim(net, threads=1), "auto 0.1": sim(noisy),
                     "one 0.1": sim(noisy, threads=1), "stream1 0.1": sim(noisy, noise_stream=1),
                     "bare 1": blas(1), "bare 2": blas(2), "numpy": plain_numpy(net, B, steps)}
         t = interleaved(variants, repeats)
@@ -113,6 +122,9 @@ def main(argv=None):
             report("simulate", f"{case}, defaults", auto, bare[limit_threads],
                    f"bare {product} loop, best of 1/2 threads ({limit_threads})", goal)
             report("simulate", f"{case}, threads=1", one, bare[1], f"bare {product} loop, 1 thread")
+            if sigma == 0:             # a run with no timings of a like run in the last memory seconds
+                report("simulate", f"{case}, defaults, first run", t["cold 0"], bare[limit_threads],
+                       f"bare {product} loop, best of 1/2 threads ({limit_threads})")
             if sigma > 0:              # the stream of the first releases, for comparison
                 report("simulate", f"{case}, noise_stream=1", t["stream1 0.1"], bare[limit_threads],
                        f"bare {product} loop, best of 1/2 threads ({limit_threads})")
