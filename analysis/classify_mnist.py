@@ -111,7 +111,8 @@ def main():
                     help="preset names (snt.classify.presets) or 'default', each optionally followed by "
                          "':{json}' (parameters set over it); chosen on the validation split")
     ap.add_argument("--curve", action="store_true", help="record the validation accuracy after every epoch")
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1],
+                    help="seeds of the test fits (none: the choice only)")
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS threads of every fit (1, as the stored results: another count gives another fit, "
                          "see AttractorClassifier's n_threads)")
