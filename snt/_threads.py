@@ -137,7 +137,7 @@ class ThreadPolicy:
         What makes two runs alike for the timings (the engine passes the step's shape and whether it draws
         noise). A run whose key had a round of timings less than ``memory`` seconds ago (wall clock) starts
         at that round's choice with its timings, so that a loop of short runs (a sweep, a notebook cell run
-        again) is not spent probing each time: N = 4000, 16 trials, 15 steps took 0.16 s so against 0.24 s
+        again) is not spent probing each time: N = 4000, 16 trials, 15 steps took 0.16 s against 0.24 s
         with a round of probes. The checks of every piece hold from the first one (a piece at more threads
         slower than one thread starts a round), and a remembered choice of one thread is examined again
         after ``first_recheck`` seconds of run time. None: no memory.
