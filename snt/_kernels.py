@@ -356,18 +356,14 @@ def run_chunk(p, state, drive, clock, records):
         ``rec_m`` (B, n_rec) the mean (1/N) sum_i u_i, or (B, 0). Dead trials record NaN.
     """
     U, F, H, alive, diverged_at = state
-    t0, nsteps, rec_start, rec_every, n_rec = clock
-    rec_u, rec_M, rec_m = records
+    t0, nsteps = clock[0], clock[1]
     B = alive.shape[0]
     N = U.shape[1]
     empty = np.empty(0)
     noslope = np.empty((0, N))
     for s in range(nsteps):
         t = t0 + s
-        if t >= rec_start and (t - rec_start) % rec_every == 0:
-            k = (t - rec_start) // rec_every
-            if k < n_rec:
-                _record(U, F, alive, k, rec_u, rec_M, rec_m)
+        _record_on_grid(U, F, alive, t, clock, records)
         product(F, p.J, H, p.lanes, p.panels)
         for b in prange(B):
             if alive[b]:
@@ -381,21 +377,27 @@ def run_lone(p, state, drive, clock, records):
     thread. Only the product opens a parallel region (of its column panels): a second one per step, for
     one row's elementwise pass, costs about as much as the pass itself."""
     U, F, H, alive, diverged_at = state
-    t0, nsteps, rec_start, rec_every, n_rec = clock
-    rec_u, rec_M, rec_m = records
+    t0, nsteps = clock[0], clock[1]
     empty = np.empty(0)
     noslope = np.empty((0, U.shape[1]))
     for s in range(nsteps):
         t = t0 + s
-        if t >= rec_start and (t - rec_start) % rec_every == 0:
-            k = (t - rec_start) // rec_every
-            if k < n_rec:
-                _record(U, F, alive, k, rec_u, rec_M, rec_m)
+        _record_on_grid(U, F, alive, t, clock, records)
         if not alive[0]:
             continue
         product(F, p.J, H, p.lanes, p.panels)
         if not trial_step(p, U, F, noslope, H, 0, s, drive, empty, (alive, diverged_at), t):
             F[0, :] = 0.0
+
+
+@_inline
+def _record_on_grid(U, F, alive, t, clock, records):
+    """:func:`_record` when t is on the recording grid of ``clock`` (see :func:`run_chunk`)."""
+    rec_start, rec_every, n_rec = clock[2], clock[3], clock[4]
+    if t >= rec_start and (t - rec_start) % rec_every == 0:
+        k = (t - rec_start) // rec_every
+        if k < n_rec:
+            _record(U, F, alive, k, records[0], records[1], records[2])
 
 
 @_inline
