@@ -293,8 +293,14 @@ class ThreadPolicy:
                 self._queue = []
             if not self._queue:
                 self.timings = {c: statistics.median(v) for c, v in self._samples.items()}
+                # a count above one is kept only if every one of its pieces beat one thread's median: on a
+                # core shared with another process its speed comes and goes (measured, one trajectory, a
+                # CPU-bound process on the other core: 2-thread pieces at 0.8 to 14 times the one-thread
+                # step in one round), and a good median then precedes pieces 3 times slower
+                one = self.timings.get(1)
+                steady = [c for c in self.timings if c == 1 or one is None or max(self._samples[c]) < one]
                 self._samples = {}
-                self.current = min(self.timings, key=self.timings.get)
+                self.current = min(steady, key=self.timings.get)
                 # a round that kept one thread may have seen a passing state (see the class docstring): it
                 # is taken again soon, then less and less soon; a wrong choice of more threads shows itself
                 # in its next pieces

@@ -414,3 +414,26 @@ def test_a_run_like_a_recent_one_starts_at_its_choice_until_a_round_is_due(monke
     assert run("c", steps=True)[0] == 1
     now[0] += 5.0
     assert run("a")[:7] == first[:7]                                   # the memory is too old: probes again
+
+
+def test_a_count_whose_pieces_come_and_go_is_not_kept(monkeypatch):
+    # on a shared core the 2-thread pieces of a round can be fast and slow in turn: their median beats one
+    # thread but one of them does not, and one thread is kept; steady 2-thread pieces are kept
+    monkeypatch.setattr(_threads, "available_threads", lambda: 2)
+    for twos, kept in (([0.5, 1.4, 0.5], 1), ([0.5, 0.6, 0.55], 2)):
+        policy = ThreadPolicy("auto", step_flops=2e8, recheck=1e9, first_recheck=1e9, guard=1e9, scout=False)
+        with policy:
+            seq = iter(twos)
+
+            class Clock(_Clock):
+                def run(self, steps):
+                    m = self.policy.piece(steps)
+                    self.policy.start()
+                    per = next(seq) if (self.policy.current == 2 and self.policy._queue) else 1.0
+                    self.policy.done(m, m * per)
+                    return m
+            clock = Clock(policy, None)
+            for _ in range(7):
+                clock.run(100)
+            assert policy.timings[2] == sorted(twos)[1]
+            assert policy.current == kept, twos
