@@ -104,8 +104,13 @@ def main(argv=None):
 
         def cold(network):
             def run():
-                _threads._RECENT.clear()         # forget the timings of the previous runs
-                return snt.simulate(network, steps, trials=B, record="M", seed=0)
+                kept = dict(_threads._RECENT)    # forget the timings of the previous runs for this one
+                _threads._RECENT.clear()
+                try:
+                    return snt.simulate(network, steps, trials=B, record="M", seed=0)
+                finally:                          # and leave the other variants theirs
+                    _threads._RECENT.clear()
+                    _threads._RECENT.update(kept)
             return run
 
         variants = {"auto 0": sim(net), "cold 0": cold(net), "one 0": sim(net, threads=1), "auto 0.1": sim(noisy),

@@ -139,8 +139,8 @@ class ThreadPolicy:
         at that round's choice with its timings, so that a loop of short runs (a sweep, a notebook cell run
         again) is not spent probing each time: N = 4000, 16 trials, 15 steps took 0.16 s against 0.24 s
         with a round of probes. The checks of every piece hold from the first one (a piece at more threads
-        slower than one thread starts a round), and a remembered choice of one thread is examined again
-        after ``first_recheck`` seconds of run time. None: no memory.
+        slower than one thread starts a round). A choice of one thread is not reused (the run probes), so
+        that a passing state cannot hold a run at one thread. None: no memory.
     memory : float
         Seconds (wall clock) a round of timings is reused by the runs of its key.
     """
@@ -190,15 +190,16 @@ class ThreadPolicy:
         self._limit = None
         self._numba = None
         self.history = []                # (threads, steps, seconds) of every piece
+        self._pace = {}                  # seconds a step of the last piece at each count, since the round
         self.key = None if key is None or not self.adaptive else (key, tuple(self.candidates))
         recent = _RECENT.get(self.key) if self.key is not None else None
-        if recent is not None and 0.0 <= time.monotonic() - recent[0] < memory:
+        # a remembered choice of one thread is not reused: it may come from a passing state (see above), and
+        # would hold the run at one thread until the first re-examination
+        if recent is not None and recent[2] > 1 and 0.0 <= time.monotonic() - recent[0] < memory:
             _, timings, self.current = recent
             self.timings = dict(timings)
             self.probe_steps = self._steps_for(self.timings[self.current])     # capped for a short run
             self._warm = True
-            if self.current == 1:
-                self._interval = min(self._early, recheck)
 
     def _steps_for(self, per_step, most=None):
         """Steps lasting about ``probe_seconds`` at ``per_step`` seconds a step (at least 1, at most ``most``)."""
@@ -249,7 +250,7 @@ class ThreadPolicy:
             return min(steps, self.probe_steps)
         if self.adaptive:
             # no further than the next round of timings, and at most the guard at more than one thread
-            per_step = max(self.timings[self.current], 1e-9)
+            per_step = max(self._pace.get(self.current, self.timings[self.current]), 1e-9)
             most = max(0.0, self._interval - self._since)
             if self.current > 1:
                 most = min(most, self.guard)
@@ -316,6 +317,7 @@ class ThreadPolicy:
                     _RECENT[self.key] = (time.monotonic(), dict(self.timings), self.current)
             return
         self._since += seconds
+        self._pace[self.current] = per_step     # the pieces' length follows the last one's speed
         # a piece at more threads slower than one thread was measured: the choice was marginal and a
         # process has taken a core (measured loaded: 2-thread probes within 5 % of one thread, then whole
         # pieces 7 % slower than one thread, then one collapsed)
@@ -328,4 +330,5 @@ class ThreadPolicy:
         first run for a single step (a scout) after the first one-thread piece, so that a collapsed count
         costs one step, not a probe."""
         self._queue = list(self.candidates) * self.rounds
+        self._pace = {}
         self._scouts = {c for c in self.candidates if c > 1} if self.scout else set()

@@ -407,11 +407,10 @@ def test_a_run_like_a_recent_one_starts_at_its_choice_until_a_round_is_due(monke
     assert run("b")[:7] == first[:7]                                   # another key probes
     assert run(None)[:7] == first[:7]                                  # no key, no memory
     assert run("a", per_step={1: 0.01, 2: 0.015})[:3] == [2, 1, 2]        # a slow piece starts a round at once
-    # that round kept one thread: the next run starts there and examines it again after first_recheck
-    # seconds of run time (one piece of 2 steps at 0.01 s, then the round)
-    assert run("a", per_step={1: 0.01, 2: 0.015})[:7] == [1, 1, 2, 1, 2, 1, 2]
-    assert run("a", per_step={1: 0.01, 2: 0.015}, steps=True)[0] == 2          # not a one-step warm-up
-    assert run("c", steps=True)[0] == 1
+    # that round kept one thread, a choice that is not reused: the next run probes from its start
+    assert run("a", per_step={1: 0.01, 2: 0.015})[:7] == first[:7]
+    assert run("a", per_step={1: 0.01, 2: 0.015}, steps=True)[0] == 1          # the one-step warm-up
+    assert run("a", steps=True)[0] == 1 and run("a") == [2] * 8              # a new round, reused
     now[0] += 5.0
     assert run("a")[:7] == first[:7]                                   # the memory is too old: probes again
 
