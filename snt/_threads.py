@@ -97,7 +97,8 @@ class ThreadPolicy:
     and the elementwise pass works row by row, so the thread count cannot change a bit of any result: it
     is a pure speed choice, which this policy makes as the run goes.
 
-    ``threads="auto"``: time a short piece at 1 thread and one at :func:`available_threads`, keep the faster,
+    ``threads="auto"``: time a short piece at 1 thread and one at :func:`available_threads`, keep the faster
+    (more threads only if each of their pieces beat one thread's median),
     and measure again every ``recheck`` seconds of run time, or at once when a piece runs more than 1.5x
     slower than the chosen count measured, or, at more than one thread, slower than one thread measured
     (another process took a core). A round that keeps one thread is taken again after ``first_recheck``
