@@ -99,7 +99,7 @@ def _panel_jobs():
 #: Column panels of a wide product: the machine's logical CPUs (at least 2, at most :data:`MAX_PANELS`),
 #: or the environment variable ``SNT_PANELS`` read at import. As many panels as cores let every thread
 #: run one wide call: on a 2-core machine 2 panels multiplied (64 x 1000)(1000 x 1000) in 0.86 of the time
-#: of 6 panels of about 170 columns, at 2 threads and at 1 (OpenBLAS 0.3.31, AVX-512). The panel count can
+#: of 6 panels of about 170 columns at 2 threads, 0.88 at 1 (OpenBLAS 0.3.31, AVX-512). The panel count can
 #: change the rounding of some shapes, so two machines with different CPU counts can differ in the last
 #: bits (as two BLAS architectures do); ``SNT_PANELS`` makes them equal where the BLAS is the same.
 PANEL_JOBS = _panel_jobs()
